@@ -1,0 +1,134 @@
+package dev.meerkat.image;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import dev.meerkat.image.ImageFormatException.Problem;
+
+/**
+ * The structure of an MCUboot image: header and TLV areas, bounds-checked against the real size of
+ * the source. Parsing allocates at most 64 KiB (a TLV area's u16 length) whatever the input claims.
+ * No cryptography happens here; see {@link ImageVerifier}.
+ */
+public record ParsedImage(ImageHeader header, List<TlvEntry> protectedTlvs, List<TlvEntry> tlvs,
+                          int unprotectedTlvTotal, long end, long sourceSize) {
+
+    public ParsedImage {
+        protectedTlvs = List.copyOf(protectedTlvs);
+        tlvs = List.copyOf(tlvs);
+    }
+
+    public static ParsedImage parse(ImageSource src) throws ImageFormatException {
+        try {
+            return parseUnchecked(src);
+        } catch (EOFException e) {
+            throw new ImageFormatException(Problem.TRUNCATED, -1, "unexpected end of image: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ImageFormatException(Problem.IO, -1, "cannot read image: " + e.getMessage(), e);
+        }
+    }
+
+    private static ParsedImage parseUnchecked(ImageSource src) throws IOException, ImageFormatException {
+        long size = src.size();
+        if (size < ImageHeader.SIZE) {
+            throw new ImageFormatException(Problem.TRUNCATED, 0,
+                    "image is " + size + " bytes, shorter than the 32-byte header");
+        }
+        byte[] raw = new byte[ImageHeader.SIZE];
+        src.read(0, raw, 0, raw.length);
+        ImageHeader h = ImageHeader.decode(raw);
+        if (h.headerSize() > size) {
+            throw new ImageFormatException(Problem.TRUNCATED, 8,
+                    "hdr_size " + h.headerSize() + " goes beyond the end of the " + size + "-byte image");
+        }
+        long tlvOff = h.tlvOffset();
+        if (tlvOff + 4 > size) {
+            throw new ImageFormatException(Problem.TRUNCATED, 12, "img_size " + h.imageSize() + " puts the TLV area at "
+                    + tlvOff + ", beyond the end of the " + size + "-byte image");
+        }
+        List<TlvEntry> prot = List.of();
+        if (h.protectedTlvSize() > 0) {
+            prot = readArea(src, tlvOff, size, TlvType.PROTECTED_INFO_MAGIC, h.protectedTlvSize(), true);
+        } else if (readU16(src, tlvOff) == TlvType.PROTECTED_INFO_MAGIC) {
+            throw new ImageFormatException(Problem.BAD_TLV_AREA, tlvOff,
+                    "a protected TLV area is present but protect_tlv_size in the header is 0");
+        }
+        long unprotOff = tlvOff + h.protectedTlvSize();
+        if (unprotOff + 4 > size) {
+            throw new ImageFormatException(Problem.TRUNCATED, unprotOff, "TLV area info header is missing (image ends at "
+                    + size + ")");
+        }
+        int total = readU16(src, unprotOff + 2);
+        List<TlvEntry> tlvs = readArea(src, unprotOff, size, TlvType.INFO_MAGIC, -1, false);
+        return new ParsedImage(h, prot, tlvs, total, unprotOff + total, size);
+    }
+
+    private static int readU16(ImageSource src, long off) throws IOException {
+        byte[] b = new byte[2];
+        src.read(off, b, 0, 2);
+        return (b[0] & 0xFF) | (b[1] & 0xFF) << 8;
+    }
+
+    private static List<TlvEntry> readArea(ImageSource src, long off, long size, int magic, int expectedTotal,
+                                           boolean isProtected) throws IOException, ImageFormatException {
+        String what = isProtected ? "protected TLV area" : "TLV area";
+        byte[] info = new byte[4];
+        src.read(off, info, 0, 4);
+        ByteBuffer ib = ByteBuffer.wrap(info).order(ByteOrder.LITTLE_ENDIAN);
+        int m = Short.toUnsignedInt(ib.getShort());
+        int total = Short.toUnsignedInt(ib.getShort());
+        if (m != magic) {
+            throw new ImageFormatException(Problem.BAD_TLV_AREA, off,
+                    String.format("%s magic is 0x%04x, expected 0x%04x", what, m, magic));
+        }
+        if (expectedTotal >= 0 && total != expectedTotal) {
+            throw new ImageFormatException(Problem.BAD_TLV_AREA, off + 2, what + " length " + total
+                    + " disagrees with protect_tlv_size " + expectedTotal + " in the header");
+        }
+        if (total < 4) {
+            throw new ImageFormatException(Problem.BAD_TLV_AREA, off + 2, what + " length " + total + " is below 4");
+        }
+        if (off + total > size) {
+            throw new ImageFormatException(Problem.TRUNCATED, off + 2, what + " of " + total
+                    + " bytes goes beyond the end of the " + size + "-byte image");
+        }
+        byte[] area = new byte[total - 4];
+        src.read(off + 4, area, 0, area.length);
+        ByteBuffer b = ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN);
+        List<TlvEntry> out = new ArrayList<>();
+        while (b.hasRemaining()) {
+            long at = off + 4 + b.position();
+            if (b.remaining() < 4) {
+                throw new ImageFormatException(Problem.BAD_TLV, at, what + " ends inside a TLV header ("
+                        + b.remaining() + " bytes left)");
+            }
+            int type = Short.toUnsignedInt(b.getShort());
+            int len = Short.toUnsignedInt(b.getShort());
+            if (len > b.remaining()) {
+                throw new ImageFormatException(Problem.BAD_TLV, at, "TLV " + TlvType.name(type) + " (0x"
+                        + Integer.toHexString(type) + ") claims " + len + " bytes but only " + b.remaining()
+                        + " remain in the " + what);
+            }
+            byte[] v = new byte[len];
+            b.get(v);
+            out.add(new TlvEntry(at, isProtected, new Tlv(type, v)));
+        }
+        return out;
+    }
+
+    /** All TLVs, protected first, in image order. */
+    public List<TlvEntry> allTlvs() {
+        List<TlvEntry> all = new ArrayList<>(protectedTlvs);
+        all.addAll(tlvs);
+        return all;
+    }
+
+    public Optional<TlvEntry> first(int type) {
+        return allTlvs().stream().filter(t -> t.type() == type).findFirst();
+    }
+}

@@ -1,0 +1,168 @@
+package dev.meerkat.image;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.security.KeyPair;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+
+import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.RSAKeyParameters;
+import org.bouncycastle.crypto.params.RSAPrivateCrtKeyParameters;
+import org.bouncycastle.crypto.params.X25519PrivateKeyParameters;
+import org.bouncycastle.crypto.util.PrivateKeyFactory;
+import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
+import org.bouncycastle.openssl.PEMEncryptedKeyPair;
+import org.bouncycastle.openssl.PEMKeyPair;
+import org.bouncycastle.openssl.PEMParser;
+import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
+import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8DecryptorProviderBuilder;
+import org.bouncycastle.openssl.jcajce.JceOpenSSLPKCS8EncryptorBuilder;
+import org.bouncycastle.openssl.jcajce.JcePEMDecryptorProviderBuilder;
+import org.bouncycastle.operator.InputDecryptorProvider;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import org.bouncycastle.pkcs.PKCSException;
+
+/** Reads and writes PEM key files in the forms imgtool and OpenSSL produce. */
+final class PemKeys {
+
+    /** A parsed PEM: always a public key, and the private key when the file holds one. */
+    record Parsed(KeyType type, PublicKey publicKey, PrivateKey privateKey) {
+    }
+
+    private PemKeys() {
+    }
+
+    static Parsed parse(String pem, char[] password) {
+        Object obj;
+        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
+            obj = parser.readObject();
+        } catch (IOException e) {
+            throw new IllegalArgumentException("not a readable PEM key: " + e.getMessage(), e);
+        }
+        if (obj == null) throw new IllegalArgumentException("no PEM key found (expected -----BEGIN ... KEY-----)");
+        try {
+            JcaPEMKeyConverter conv = new JcaPEMKeyConverter().setProvider(Crypto.BC);
+            if (obj instanceof PKCS8EncryptedPrivateKeyInfo enc) {
+                requirePassword(password);
+                InputDecryptorProvider dec = new JceOpenSSLPKCS8DecryptorProviderBuilder()
+                        .setProvider(Crypto.BC).build(password);
+                obj = enc.decryptPrivateKeyInfo(dec);
+            } else if (obj instanceof PEMEncryptedKeyPair enc) {
+                requirePassword(password);
+                obj = enc.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(Crypto.BC).build(password));
+            }
+            if (obj instanceof PEMKeyPair kp) {
+                KeyPair pair = conv.getKeyPair(kp);
+                return new Parsed(typeOf(kp.getPublicKeyInfo()), pair.getPublic(), pair.getPrivate());
+            }
+            if (obj instanceof PrivateKeyInfo pki) {
+                SubjectPublicKeyInfo spki = derivePublic(pki);
+                return new Parsed(typeOf(spki), conv.getPublicKey(spki), conv.getPrivateKey(pki));
+            }
+            if (obj instanceof SubjectPublicKeyInfo spki) {
+                return new Parsed(typeOf(spki), conv.getPublicKey(spki), null);
+            }
+        } catch (PKCSException | OperatorCreationException e) {
+            throw new IllegalArgumentException("cannot decrypt the private key: wrong password?", e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed key: " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException("unsupported PEM object " + obj.getClass().getSimpleName()
+                + ": expected a private or public key");
+    }
+
+    private static void requirePassword(char[] password) {
+        if (password == null) {
+            throw new IllegalArgumentException("the key is password-protected: give its password");
+        }
+    }
+
+    static SubjectPublicKeyInfo derivePublic(PrivateKeyInfo pki) throws IOException {
+        AsymmetricKeyParameter priv = PrivateKeyFactory.createKey(pki);
+        AsymmetricKeyParameter pub;
+        if (priv instanceof ECPrivateKeyParameters ec) {
+            pub = new ECPublicKeyParameters(ec.getParameters().getG().multiply(ec.getD()).normalize(), ec.getParameters());
+        } else if (priv instanceof RSAPrivateCrtKeyParameters rsa) {
+            pub = new RSAKeyParameters(false, rsa.getModulus(), rsa.getPublicExponent());
+        } else if (priv instanceof Ed25519PrivateKeyParameters ed) {
+            pub = ed.generatePublicKey();
+        } else if (priv instanceof X25519PrivateKeyParameters x) {
+            pub = x.generatePublicKey();
+        } else {
+            throw new IllegalArgumentException("unsupported private key algorithm "
+                    + pki.getPrivateKeyAlgorithm().getAlgorithm());
+        }
+        return SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(pub);
+    }
+
+    static KeyType typeOf(SubjectPublicKeyInfo spki) {
+        ASN1ObjectIdentifier alg = spki.getAlgorithm().getAlgorithm();
+        if (alg.equals(EdECObjectIdentifiers.id_Ed25519)) return KeyType.ED25519;
+        if (alg.equals(EdECObjectIdentifiers.id_X25519)) return KeyType.X25519;
+        if (alg.equals(PKCSObjectIdentifiers.rsaEncryption)) {
+            int bits = ((org.bouncycastle.asn1.pkcs.RSAPublicKey) parseRsa(spki)).getModulus().bitLength();
+            if (bits == 2048) return KeyType.RSA_2048;
+            if (bits == 3072) return KeyType.RSA_3072;
+            throw new IllegalArgumentException("unsupported RSA key size " + bits + " (2048 or 3072 expected)");
+        }
+        if (alg.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            Object params = spki.getAlgorithm().getParameters();
+            if (X9ObjectIdentifiers.prime256v1.equals(params)) return KeyType.ECDSA_P256;
+            if (SECObjectIdentifiers.secp384r1.equals(params)) return KeyType.ECDSA_P384;
+            throw new IllegalArgumentException("unsupported EC curve " + params + " (P-256 or P-384 expected)");
+        }
+        throw new IllegalArgumentException("unsupported key algorithm " + alg);
+    }
+
+    private static Object parseRsa(SubjectPublicKeyInfo spki) {
+        try {
+            return org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(spki.parsePublicKey());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed RSA public key", e);
+        }
+    }
+
+    static String privateToPem(PrivateKey key, char[] password) {
+        try {
+            StringWriter sw = new StringWriter();
+            try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
+                if (password == null || password.length == 0) {
+                    w.writeObject(new JcaPKCS8Generator(key, null));
+                } else {
+                    var encryptor = new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
+                            .setProvider(Crypto.BC).setRandom(Crypto.random()).setPassword(password)
+                            .setIterationCount(600_000).build();
+                    w.writeObject(new JcaPKCS8Generator(key, encryptor));
+                }
+            }
+            return sw.toString();
+        } catch (IOException | OperatorCreationException e) {
+            throw new IllegalStateException("cannot encode private key", e);
+        }
+    }
+
+    static String publicToPem(PublicKey key) {
+        StringWriter sw = new StringWriter();
+        try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
+            w.writeObject(key);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode public key", e);
+        }
+        return sw.toString();
+    }
+}

@@ -1,0 +1,137 @@
+package dev.meerkat.image;
+
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PSSParameterSpec;
+import java.util.HexFormat;
+import java.util.Objects;
+
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+
+/**
+ * A public key that image signatures are checked against. Carries the bytes MCUboot hashes for the
+ * KEYHASH TLV: SubjectPublicKeyInfo DER, or PKCS#1 RSAPublicKey DER for RSA keys.
+ */
+public final class VerificationKey {
+    private final KeyType type;
+    private final PublicKey key;
+    private final byte[] publicBytes;
+    private final byte[] keyHash;
+
+    VerificationKey(KeyType type, PublicKey key) {
+        this.type = Objects.requireNonNull(type);
+        this.key = Objects.requireNonNull(key);
+        this.publicBytes = mcubootPublicBytes(type, key);
+        this.keyHash = Crypto.sha256(publicBytes);
+    }
+
+    /** Reads a public key PEM; a private key PEM is accepted too and only its public half is kept. */
+    public static VerificationKey fromPem(String pem) {
+        return fromPem(pem, null);
+    }
+
+    public static VerificationKey fromPem(String pem, char[] password) {
+        PemKeys.Parsed p = PemKeys.parse(pem, password);
+        return new VerificationKey(p.type(), p.publicKey());
+    }
+
+    /** Wraps a JCA public key (EC P-256/P-384, Ed25519, X25519 or RSA 2048/3072). */
+    public static VerificationKey of(PublicKey key) {
+        SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
+        return new VerificationKey(PemKeys.typeOf(spki), key);
+    }
+
+    private static byte[] mcubootPublicBytes(KeyType type, PublicKey key) {
+        byte[] spki = key.getEncoded();
+        if (type != KeyType.RSA_2048 && type != KeyType.RSA_3072) return spki;
+        try {
+            return SubjectPublicKeyInfo.getInstance(spki).parsePublicKey().getEncoded("DER");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("malformed RSA public key", e);
+        }
+    }
+
+    public KeyType type() {
+        return type;
+    }
+
+    public PublicKey publicKey() {
+        return key;
+    }
+
+    /** The bytes placed in a PUBKEY TLV and hashed for KEYHASH. */
+    public byte[] publicBytes() {
+        return publicBytes.clone();
+    }
+
+    /** SHA-256 of {@link #publicBytes()}: the KEYHASH TLV value. */
+    public byte[] keyHash() {
+        return keyHash.clone();
+    }
+
+    public String keyHashHex() {
+        return HexFormat.of().formatHex(keyHash);
+    }
+
+    /** True if a KEYHASH or PUBKEY TLV value designates this key. */
+    public boolean matches(Tlv keyTlv) {
+        byte[] v = keyTlv.value();
+        if (keyTlv.type() == TlvType.KEYHASH) return MessageDigest.isEqual(v, keyHash);
+        if (keyTlv.type() == TlvType.PUBKEY) return MessageDigest.isEqual(v, publicBytes);
+        return false;
+    }
+
+    public String toPem() {
+        return PemKeys.publicToPem(key);
+    }
+
+    /**
+     * Checks an image signature made over the hashed region whose SHA-256 is {@code digest}.
+     * ECDSA and RSA-PSS sign that region with SHA-256, so the digest suffices; Ed25519 signs the
+     * digest itself, as MCUboot does.
+     */
+    public boolean verifyDigest(int signatureTlv, byte[] digest, byte[] signature) {
+        if (!type.canSign() || signatureTlv != type.signatureTlv() || digest.length != 32) return false;
+        try {
+            Signature s = switch (type) {
+                case ECDSA_P256, ECDSA_P384 -> Signature.getInstance("NONEwithECDSA", Crypto.BC);
+                case ED25519 -> Signature.getInstance("Ed25519", Crypto.BC);
+                case RSA_2048, RSA_3072 -> {
+                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.BC);
+                    pss.setParameter(pssParams());
+                    yield pss;
+                }
+                case X25519 -> throw new IllegalStateException("unreachable");
+            };
+            s.initVerify(key);
+            s.update(digest);
+            return s.verify(signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            // Malformed signature encodings are just invalid signatures.
+            return false;
+        }
+    }
+
+    static PSSParameterSpec pssParams() {
+        return new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof VerificationKey k && MessageDigest.isEqual(k.publicBytes, publicBytes);
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Arrays.hashCode(keyHash);
+    }
+
+    @Override
+    public String toString() {
+        return type.cliName() + " key " + keyHashHex();
+    }
+}
