@@ -26,12 +26,33 @@ public final class DecryptionKey {
     private final AsymmetricKeyParameter privateParams;
     private final byte[] kek;
     private final EncryptionKey encryptionKey;
+    private final java.security.PrivateKey jcaKey;
 
-    private DecryptionKey(int tlvType, AsymmetricKeyParameter privateParams, byte[] kek, EncryptionKey enc) {
+    private DecryptionKey(int tlvType, AsymmetricKeyParameter privateParams, byte[] kek, EncryptionKey enc,
+                          java.security.PrivateKey jcaKey) {
         this.tlvType = tlvType;
         this.privateParams = privateParams;
         this.kek = kek;
         this.encryptionKey = enc;
+        this.jcaKey = jcaKey;
+    }
+
+    /** A new P-256, X25519 or RSA-2048 image decryption key. */
+    public static DecryptionKey generate(KeyType type) {
+        java.security.KeyPair kp = SigningKey.KeyPairs.generate(type);
+        EncryptionKey enc = EncryptionKey.of(type, kp.getPublic());
+        try {
+            return new DecryptionKey(enc.tlvType(), PrivateKeyFactory.createKey(kp.getPrivate().getEncoded()), null, enc,
+                    kp.getPrivate());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot use generated key", e);
+        }
+    }
+
+    /** PKCS#8 PEM, encrypted when {@code password} is non-empty. Not available for AES key-wrap keys. */
+    public String toPem(char[] password) {
+        if (jcaKey == null) throw new IllegalStateException("AES key-wrap keys have no PEM form");
+        return PemKeys.privateToPem(jcaKey, password);
     }
 
     /** A P-256, X25519 or RSA-2048 private key PEM. */
@@ -40,14 +61,15 @@ public final class DecryptionKey {
         if (p.privateKey() == null) throw new IllegalArgumentException("decryption needs the private key, this is a public key");
         EncryptionKey enc = EncryptionKey.of(p.type(), p.publicKey());
         try {
-            return new DecryptionKey(enc.tlvType(), PrivateKeyFactory.createKey(p.privateKey().getEncoded()), null, enc);
+            return new DecryptionKey(enc.tlvType(), PrivateKeyFactory.createKey(p.privateKey().getEncoded()), null, enc,
+                    p.privateKey());
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed private key", e);
         }
     }
 
     public static DecryptionKey aesKeyWrap(byte[] kek) {
-        return new DecryptionKey(TlvType.ENC_KW, null, kek.clone(), EncryptionKey.aesKeyWrap(kek));
+        return new DecryptionKey(TlvType.ENC_KW, null, kek.clone(), EncryptionKey.aesKeyWrap(kek), null);
     }
 
     /** The matching public key, for encrypting images to this key. */

@@ -1,0 +1,92 @@
+package dev.meerkat.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+
+import dev.meerkat.image.ImageFormatException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code meerkat} command: signs, encrypts, verifies and packages firmware; runs emulated devices. */
+@Command(name = "meerkat", mixinStandardHelpOptions = true, versionProvider = Meerkat.Version.class,
+        description = "Secure OTA firmware toolchain: MCUboot-compatible images, Mongoose OS fw.zip packages.%n",
+        footer = {"%nExit codes: 0 success/valid, 1 invalid input (verification failed), 2 usage error, 3 I/O error.",
+                "Add --debug to any command for a stack trace on errors."},
+        subcommands = {
+                KeygenCommand.class,
+                GetpubCommand.class,
+                SignCommand.class,
+                VerifyCommand.class,
+                DumpinfoCommand.class,
+                DecryptCommand.class,
+                dev.meerkat.cli.pkg.PackageCommand.class,
+                DemoCommand.class,
+                BenchCommand.class,
+                CommandLine.HelpCommand.class
+        })
+public final class Meerkat implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command line with the given streams; returns the exit code. */
+    public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        boolean debug = Arrays.asList(args).contains("--debug");
+        String[] effective = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
+        CommandLine cl = new CommandLine(new Meerkat());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            if (debug) ex.printStackTrace(err);
+            err.println("meerkat " + commandLine.getCommandName() + ": " + describe(ex));
+            err.flush();
+            return exitCode(ex);
+        });
+        cl.setParameterExceptionHandler((ex, args2) -> {
+            CommandLine c = ex.getCommandLine();
+            err.println("meerkat " + c.getCommandName() + ": " + ex.getMessage());
+            err.println("Try 'meerkat " + (c.getParent() == null ? "" : c.getCommandName() + " ") + "--help' for usage.");
+            err.flush();
+            return ExitCode.USAGE;
+        });
+        return cl.execute(effective);
+    }
+
+    private static String describe(Throwable ex) {
+        if (ex instanceof CliException || ex instanceof ImageFormatException) return ex.getMessage();
+        if (ex instanceof IOException || ex instanceof UncheckedIOException) {
+            return "I/O error: " + ex.getMessage();
+        }
+        if (ex instanceof IllegalArgumentException) return ex.getMessage();
+        return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+    }
+
+    private static int exitCode(Throwable ex) {
+        if (ex instanceof CliException c) return c.exitCode();
+        if (ex instanceof ImageFormatException) return ExitCode.INVALID;
+        if (ex instanceof IOException || ex instanceof UncheckedIOException) return ExitCode.IO;
+        if (ex instanceof IllegalArgumentException) return ExitCode.USAGE;
+        return ExitCode.IO;
+    }
+
+    /** Version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Meerkat.class.getPackage().getImplementationVersion();
+            return new String[] {"meerkat " + (v == null ? "development build" : v)};
+        }
+    }
+}
