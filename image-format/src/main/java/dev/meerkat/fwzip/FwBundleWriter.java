@@ -382,7 +382,7 @@ public final class FwBundleWriter {
       FwVerification v = b.verify(List.of(), false);
       for (FwVerification.PartResult p : v.parts()) {
         if (!p.ok()) {
-          throw new FwZipException(Problem.INVALID_ARGUMENT, p.entry(), -1,
+          throw new FwZipException(Problem.CHECKSUM_MISMATCH, p.entry(), -1,
               "refusing to sign: part '" + p.name() + "' does not match the manifest ("
                   + p.error() + ")");
         }

@@ -47,6 +47,8 @@ public final class FwZipException extends IOException {
     MISSING_MANIFEST,
     /** The manifest is not valid JSON or does not have the fw.zip shape. */
     BAD_MANIFEST,
+    /** A part's data does not match the manifest's size or checksums. */
+    CHECKSUM_MISMATCH,
     /** A part names a source file that is not in the archive. */
     MISSING_PART_DATA,
     /** No part of that name exists in the manifest. */
