@@ -206,7 +206,7 @@ class PackageCommandTest {
   @Test
   void partSpecValueTyping() {
     assertThat(PartSpec.value("0x10000").intValue()).isEqualTo(65536);
-    assertThat(PartSpec.value("010").isTextual()).isTrue();
+    assertThat(PartSpec.value("010").isIntegralNumber()).isFalse(); // Python: float("010")
     assertThat(PartSpec.value("0").intValue()).isZero();
     assertThat(PartSpec.value("-5").intValue()).isEqualTo(-5);
     assertThat(PartSpec.value("app_0").textValue()).isEqualTo("app_0");
