@@ -30,13 +30,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sign", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "sign", sortOptions = false,
         description = {"Create a signed (and optionally encrypted) MCUboot image from INFILE.",
                 "Options, defaults and output bytes match imgtool 2.4's 'sign'. Paths ending in .hex are Intel HEX."})
 final class SignCommand implements Callable<Integer> {
 
     @Spec
     CommandSpec spec;
+
+    // -v is imgtool's --version (the image version), so only --help comes from picocli.
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
 
     @Parameters(index = "0", paramLabel = "INFILE", description = "Firmware binary (or .hex).")
     Path input;
