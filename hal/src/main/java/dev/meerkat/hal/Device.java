@@ -117,6 +117,66 @@ public final class Device implements AutoCloseable {
         throw new SoftwareResetException(ResetCause.FAULT, why);
     }
 
+    /**
+     * The persistent state of the device (flash content, wear, counters), for starting many
+     * simulations from one prepared state.
+     */
+    public Snapshot snapshot() {
+        return new Snapshot(flash.snapshot(), flash.eraseCounts(), counters.values());
+    }
+
+    /** Puts the persistent state back to {@code s} (power, clock and statistics are left alone). */
+    public void restore(Snapshot s) {
+        flash.load(s.flash(), s.wear());
+        counters.load(s.counters());
+    }
+
+    /**
+     * Persistent state of a device.
+     *
+     * @param flash    whole flash content
+     * @param wear     erase counter of every sector
+     * @param counters OTP counter values
+     */
+    public record Snapshot(byte[] flash, long[] wear, long[] counters) {
+        public Snapshot {
+            flash = flash.clone();
+            wear = wear.clone();
+            counters = counters.clone();
+        }
+
+        @Override
+        public byte[] flash() {
+            return flash.clone();
+        }
+
+        @Override
+        public long[] wear() {
+            return wear.clone();
+        }
+
+        @Override
+        public long[] counters() {
+            return counters.clone();
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Snapshot s && java.util.Arrays.equals(flash, s.flash)
+                    && java.util.Arrays.equals(wear, s.wear) && java.util.Arrays.equals(counters, s.counters);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(flash) * 31 + java.util.Arrays.hashCode(counters);
+        }
+
+        @Override
+        public String toString() {
+            return "Snapshot[" + flash.length + " flash bytes, counters=" + java.util.Arrays.toString(counters) + "]";
+        }
+    }
+
     @Override
     public void close() throws IOException {
         flash.close();

@@ -236,6 +236,20 @@ public final class NorFlash implements Flash, AutoCloseable {
         }
     }
 
+    /**
+     * Replaces the whole content and the wear counters, e.g. to start many simulations from one
+     * prepared state. Not a flash operation: no power check, no statistics.
+     */
+    public void load(byte[] content, long[] wear) {
+        if (content.length != data.length || wear.length != eraseCounts.length) {
+            throw new IllegalArgumentException("content/wear do not match the geometry");
+        }
+        System.arraycopy(content, 0, data, 0, data.length);
+        System.arraycopy(wear, 0, eraseCounts, 0, eraseCounts.length);
+        persist(0, data.length);
+        persistMeta();
+    }
+
     /** A copy of the whole part's content, for tests and inspection (not counted as a read). */
     public byte[] snapshot() {
         return data.clone();

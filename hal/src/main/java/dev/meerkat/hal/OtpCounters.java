@@ -107,6 +107,20 @@ public final class OtpCounters implements MonotonicCounters {
         return values[id];
     }
 
+    /** The current values, without power checks (for snapshots). */
+    long[] values() {
+        return values.clone();
+    }
+
+    /** Replaces all values (for restoring snapshots; not an OTP operation). */
+    void load(long[] newValues) {
+        if (newValues.length != values.length) {
+            throw new IllegalArgumentException("expected " + values.length + " counters");
+        }
+        System.arraycopy(newValues, 0, values, 0, values.length);
+        persist();
+    }
+
     /** Number of increase operations performed since the bank was opened. */
     public long increments() {
         return increments;

@@ -60,10 +60,12 @@ public final class PowerSupply {
         return started;
     }
 
-    /** Restores power after a cut (part of a device reset); disarms any pending cut. */
+    /**
+     * Restores power after a cut (part of every device reset). A cut armed for a later operation
+     * stays armed: a reset that is not a power failure does not move the moment the supply fails.
+     */
     public void restore() {
         down = false;
-        tearAt = -1;
     }
 
     /** Fails with {@link PowerLossException} when the power is off; used by reads. */

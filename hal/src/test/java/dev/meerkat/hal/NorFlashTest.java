@@ -213,6 +213,17 @@ class NorFlashTest {
     }
 
     @Test
+    void aResetDoesNotDisarmAPendingCut() {
+        power.cutAfter(1);
+        power.restore();
+        flash.write(0, new byte[4]);
+        assertThatThrownBy(() -> flash.write(4, new byte[4])).isInstanceOf(PowerLossException.class);
+        power.restore();
+        assertThat(power.armed()).isFalse();
+        flash.write(8, new byte[4]);
+    }
+
+    @Test
     void snapshotIsACopy() {
         byte[] s = flash.snapshot();
         s[0] = 0;
