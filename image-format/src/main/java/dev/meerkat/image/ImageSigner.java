@@ -146,17 +146,20 @@ public final class ImageSigner {
         md.update(headerBytes);
         out.write(headerBytes);
         long consumed = padHeader ? 0 : headerSize;
-        byte[] buf = new byte[ImageVerifier.CHUNK];
         long remaining = imageSize;
-        while (remaining > 0) {
-            int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, remaining));
-            if (n <= 0) throw new EOFException("input ended " + remaining + " bytes early");
-            md.update(buf, 0, n);
-            if (ctr != null) ctr.update(buf, 0, n);
-            out.write(buf, 0, n);
-            remaining -= n;
-            consumed += n;
-            progress.accept(consumed);
+        // Hashing and encryption of one chunk overlap the write of the previous one.
+        try (PipelinedWriter writer = new PipelinedWriter(out, 3, ImageVerifier.CHUNK)) {
+            while (remaining > 0) {
+                byte[] buf = writer.buffer();
+                int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, remaining));
+                if (n <= 0) throw new EOFException("input ended " + remaining + " bytes early");
+                md.update(buf, 0, n);
+                if (ctr != null) ctr.update(buf, 0, n);
+                writer.write(buf, n);
+                remaining -= n;
+                consumed += n;
+                progress.accept(consumed);
+            }
         }
         byte[] prot = protectedTlvArea();
         md.update(prot);
