@@ -74,6 +74,7 @@ public final class Bootloader {
             BootStateMachine.transition(BootPhase.COMMITTED, Event.BOOT_VALID);
             raiseCounter(ok.securityCounter());
             startNormalWatchdog();
+            log("normal boot of " + slot + " " + ok.image().version());
             return new BootResult.Jump(slot, BootMode.NORMAL, ok.image(), state);
         }
         Validation.Invalid bad = (Validation.Invalid) v;
@@ -131,6 +132,7 @@ public final class Bootloader {
                 new BootRecord(1, bestSlot, Optional.empty(), true, 0, RollbackReason.NONE, Optional.empty(), 0,
                         best.image().hash(), null));
         store.append(first);
+        log("first boot: committing " + bestSlot + " " + best.image().version());
         raiseCounter(best.securityCounter());
         startNormalWatchdog();
         return new BootResult.Jump(bestSlot, BootMode.NORMAL, best.image(), first);

@@ -24,6 +24,7 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.pkg.PackageCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
+                dev.meerkat.cli.boot.BootsimCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Meerkat implements Runnable {

@@ -1,0 +1,246 @@
+package dev.meerkat.cli.boot;
+
+import dev.meerkat.boot.BootListener;
+import dev.meerkat.boot.BootRecord;
+import dev.meerkat.boot.BootResult;
+import dev.meerkat.boot.BootStateMachine;
+import dev.meerkat.boot.BootStatus;
+import dev.meerkat.boot.sim.BootTimeBenchmark;
+import dev.meerkat.boot.sim.PowerCutCampaign;
+import dev.meerkat.boot.sim.Scenario;
+import dev.meerkat.boot.sim.Scenarios;
+import dev.meerkat.boot.sim.SimDevice;
+import dev.meerkat.boot.sim.SimImages;
+import dev.meerkat.boot.sim.SimProfile;
+import dev.meerkat.boot.sim.WearBenchmark;
+import dev.meerkat.cli.ExitCode;
+import dev.meerkat.hal.ResetCause;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code meerkat bootsim}: runs the bootloader on emulated boards. */
+@Command(name = "bootsim", mixinStandardHelpOptions = true,
+        description = "Run the Meerkat bootloader on emulated flash: scenarios, power-cut campaign, benchmarks.",
+        subcommands = {
+                BootsimCommand.PowercutCommand.class,
+                BootsimCommand.RunCommand.class,
+                BootsimCommand.ListCommand.class,
+                BootsimCommand.WearCommand.class,
+                BootsimCommand.BootTimeCommand.class
+        })
+public final class BootsimCommand implements Runnable {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    static List<Scenario> scenarios(String name) {
+        return "all".equals(name) ? Scenarios.all() : List.of(Scenarios.named(name));
+    }
+
+    static List<SimProfile> profiles(String name) {
+        return "all".equals(name) ? SimProfile.all() : List.of(SimProfile.named(name));
+    }
+
+    /** {@code bootsim powercut}. */
+    @Command(name = "powercut", mixinStandardHelpOptions = true,
+            description = {"Cut power at every flash operation of a scenario (and again at every operation of the",
+                    "recovery), reboot, and check that the board runs a valid, signed, not downgraded image, the",
+                    "one the state machine dictates. Exit 0 only when nothing was bricked, downgraded or wrong."})
+    static final class PowercutCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--scenario", defaultValue = "all", description = "Scenario name or 'all'. Default: ${DEFAULT-VALUE}.")
+        String scenario;
+
+        @Option(names = "--profile", defaultValue = "all",
+                description = "Board profile (uniform-4k, mixed-ecc, stm32f4) or 'all'. Default: ${DEFAULT-VALUE}.")
+        String profile;
+
+        @Option(names = "--no-second-cut", description = "Do not cut the recoveries.")
+        boolean noSecondCut;
+
+        @Option(names = "--seed", defaultValue = "7", description = "Seed of torn-operation content. Default: ${DEFAULT-VALUE}.")
+        long seed;
+
+        @Option(names = "--json", description = "Print the summary as one JSON object on the last line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            List<Scenario> s = scenarios(scenario);
+            List<SimProfile> p = profiles(profile);
+            PowerCutCampaign campaign = new PowerCutCampaign(!noSecondCut, seed, line -> {
+                out.println(line);
+                out.flush();
+            });
+            PowerCutCampaign.Result r = campaign.run(s, p);
+            if (json) {
+                out.println(r.toJson());
+            } else {
+                out.printf("%d scenario runs, %d cut points: bricked %d, downgraded %d, wrong image %d -> %s%n",
+                        r.scenarios().size(), r.cutPoints(), r.bricked(), r.downgraded(), r.wrongImage(),
+                        r.passed() ? "PASS" : "FAIL");
+            }
+            out.flush();
+            return r.passed() ? ExitCode.OK : ExitCode.INVALID;
+        }
+    }
+
+    /** {@code bootsim run}. */
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run one scenario without power cuts and print what the bootloader did.")
+    static final class RunCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--scenario", required = true, description = "Scenario name (see 'bootsim list').")
+        String scenario;
+
+        @Option(names = "--profile", defaultValue = "uniform-4k", description = "Board profile. Default: ${DEFAULT-VALUE}.")
+        String profile;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            Scenario sc = Scenarios.named(scenario);
+            SimProfile p = SimProfile.named(profile);
+            SimImages images = new SimImages(p.payloadSize());
+            SimDevice[] holder = new SimDevice[1];
+            boolean[] logging = new boolean[1];
+            BootListener listener = new BootListener() {
+                @Override
+                public void log(String message) {
+                    if (logging[0]) {
+                        out.printf("  [%6d ms] %s%n", holder[0].device().clock().millis(), message);
+                    }
+                }
+
+                @Override
+                public void beforeRecordWrite(long address, BootRecord record) {
+                    if (logging[0]) {
+                        out.printf("  [%6d ms] record @0x%05x %s%n", holder[0].device().clock().millis(), address,
+                                record);
+                    }
+                }
+            };
+            SimDevice d = SimDevice.create(p, images, 1, listener);
+            holder[0] = d;
+            out.println("scenario " + sc.name() + " on " + p.name() + ": " + sc.description());
+            sc.setup(d);
+            out.println("start: " + describe(d.control().bootState()));
+            logging[0] = true;
+            long ops = d.device().power().operationCount();
+            sc.run(d);
+            out.println("after: " + describe(d.control().bootState()) + " ("
+                    + (d.device().power().operationCount() - ops) + " flash/OTP operations)");
+            out.println("reboot:");
+            d.reboot(ResetCause.SOFTWARE);
+            SimDevice.Cycle c = d.cycle();
+            logging[0] = false;
+            if (c.boot() instanceof BootResult.Jump j) {
+                out.printf("runs %s in slot %s (%s boot), security counter %d%n", j.image().version(), j.slot(),
+                        j.mode(), d.device().counters().read(0));
+            } else {
+                out.println(((BootResult.Recovery) c.boot()).report());
+            }
+            out.println("final: " + describe(d.control().bootState()));
+            out.flush();
+            return c.boot() instanceof BootResult.Jump ? ExitCode.OK : ExitCode.INVALID;
+        }
+
+        private static String describe(BootStatus s) {
+            return s.phase() + " active=" + s.active() + " revert=" + s.revert().map(Enum::name).orElse("-")
+                    + " attempts=" + s.attempts() + " last-rollback=" + s.lastRollback()
+                    + s.rollbackSlot().map(x -> "@" + x).orElse("") + " rejected=" + s.rejected() + " seq="
+                    + s.sequence();
+        }
+    }
+
+    /** {@code bootsim list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List scenarios, board profiles and the state-machine table.")
+    static final class ListCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("scenarios:");
+            for (Scenario s : Scenarios.all()) {
+                out.printf("  %-22s %s%n", s.name(), s.description());
+            }
+            out.println("profiles:");
+            for (SimProfile p : SimProfile.all()) {
+                out.printf("  %-10s %s, slots %d KiB, updater chunk %d B%n", p.name(), p.geometry().describe(),
+                        p.slotSize() / 1024, p.chunkSize());
+            }
+            out.println("state machine:");
+            for (BootStateMachine.Transition t : BootStateMachine.TABLE) {
+                out.printf("  %-9s --%-17s--> %-9s %s%n", t.from(), t.event(), t.to(), t.effect());
+            }
+            out.flush();
+            return ExitCode.OK;
+        }
+    }
+
+    /** {@code bootsim wear}. */
+    @Command(name = "wear", mixinStandardHelpOptions = true,
+            description = "Erases per sector per update and boot-state endurance at 10,000 erase cycles.")
+    static final class WearCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--updates", defaultValue = "500", description = "Update cycles per profile. Default: ${DEFAULT-VALUE}.")
+        int updates;
+
+        @Override
+        public Integer call() throws Exception {
+            return print(spec, out -> WearBenchmark.report(out, updates));
+        }
+    }
+
+    /** {@code bootsim boottime}. */
+    @Command(name = "boottime", mixinStandardHelpOptions = true,
+            description = "Bytes read and time to validate 1 MiB and 16 MiB slots; SHA-256 speed vs openssl.")
+    static final class BootTimeCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            return print(spec, BootTimeBenchmark::report);
+        }
+    }
+
+    @FunctionalInterface
+    interface Report {
+        void to(PrintStream out) throws Exception;
+    }
+
+    static int print(CommandSpec spec, Report report) throws Exception {
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        try (PrintStream ps = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            report.to(ps);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        out.print(buf.toString(StandardCharsets.UTF_8));
+        out.flush();
+        return ExitCode.OK;
+    }
+}

@@ -1,0 +1,59 @@
+package dev.meerkat.cli.boot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.cli.Cli;
+import org.junit.jupiter.api.Test;
+
+class BootsimCommandTest {
+
+    private static String lastLine(String out) {
+        String[] lines = out.strip().split("\\R");
+        return lines[lines.length - 1];
+    }
+
+    @Test
+    void powercutPrintsTheSummaryAsTheLastLine() throws Exception {
+        Cli.Run r = Cli.run("bootsim", "powercut", "--scenario", "commit", "--profile", "uniform-4k", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(lastLine(r.out()));
+        assertThat(j.get("scenarios").asInt()).isEqualTo(1);
+        assertThat(j.get("cut_points").asInt()).isPositive();
+        assertThat(j.get("bricked").asInt()).isZero();
+        assertThat(j.get("downgraded").asInt()).isZero();
+        assertThat(j.get("wrong_image").asInt()).isZero();
+        assertThat(r.out()).contains("commit").contains("uniform-4k");
+    }
+
+    @Test
+    void powercutWithoutJsonSaysPass() {
+        Cli.Run r = Cli.run("bootsim", "powercut", "--scenario", "rollback-watchdog", "--profile", "mixed-ecc");
+        assertThat(r.exitCode()).isZero();
+        assertThat(lastLine(r.out())).contains("PASS");
+    }
+
+    @Test
+    void runShowsWhatTheBootloaderDid() {
+        Cli.Run r = Cli.run("bootsim", "run", "--scenario", "rollback-watchdog");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("test boot of B").contains("TEST_BOOT_WATCHDOG")
+                .contains("runs 1.0.0+0 in slot A (NORMAL boot)");
+    }
+
+    @Test
+    void listNamesScenariosProfilesAndTransitions() {
+        Cli.Run r = Cli.run("bootsim", "list");
+        assertThat(r.exitCode()).isZero();
+        assertThat(r.out()).contains("install-update").contains("boot-state-rotation").contains("stm32f4")
+                .contains("TESTING   --COMMIT");
+    }
+
+    @Test
+    void unknownScenarioIsAUsageError() {
+        Cli.Run r = Cli.run("bootsim", "powercut", "--scenario", "nope");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown scenario nope");
+    }
+}
