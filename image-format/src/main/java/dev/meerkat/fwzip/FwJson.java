@@ -9,13 +9,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.image.PythonJson;
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.util.Iterator;
-import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * JSON reading with hard limits, and JSON writing in the exact shape Python's
@@ -67,112 +64,16 @@ final class FwJson {
 
   /** Pretty-printed, sorted keys, two-space indent, ASCII only, no trailing newline. */
   static byte[] pretty(JsonNode node) {
-    StringBuilder sb = new StringBuilder();
-    write(sb, node, 0, true);
-    return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    return PythonJson.pretty(node, true).getBytes(StandardCharsets.US_ASCII);
   }
 
   /** Compact, sorted keys, ASCII only. */
   static byte[] compact(JsonNode node) {
-    StringBuilder sb = new StringBuilder();
-    write(sb, node, -1, false);
-    return sb.toString().getBytes(StandardCharsets.US_ASCII);
+    return PythonJson.compact(node, true).getBytes(StandardCharsets.US_ASCII);
   }
 
   static ObjectNode object() {
     return NODES.objectNode();
-  }
-
-  private static void write(StringBuilder sb, JsonNode n, int indent, boolean pretty) {
-    if (n.isObject()) {
-      if (n.isEmpty()) {
-        sb.append("{}");
-        return;
-      }
-      Map<String, JsonNode> sorted = new TreeMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        sorted.put(e.getKey(), e.getValue());
-      }
-      sb.append('{');
-      boolean first = true;
-      for (Map.Entry<String, JsonNode> e : sorted.entrySet()) {
-        if (!first) {
-          sb.append(',');
-        }
-        first = false;
-        newline(sb, indent + 1, pretty);
-        string(sb, e.getKey());
-        sb.append(pretty ? ": " : ":");
-        write(sb, e.getValue(), indent + 1, pretty);
-      }
-      newline(sb, indent, pretty);
-      sb.append('}');
-    } else if (n.isArray()) {
-      if (n.isEmpty()) {
-        sb.append("[]");
-        return;
-      }
-      sb.append('[');
-      for (int i = 0; i < n.size(); i++) {
-        if (i > 0) {
-          sb.append(',');
-        }
-        newline(sb, indent + 1, pretty);
-        write(sb, n.get(i), indent + 1, pretty);
-      }
-      newline(sb, indent, pretty);
-      sb.append(']');
-    } else if (n.isTextual()) {
-      string(sb, n.textValue());
-    } else if (n.isIntegralNumber()) {
-      sb.append(n.bigIntegerValue().toString());
-    } else if (n.isNumber()) {
-      sb.append(decimal(n.decimalValue()));
-    } else if (n.isBoolean()) {
-      sb.append(n.booleanValue() ? "true" : "false");
-    } else {
-      sb.append("null");
-    }
-  }
-
-  private static String decimal(BigDecimal d) {
-    String s = d.toString();
-    // Python writes 1e+20 / 1.5e-07 where BigDecimal writes 1E+20 / 1.5E-7.
-    return s.replace('E', 'e');
-  }
-
-  private static void newline(StringBuilder sb, int indent, boolean pretty) {
-    if (pretty) {
-      sb.append('\n');
-      for (int i = 0; i < indent; i++) {
-        sb.append("  ");
-      }
-    }
-  }
-
-  private static void string(StringBuilder sb, String s) {
-    sb.append('"');
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      switch (c) {
-        case '"' -> sb.append("\\\"");
-        case '\\' -> sb.append("\\\\");
-        case '\n' -> sb.append("\\n");
-        case '\r' -> sb.append("\\r");
-        case '\t' -> sb.append("\\t");
-        case '\b' -> sb.append("\\b");
-        case '\f' -> sb.append("\\f");
-        default -> {
-          if (c < 0x20 || c > 0x7e) {
-            sb.append(String.format("\\u%04x", (int) c));
-          } else {
-            sb.append(c);
-          }
-        }
-      }
-    }
-    sb.append('"');
   }
 
   /** Normalises integral nodes to the narrowest Jackson type so that equality is by value. */

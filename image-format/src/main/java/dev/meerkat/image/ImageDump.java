@@ -2,9 +2,7 @@ package dev.meerkat.image;
 
 import java.io.IOException;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -75,74 +73,8 @@ public final class ImageDump {
         }
     }
 
-    /** Renders JSON exactly as Python's {@code json.dumps(obj, indent=2)} does. */
+    /** Renders JSON exactly as Python's {@code json.dumps(obj, indent=2)} does (imgtool's output). */
     public static String toPythonJson(JsonNode node) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, node, 0);
-        return sb.toString();
-    }
-
-    private static void write(StringBuilder sb, JsonNode n, int depth) {
-        if (n.isObject()) {
-            if (n.isEmpty()) {
-                sb.append("{}");
-                return;
-            }
-            sb.append("{\n");
-            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                indent(sb, depth + 1);
-                string(sb, e.getKey());
-                sb.append(": ");
-                write(sb, e.getValue(), depth + 1);
-                sb.append(it.hasNext() ? ",\n" : "\n");
-            }
-            indent(sb, depth);
-            sb.append('}');
-        } else if (n.isArray()) {
-            if (n.isEmpty()) {
-                sb.append("[]");
-                return;
-            }
-            sb.append("[\n");
-            for (int i = 0; i < n.size(); i++) {
-                indent(sb, depth + 1);
-                write(sb, n.get(i), depth + 1);
-                sb.append(i + 1 < n.size() ? ",\n" : "\n");
-            }
-            indent(sb, depth);
-            sb.append(']');
-        } else if (n.isTextual()) {
-            string(sb, n.asText());
-        } else if (n.isNull()) {
-            sb.append("null");
-        } else {
-            sb.append(n.asText());
-        }
-    }
-
-    private static void indent(StringBuilder sb, int depth) {
-        sb.append("  ".repeat(depth));
-    }
-
-    private static void string(StringBuilder sb, String s) {
-        sb.append('"');
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                case '\b' -> sb.append("\\b");
-                case '\f' -> sb.append("\\f");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) sb.append(String.format("\\u%04x", (int) c));
-                    else sb.append(c);
-                }
-            }
-        }
-        sb.append('"');
+        return PythonJson.pretty(node, false);
     }
 }
