@@ -40,6 +40,15 @@ class BootStateMachineTest {
     }
 
     @Test
+    void documentationShowsTheSameDiagram() throws Exception {
+        java.nio.file.Path doc = java.nio.file.Path.of("..", "docs", "bootloader.md");
+        String text = java.nio.file.Files.readString(doc);
+        for (String line : BootStateMachine.mermaid().split("\n")) {
+            assertThat(text).as("docs/bootloader.md diagram").contains(line);
+        }
+    }
+
+    @Test
     void mermaidDiagramListsEveryTransition() {
         String m = BootStateMachine.mermaid();
         for (BootStateMachine.Transition t : BootStateMachine.TABLE) {
