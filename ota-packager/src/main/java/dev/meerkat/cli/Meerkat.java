@@ -24,6 +24,10 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.pkg.PackageCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
+                dev.meerkat.cli.remote.KeysCommand.class,
+                dev.meerkat.cli.remote.ApproveCommand.class,
+                dev.meerkat.cli.remote.AuditCommand.class,
+                dev.meerkat.cli.remote.ServeCommand.class,
                 dev.meerkat.cli.boot.BootsimCommand.class,
                 CommandLine.HelpCommand.class
         })

@@ -143,6 +143,13 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--fix-sig-pubkey", paramLabel = "FILE", description = "Public key of the --fix-sig signature.")
     Path fixSigPubkey;
 
+    @Option(names = "--remote", paramLabel = "URL",
+            description = "Sign with a key held by this signing service (with --key-id); only the image digest is sent.")
+    String remote;
+
+    @Option(names = "--key-id", paramLabel = "ID", description = "Id of the signing service's key (with --remote).")
+    String keyId;
+
     @Option(names = "--sig-out", paramLabel = "FILE", description = "Also write the signature, base64, to FILE.")
     Path sigOut;
 
@@ -155,6 +162,8 @@ final class SignCommand implements Callable<Integer> {
         if (encryptKeyLen != 128 && encryptKeyLen != 256) throw CliException.usage("--encrypt-keylen must be 128 or 256");
         if (fixSig != null && key != null) throw CliException.usage("give either -k or --fix-sig, not both");
         if ((fixSig == null) != (fixSigPubkey == null)) throw CliException.usage("--fix-sig and --fix-sig-pubkey go together");
+        if ((remote == null) != (keyId == null)) throw CliException.usage("--remote and --key-id go together");
+        if (remote != null && (key != null || fixSig != null)) throw CliException.usage("--remote replaces -k and --fix-sig");
         if (headerSize > 0xFFFF || headerSize < 32) throw CliException.usage("-H " + headerSize + ": header size must be 32..65535");
 
         ImageSigner.Builder b = ImageSigner.builder().headerSize((int) headerSize).padHeader(padHeader);
@@ -197,6 +206,7 @@ final class SignCommand implements Callable<Integer> {
         DigestSigner signer = null;
         if (key != null) signer = KeyFiles.signingKey(key);
         if (fixSig != null) signer = DigestSigner.fixed(KeyFiles.verificationKey(fixSigPubkey), readSignature(fixSig));
+        if (remote != null) signer = dev.meerkat.cli.remote.RemoteSigner.connect(remote, keyId, spec.commandLine().getErr());
         if (signer != null && padSig) signer = padded(signer);
         b.signer(signer);
         if (encryptKey != null) b.encryptFor(KeyFiles.encryptionKey(encryptKey), encryptKeyLen);

@@ -1,0 +1,78 @@
+package dev.meerkat.signing.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.agroal.DataSource;
+import io.quarkus.arc.InjectableInstance;
+
+/**
+ * The relational store: PostgreSQL (datasource {@code pg}) in production, H2 in file mode
+ * (datasource {@code h2}) as the embedded default. Exactly one of them is active at runtime.
+ */
+@ApplicationScoped
+public class Database {
+
+    @Inject
+    @DataSource("pg")
+    InjectableInstance<AgroalDataSource> postgres;
+
+    @Inject
+    @DataSource("h2")
+    InjectableInstance<AgroalDataSource> h2;
+
+    @ConfigProperty(name = "quarkus.datasource.pg.active", defaultValue = "false")
+    boolean postgresActive;
+
+    private AgroalDataSource ds;
+
+    @PostConstruct
+    void init() {
+        ds = postgresActive ? postgres.get() : h2.get();
+    }
+
+    public String kind() {
+        return postgresActive ? "postgresql" : "h2";
+    }
+
+    public Connection connect() throws SQLException {
+        return ds.getConnection();
+    }
+
+    /** Runs {@code work} in one transaction; rolls back on any failure. */
+    public <T> T tx(SqlWork<T> work) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
+    /** Work against one connection inside a transaction. */
+    @FunctionalInterface
+    public interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    /** A database failure; reported as a 500 and never half-applied thanks to {@link #tx}. */
+    public static final class StoreException extends RuntimeException {
+        public StoreException(SQLException cause) {
+            super("database: " + cause.getMessage(), cause);
+        }
+    }
+}

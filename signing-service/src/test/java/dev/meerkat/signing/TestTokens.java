@@ -1,0 +1,45 @@
+package dev.meerkat.signing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+
+import dev.meerkat.cli.remote.JwtMinter;
+
+/** One JWT issuing key per test JVM; its public half is what the service under test trusts. */
+public final class TestTokens {
+    private static final KeyPair KEYS = JwtMinter.newKeyPair();
+    private static final JwtMinter MINTER = new JwtMinter(KEYS.getPrivate());
+    private static Path publicKeyFile;
+
+    private TestTokens() {
+    }
+
+    public static synchronized Path publicKeyFile() {
+        if (publicKeyFile == null) {
+            try {
+                Path dir = Files.createDirectories(Path.of("target", "test-jwt"));
+                publicKeyFile = dir.resolve("jwt-public.pem").toAbsolutePath();
+                Files.writeString(publicKeyFile, JwtMinter.pem("PUBLIC KEY", KEYS.getPublic().getEncoded()),
+                        StandardCharsets.US_ASCII);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return publicKeyFile;
+    }
+
+    public static String token(String subject, String... roles) {
+        return MINTER.issue(subject, List.of(roles), Duration.ofHours(1));
+    }
+
+    /** A token signed by a key the service does not trust. */
+    public static String forgedToken(String subject, String... roles) {
+        return new JwtMinter(JwtMinter.newKeyPair().getPrivate()).issue(subject, List.of(roles), Duration.ofHours(1));
+    }
+}
