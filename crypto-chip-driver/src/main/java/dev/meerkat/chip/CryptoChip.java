@@ -100,7 +100,7 @@ public final class CryptoChip implements AutoCloseable {
     }
 
     private byte[] exchange(int opcode, byte[] packet) {
-        wake();
+        wake(opcode == Opcode.SELFTEST);
         try {
             transport.send(packet);
             if (wait == Wait.DATASHEET) pause(Math.max(type.executionMillis(opcode), 1));
@@ -137,9 +137,17 @@ public final class CryptoChip implements AutoCloseable {
 
     /** Wakes the chip and checks the wake answer. */
     public void wake() {
+        wake(false);
+    }
+
+    /** Wakes the chip; a failed self test is tolerated only when the next command is SelfTest itself. */
+    private void wake(boolean selfTestFollows) {
         byte[] w = transport.sendWake();
         if (Arrays.equals(w, Packet.WAKE_RESPONSE)) return;
-        if (Arrays.equals(w, Packet.WAKE_SELF_TEST_FAILED)) throw new ChipStatusException(0, ChipStatus.SELF_TEST_ERROR.code());
+        if (Arrays.equals(w, Packet.WAKE_SELF_TEST_FAILED)) {
+            if (selfTestFollows) return;
+            throw new ChipStatusException(Opcode.SELFTEST, ChipStatus.SELF_TEST_ERROR.code());
+        }
         throw new ChipCommunicationException("unexpected wake response " + Hex.format(w));
     }
 
