@@ -7,8 +7,6 @@ import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageHeader;
 import dev.meerkat.image.ImageVersion;
 import dev.meerkat.image.ParsedImage;
-import dev.meerkat.image.TlvEntry;
-import dev.meerkat.image.TlvType;
 import java.util.Optional;
 
 /**
@@ -152,16 +150,9 @@ public final class BootControl {
     /** SEC_CNT of the image in {@code area} (0 if absent or unreadable). */
     static long securityCounter(FlashArea area) {
         try {
-            ParsedImage p = ParsedImage.parse(new SlotImageSource(area));
-            for (TlvEntry e : p.protectedTlvs()) {
-                if (e.type() == TlvType.SEC_CNT && e.tlv().length() == 4) {
-                    byte[] v = e.tlv().value();
-                    return (v[0] & 0xFFL) | (v[1] & 0xFFL) << 8 | (v[2] & 0xFFL) << 16 | (v[3] & 0xFFL) << 24;
-                }
-            }
+            return ParsedImage.parse(new SlotImageSource(area)).securityCounter().orElse(0);
         } catch (ImageFormatException | IllegalArgumentException e) {
             return 0;
         }
-        return 0;
     }
 }

@@ -16,7 +16,6 @@ import dev.meerkat.image.VerifiedImage;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -46,7 +45,7 @@ public final class ImageValidator {
         List<byte[]> hashes = new ArrayList<>();
         for (ProvisionedKey k : rot.keys()) {
             if (k instanceof ProvisionedKey.PublicKeyEntry p) {
-                keys.add(keyFromDer(p.encoded(), "PUBLIC KEY"));
+                keys.add(VerificationKey.fromPublicBytes(p.encoded()));
             } else {
                 hashes.add(k.keyHash());
             }
@@ -57,11 +56,6 @@ public final class ImageValidator {
         this.imageId = config.imageId();
     }
 
-    private static VerificationKey keyFromDer(byte[] der, String label) {
-        String pem = "-----BEGIN " + label + "-----\n" + Base64.getMimeEncoder().encodeToString(der) + "\n-----END "
-                + label + "-----\n";
-        return VerificationKey.fromPem(pem);
-    }
 
     /**
      * What the caller knows about the image it expects.
@@ -97,16 +91,8 @@ public final class ImageValidator {
                 return new Validation.Invalid(RollbackReason.IMAGE_NOT_BOOTABLE, "image is flagged non-bootable");
             }
             ParsedImage parsed = ParsedImage.parse(src);
-            long counter = 0;
-            List<Dependency> deps = new ArrayList<>();
-            for (TlvEntry e : parsed.protectedTlvs()) {
-                if (e.type() == TlvType.SEC_CNT && e.tlv().length() == 4) {
-                    byte[] v = e.tlv().value();
-                    counter = (v[0] & 0xFFL) | (v[1] & 0xFFL) << 8 | (v[2] & 0xFFL) << 16 | (v[3] & 0xFFL) << 24;
-                } else if (e.type() == TlvType.DEPENDENCY && e.tlv().length() == 12) {
-                    deps.add(Dependency.decode(e.tlv().value()));
-                }
-            }
+            long counter = parsed.securityCounter().orElse(0);
+            List<Dependency> deps = parsed.dependencies();
             if (counter < ctx.minSecurityCounter()) {
                 return new Validation.Invalid(RollbackReason.IMAGE_DOWNGRADE, "security counter " + counter
                         + " is below the device's " + ctx.minSecurityCounter());
@@ -179,13 +165,10 @@ public final class ImageValidator {
             byte[] hash = sha256(pub);
             for (byte[] h : keyHashes) {
                 if (MessageDigest.isEqual(h, hash)) {
-                    for (String label : List.of("PUBLIC KEY", "RSA PUBLIC KEY")) {
-                        try {
-                            keys.add(keyFromDer(pub, label));
-                            break;
-                        } catch (RuntimeException notThisEncoding) {
-                            // try the next encoding; an unusable key simply matches nothing
-                        }
+                    try {
+                        keys.add(VerificationKey.fromPublicBytes(pub));
+                    } catch (IllegalArgumentException unusable) {
+                        // an unusable key simply matches nothing
                     }
                 }
             }

@@ -2,7 +2,6 @@ package dev.meerkat.image;
 
 import java.io.IOException;
 import java.security.MessageDigest;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -92,23 +91,8 @@ public final class ImageVerifier {
             throw new ImageFormatException(Problem.TOO_LARGE, 12, "image needs " + img.end()
                     + " bytes, more than the " + maxSize + " available");
         }
-        OptionalLong secCnt = OptionalLong.empty();
-        List<Dependency> deps = new ArrayList<>();
-        for (TlvEntry e : img.protectedTlvs()) {
-            if (e.type() == TlvType.SEC_CNT) {
-                if (e.tlv().length() != 4 || secCnt.isPresent()) {
-                    throw new ImageFormatException(Problem.BAD_TLV, e.offset(), "SEC_CNT must appear once with 4 bytes");
-                }
-                byte[] v = e.tlv().value();
-                secCnt = OptionalLong.of((v[0] & 0xFFL) | (v[1] & 0xFFL) << 8 | (v[2] & 0xFFL) << 16 | (v[3] & 0xFFL) << 24);
-            } else if (e.type() == TlvType.DEPENDENCY) {
-                if (e.tlv().length() != 12) {
-                    throw new ImageFormatException(Problem.BAD_TLV, e.offset(), "DEPENDENCY must be 12 bytes, is "
-                            + e.tlv().length());
-                }
-                deps.add(Dependency.decode(e.tlv().value()));
-            }
-        }
+        OptionalLong secCnt = img.securityCounter();
+        List<Dependency> deps = img.dependencies();
         TlvEntry hashTlv = null;
         for (TlvEntry e : img.tlvs()) {
             if (!ALLOWED_UNPROTECTED.contains(e.type())) {

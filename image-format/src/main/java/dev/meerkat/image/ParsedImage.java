@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 import dev.meerkat.image.ImageFormatException.Problem;
 
@@ -126,6 +127,34 @@ public record ParsedImage(ImageHeader header, List<TlvEntry> protectedTlvs, List
         List<TlvEntry> all = new ArrayList<>(protectedTlvs);
         all.addAll(tlvs);
         return all;
+    }
+
+    /** The protected SEC_CNT value, if the image has one. */
+    public OptionalLong securityCounter() throws ImageFormatException {
+        OptionalLong counter = OptionalLong.empty();
+        for (TlvEntry e : protectedTlvs) {
+            if (e.type() != TlvType.SEC_CNT) continue;
+            if (e.tlv().length() != 4 || counter.isPresent()) {
+                throw new ImageFormatException(Problem.BAD_TLV, e.offset(), "SEC_CNT must appear once with 4 bytes");
+            }
+            byte[] v = e.tlv().value();
+            counter = OptionalLong.of((v[0] & 0xFFL) | (v[1] & 0xFFL) << 8 | (v[2] & 0xFFL) << 16 | (v[3] & 0xFFL) << 24);
+        }
+        return counter;
+    }
+
+    /** The protected DEPENDENCY TLVs. */
+    public List<Dependency> dependencies() throws ImageFormatException {
+        List<Dependency> deps = new ArrayList<>();
+        for (TlvEntry e : protectedTlvs) {
+            if (e.type() != TlvType.DEPENDENCY) continue;
+            if (e.tlv().length() != 12) {
+                throw new ImageFormatException(Problem.BAD_TLV, e.offset(), "DEPENDENCY must be 12 bytes, is "
+                        + e.tlv().length());
+            }
+            deps.add(Dependency.decode(e.tlv().value()));
+        }
+        return deps;
     }
 
     public Optional<TlvEntry> first(int type) {

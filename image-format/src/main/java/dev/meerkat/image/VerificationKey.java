@@ -39,6 +39,31 @@ public final class VerificationKey {
         return new VerificationKey(p.type(), p.publicKey());
     }
 
+    /**
+     * The key from the bytes MCUboot uses for it (a PUBKEY TLV, a provisioned key): SubjectPublicKeyInfo
+     * DER, or PKCS#1 RSAPublicKey DER.
+     */
+    public static VerificationKey fromPublicBytes(byte[] der) {
+        SubjectPublicKeyInfo spki;
+        try {
+            spki = SubjectPublicKeyInfo.getInstance(der);
+        } catch (RuntimeException notSpki) {
+            try {
+                spki = new SubjectPublicKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption, org.bouncycastle.asn1.DERNull.INSTANCE),
+                        org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException("neither SubjectPublicKeyInfo nor PKCS#1 RSA public key DER");
+            }
+        }
+        try {
+            PublicKey pk = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider(Crypto.BC).getPublicKey(spki);
+            return new VerificationKey(PemKeys.typeOf(spki), pk);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("unusable public key: " + e.getMessage(), e);
+        }
+    }
+
     /** Wraps a JCA public key (EC P-256/P-384, Ed25519, X25519 or RSA 2048/3072). */
     public static VerificationKey of(PublicKey key) {
         SubjectPublicKeyInfo spki = SubjectPublicKeyInfo.getInstance(key.getEncoded());
