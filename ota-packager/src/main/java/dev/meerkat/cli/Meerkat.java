@@ -29,6 +29,7 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.remote.AuditCommand.class,
                 dev.meerkat.cli.remote.ServeCommand.class,
                 dev.meerkat.cli.boot.BootsimCommand.class,
+                dev.meerkat.cli.chip.ChipCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Meerkat implements Runnable {
