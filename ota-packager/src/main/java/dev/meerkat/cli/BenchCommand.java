@@ -61,6 +61,7 @@ final class BenchCommand implements Callable<Integer> {
         Path payload = work.resolve("bench-payload.bin");
         Path signed = work.resolve("bench-signed.bin");
         Path encrypted = work.resolve("bench-encrypted.bin");
+        Path copy = work.resolve("bench-copy.bin");
         PrintWriter out = spec.commandLine().getOut();
         try {
             writePayload(payload, (long) sizeMiB << 20);
@@ -76,6 +77,8 @@ final class BenchCommand implements Callable<Integer> {
             List<Measure> ms = new ArrayList<>();
             ms.add(best("openssl dgst -sha256", len, () -> external("openssl", "dgst", "-sha256", payload.toString())));
             ms.add(best("sha256sum", len, () -> external("sha256sum", payload.toString())));
+            ms.add(best("cp (copy reference)", len, () -> external("cp", payload.toString(), copy.toString())));
+            ms.add(best("meerkat sign, digest only", len, () -> digestOnly(plain, payload)));
             ms.add(best("meerkat sign (ecdsa-p256)", len, () -> signTo(plain, payload, signed)));
             ms.add(best("meerkat verify", len, () -> verify(ImageVerifier.trusting(key.verificationKey()), signed)));
             ms.add(best("meerkat sign+encrypt (aes-128)", len, () -> signTo(withEnc, payload, encrypted)));
@@ -103,6 +106,7 @@ final class BenchCommand implements Callable<Integer> {
             Files.deleteIfExists(payload);
             Files.deleteIfExists(signed);
             Files.deleteIfExists(encrypted);
+            Files.deleteIfExists(copy);
             if (dir == null) Files.deleteIfExists(work);
         }
     }
@@ -141,6 +145,13 @@ final class BenchCommand implements Callable<Integer> {
         try (InputStream i = new BufferedInputStream(Files.newInputStream(in), 1 << 20);
              OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 20)) {
             signer.sign(i, len, o, n -> { });
+        }
+    }
+
+    /** The signing computation without writing an image: what a remote-signing client does. */
+    private static void digestOnly(ImageSigner signer, Path in) throws IOException {
+        try (InputStream i = new BufferedInputStream(Files.newInputStream(in), 1 << 20)) {
+            signer.digest(i, Files.size(in));
         }
     }
 
