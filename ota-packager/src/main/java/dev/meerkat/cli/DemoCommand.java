@@ -80,6 +80,12 @@ final class DemoCommand implements Callable<Integer> {
                 "verify", "-k", w + "release-key.pem", "--enc-key", w + "device-key.pem", tamperedImage.toString()));
         failures += run(out, w, new Step("The tampered package is rejected (exit 1)", ExitCode.INVALID,
                 "package", "verify", "-k", w + "release-key.pem", tamperedZip.toString()));
+        out.println("-- On the device: the bootloader on emulated flash --");
+        out.println();
+        failures += run(out, w, new Step("A new firmware fails its init during the test boot: the bootloader rolls back",
+                ExitCode.OK, "bootsim", "run", "--scenario", "rollback-failed-init"));
+        failures += run(out, w, new Step("Power is cut at every flash operation of a commit, and again during recovery",
+                ExitCode.OK, "bootsim", "powercut", "--scenario", "commit"));
         out.println(failures == 0 ? "Demo complete: every step behaved as expected." :
                 "Demo FAILED: " + failures + " step(s) did not behave as expected.");
         out.println("Files are in " + work);

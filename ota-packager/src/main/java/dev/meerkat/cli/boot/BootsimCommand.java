@@ -56,9 +56,9 @@ public final class BootsimCommand implements Runnable {
 
     /** {@code bootsim powercut}. */
     @Command(name = "powercut", mixinStandardHelpOptions = true,
-            description = {"Cut power at every flash operation of a scenario (and again at every operation of the",
-                    "recovery), reboot, and check that the board runs a valid, signed, not downgraded image, the",
-                    "one the state machine dictates. Exit 0 only when nothing was bricked, downgraded or wrong."})
+            description = {"Cut power at every flash operation of a scenario (and again during recovery), then check the board.",
+                    "After every cut it must run a valid, signed, not downgraded image: the one the state machine",
+                    "dictates. Exit 0 only when nothing was bricked, downgraded or wrong."})
     static final class PowercutCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
