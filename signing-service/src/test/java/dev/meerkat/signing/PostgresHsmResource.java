@@ -23,6 +23,12 @@ public class PostgresHsmResource implements QuarkusTestResourceLifecycleManager 
     public static final String SOFTHSM_LIBRARY = "/usr/lib/softhsm/libsofthsm2.so";
     private static Map<String, String> config;
     private static Path pgDir;
+    private static TestPki testCa;
+
+    /** A PKCS#12 client key store issued by the CA the service trusts. */
+    public static synchronized Path clientCertificate(String cn) throws Exception {
+        return testCa.client(cn);
+    }
 
     @Override
     public synchronized Map<String, String> start() {
@@ -32,7 +38,18 @@ public class PostgresHsmResource implements QuarkusTestResourceLifecycleManager 
             startPostgres(port);
             initToken();
             Path data = Files.createDirectories(Path.of("target", "service-pg").toAbsolutePath());
+            Path pki = Files.createDirectories(data.resolve("pki"));
+            TestPki ca = new TestPki(pki, "meerkat test CA");
+            testCa = ca;
+            Path[] server = ca.server();
+            Path roles = pki.resolve("cert-roles.properties");
+            Files.writeString(roles, "ci-bot=ci-pipeline\nsecurity-officer=auditor,approver\n");
             config = Map.ofEntries(
+                    Map.entry("quarkus.tls.key-store.pem.0.cert", server[0].toString()),
+                    Map.entry("quarkus.tls.key-store.pem.0.key", server[1].toString()),
+                    Map.entry("quarkus.tls.trust-store.pem.certs", ca.caPem().toString()),
+                    Map.entry("quarkus.http.test-ssl-port", "0"),
+                    Map.entry("meerkat.mtls.roles-file", roles.toString()),
                     Map.entry("quarkus.datasource.h2.active", "false"),
                     Map.entry("quarkus.datasource.pg.active", "true"),
                     Map.entry("quarkus.datasource.pg.jdbc.url", "jdbc:postgresql://127.0.0.1:" + port + "/postgres"),
@@ -46,7 +63,7 @@ public class PostgresHsmResource implements QuarkusTestResourceLifecycleManager 
                     Map.entry("meerkat.keys.default-backend", "pkcs11"),
                     Map.entry("mp.jwt.verify.publickey.location", TestTokens.publicKeyFile().toString()));
             return config;
-        } catch (IOException | InterruptedException e) {
+        } catch (Exception e) {
             throw new IllegalStateException("cannot start PostgreSQL/SoftHSM2 for the tests: " + e.getMessage(), e);
         }
     }
