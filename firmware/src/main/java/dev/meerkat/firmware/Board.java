@@ -1,0 +1,605 @@
+package dev.meerkat.firmware;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.boot.BootConfig;
+import dev.meerkat.boot.BootControl;
+import dev.meerkat.boot.BootMode;
+import dev.meerkat.boot.BootResult;
+import dev.meerkat.boot.BootStatus;
+import dev.meerkat.boot.Bootloader;
+import dev.meerkat.boot.FlashLayout;
+import dev.meerkat.boot.Slot;
+import dev.meerkat.firmware.crypto.SecureElement;
+import dev.meerkat.firmware.crypto.SoftwareSecureElement;
+import dev.meerkat.firmware.fs.DirectoryFileStore;
+import dev.meerkat.firmware.fs.FileStore;
+import dev.meerkat.firmware.fs.MemoryFileStore;
+import dev.meerkat.firmware.rpc.RpcException;
+import dev.meerkat.hal.Device;
+import dev.meerkat.hal.FlashArea;
+import dev.meerkat.hal.ResetCause;
+import dev.meerkat.hal.ResetException;
+import dev.meerkat.hal.RootOfTrust;
+import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * An emulated board running the firmware: the hal {@link Device} (flash, counters, root of trust,
+ * clock, watchdog), the file store, the secure element and a CPU thread that boots through the
+ * real {@link Bootloader}, runs the {@link Firmware} it jumps to and, at every reset (reboot, fault,
+ * watchdog, power cut), boots again. A bootloader in recovery (no bootable image) or a crash loop
+ * of the committed firmware stops the board.
+ */
+public final class Board implements AutoCloseable {
+
+    /** Board states. */
+    public enum State { OFF, BOOTING, RUNNING, RECOVERY, HALTED }
+
+    private static final int CRASH_LOOP_LIMIT = 5;
+    private static final ScheduledExecutorService SCHEDULER = Executors.newScheduledThreadPool(2, r -> {
+        Thread t = new Thread(r, "board-timers");
+        t.setDaemon(true);
+        return t;
+    });
+
+    private final String id;
+    private final Device device;
+    private final FlashLayout layout;
+    private final BootConfig bootConfig;
+    private final FileStore files;
+    private final SecureElement secureElement;
+    private final BoardListener listener;
+    private final List<Library> libraries;
+    private final int tickMillis;
+    private final int timeScale;
+    private volatile State state = State.OFF;
+    private volatile Firmware firmware;
+    private volatile int httpPort = -1;
+    private volatile String haltReason;
+    private volatile long boots;
+    private volatile long downloadDropAt = -1;
+    private volatile boolean failInitOnTestBoot;
+    private volatile BootResult lastBoot;
+    private Thread cpu;
+    private volatile boolean stopping;
+
+    private Board(Builder b, Device device, FileStore files) {
+        this.id = b.id;
+        this.device = device;
+        this.layout = b.profile.layout(device.flash());
+        this.bootConfig = b.bootConfig;
+        this.files = files;
+        this.secureElement = b.secureElement;
+        this.listener = b.listener;
+        this.libraries = List.copyOf(b.libraries);
+        this.tickMillis = b.tickMillis;
+        this.timeScale = b.timeScale;
+        this.failInitOnTestBoot = b.failInitOnTestBoot;
+    }
+
+    public static Builder builder(String id) {
+        return new Builder(id);
+    }
+
+    // ---------------------------------------------------------------- running
+
+    /** Powers the board on (returns at once). */
+    public synchronized void start() {
+        if (cpu != null) {
+            return;
+        }
+        stopping = false;
+        cpu = new Thread(this::cpuMain, "board-" + id);
+        cpu.setDaemon(true);
+        cpu.start();
+    }
+
+    private void cpuMain() {
+        int crashes = 0;
+        while (!stopping) {
+            setState(State.BOOTING);
+            BootResult r;
+            try {
+                r = new Bootloader(device, layout, bootConfig).boot();
+            } catch (ResetException e) {
+                listener.log(id, "reset in the bootloader: " + e.getMessage());
+                device.reset(e.cause());
+                continue;
+            }
+            lastBoot = r;
+            boots++;
+            if (r instanceof BootResult.Recovery rec) {
+                halt(State.RECOVERY, rec.report());
+                return;
+            }
+            BootResult.Jump j = (BootResult.Jump) r;
+            Firmware fw = new Firmware(this, j);
+            firmware = fw;
+            try {
+                setState(State.RUNNING);
+                fw.run();
+                fw.shutdown();
+                setState(State.OFF);
+                return;
+            } catch (ResetException e) {
+                fw.shutdown();
+                listener.log(id, "reset (" + e.cause() + "): " + e.getMessage());
+                device.reset(e.cause());
+                crashes = e.cause() == ResetCause.FAULT && j.mode() == BootMode.NORMAL ? crashes + 1 : 0;
+            } catch (RuntimeException e) {
+                fw.shutdown();
+                listener.log(id, "firmware crashed: " + e);
+                device.reset(ResetCause.FAULT);
+                crashes = j.mode() == BootMode.NORMAL ? crashes + 1 : 0;
+            } finally {
+                firmware = null;
+            }
+            if (crashes >= CRASH_LOOP_LIMIT) {
+                halt(State.HALTED, "committed firmware failed " + crashes + " boots in a row");
+                return;
+            }
+        }
+        setState(State.OFF);
+    }
+
+    private void halt(State s, String why) {
+        haltReason = why;
+        listener.log(id, s + ": " + why);
+        setState(s);
+    }
+
+    private void setState(State s) {
+        state = s;
+        listener.state(id, s);
+    }
+
+    /** Powers the board off: the firmware is stopped between two tasks. */
+    @Override
+    public void close() {
+        Thread t;
+        synchronized (this) {
+            stopping = true;
+            t = cpu;
+            cpu = null;
+        }
+        Firmware fw = firmware;
+        if (fw != null) {
+            fw.requestStop();
+        }
+        if (t != null) {
+            try {
+                t.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        setState(State.OFF);
+        try {
+            device.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    // ---------------------------------------------------------------- observing and driving
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the board stopped (recovery report or crash loop), if it did. */
+    public String haltReason() {
+        return haltReason;
+    }
+
+    /** Boots so far (bootloader runs that decided something). */
+    public long boots() {
+        return boots;
+    }
+
+    public BootResult lastBoot() {
+        return lastBoot;
+    }
+
+    /** Waits until {@code condition} holds; false on timeout. */
+    public boolean await(Predicate<Board> condition, Duration timeout) {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.test(this)) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the firmware finished init and runs its main loop. */
+    public boolean isUp() {
+        Firmware fw = firmware;
+        return state == State.RUNNING && fw != null && fw.isRunning();
+    }
+
+    /** Runs {@code f} on the device's main loop and returns its result. */
+    public <T> T onDevice(Function<Firmware, T> f) {
+        Firmware fw = firmware;
+        if (fw == null || !fw.isRunning()) {
+            throw new IllegalStateException(id + " is not running (" + state + ")");
+        }
+        try {
+            return fw.submit(() -> f.apply(fw)).get(60, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ResetException re) {
+                throw new IllegalStateException(id + " reset during the call: " + re.getMessage(), re);
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException(id + " did not answer: " + e, e);
+        }
+    }
+
+    /** Calls an RPC method in-process (the same dispatcher the channels use). */
+    public JsonNode rpc(String method, JsonNode args) throws RpcException {
+        Object r = onDevice(fw -> {
+            try {
+                return fw.rpc().call(method, args);
+            } catch (RpcException e) {
+                return e;
+            }
+        });
+        if (r instanceof RpcException e) {
+            throw e;
+        }
+        return (JsonNode) r;
+    }
+
+    /** Lets {@code d} of device time pass at once (timers such as the commit deadline fire). */
+    public void advance(Duration d) {
+        onDevice(fw -> {
+            fw.advance(d);
+            return null;
+        });
+    }
+
+    /** Boot state as recorded in flash (readable in any board state except while a task writes it). */
+    public BootStatus bootStatus() {
+        if (isUp()) {
+            return onDevice(fw -> fw.control().bootState());
+        }
+        return new BootControl(device, layout, bootConfig).bootState();
+    }
+
+    /** Version of the running firmware, if running. */
+    public String runningVersion() {
+        BootResult r = lastBoot;
+        return r instanceof BootResult.Jump j ? FirmwareImage.versionString(j.image().version()) : "none";
+    }
+
+    /** Port of the HTTP RPC server of the running firmware, or -1. */
+    public int httpPort() {
+        return httpPort;
+    }
+
+    void httpPort(int port) {
+        this.httpPort = port;
+    }
+
+    /** The next download drops its connection after {@code bytes} more bytes (once). */
+    public void dropDownloadAfter(long bytes) {
+        this.downloadDropAt = bytes;
+    }
+
+    /** Whether every test boot of a new firmware fails init (a device-specific fault). */
+    public void failInitOnTestBoot(boolean fail) {
+        this.failInitOnTestBoot = fail;
+    }
+
+    // ---------------------------------------------------------------- services for the firmware
+
+    public String id() {
+        return id;
+    }
+
+    public Device device() {
+        return device;
+    }
+
+    public FlashLayout layout() {
+        return layout;
+    }
+
+    public BootConfig bootConfig() {
+        return bootConfig;
+    }
+
+    public FileStore files() {
+        return files;
+    }
+
+    public SecureElement secureElement() {
+        return secureElement;
+    }
+
+    BoardListener listener() {
+        return listener;
+    }
+
+    List<Library> extraLibraries() {
+        List<Library> l = new ArrayList<>(libraries);
+        if (failInitOnTestBoot) {
+            l.add(new Library() {
+                @Override
+                public String name() {
+                    return "fault-injection";
+                }
+
+                @Override
+                public int order() {
+                    return 90;
+                }
+
+                @Override
+                public void init(Firmware fw) {
+                    if (fw.testBoot()) {
+                        throw new IllegalStateException("injected init failure on test boot");
+                    }
+                }
+            });
+        }
+        return l;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return SCHEDULER;
+    }
+
+    int tickMillis() {
+        return tickMillis;
+    }
+
+    int timeScale() {
+        return timeScale;
+    }
+
+    /**
+     * TLS context trusting the CA in file {@code caFile} of the file store (the JDK's CAs when
+     * empty), presenting the device certificate when {@code clientAuth}.
+     */
+    public SSLContext tlsContext(String caFile, boolean clientAuth) throws GeneralSecurityException, IOException {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        TrustManagerFactory tmf = null;
+        if (caFile != null && !caFile.isEmpty()) {
+            byte[] pem = files.read(caFile).orElseThrow(() -> new IOException("CA file " + caFile + " missing"));
+            KeyStore ts = KeyStore.getInstance("PKCS12");
+            ts.load(null, null);
+            int i = 0;
+            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
+                ts.setCertificateEntry("ca" + i++, (X509Certificate) c);
+            }
+            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ts);
+        }
+        ctx.init(clientAuth ? secureElement.tlsKeyManagers() : null, tmf == null ? null : tmf.getTrustManagers(),
+                null);
+        return ctx;
+    }
+
+    /** Opens an HTTP(S) connection for a download. */
+    public HttpURLConnection openHttp(String url, String caFile) throws IOException {
+        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
+        c.setConnectTimeout(5000);
+        c.setReadTimeout(10000);
+        c.setUseCaches(false);
+        if (c instanceof HttpsURLConnection s && caFile != null && !caFile.isEmpty()) {
+            try {
+                s.setSSLSocketFactory(tlsContext(caFile, false).getSocketFactory());
+            } catch (GeneralSecurityException e) {
+                throw new IOException(e);
+            }
+        }
+        return c;
+    }
+
+    /** The board's network interface: applies an injected connection drop to a download. */
+    public InputStream wrapDownload(InputStream in) {
+        long dropAt = downloadDropAt;
+        if (dropAt < 0) {
+            return in;
+        }
+        downloadDropAt = -1;
+        return new FilterInputStream(in) {
+            private long left = dropAt;
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (left <= 0) {
+                    super.close();
+                    throw new IOException("network dropped (injected)");
+                }
+                int n = super.read(b, off, (int) Math.min(len, left));
+                if (n > 0) {
+                    left -= n;
+                }
+                return n;
+            }
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "Board[" + id + ", " + state + "]";
+    }
+
+    /** Describes a board before manufacturing it. */
+    public static final class Builder {
+        private final String id;
+        private DeviceProfile profile = DeviceProfile.standard();
+        private RootOfTrust rootOfTrust = RootOfTrust.none();
+        private SecureElement secureElement = SoftwareSecureElement.empty();
+        private BootConfig bootConfig = BootConfig.defaults();
+        private byte[] factoryImage;
+        private ObjectNode factoryConfig = Json.object();
+        private final List<String[]> factoryFiles = new ArrayList<>();
+        private Path directory;
+        private long seed = 1;
+        private BoardListener listener = BoardListener.NONE;
+        private final List<Library> libraries = new ArrayList<>();
+        private int tickMillis = 50;
+        private int timeScale = 1;
+        private boolean failInitOnTestBoot;
+
+        private Builder(String id) {
+            this.id = Objects.requireNonNull(id);
+        }
+
+        public Builder profile(DeviceProfile p) {
+            this.profile = p;
+            return this;
+        }
+
+        public Builder rootOfTrust(RootOfTrust rot) {
+            this.rootOfTrust = rot;
+            return this;
+        }
+
+        public Builder secureElement(SecureElement se) {
+            this.secureElement = se;
+            return this;
+        }
+
+        public Builder bootConfig(BootConfig c) {
+            this.bootConfig = c;
+            return this;
+        }
+
+        /** The image programmed into slot A at the factory. */
+        public Builder factoryImage(byte[] image) {
+            this.factoryImage = image.clone();
+            return this;
+        }
+
+        /** Configuration written to {@code conf1.json} at the factory ({@code device.id} is added). */
+        public Builder factoryConfig(ObjectNode c) {
+            this.factoryConfig = c.deepCopy();
+            return this;
+        }
+
+        /** A file written to the file store at the factory (e.g. a CA certificate). */
+        public Builder factoryFile(String name, String content) {
+            factoryFiles.add(new String[] {name, content});
+            return this;
+        }
+
+        /** Keeps flash, counters and files in {@code dir} (they survive the process). */
+        public Builder directory(Path dir) {
+            this.directory = dir;
+            return this;
+        }
+
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder listener(BoardListener l) {
+            this.listener = l;
+            return this;
+        }
+
+        /** An extra library initialised with the built-in ones. */
+        public Builder library(Library l) {
+            libraries.add(l);
+            return this;
+        }
+
+        /** Main loop wake-up period in host milliseconds. */
+        public Builder tickMillis(int ms) {
+            this.tickMillis = ms;
+            return this;
+        }
+
+        /** Device milliseconds per host millisecond. */
+        public Builder timeScale(int scale) {
+            this.timeScale = scale;
+            return this;
+        }
+
+        public Builder failInitOnTestBoot(boolean f) {
+            this.failInitOnTestBoot = f;
+            return this;
+        }
+
+        /**
+         * Creates the board. A fresh device gets the factory image in slot A and the factory
+         * configuration; a device reopened from its directory keeps what it has.
+         */
+        public Board build() {
+            try {
+                Device.Builder db = Device.builder(profile.geometry()).seed(seed).rootOfTrust(rootOfTrust);
+                if (directory != null) {
+                    db.backedBy(directory.resolve("hw"));
+                }
+                Device d = db.build();
+                FileStore fs = directory != null ? new DirectoryFileStore(directory.resolve("fs"))
+                        : new MemoryFileStore(d.power());
+                boolean fresh = fs.read("conf1.json").isEmpty();
+                if (fresh) {
+                    if (factoryImage != null) {
+                        FlashArea a = profile.layout(d.flash()).slot(Slot.A);
+                        a.eraseAll();
+                        int align = a.writeAlignment();
+                        byte[] padded = Arrays.copyOf(factoryImage, (factoryImage.length + align - 1) / align * align);
+                        Arrays.fill(padded, factoryImage.length, padded.length, (byte) 0xFF);
+                        a.write(0, padded);
+                    }
+                    ObjectNode conf1 = factoryConfig.deepCopy();
+                    JsonNode dev = conf1.get("device");
+                    ObjectNode devObj = dev instanceof ObjectNode o ? o : conf1.putObject("device");
+                    if (!devObj.has("id")) {
+                        devObj.put("id", id);
+                    }
+                    for (String[] f : factoryFiles) {
+                        fs.write(f[0], f[1].getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    }
+                    fs.write("conf1.json", Json.bytes(conf1));
+                }
+                return new Board(this, d, fs);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+}
