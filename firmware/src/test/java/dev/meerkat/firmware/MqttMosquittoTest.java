@@ -1,0 +1,124 @@
+package dev.meerkat.firmware;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.firmware.crypto.SoftwareSecureElement;
+import dev.meerkat.firmware.examples.ExampleApps;
+import dev.meerkat.firmware.fleet.ImageServer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The device against a real Mosquitto with mutual TLS: RPC over MQTT, OTA events, reconnect. */
+class MqttMosquittoTest {
+
+    @TempDir
+    Path tmp;
+
+    private static SSLContext clientTls(TestPki pki, TestPki.Issued id) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("k", id.keys().getPrivate(), "x".toCharArray(), new Certificate[] {id.cert()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, "x".toCharArray());
+        KeyStore ts = KeyStore.getInstance("PKCS12");
+        ts.load(null, null);
+        ts.setCertificateEntry("ca", pki.ca.cert());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ts);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    @Test
+    void rpcOverMqttOtaEventsAndReconnect() throws Exception {
+        TestPki pki = new TestPki();
+        Path brokerDir = Files.createDirectory(tmp.resolve("broker"));
+        try (Mosquitto broker = new Mosquitto(pki, brokerDir); ImageServer images = new ImageServer(false)) {
+            String url = images.put("v2.bin", Fixture.image("v2"));
+            TestPki.Issued device = pki.issue("dev-mqtt", false);
+            ObjectNode conf = Json.object();
+            conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem")
+                    .put("reconnect_timeout_min", 200).put("reconnect_timeout_max", 1000);
+            Fixture.Events ev = new Fixture.Events();
+            Board b = Board.builder("dev-mqtt").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
+                    .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)
+                    .secureElement(new SoftwareSecureElement(device.keys().getPrivate(), List.of(device.cert()), null))
+                    .build();
+            MqttClient cloud = new MqttClient(broker.uri(), "cloud", new MemoryPersistence());
+            try (b) {
+                BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
+                BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
+                MqttConnectOptions o = new MqttConnectOptions();
+                o.setSocketFactory(clientTls(pki, pki.issue("cloud", false)).getSocketFactory());
+                cloud.connect(o);
+                cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
+                cloud.subscribe("dev-mqtt/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
+                b.start();
+                assertThat(b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT))
+                        .as(ev.log.toString()).isTrue();
+
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
+                        "{\"id\":7,\"src\":\"cloud\",\"method\":\"Sys.GetInfo\"}")), 1, false);
+                JsonNode r = replies.poll(30, TimeUnit.SECONDS);
+                assertThat(r).isNotNull();
+                assertThat(r.get("id").asInt()).isEqualTo(7);
+                assertThat(r.get("src").asText()).isEqualTo("dev-mqtt");
+                assertThat(r.get("dst").asText()).isEqualTo("cloud");
+                assertThat(r.get("result").get("fw_version").asText()).isEqualTo("1.0.0");
+
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
+                        "{\"id\":8,\"src\":\"cloud\",\"method\":\"No.Such\"}")), 1, false);
+                r = replies.poll(30, TimeUnit.SECONDS);
+                assertThat(r.get("error").get("code").asInt()).isEqualTo(404);
+
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":9,\"src\":\"cloud\","
+                        + "\"method\":\"OTA.Update\",\"args\":{\"url\":\"" + url + "\",\"commit_timeout\":0}}")), 1, false);
+                assertThat(replies.poll(30, TimeUnit.SECONDS).has("result")).isTrue();
+                JsonNode e;
+                boolean committed = false;
+                while ((e = ota.poll(60, TimeUnit.SECONDS)) != null) {
+                    if (e.path("state").asText().equals("committed")) {
+                        committed = true;
+                        break;
+                    }
+                }
+                assertThat(committed).as(ev.log.toString()).isTrue();
+                assertThat(b.await(Board::isUp, Fixture.WAIT)).isTrue();
+
+                // broker goes away: telemetry queues, the link comes back with backoff
+                long connects = b.onDevice(fw -> fw.mqtt().get().connects());
+                broker.stop();
+                assertThat(b.await(x -> !x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT)).isTrue();
+                b.advance(java.time.Duration.ofSeconds(5));
+                int queued = b.onDevice(fw -> fw.mqtt().get().queued());
+                assertThat(queued).isPositive();
+                broker.start();
+                assertThat(b.await(x -> x.onDevice(fw -> fw.mqtt().get().connects()) > connects, Fixture.WAIT))
+                        .isTrue();
+                assertThat(b.await(x -> x.onDevice(fw -> fw.mqtt().get().queued()) == 0, Fixture.WAIT)).isTrue();
+            } finally {
+                if (cloud.isConnected()) {
+                    cloud.disconnectForcibly(100);
+                }
+                cloud.close(true);
+            }
+        }
+    }
+}
