@@ -1,0 +1,276 @@
+package dev.meerkat.signing.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+import dev.meerkat.cli.remote.JwtMinter;
+import dev.meerkat.signing.TestPki;
+
+/**
+ * Load benchmark: digest signatures through HTTPS at 1, 16 and 64 concurrent clients, for the
+ * software key store and a SoftHSM2 token, against {@code openssl speed -seconds 3 ecdsap256}
+ * measured in the same run. It starts the packaged service (quarkus-run.jar, H2 embedded database,
+ * audit on) as a separate process on 127.0.0.1. Each client is a thread with its own HTTP/1.1
+ * connection sending requests back to back.
+ *
+ * <pre>
+ * mvn -B -pl signing-service -am package -DskipTests
+ * mvn -B -pl signing-service -am test -Dtest=SigningBenchmark -Dmeerkat.bench=true -Dsurefire.failIfNoSpecifiedTests=false
+ * </pre>
+ * Options (system properties): meerkat.bench.seconds (10) per point, meerkat.bench.warmup (3) before each point,
+ * meerkat.bench.jit-warmup (10) once at the start, meerkat.bench.clients (1,16,64).
+ */
+@EnabledIfSystemProperty(named = "meerkat.bench", matches = "true")
+class SigningBenchmark {
+
+    record Point(String backend, int clients, long count, long errors, double seconds, double p50ms, double p99ms) {
+        double rate() {
+            return count / seconds;
+        }
+    }
+
+    @Test
+    void run() throws Exception {
+        main(new String[0]);
+    }
+
+    public static void main(String[] args) throws Exception {
+        int seconds = Integer.getInteger("meerkat.bench.seconds", 10);
+        int warmup = Integer.getInteger("meerkat.bench.warmup", 3);
+        int[] clients = Arrays.stream(System.getProperty("meerkat.bench.clients", "1,16,64").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        Path jar = locateJar();
+        Path dir = Files.createTempDirectory("meerkat-bench");
+        Process service = null;
+        try {
+            TestPki pki = new TestPki(dir, "bench CA");
+            Path[] server = pki.server();
+            KeyPair jwt = JwtMinter.newKeyPair();
+            Path jwtPub = dir.resolve("jwt-public.pem");
+            Files.writeString(jwtPub, JwtMinter.pem("PUBLIC KEY", jwt.getPublic().getEncoded()));
+            JwtMinter minter = new JwtMinter(jwt.getPrivate());
+            Path hsmConf = initToken(dir);
+            int port = freePort();
+            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Dmeerkat.data-dir=" + dir.resolve("data"),
+                    "-Dmeerkat.keystore.password=bench-password",
+                    "-Dmeerkat.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
+                    "-Dmeerkat.pkcs11.pin=4711",
+                    "-Dmp.jwt.verify.publickey.location=" + jwtPub,
+                    "-Dquarkus.tls.key-store.pem.0.cert=" + server[0],
+                    "-Dquarkus.tls.key-store.pem.0.key=" + server[1],
+                    "-Dquarkus.http.ssl-port=" + port,
+                    "-Dquarkus.http.port=0",
+                    "-Dquarkus.http.insecure-requests=disabled",
+                    "-Dquarkus.log.level=WARN",
+                    "-jar", jar.toString());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("service.log").toFile());
+            pb.environment().put("SOFTHSM2_CONF", hsmConf.toString());
+            service = pb.start();
+            String base = "https://127.0.0.1:" + port;
+            SSLContext ssl = trusting(pki.caPem());
+            String admin = minter.issue("bench-admin", List.of("admin"), Duration.ofHours(2));
+            String ci = minter.issue("bench-ci", List.of("ci-pipeline"), Duration.ofHours(2));
+            waitUp(base, ssl, service, dir);
+            post(base, ssl, admin, "/api/v1/keys", "{\"id\":\"bench-soft\",\"type\":\"ecdsa-p256\",\"backend\":\"software\"}");
+            post(base, ssl, admin, "/api/v1/keys", "{\"id\":\"bench-hsm\",\"type\":\"ecdsa-p256\",\"backend\":\"pkcs11\"}");
+
+            // Warm the JIT over the whole request path (TLS, JSON, JWT, both backends, audit) first.
+            int jit = Integer.getInteger("meerkat.bench.jit-warmup", 10);
+            load(base, ssl, ci, "bench-soft", 16, jit / 2);
+            load(base, ssl, ci, "bench-hsm", 16, jit - jit / 2);
+            double openssl = opensslSignsPerSecond();
+            List<Point> points = new ArrayList<>();
+            for (String key : List.of("bench-soft", "bench-hsm")) {
+                for (int c : clients) {
+                    load(base, ssl, ci, key, c, warmup);
+                    Point p = load(base, ssl, ci, key, c, seconds);
+                    points.add(p);
+                    System.out.printf(Locale.ROOT, "%s clients=%d: %.0f sig/s p50 %.2f ms p99 %.2f ms errors %d%n",
+                            key, c, p.rate(), p.p50ms(), p.p99ms(), p.errors());
+                }
+            }
+            System.out.println();
+            System.out.printf(Locale.ROOT, "openssl speed -seconds 3 ecdsap256 (one core): %.0f sign/s%n%n", openssl);
+            System.out.println("| backend | clients | signatures/s | p50 ms | p99 ms | errors | vs openssl (1 core) |");
+            System.out.println("|---|---:|---:|---:|---:|---:|---:|");
+            for (Point p : points) {
+                System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %d | %.2f |%n",
+                        p.backend().equals("bench-soft") ? "software key store" : "SoftHSM2 (PKCS#11)", p.clients(),
+                        p.rate(), p.p50ms(), p.p99ms(), p.errors(), p.rate() / openssl);
+            }
+            System.out.printf("%nmachine: %d cores, %s %s; service and load generator share the machine%n",
+                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+                    System.getProperty("java.version"));
+        } finally {
+            if (service != null) {
+                service.destroy();
+                service.waitFor();
+            }
+        }
+    }
+
+    static Point load(String base, SSLContext ssl, String token, String key, int clients, int seconds) throws Exception {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong errors = new AtomicLong();
+        List<long[]> latencies = new ArrayList<>();
+        int[] counts = new int[clients];
+        CountDownLatch ready = new CountDownLatch(clients);
+        CountDownLatch go = new CountDownLatch(1);
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < clients; t++) {
+            long[] lat = new long[2_000_000 / clients + 1000];
+            latencies.add(lat);
+            int idx = t;
+            Thread th = new Thread(() -> {
+                HttpClient http = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
+                byte[] digest = new byte[32];
+                long n = 0;
+                try {
+                    ready.countDown();
+                    go.await();
+                    while (!stop.get()) {
+                        digest[0] = (byte) idx;
+                        digest[1] = (byte) n;
+                        digest[2] = (byte) (n >> 8);
+                        String body = "{\"keyId\":\"" + key + "\",\"digest\":\"" + HexFormat.of().formatHex(digest) + "\"}";
+                        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/sign/digest"))
+                                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+                        long t0 = System.nanoTime();
+                        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+                        long dt = System.nanoTime() - t0;
+                        if (r.statusCode() != 200) {
+                            errors.incrementAndGet();
+                            continue;
+                        }
+                        if (counts[idx] < lat.length) lat[counts[idx]++] = dt;
+                        n++;
+                    }
+                } catch (Exception e) {
+                    errors.incrementAndGet();
+                }
+            }, "bench-client-" + t);
+            th.start();
+            threads.add(th);
+        }
+        ready.await();
+        long start = System.nanoTime();
+        go.countDown();
+        Thread.sleep(seconds * 1000L);
+        stop.set(true);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        for (Thread th : threads) th.join();
+        long total = Arrays.stream(counts).asLongStream().sum();
+        long[] all = new long[(int) total];
+        int off = 0;
+        for (int t = 0; t < clients; t++) {
+            System.arraycopy(latencies.get(t), 0, all, off, counts[t]);
+            off += counts[t];
+        }
+        Arrays.sort(all);
+        double p50 = all.length == 0 ? 0 : all[(int) (all.length * 0.50)] / 1e6;
+        double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
+        return new Point(key, clients, total, errors.get(), elapsed, p50, p99);
+    }
+
+    static double opensslSignsPerSecond() throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("openssl", "speed", "-seconds", "3", "ecdsap256").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        // Summary line: " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  13000.0"
+        Matcher m = Pattern.compile("256 bits ecdsa \\(nistp256\\)\\s+\\S+\\s+\\S+\\s+([0-9.]+)\\s+([0-9.]+)").matcher(out);
+        if (!m.find()) throw new IllegalStateException("cannot parse openssl speed output:\n" + out);
+        return Double.parseDouble(m.group(1));
+    }
+
+    static Path initToken(Path dir) throws IOException, InterruptedException {
+        Path tokens = Files.createDirectories(dir.resolve("tokens"));
+        Path conf = dir.resolve("softhsm2.conf");
+        Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        ProcessBuilder pb = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", "bench", "--pin", "4711",
+                "--so-pin", "123456").redirectErrorStream(true);
+        pb.environment().put("SOFTHSM2_CONF", conf.toString());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) throw new IllegalStateException("softhsm2-util failed: " + out);
+        return conf;
+    }
+
+    static SSLContext trusting(Path caPem) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        try (var in = Files.newInputStream(caPem)) {
+            ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
+    }
+
+    static void waitUp(String base, SSLContext ssl, Process service, Path dir) throws Exception {
+        HttpClient http = HttpClient.newBuilder().sslContext(ssl).build();
+        for (int i = 0; i < 600; i++) {
+            if (!service.isAlive()) throw new IllegalStateException("service exited:\n" + Files.readString(dir.resolve("service.log")));
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health")).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+            } catch (IOException e) {
+                // not yet listening
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("service did not start; see " + dir.resolve("service.log"));
+    }
+
+    static void post(String base, SSLContext ssl, String token, String path, String body) throws Exception {
+        HttpClient http = HttpClient.newBuilder().sslContext(ssl).build();
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2) throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
+    }
+
+    static Path locateJar() {
+        for (Path p : List.of(Path.of("target/quarkus-app/quarkus-run.jar"),
+                Path.of("signing-service/target/quarkus-app/quarkus-run.jar"))) {
+            if (Files.isRegularFile(p)) return p.toAbsolutePath();
+        }
+        throw new IllegalStateException("build the service first: mvn -pl signing-service -am package -DskipTests");
+    }
+
+    static int freePort() throws IOException {
+        try (var s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}
