@@ -88,6 +88,7 @@ public final class Board implements AutoCloseable {
     private volatile BootResult lastBoot;
     private Thread cpu;
     private volatile boolean stopping;
+    private boolean closed;
 
     private Board(Builder b, Device device, FileStore files) {
         this.id = b.id;
@@ -184,6 +185,10 @@ public final class Board implements AutoCloseable {
     public void close() {
         Thread t;
         synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
             stopping = true;
             t = cpu;
             cpu = null;
