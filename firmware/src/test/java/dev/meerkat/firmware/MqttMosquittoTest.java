@@ -30,7 +30,7 @@ class MqttMosquittoTest {
     @TempDir
     Path tmp;
 
-    private static SSLContext clientTls(TestPki pki, TestPki.Issued id) throws Exception {
+    static SSLContext clientTls(TestPki pki, TestPki.Issued id) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("k", id.keys().getPrivate(), "x".toCharArray(), new Certificate[] {id.cert()});

@@ -46,6 +46,14 @@ final class TestPki {
         ca = new Issued(k, sign(b, k));
     }
 
+    /** A device certificate for a public key whose private half lives elsewhere (e.g. in a chip). */
+    X509Certificate issueFor(String cn, java.security.PublicKey key) throws Exception {
+        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), from(), to(),
+                new X500Name("CN=" + cn), key);
+        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        return sign(b, ca.keys());
+    }
+
     Issued issue(String cn, boolean server) throws Exception {
         KeyPair k = ec();
         JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), from(), to(),
