@@ -26,7 +26,7 @@ class RoleMatrixTest {
 
     record Endpoint(String method, String path, String body, Set<String> allowed) {
         Response call(RequestSpecification r) {
-            if (body != null && path.startsWith("/api/v1/sign/image")) {
+            if (body != null && (path.startsWith("/api/v1/sign/image") || path.startsWith("/api/v1/sign/fwzip"))) {
                 r = r.contentType("application/octet-stream").body(body.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
             } else if (body != null) {
                 r = r.contentType(ContentType.JSON).body(body);
@@ -59,6 +59,8 @@ class RoleMatrixTest {
                 new Endpoint("POST", "/api/v1/sign/digest", "{\"keyId\":\"rm-ca\",\"digest\":\"" + DIGEST + "\"}",
                         Set.of(Roles.FACTORY_STATION)),
                 new Endpoint("POST", "/api/v1/sign/image?keyId=rm-fw&version=1.0.0&padHeader=true", "firmware",
+                        Set.of(Roles.RELEASE_ENGINEER, Roles.CI_PIPELINE)),
+                new Endpoint("POST", "/api/v1/sign/fwzip?keyId=rm-fw", "not a zip",
                         Set.of(Roles.RELEASE_ENGINEER, Roles.CI_PIPELINE)),
                 new Endpoint("GET", "/api/v1/requests", null, Set.of(Roles.APPROVER, Roles.ADMIN, Roles.AUDITOR)),
                 new Endpoint("GET", "/api/v1/requests/no-such-request", null, ALL),

@@ -43,6 +43,7 @@ public class Backends {
 
     @PostConstruct
     void init() {
+        BackendSignatureProvider.install();
         if (keystorePassword.isPresent() && !keystorePassword.get().isEmpty()) {
             Path p = keystorePath.orElse(dataDir.resolve("keys.bcfks"));
             backends.put("software", new SoftwareKeystoreBackend(p, keystorePassword.get().toCharArray()));
