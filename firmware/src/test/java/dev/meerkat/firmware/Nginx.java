@@ -115,9 +115,14 @@ final class Nginx implements AutoCloseable {
     /** Kills the server (open connections are cut). */
     void stop() throws InterruptedException {
         if (process != null) {
-            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            // the master first (a killed worker would be respawned), then the workers it had
+            List<ProcessHandle> workers = process.descendants().toList();
             process.destroyForcibly();
             process.waitFor();
+            for (ProcessHandle w : workers) {
+                w.destroyForcibly();
+                w.onExit().join();
+            }
             process = null;
         }
     }
