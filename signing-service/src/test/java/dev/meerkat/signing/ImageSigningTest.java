@@ -52,6 +52,31 @@ class ImageSigningTest {
     }
 
     @Test
+    void encryptsForTheRecipientKey() throws Exception {
+        given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
+                .body("{\"id\":\"im-enc\",\"type\":\"ecdsa-p256\",\"backend\":\"software\"}").post("/api/v1/keys")
+                .then().statusCode(201);
+        // The device's key pair: only the public half goes to the service.
+        java.security.KeyPair pair = java.security.KeyPairGenerator.getInstance("X25519").generateKeyPair();
+        dev.meerkat.image.DecryptionKey device = dev.meerkat.image.DecryptionKey.fromPem(
+                dev.meerkat.cli.remote.JwtMinter.pem("PRIVATE KEY", pair.getPrivate().getEncoded()), null);
+        String header = java.util.Base64.getEncoder().encodeToString(dev.meerkat.cli.remote.JwtMinter
+                .pem("PUBLIC KEY", pair.getPublic().getEncoded()).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        byte[] fw = new byte[50_000];
+        new Random(9).nextBytes(fw);
+        byte[] image = given().auth().oauth2(CI).contentType("application/octet-stream").body(fw)
+                .header("X-Encrypt-Key", header).queryParam("encryptKeyLen", "256")
+                .queryParam("keyId", "im-enc").queryParam("version", "1.0.0").queryParam("padHeader", "true")
+                .post("/api/v1/sign/image").then().statusCode(200).extract().asByteArray();
+        VerificationKey vk = VerificationKey.fromPem(given().auth().oauth2(CI).get("/api/v1/keys/im-enc/public").asString());
+        VerifiedImage v = ImageVerifier.trusting(vk).withDecryptionKey(device).verify(ImageSource.of(image));
+        assertThat(v.signer()).contains(vk);
+        // The payload on the wire is not the plaintext.
+        assertThat(new String(image, java.nio.charset.StandardCharsets.ISO_8859_1))
+                .doesNotContain(new String(java.util.Arrays.copyOf(fw, 64), java.nio.charset.StandardCharsets.ISO_8859_1));
+    }
+
+    @Test
     void refusesBadRequests() {
         given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
                 .body("{\"id\":\"im-prod\",\"type\":\"ecdsa-p256\",\"backend\":\"software\",\"production\":true}")

@@ -37,7 +37,9 @@ import io.quarkus.security.identity.SecurityIdentity;
 /**
  * Whole-image signing: the firmware binary is uploaded (application/octet-stream, Content-Length
  * required), spooled to a temporary file with bounded memory, signed into a second temporary file
- * and streamed back as an MCUboot image. Options follow imgtool's {@code sign}. Nothing is kept:
+ * and streamed back as an MCUboot image. Options follow imgtool's {@code sign}; with an
+ * {@code X-Encrypt-Key} header (base64 of the recipient's public key PEM) the payload is encrypted
+ * as imgtool's {@code -E} does. Nothing is kept:
  * both files are deleted when the answer has been sent or the request failed. Production keys sign
  * only digests, through approvals.
  */
@@ -72,7 +74,9 @@ public class ImageResource {
                          @QueryParam("pad") @DefaultValue("false") boolean pad,
                          @QueryParam("confirm") @DefaultValue("false") boolean confirm,
                          @QueryParam("align") @DefaultValue("1") int align,
-                         @QueryParam("publicKeyFormat") @DefaultValue("hash") String publicKeyFormat) throws IOException {
+                         @QueryParam("publicKeyFormat") @DefaultValue("hash") String publicKeyFormat,
+                         @HeaderParam("X-Encrypt-Key") String encryptKey,
+                         @QueryParam("encryptKeyLen") @DefaultValue("128") int encryptKeyLen) throws IOException {
         Caller caller = Caller.of(identity);
         java.nio.file.Path in = null;
         java.nio.file.Path out = null;
@@ -111,6 +115,12 @@ public class ImageResource {
                     default -> throw new IllegalArgumentException("publicKeyFormat must be hash or full");
                 });
                 b.signer(serviceSigner(k));
+                if (encryptKey != null) {
+                    // The recipient's public key (P-256, X25519 or RSA-2048 PEM), base64 in one header line.
+                    String pem = new String(java.util.Base64.getDecoder().decode(encryptKey.strip()),
+                            java.nio.charset.StandardCharsets.US_ASCII);
+                    b.encryptFor(dev.meerkat.image.EncryptionKey.fromPem(pem), encryptKeyLen);
+                }
             } catch (IllegalArgumentException e) {
                 throw ProblemException.badRequest(e.getMessage());
             }
@@ -135,7 +145,7 @@ public class ImageResource {
             }
             audit.append(new AuditLog.Event(caller, "sign.image", k.id(), k.currentVersion(),
                     "sha256:" + HexFormat.of().formatHex(result.digest()), "allowed", "signed",
-                    got + " bytes, version " + version));
+                    got + " bytes, version " + version + (encryptKey != null ? ", encrypted" : "")));
             java.nio.file.Path image = out;
             java.nio.file.Path upload = in;
             in = null;

@@ -82,6 +82,22 @@ public class KeyService {
         PublicKey pub = backend.generate(alias, kt);
         VerificationKey vk = VerificationKey.of(pub);
         String now = Instant.now().toString();
+        try {
+            insertKey(spec, type, purpose, production, approvals, backendName, caller, now, alias, vk);
+        } catch (Database.StoreException e) {
+            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
+                throw ProblemException.conflict("Key exists", "a key with id '" + spec.id() + "' already exists");
+            }
+            throw e;
+        }
+        audit.append(new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
+                "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
+                + " approvals" : "")));
+        return require(spec.id());
+    }
+
+    private void insertKey(Spec spec, String type, String purpose, boolean production, int approvals, String backendName,
+                           Caller caller, String now, String alias, VerificationKey vk) {
         db.tx(c -> {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO signing_key (id, key_type, purpose, backend,"
                     + " production, approvals_required, state, current_version, description, created_by, created_at,"
@@ -103,10 +119,6 @@ public class KeyService {
             insertVersion(c, spec.id(), 1, alias, vk, now);
             return null;
         });
-        audit.append(new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
-                "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
-                + " approvals" : "")));
-        return require(spec.id());
     }
 
     public KeyRecord rotate(Caller caller, String id) {

@@ -29,8 +29,4 @@ public record Caller(String name, String roles) {
         }
         return p.getName();
     }
-
-    public boolean hasRole(SecurityIdentity identity, String role) {
-        return identity.hasRole(role);
-    }
 }

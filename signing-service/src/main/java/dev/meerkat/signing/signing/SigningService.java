@@ -20,7 +20,6 @@ import dev.meerkat.signing.api.ProblemException;
 import dev.meerkat.signing.audit.AuditLog;
 import dev.meerkat.signing.keys.KeyRecord;
 import dev.meerkat.signing.keys.KeyService;
-import dev.meerkat.signing.keys.KeyState;
 import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.security.Roles;
 import dev.meerkat.signing.store.Database;
@@ -331,9 +330,5 @@ public class SigningService {
             throw ProblemException.badRequest("RSA-PSS keys sign SHA-256 digests only");
         }
         return d;
-    }
-
-    static boolean isFinal(String state) {
-        return !"pending".equals(state) && !KeyState.ACTIVE.equals(state);
     }
 }
