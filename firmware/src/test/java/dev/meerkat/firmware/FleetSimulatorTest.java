@@ -2,10 +2,14 @@ package dev.meerkat.firmware;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.firmware.fleet.FleetSimulator;
+import dev.meerkat.image.KeyType;
+import dev.meerkat.image.SigningKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** A small fleet through the embedded broker and image server, with injected faults. */
@@ -25,10 +29,21 @@ class FleetSimulatorTest {
     }
 
     @Test
-    void brokenUpdateRollsTheWholeFleetBack() throws Exception {
-        FleetSimulator.Result r = new FleetSimulator(new FleetSimulator.Options(3, null, null, null, true, 0, 0, 0,
-                0, 1, Duration.ofSeconds(90)), l -> { }).run();
-        assertThat(r.rolledBack()).isEqualTo(3);
-        assertThat(r.reasons()).containsEntry("TEST_BOOT_FAULT", 3);
+    void v2CommitsThenV2BrokenRollsTheWholeFleetBackOnChipHeldKeys() throws Exception {
+        SigningKey key = SigningKey.generate(KeyType.ED25519);
+        List<String> lines = new ArrayList<>();
+        List<FleetSimulator.Result> r = new FleetSimulator(new FleetSimulator.Options(3, null, null, key, false, 0, 0, 0,
+                0, 1, Duration.ofSeconds(90)).withChips(true).withUpdates(List.of(
+                        FleetSimulator.Update.served("v2", ExampleApps.image("v2", key, null, 0)),
+                        FleetSimulator.Update.served("v2-broken", ExampleApps.image("v2-broken", key, null, 0)))),
+                lines::add).runAll();
+        assertThat(lines).anyMatch(l -> l.contains("ATECC608"));
+        assertThat(r.get(0).committed()).as(lines.toString()).isEqualTo(3);
+        assertThat(r.get(0).versions()).containsExactly(Map.entry("2.0.0", 3));
+        assertThat(r.get(0).bytesServed()).isPositive();
+        assertThat(r.get(1).rolledBack()).as(lines.toString()).isEqualTo(3);
+        assertThat(r.get(1).reasons()).containsEntry("TEST_BOOT_FAULT", 3);
+        assertThat(r.get(1).versions()).containsExactly(Map.entry("2.0.0", 3));
+        assertThat(r.get(1).toJson().get("update").asText()).isEqualTo("v2-broken");
     }
 }

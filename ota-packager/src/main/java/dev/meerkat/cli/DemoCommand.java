@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {"Walk through the release pipeline on generated files: keys, a signed and encrypted image,",
-                "verification, inspection, a signed fw.zip, and tampered copies being rejected."})
+                "verification, inspection, a signed fw.zip, tampered copies being rejected, the bootloader rolling",
+                "back, and a small fleet of emulated devices updated over MQTT (v2 commits, v2-broken rolls back)."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
@@ -86,6 +87,16 @@ final class DemoCommand implements Callable<Integer> {
                 ExitCode.OK, "bootsim", "run", "--scenario", "rollback-failed-init"));
         failures += run(out, w, new Step("Power is cut at every flash operation of a commit, and again during recovery",
                 ExitCode.OK, "bootsim", "powercut", "--scenario", "commit"));
+        out.println("-- The fleet: the device runtime updated over MQTT --");
+        out.println();
+        failures += run(out, w, new Step("Build and sign the device firmware v1, v2 and v2-broken with the release key",
+                ExitCode.OK, "fleet", "build", "-k", w + "release-key.pem", "-o", w + "fleet"));
+        failures += run(out, w, new Step("Five devices boot v1 (keys generated in emulated ATECC608s), an embedded MQTT "
+                + "broker and HTTP server start; v2 rolls out and commits, then v2-broken fails its init and every "
+                + "device rolls back to v2", ExitCode.OK,
+                "fleet", "simulate", "--devices", "5", "--chips", "-k", w + "release-key.pem", "--factory", w + "fleet/v1.bin",
+                "--rollout", w + "fleet/v2.bin", "--rollout", w + "fleet/v2-broken.bin",
+                "--expect", "committed", "--expect", "rolled_back", "--timeout", "60"));
         out.println(failures == 0 ? "Demo complete: every step behaved as expected." :
                 "Demo FAILED: " + failures + " step(s) did not behave as expected.");
         out.println("Files are in " + work);

@@ -14,6 +14,7 @@ import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.ScheduledExecutorPingSender;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
 /**
@@ -58,7 +59,9 @@ public final class MqttLink implements AutoCloseable {
         this.scheduler = scheduler;
         this.subscriptions = List.copyOf(subscriptions);
         this.listener = listener;
-        this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId(), new MemoryPersistence());
+        // keep-alive pings run on the shared scheduler instead of a timer thread per connection
+        this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId(), new MemoryPersistence(),
+                new ScheduledExecutorPingSender(scheduler), null);
         client.setCallback(new MqttCallbackExtended() {
             @Override
             public void connectComplete(boolean reconnect, String serverURI) {

@@ -1,12 +1,16 @@
 package dev.meerkat.cli.fleet;
 
 import dev.meerkat.cli.ExitCode;
+import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.firmware.fleet.FleetSimulator;
+import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,7 +19,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code meerkat fleet}: emulated fleets. */
 @Command(name = "fleet", mixinStandardHelpOptions = true, description = "Run fleets of emulated devices.",
-        subcommands = FleetCommand.SimulateCommand.class)
+        subcommands = {FleetCommand.BuildCommand.class, FleetCommand.SimulateCommand.class})
 public final class FleetCommand implements Runnable {
 
     @Spec
@@ -70,39 +74,141 @@ public final class FleetCommand implements Runnable {
         @Option(names = "--timeout", defaultValue = "300", description = "Give up after this many seconds.")
         long timeout;
 
-        @Option(names = "--json", description = "End with one JSON line of counts.")
+        @Option(names = "--factory", paramLabel = "FILE", description = "Image every device has at the factory "
+                + "(default: the example v1 signed with --key).")
+        Path factory;
+
+        @Option(names = "--rollout", paramLabel = "FILE|URL|NAME", description = {"An update to roll out; repeat for "
+                + "several, done in turn on the same fleet.", "A file is served by the built-in HTTP server, a URL is "
+                + "used as is, v2 / v2-broken are built from the examples."})
+        List<String> rollouts = new ArrayList<>();
+
+        @Option(names = "--expect", paramLabel = "OUTCOME", description = "committed or rolled_back: the outcome "
+                + "every device must reach in the rollout of the same position (exit 1 otherwise).")
+        List<String> expect = new ArrayList<>();
+
+        @Option(names = "--chips", description = "Give every device its own emulated ATECC608 (keys generated in the chip).")
+        boolean chips;
+
+        @Option(names = "--json", description = "End with one JSON line of counts (per rollout).")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             if (devices <= 0) {
-                spec.commandLine().getErr().println("meerkat fleet simulate: --devices must be positive");
+                err.println("meerkat fleet simulate: --devices must be positive");
                 return ExitCode.USAGE;
             }
-            if (update != null && key == null) {
-                spec.commandLine().getErr().println("meerkat fleet simulate: --update needs --key (the key that signed it)");
+            boolean external = update != null || factory != null
+                    || rollouts.stream().anyMatch(r -> !ExampleApps.NAMES.contains(r));
+            if (external && key == null) {
+                err.println("meerkat fleet simulate: --update, --factory and image files need --key (the key that signed them)");
                 return ExitCode.USAGE;
             }
-            SigningKey k = key == null ? null : SigningKey.fromPem(Files.readString(key), null);
-            FleetSimulator.Result r = new FleetSimulator(new FleetSimulator.Options(devices, broker, update, k, broken,
-                    failInit, powerCut, netDrop, imageSize, seed, Duration.ofSeconds(timeout)), line -> {
-                        out.println(line);
-                        out.flush();
-                    }).run();
-            out.printf("committed %d, rolled back %d, bricked %d, failed %d of %d devices in %.2f s%n", r.committed(),
-                    r.rolledBack(), r.bricked(), r.failed(), r.devices(), r.seconds());
-            if (!r.reasons().isEmpty()) {
-                out.println("rollback reasons: " + r.reasons());
+            for (String e : expect) {
+                if (!e.equals("committed") && !e.equals("rolled_back")) {
+                    err.println("meerkat fleet simulate: --expect must be committed or rolled_back, not " + e);
+                    return ExitCode.USAGE;
+                }
             }
-            if (r.bytesServed() >= 0) {
-                out.println("image bytes served: " + r.bytesServed());
+            SigningKey k = key == null ? SigningKey.generate(KeyType.ED25519) : SigningKey.fromPem(Files.readString(key), null);
+            FleetSimulator.Options o = new FleetSimulator.Options(devices, broker, update, k, broken,
+                    failInit, powerCut, netDrop, imageSize, seed, Duration.ofSeconds(timeout)).withChips(chips);
+            if (factory != null) {
+                o = o.withFactoryImage(Files.readAllBytes(factory));
             }
+            if (!rollouts.isEmpty()) {
+                List<FleetSimulator.Update> updates = new ArrayList<>();
+                for (String r : rollouts) {
+                    if (r.startsWith("http://") || r.startsWith("https://")) {
+                        updates.add(FleetSimulator.Update.at(r));
+                    } else if (Files.isRegularFile(Path.of(r))) {
+                        String name = Path.of(r).getFileName().toString().replaceFirst("\\.bin$", "");
+                        updates.add(FleetSimulator.Update.served(name, Files.readAllBytes(Path.of(r))));
+                    } else if (ExampleApps.NAMES.contains(r)) {
+                        updates.add(FleetSimulator.Update.served(r, ExampleApps.image(r, k, null, imageSize)));
+                    } else {
+                        err.println("meerkat fleet simulate: --rollout " + r + ": no such file, URL or example "
+                                + ExampleApps.NAMES);
+                        return ExitCode.USAGE;
+                    }
+                }
+                o = o.withUpdates(updates);
+            }
+            List<FleetSimulator.Result> results = new FleetSimulator(o, line -> {
+                out.println(line);
+                out.flush();
+            }).runAll();
+            boolean ok = true;
+            for (int i = 0; i < results.size(); i++) {
+                FleetSimulator.Result r = results.get(i);
+                out.printf("%s: committed %d, rolled back %d, bricked %d, failed %d of %d devices in %.2f s%n",
+                        r.update(), r.committed(), r.rolledBack(), r.bricked(), r.failed(), r.devices(), r.seconds());
+                if (!r.reasons().isEmpty()) {
+                    out.println("  rollback reasons: " + r.reasons());
+                }
+                out.println("  now running: " + r.versions());
+                if (r.bytesServed() >= 0) {
+                    out.println("  image bytes served: " + r.bytesServed());
+                }
+                if (r.brokerBytes() >= 0) {
+                    out.println("  broker bytes (received + sent): " + r.brokerBytes());
+                }
+                ok &= r.bricked() == 0 && r.failed() == 0;
+                if (i < expect.size()) {
+                    int reached = expect.get(i).equals("committed") ? r.committed() : r.rolledBack();
+                    boolean met = reached == r.devices();
+                    out.println("  expected every device " + expect.get(i) + ": " + (met ? "yes" : "NO (" + reached
+                            + " of " + r.devices() + ")"));
+                    ok &= met;
+                }
+            }
+            out.println("heap per device: " + results.get(0).memoryPerDevice() / 1024 + " KiB");
             if (json) {
-                out.println(r.toJson());
+                for (FleetSimulator.Result r : results) {
+                    out.println(r.toJson());
+                }
             }
             out.flush();
-            return r.bricked() == 0 && r.failed() == 0 ? ExitCode.OK : ExitCode.INVALID;
+            return ok ? ExitCode.OK : ExitCode.INVALID;
+        }
+    }
+
+    /** {@code fleet build}. */
+    @Command(name = "build", mixinStandardHelpOptions = true,
+            description = {"Build and sign the example firmware images for the emulated device: v1.bin (1.0.0),",
+                    "v2.bin (2.0.0, security counter 2) and v2-broken.bin (2.0.1, its init throws)."})
+    static final class BuildCommand implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-k", "--key"}, required = true, description = "Signing key (PEM).")
+        Path key;
+
+        @Option(names = {"-o", "--out"}, required = true, paramLabel = "DIR", description = "Output directory.")
+        Path dir;
+
+        @Option(names = "--image-size", defaultValue = "0", description = "Pad the bundles to about this many bytes "
+                + "(default: as small as they are).")
+        int imageSize;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter out = spec.commandLine().getOut();
+            SigningKey k = SigningKey.fromPem(Files.readString(key), null);
+            Files.createDirectories(dir);
+            for (String name : ExampleApps.NAMES) {
+                byte[] image = ExampleApps.image(name, k, null, imageSize);
+                Path f = dir.resolve(name + ".bin");
+                Files.write(f, image);
+                out.printf("%-14s version %-6s security counter %d, %,d bytes%s%n", f.getFileName(),
+                        ExampleApps.version(name), ExampleApps.securityCounter(name), image.length,
+                        name.equals("v2-broken") ? " (its init throws)" : "");
+            }
+            out.flush();
+            return ExitCode.OK;
         }
     }
 }
