@@ -67,6 +67,15 @@ class RoleMatrixTest {
                 new Endpoint("POST", "/api/v1/requests/no-such-request/approve", "{}", Set.of(Roles.APPROVER)),
                 new Endpoint("POST", "/api/v1/requests/no-such-request/reject", "{}", Set.of(Roles.APPROVER)),
                 new Endpoint("GET", "/api/v1/audit?limit=1", null, Set.of(Roles.AUDITOR, Roles.ADMIN)),
+                new Endpoint("POST", "/api/v1/pki/root/import", "{\"certificate\":\"not a certificate\"}",
+                        Set.of(Roles.ADMIN)),
+                new Endpoint("POST", "/api/v1/pki/root/sign", "{\"csr\":\"x\",\"signerId\":1}", Set.of(Roles.ADMIN)),
+                new Endpoint("POST", "/api/v1/pki/issuing-ca/certificate", "{\"certificate\":\"x\"}", Set.of(Roles.ADMIN)),
+                new Endpoint("GET", "/api/v1/pki/cas", null, Set.of(Roles.ADMIN, Roles.AUDITOR, Roles.FACTORY_STATION)),
+                new Endpoint("POST", "/api/v1/pki/csr", "{\"csr\":\"AAAA\"}", Set.of(Roles.FACTORY_STATION)),
+                new Endpoint("GET", "/api/v1/pki/certs?serial=0123", null,
+                        Set.of(Roles.ADMIN, Roles.AUDITOR, Roles.FACTORY_STATION)),
+                new Endpoint("POST", "/api/v1/pki/certs/00/revoke", "{}", Set.of(Roles.ADMIN)),
                 new Endpoint("GET", "/q/metrics", null, ALL),
                 new Endpoint("GET", "/q/openapi", null, ALL));
 
@@ -83,6 +92,11 @@ class RoleMatrixTest {
             if (anonymous != 401) wrong.add(e.method() + " " + e.path() + " without credentials -> " + anonymous);
             int forged = e.call(given().auth().oauth2(TestTokens.forgedToken("mallory", Roles.ADMIN))).statusCode();
             if (forged != 401) wrong.add(e.method() + " " + e.path() + " with a forged token -> " + forged);
+        }
+        // Certificate status services are for relying parties: open to anyone.
+        for (String open : List.of("/api/v1/pki/crl", "/api/v1/pki/ca", "/api/v1/pki/ocsp/AAAA")) {
+            int anonymous = given().get(open).statusCode();
+            if (anonymous == 401 || anonymous == 403) wrong.add("GET " + open + " without credentials -> " + anonymous);
         }
         assertThat(wrong).isEmpty();
     }

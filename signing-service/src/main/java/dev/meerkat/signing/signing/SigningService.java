@@ -121,6 +121,11 @@ public class SigningService {
 
     /** Checks that the caller's role may use a key of this purpose. */
     public static void requireMayUse(SecurityIdentity identity, KeyRecord k) {
+        if (k.id().startsWith(dev.meerkat.signing.pki.CaService.KEY_PREFIX)) {
+            // CA keys of the device PKI sign only certificates, CRLs and OCSP answers made under its policy.
+            throw ProblemException.conflict("Key reserved for the device PKI", "key '" + k.id()
+                    + "' signs only through /api/v1/pki");
+        }
         boolean ok = switch (k.purpose()) {
             case "firmware-signing" -> identity.hasRole(Roles.RELEASE_ENGINEER) || identity.hasRole(Roles.CI_PIPELINE);
             case "certificate-authority" -> identity.hasRole(Roles.FACTORY_STATION);

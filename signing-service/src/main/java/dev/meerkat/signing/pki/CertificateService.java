@@ -1,0 +1,298 @@
+package dev.meerkat.signing.pki;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ocsp.OCSPObjectIdentifiers;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.CRLNumber;
+import org.bouncycastle.asn1.x509.CRLReason;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.Extensions;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v2CRLBuilder;
+import org.bouncycastle.cert.ocsp.BasicOCSPResp;
+import org.bouncycastle.cert.ocsp.BasicOCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.CertificateID;
+import org.bouncycastle.cert.ocsp.CertificateStatus;
+import org.bouncycastle.cert.ocsp.OCSPException;
+import org.bouncycastle.cert.ocsp.OCSPReq;
+import org.bouncycastle.cert.ocsp.OCSPResp;
+import org.bouncycastle.cert.ocsp.OCSPRespBuilder;
+import org.bouncycastle.cert.ocsp.Req;
+import org.bouncycastle.cert.ocsp.RespID;
+import org.bouncycastle.cert.ocsp.RevokedStatus;
+import org.bouncycastle.cert.ocsp.UnknownStatus;
+import org.bouncycastle.operator.DigestCalculatorProvider;
+import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+
+import dev.meerkat.signing.api.ProblemException;
+import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.pki.PkiRepository.DeviceCert;
+import dev.meerkat.signing.security.Caller;
+
+/**
+ * Device certificates: issuance under the policy, inventory, revocation, the CRL and OCSP answers.
+ * Issuance is idempotent: the same request (chip serial number and public key; the CSR signature
+ * differs each time, since ECDSA is randomized) returns the certificate issued for it the first time.
+ */
+@ApplicationScoped
+public class CertificateService {
+    private static final Pattern CHIP_SERIAL = Pattern.compile("[0-9A-F]{18}");
+    static final Map<String, Integer> REASONS = Map.of("unspecified", CRLReason.unspecified, "keyCompromise",
+            CRLReason.keyCompromise, "cACompromise", CRLReason.cACompromise, "affiliationChanged",
+            CRLReason.affiliationChanged, "superseded", CRLReason.superseded, "cessationOfOperation",
+            CRLReason.cessationOfOperation, "privilegeWithdrawn", CRLReason.privilegeWithdrawn);
+    private static final DigestCalculatorProvider DIGESTS = digests();
+
+    @Inject
+    CaService cas;
+
+    @Inject
+    PkiRepository repo;
+
+    @Inject
+    AuditLog audit;
+
+    @Inject
+    PkiConfig config;
+
+    /** A device certificate as the API shows it. */
+    public record CertView(String serial, String chipSerial, String fingerprint, String notBefore, String notAfter,
+                           String status, String revokedAt, String revocationReason, String issuedBy, String issuedAt,
+                           String certificate) {
+        static CertView of(DeviceCert d) {
+            return new CertView(d.serial(), d.chipSerial(), d.fingerprint(), d.notBefore(), d.notAfter(), d.status(),
+                    d.revokedAt(), d.revocationReason(), d.issuedBy(), d.issuedAt(),
+                    Pem.encode("CERTIFICATE", Base64.getDecoder().decode(d.certDer())));
+        }
+    }
+
+    /** The answer to a CSR: the certificate, whether it existed already, and the chain up to the root. */
+    public record Issued(CertView cert, boolean existing, List<String> chain) {
+    }
+
+    private record CachedCrl(byte[] der, Instant at, long revocations, String caId) {
+    }
+
+    private volatile CachedCrl crl;
+    private volatile long revocations;
+
+    public Issued issue(Caller caller, String csrText) {
+        String chip = null;
+        try {
+            PKCS10CertificationRequest csr = CaService.parseCsr(Pem.decode(csrText, "CERTIFICATE REQUEST"));
+            chip = chipSerial(csr);
+            String hash = requestHash(chip, csr);
+            DeviceCert existing = repo.byCsrHash(hash);
+            CaService.Issuing ca = cas.issuing();
+            if (existing == null) {
+                X509CertificateHolder cert = Certificates.device(ca.cert(), ca.key(),
+                        Certificates.deviceName(config.organization(), chip), csr.getSubjectPublicKeyInfo(),
+                        config.deviceValidityYears());
+                byte[] der = CaService.encoded(cert);
+                DeviceCert d = new DeviceCert(Certificates.serialHex(cert.getSerialNumber()), chip, hash, ca.record().id(),
+                        Certificates.fingerprint(der), cert.getNotBefore().toInstant().toString(),
+                        cert.getNotAfter().toInstant().toString(), Base64.getEncoder().encodeToString(der), "active", null,
+                        null, caller.name(), Instant.now().toString());
+                if (repo.insertCert(d)) {
+                    audit.append(new AuditLog.Event(caller, "pki.issue", ca.record().keyId(), null, "cert:" + d.serial(),
+                            "allowed", "issued", "chip " + chip + ", sha256 " + d.fingerprint()));
+                    return new Issued(CertView.of(d), false, List.of(ca.certPem(), ca.rootPem()));
+                }
+                existing = repo.byCsrHash(hash);
+                if (existing == null) {
+                    throw ProblemException.conflict("Key already certified", "a certificate with serial " + d.serial()
+                            + " exists for this public key under another chip serial number");
+                }
+            }
+            audit.append(new AuditLog.Event(caller, "pki.issue", ca.record().keyId(), null, "cert:" + existing.serial(),
+                    "allowed", "existing", "chip " + chip + ": same request as before"));
+            return new Issued(CertView.of(existing), true, chainFor(existing, ca));
+        } catch (ProblemException e) {
+            audit.append(new AuditLog.Event(caller, "pki.issue", null, null, chip == null ? null : "chip:" + chip,
+                    "refused", String.valueOf(e.status()), e.title() + ": " + e.getMessage()));
+            throw e;
+        }
+    }
+
+    private List<String> chainFor(DeviceCert d, CaService.Issuing ca) {
+        if (d.caId().equals(ca.record().id())) return List.of(ca.certPem(), ca.rootPem());
+        List<String> out = new ArrayList<>();
+        for (PkiRepository.CaRecord r : repo.allCas()) {
+            if (r.id().equals(d.caId())) out.add(r.certPem());
+        }
+        out.add(ca.rootPem());
+        return out;
+    }
+
+    /** CN = the chip's nine-byte serial number in hex (upper or lower case in the CSR, upper case in the certificate). */
+    private static String chipSerial(PKCS10CertificationRequest csr) {
+        RDN[] cn = csr.getSubject().getRDNs(BCStyle.CN);
+        if (cn.length != 1) throw new ProblemException(422, "Subject refused", "the subject needs exactly one CN");
+        String v = IETFUtils.valueToString(cn[0].getFirst().getValue()).toUpperCase(Locale.ROOT);
+        if (!CHIP_SERIAL.matcher(v).matches()) {
+            throw new ProblemException(422, "Subject refused", "CN must be the chip serial number, 18 hex digits; got '"
+                    + v + "'");
+        }
+        return v;
+    }
+
+    /** What makes two requests the same: the chip serial number and the public key. */
+    private static String requestHash(String chip, PKCS10CertificationRequest csr) {
+        try {
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(chip.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            sha.update(csr.getSubjectPublicKeyInfo().getEncoded(ASN1Encoding.DER));
+            return HexFormat.of().formatHex(sha.digest());
+        } catch (IOException | NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public List<CertView> list(Caller caller, String serial, String status, int limit) {
+        String s = serial == null || serial.isBlank() ? null : serial.strip().toUpperCase(Locale.ROOT);
+        List<CertView> out = repo.find(s, status, Math.max(1, Math.min(limit, 10_000))).stream().map(CertView::of).toList();
+        audit.append(new AuditLog.Event(caller, "pki.certs.list", null, null, s == null ? null : "serial:" + s, "allowed",
+                "listed", out.size() + " certificates"));
+        return out;
+    }
+
+    public CertView revoke(Caller caller, String serial, String reason) {
+        String s = serial.strip().toUpperCase(Locale.ROOT);
+        String r = reason == null || reason.isBlank() ? "unspecified" : reason;
+        try {
+            if (!REASONS.containsKey(r)) {
+                throw ProblemException.badRequest("reason must be one of " + REASONS.keySet().stream().sorted().toList());
+            }
+            DeviceCert d = repo.bySerial(s);
+            if (d == null) throw ProblemException.notFound("Unknown certificate", "no certificate with serial " + s);
+            if (!repo.revoke(s, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), r)) {
+                throw ProblemException.conflict("Already revoked", "certificate " + s + " was revoked at " + d.revokedAt());
+            }
+            synchronized (this) {
+                revocations++;
+            }
+            audit.append(new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "allowed", "revoked",
+                    "chip " + d.chipSerial() + ", reason " + r));
+            return CertView.of(repo.bySerial(s));
+        } catch (ProblemException e) {
+            audit.append(new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "refused",
+                    String.valueOf(e.status()), e.title() + ": " + e.getMessage()));
+            throw e;
+        }
+    }
+
+    /** The current CRL of the issuing CA (DER), remade after a revocation or when half its validity has passed. */
+    public byte[] crl(Caller caller) {
+        CaService.Issuing ca = cas.issuing();
+        CachedCrl c = crl;
+        Instant now = Instant.now();
+        long revs = revocations;
+        if (c == null || c.revocations() != revs || !c.caId().equals(ca.record().id())
+                || now.isAfter(c.at().plus(config.crlValidityHours() * 30L, ChronoUnit.MINUTES))) {
+            c = new CachedCrl(makeCrl(ca, now), now, revs, ca.record().id());
+            crl = c;
+        }
+        audit.append(new AuditLog.Event(caller, "pki.crl", ca.record().keyId(), null, null, "allowed", "served",
+                "thisUpdate " + c.at().truncatedTo(ChronoUnit.SECONDS)));
+        return c.der();
+    }
+
+    private byte[] makeCrl(CaService.Issuing ca, Instant now) {
+        Instant thisUpdate = now.truncatedTo(ChronoUnit.SECONDS);
+        X509v2CRLBuilder b = new X509v2CRLBuilder(ca.cert().getSubject(), Date.from(thisUpdate));
+        b.setNextUpdate(Date.from(thisUpdate.plus(config.crlValidityHours(), ChronoUnit.HOURS)));
+        for (DeviceCert d : repo.revoked(ca.record().id())) {
+            b.addCRLEntry(new BigInteger(d.serial(), 16), Date.from(Instant.parse(d.revokedAt())),
+                    REASONS.getOrDefault(d.revocationReason(), CRLReason.unspecified));
+        }
+        try {
+            b.addExtension(Extension.authorityKeyIdentifier, false,
+                    Certificates.EXT.createAuthorityKeyIdentifier(ca.cert().getSubjectPublicKeyInfo()));
+            b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(thisUpdate.toEpochMilli())));
+            X509CRLHolder holder = b.build(Certificates.signer(ca.key()));
+            return holder.getEncoded();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** An RFC 6960 answer to a DER OCSP request, signed by the issuing CA; malformed requests get malformedRequest. */
+    public byte[] ocsp(Caller caller, byte[] request) {
+        try {
+            OCSPReq req;
+            try {
+                req = new OCSPReq(request);
+            } catch (IOException | RuntimeException e) {
+                audit.append(new AuditLog.Event(caller, "pki.ocsp", null, null, null, "refused", "malformedRequest",
+                        String.valueOf(e.getMessage())));
+                return new OCSPRespBuilder().build(OCSPRespBuilder.MALFORMED_REQUEST, null).getEncoded();
+            }
+            CaService.Issuing ca = cas.issuing();
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+            Date next = Date.from(now.plus(config.ocspValidityMinutes(), ChronoUnit.MINUTES));
+            BasicOCSPRespBuilder b = new BasicOCSPRespBuilder(new RespID(ca.cert().getSubjectPublicKeyInfo(),
+                    DIGESTS.get(CertificateID.HASH_SHA1)));
+            List<String> answers = new ArrayList<>();
+            for (Req r : req.getRequestList()) {
+                CertificateID id = r.getCertID();
+                String serial = Certificates.serialHex(id.getSerialNumber());
+                CertificateStatus status;
+                String word;
+                DeviceCert d = id.matchesIssuer(ca.cert(), DIGESTS) ? repo.bySerial(serial) : null;
+                if (d == null || !d.caId().equals(ca.record().id())) {
+                    status = new UnknownStatus();
+                    word = "unknown";
+                } else if ("revoked".equals(d.status())) {
+                    status = new RevokedStatus(Date.from(Instant.parse(d.revokedAt())),
+                            REASONS.getOrDefault(d.revocationReason(), CRLReason.unspecified));
+                    word = "revoked";
+                } else {
+                    status = CertificateStatus.GOOD;
+                    word = "good";
+                }
+                b.addResponse(id, status, Date.from(now), next, null);
+                answers.add(serial + "=" + word);
+            }
+            Extension nonce = req.getExtension(OCSPObjectIdentifiers.id_pkix_ocsp_nonce);
+            if (nonce != null) {
+                b.setResponseExtensions(new Extensions(nonce));
+            }
+            BasicOCSPResp basic = b.build(Certificates.signer(ca.key()), new X509CertificateHolder[] {ca.cert()}, Date.from(now));
+            audit.append(new AuditLog.Event(caller, "pki.ocsp", ca.record().keyId(), null, null, "allowed", "answered",
+                    String.join(", ", answers)));
+            return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
+        } catch (OCSPException | IOException | org.bouncycastle.operator.OperatorCreationException e) {
+            throw new IllegalStateException("OCSP: " + e.getMessage(), e);
+        }
+    }
+
+    private static DigestCalculatorProvider digests() {
+        try {
+            return new JcaDigestCalculatorProviderBuilder().setProvider(CaService.BC).build();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
