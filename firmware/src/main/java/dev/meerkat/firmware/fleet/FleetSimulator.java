@@ -263,6 +263,7 @@ public final class FleetSimulator {
             BrokerBytes sys = new BrokerBytes();
             if (options.broker() != null) {
                 cloud.subscribe("$SYS/broker/bytes/+", 0, (topic, m) -> sys.update(topic, m.getPayload()));
+                sys.awaitFresh(Duration.ofSeconds(3));
             }
 
             List<Result> results = new ArrayList<>();
