@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.remote.ServeCommand.class,
                 dev.meerkat.cli.boot.BootsimCommand.class,
                 dev.meerkat.cli.chip.ChipCommand.class,
+                dev.meerkat.cli.provision.ProvisionCommand.class,
                 dev.meerkat.cli.fleet.FleetCommand.class,
                 dev.meerkat.cli.fleet.DeviceCommand.class,
                 CommandLine.HelpCommand.class

@@ -43,7 +43,7 @@ public class PostgresHsmResource implements QuarkusTestResourceLifecycleManager 
             testCa = ca;
             Path[] server = ca.server();
             Path roles = pki.resolve("cert-roles.properties");
-            Files.writeString(roles, "ci-bot=ci-pipeline\nsecurity-officer=auditor,approver\n");
+            Files.writeString(roles, "ci-bot=ci-pipeline\nsecurity-officer=auditor,approver\nstation-1=factory-station\n");
             config = Map.ofEntries(
                     Map.entry("quarkus.tls.key-store.pem.0.cert", server[0].toString()),
                     Map.entry("quarkus.tls.key-store.pem.0.key", server[1].toString()),

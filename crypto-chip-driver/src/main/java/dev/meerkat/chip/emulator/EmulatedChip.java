@@ -56,6 +56,7 @@ public final class EmulatedChip {
     private MessageDigest sha;
     private Mac hmac;
     private boolean selfTestFailed;
+    private boolean unpowered;
 
     // statistics
     private long commands;
@@ -199,15 +200,22 @@ public final class EmulatedChip {
         return new ConfigZone(config).serialNumber();
     }
 
-    /** Power cycle: everything volatile is lost. */
+    /** Power cycle: everything volatile is lost; a chip that lost power is powered again. */
     public synchronized void powerCycle() {
+        unpowered = false;
         toSleep();
+    }
+
+    /** True after an injected power loss, until {@link #powerCycle()}. */
+    public synchronized boolean unpowered() {
+        return unpowered;
     }
 
     // ------------------------------------------------------------------ I2C level
 
     /** The wake pulse (SDA low for more than tWLO); returns the four-byte wake block. */
     public synchronized byte[] wakePulse() {
+        if (unpowered) throw new ChipCommunicationException("no answer: the chip has no power");
         if (power == Power.SLEEP) clearVolatile();
         power = Power.ACTIVE;
         if (faults.selfTestFailure) selfTestFailed = true;
@@ -287,6 +295,10 @@ public final class EmulatedChip {
         int ms = Math.max(type.executionMillis(opcode), 0);
         chipMillis += ms;
         readyAtNanos = timing == TimingModel.DATASHEET ? System.nanoTime() + ms * 1_000_000L : 0;
+        if (faults.takePowerLoss()) {
+            toSleep();
+            unpowered = true;
+        }
     }
 
     /** Executes a command directly (no I2C framing); returns the response body. */

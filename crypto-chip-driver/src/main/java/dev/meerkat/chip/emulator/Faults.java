@@ -9,6 +9,7 @@ public final class Faults {
     int commErrors;
     int busyReads;
     boolean selfTestFailure;
+    int powerLossAfter = -1;
     final Map<Integer, int[]> forcedStatus = new HashMap<>();
 
     /** The next {@code n} response reads come back with a damaged CRC (a re-read is clean). */
@@ -39,6 +40,21 @@ public final class Faults {
     public synchronized Faults selfTestFailure(boolean fail) {
         selfTestFailure = fail;
         return this;
+    }
+
+    /**
+     * Power fails after {@code commands} more commands: the next command still runs (what it writes to
+     * non-volatile memory stays written) but its response is lost, and the chip answers nothing until
+     * {@link EmulatedChip#powerCycle()}.
+     */
+    public synchronized Faults powerLossAfter(int commands) {
+        powerLossAfter = commands;
+        return this;
+    }
+
+    synchronized boolean takePowerLoss() {
+        if (powerLossAfter < 0) return false;
+        return powerLossAfter-- == 0;
     }
 
     synchronized boolean takeCorrupt() {

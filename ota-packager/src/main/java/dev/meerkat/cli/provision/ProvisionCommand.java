@@ -1,0 +1,242 @@
+package dev.meerkat.cli.provision;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import dev.meerkat.chip.CryptoChip;
+import dev.meerkat.chip.DeviceType;
+import dev.meerkat.chip.emulator.EmulatedChip;
+import dev.meerkat.chip.emulator.EmulatorTransport;
+import dev.meerkat.chip.emulator.StateFile;
+import dev.meerkat.chip.emulator.TimingModel;
+import dev.meerkat.chip.kit.KitClientTransport;
+import dev.meerkat.chip.provisioning.ConfigTemplate;
+import dev.meerkat.cli.CliException;
+import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.remote.RemoteClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code meerkat provision}: the factory station. */
+@Command(name = "provision", mixinStandardHelpOptions = true,
+        description = {"Give secure elements their identity: config template and lock, key generated in the chip, CSR signed",
+                "inside it, certificate from the signing service's device CA, compressed certificates written back, data lock.",
+                "Re-running resumes an interrupted chip; a provisioned chip is left as it is."},
+        footer = {"%nCredentials (factory-station role): --client-p12 (mutual TLS) or --token; defaults from MEERKAT_CLIENT_P12,",
+                "MEERKAT_CLIENT_P12_PASSWORD, MEERKAT_CA, MEERKAT_TOKEN / MEERKAT_TOKEN_FILE, MEERKAT_URL."})
+public final class ProvisionCommand implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--chip", required = true, paramLabel = "emulator:FILE|kit:tcp:HOST:PORT",
+            description = "A chip to provision (repeat for several).")
+    List<String> chips;
+
+    @Option(names = "--service", paramLabel = "URL", description = "Signing service URL (default: $MEERKAT_URL).")
+    String service;
+
+    @Option(names = "--token", paramLabel = "JWT", description = "Bearer token with the factory-station role.")
+    String token;
+
+    @Option(names = "--client-p12", paramLabel = "FILE", description = "PKCS#12 client certificate (mutual TLS).")
+    Path clientP12;
+
+    @Option(names = "--client-p12-password", paramLabel = "PASSWORD", description = "Its password.")
+    String clientP12Password;
+
+    @Option(names = "--ca", paramLabel = "FILE", description = "PEM CA certificates to trust for the service's TLS certificate.")
+    Path ca;
+
+    @Option(names = "--template", defaultValue = ConfigTemplate.DEFAULT, paramLabel = "NAME|FILE",
+            description = "Config template (default: ${DEFAULT-VALUE}).")
+    String template;
+
+    @Option(names = "--log", defaultValue = "provisioning.jsonl", paramLabel = "FILE",
+            description = "JSON-lines record of provisioned chips (default: ${DEFAULT-VALUE}).")
+    Path log;
+
+    @Option(names = "--parallel", defaultValue = "1", paramLabel = "N", description = "Chips driven at once (default: ${DEFAULT-VALUE}).")
+    int parallel;
+
+    @Option(names = "--device", defaultValue = "ATECC608", description = "Model of new emulated chips and kit boards (default: ${DEFAULT-VALUE}).")
+    DeviceType device;
+
+    @Option(names = "--timing", defaultValue = "ZERO", description = "Emulated chips: ZERO or DATASHEET execution times (default: ${DEFAULT-VALUE}).")
+    TimingModel timing;
+
+    @Option(names = "--station", paramLabel = "NAME", description = "Station name in the record (default: host name).")
+    String station;
+
+    @Override
+    public void run() {
+        if (parallel < 1) throw CliException.usage("--parallel must be at least 1");
+        ConfigTemplate t;
+        try {
+            t = ConfigTemplate.load(template);
+        } catch (RuntimeException e) {
+            throw CliException.usage(e.getMessage());
+        }
+        Provisioner p = new Provisioner(client(), t);
+        Journal journal = new Journal(log);
+        String name = station != null ? station : hostName();
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, chips.size()));
+        List<Future<?>> jobs = new ArrayList<>();
+        List<CliException> failures = new ArrayList<>();
+        for (String chipSpec : chips) {
+            jobs.add(pool.submit(() -> {
+                Provisioner.Chip chip = null;
+                try {
+                    chip = open(chipSpec);
+                    Provisioner.Outcome o = p.provision(chip);
+                    boolean recorded = journal.append(o, name, t.name());
+                    synchronized (out) {
+                        out.printf("%s %s: certificate %s sha256 %s (%d steps, %.1f ms, chip %d ms)%n", o.serial(),
+                                o.changedChip() || recorded ? "provisioned" : "already provisioned", o.certSerial(),
+                                o.fingerprint(), o.steps().size(), o.totalMicros() / 1000.0, o.chipMillis());
+                        out.flush();
+                    }
+                } catch (CliException e) {
+                    fail(failures, err, e);
+                } catch (RuntimeException e) {
+                    fail(failures, err, new CliException(ExitCode.IO, chipSpec + ": " + e.getMessage(), e));
+                } finally {
+                    if (chip != null) chip.driver().close();
+                }
+                return null;
+            }));
+        }
+        pool.shutdown();
+        for (Future<?> f : jobs) {
+            try {
+                f.get();
+            } catch (Exception e) {
+                throw new CliException(ExitCode.IO, "provisioning interrupted: " + e.getMessage(), e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            CliException first = failures.get(0);
+            throw new CliException(first.exitCode(), failures.size() + " of " + chips.size() + " chips failed; first: "
+                    + first.getMessage(), first);
+        }
+    }
+
+    private static void fail(List<CliException> failures, PrintWriter err, CliException e) {
+        synchronized (failures) {
+            failures.add(e);
+        }
+        synchronized (err) {
+            err.println("meerkat provision: " + e.getMessage());
+            err.flush();
+        }
+    }
+
+    Provisioner.Chip open(String chip) {
+        try {
+            if (chip.startsWith("emulator:")) {
+                EmulatedChip emu = StateFile.openOrCreate(Path.of(chip.substring("emulator:".length())), device);
+                emu.timing(timing);
+                return new Provisioner.Chip(chip, new CryptoChip(new EmulatorTransport(emu), emu.type(), 3,
+                        CryptoChip.Wait.POLL, Thread::sleep), emu);
+            }
+            if (chip.startsWith("kit:tcp:")) {
+                String hp = chip.substring("kit:tcp:".length());
+                int colon = hp.lastIndexOf(':');
+                if (colon <= 0) throw CliException.usage("expected kit:tcp:HOST:PORT, got " + chip);
+                KitClientTransport tr = KitClientTransport.connect(hp.substring(0, colon), Integer.parseInt(hp.substring(colon + 1)),
+                        device);
+                return new Provisioner.Chip(chip, new CryptoChip(tr, device), null);
+            }
+        } catch (IOException e) {
+            throw new CliException(ExitCode.IO, "cannot open chip " + chip + ": " + e.getMessage(), e);
+        } catch (NumberFormatException e) {
+            throw CliException.usage("bad port in " + chip);
+        }
+        throw CliException.usage("--chip must be emulator:FILE or kit:tcp:HOST:PORT, not " + chip);
+    }
+
+    private RemoteClient client() {
+        boolean tlsOptions = clientP12 != null || ca != null;
+        if (!tlsOptions && token == null) return RemoteClient.fromEnvironment(service);
+        String url = service != null ? service : env("meerkat.url", "MEERKAT_URL");
+        String bearer = token != null ? token : env("meerkat.token", "MEERKAT_TOKEN");
+        Path p12 = clientP12 != null ? clientP12 : pathEnv("meerkat.client.p12", "MEERKAT_CLIENT_P12");
+        String pw = clientP12Password != null ? clientP12Password : env("meerkat.client.p12.password", "MEERKAT_CLIENT_P12_PASSWORD");
+        Path caFile = ca != null ? ca : pathEnv("meerkat.ca", "MEERKAT_CA");
+        return new RemoteClient(url != null ? url : RemoteClient.DEFAULT_URL, bearer, ssl(p12, pw, caFile));
+    }
+
+    private static String env(String property, String variable) {
+        String v = System.getProperty(property);
+        if (v == null || v.isEmpty()) v = System.getenv(variable);
+        return v == null || v.isEmpty() ? null : v;
+    }
+
+    private static Path pathEnv(String property, String variable) {
+        String v = env(property, variable);
+        return v == null ? null : Path.of(v);
+    }
+
+    static SSLContext ssl(Path p12, String password, Path caFile) {
+        if (p12 == null && caFile == null) return null;
+        try {
+            TrustManagerFactory tmf = null;
+            if (caFile != null) {
+                KeyStore trust = KeyStore.getInstance("PKCS12");
+                trust.load(null, null);
+                try (InputStream in = Files.newInputStream(caFile)) {
+                    int i = 0;
+                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                        trust.setCertificateEntry("ca" + i++, c);
+                    }
+                }
+                tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                tmf.init(trust);
+            }
+            KeyManagerFactory kmf = null;
+            if (p12 != null) {
+                char[] pw = password == null ? new char[0] : password.toCharArray();
+                KeyStore ks = KeyStore.getInstance("PKCS12");
+                try (InputStream in = Files.newInputStream(p12)) {
+                    ks.load(in, pw);
+                }
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(ks, pw);
+            }
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (IOException e) {
+            throw new CliException(ExitCode.IO, "cannot read TLS material: " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new CliException(ExitCode.USAGE, "unusable TLS material: " + e.getMessage(), e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "station";
+        }
+    }
+}
