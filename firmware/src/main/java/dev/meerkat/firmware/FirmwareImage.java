@@ -78,14 +78,12 @@ public final class FirmwareImage {
         return Optional.empty();
     }
 
-    /** The security counter of a parsed image (0 when absent). */
+    /** The security counter of a parsed image (0 when absent or malformed; verification rejects the latter). */
     public static long securityCounterOf(ParsedImage image) {
-        for (TlvEntry e : image.protectedTlvs()) {
-            if (e.type() == dev.meerkat.image.TlvType.SEC_CNT && e.tlv().length() == 4) {
-                byte[] v = e.tlv().value();
-                return (v[0] & 0xFFL) | (v[1] & 0xFFL) << 8 | (v[2] & 0xFFL) << 16 | (v[3] & 0xFFL) << 24;
-            }
+        try {
+            return image.securityCounter().orElse(0);
+        } catch (dev.meerkat.image.ImageFormatException malformed) {
+            return 0;
         }
-        return 0;
     }
 }

@@ -106,7 +106,10 @@ class ChipSecureElementTest {
         // the image key does not unwrap in another device's chip
         ChipSecureElement other = chip(new Bus[1]);
         assertThatThrownBy(() -> other.unwrapImageKey(enc.tlv(), h.aesKeyLength(), enc.offset()))
-                .isInstanceOf(ImageFormatException.class).hasMessageContaining("another device");
+                .isInstanceOfSatisfying(ImageFormatException.class, e -> {
+                    assertThat(e.problem()).isEqualTo(ImageFormatException.Problem.BAD_ENCRYPTION);
+                    assertThat(e.getMessage()).contains("encrypted for a different key");
+                });
         // and a certificate for another key is refused
         assertThatThrownBy(() -> other.withCertificate(List.of(cert))).isInstanceOf(IllegalArgumentException.class);
 

@@ -27,14 +27,43 @@ public final class DecryptionKey {
     private final byte[] kek;
     private final EncryptionKey encryptionKey;
     private final java.security.PrivateKey jcaKey;
+    private final Agreement agreement;
+
+    /**
+     * The ECDH step of ECIES performed elsewhere, typically inside a secure element that never
+     * releases the private key: given the image's ephemeral public key (65-byte uncompressed P-256
+     * point, already checked to be on the curve, or 32-byte X25519 key) return the shared secret.
+     */
+    @FunctionalInterface
+    public interface Agreement {
+        byte[] sharedSecret(byte[] ephemeralPublicKey) throws java.security.GeneralSecurityException;
+    }
 
     private DecryptionKey(int tlvType, AsymmetricKeyParameter privateParams, byte[] kek, EncryptionKey enc,
                           java.security.PrivateKey jcaKey) {
+        this(tlvType, privateParams, kek, enc, jcaKey, null);
+    }
+
+    private DecryptionKey(int tlvType, AsymmetricKeyParameter privateParams, byte[] kek, EncryptionKey enc,
+                          java.security.PrivateKey jcaKey, Agreement agreement) {
         this.tlvType = tlvType;
         this.privateParams = privateParams;
         this.kek = kek;
         this.encryptionKey = enc;
         this.jcaKey = jcaKey;
+        this.agreement = agreement;
+    }
+
+    /**
+     * A P-256 (ENC_EC256) or X25519 (ENC_X25519) decryption key whose private half stays in a secure
+     * element: only the ECDH runs there, HKDF, HMAC check and key unwrap run here.
+     */
+    public static DecryptionKey withAgreement(KeyType type, java.security.PublicKey publicKey, Agreement agreement) {
+        if (type != KeyType.ECDSA_P256 && type != KeyType.X25519) {
+            throw new IllegalArgumentException("external key agreement needs a P-256 or X25519 key, not " + type.cliName());
+        }
+        EncryptionKey enc = EncryptionKey.of(type, publicKey);
+        return new DecryptionKey(enc.tlvType(), null, null, enc, null, java.util.Objects.requireNonNull(agreement));
     }
 
     /** A new P-256, X25519 or RSA-2048 image decryption key. */
@@ -100,20 +129,32 @@ public final class DecryptionKey {
             return switch (tlvType) {
                 case TlvType.ENC_EC256 -> {
                     expectLength(v, 65 + 32 + keyLength, tlv, offset);
-                    ECPrivateKeyParameters priv = (ECPrivateKeyParameters) privateParams;
-                    var point = priv.getParameters().getCurve().decodePoint(Arrays.copyOf(v, 65));
-                    ECDHBasicAgreement agree = new ECDHBasicAgreement();
-                    agree.init(priv);
-                    byte[] shared = BigIntegers.asUnsignedByteArray(32,
-                            agree.calculateAgreement(new ECPublicKeyParameters(point, priv.getParameters())));
+                    byte[] shared;
+                    if (agreement != null) {
+                        // Refuse points off the curve before they reach the secure element.
+                        org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp256r1").getCurve()
+                                .decodePoint(Arrays.copyOf(v, 65));
+                        shared = external(Arrays.copyOf(v, 65), offset);
+                    } else {
+                        ECPrivateKeyParameters priv = (ECPrivateKeyParameters) privateParams;
+                        var point = priv.getParameters().getCurve().decodePoint(Arrays.copyOf(v, 65));
+                        ECDHBasicAgreement agree = new ECDHBasicAgreement();
+                        agree.init(priv);
+                        shared = BigIntegers.asUnsignedByteArray(32,
+                                agree.calculateAgreement(new ECPublicKeyParameters(point, priv.getParameters())));
+                    }
                     yield openOrFail(shared, Arrays.copyOfRange(v, 65, 97), Arrays.copyOfRange(v, 97, v.length), offset);
                 }
                 case TlvType.ENC_X25519 -> {
                     expectLength(v, 32 + 32 + keyLength, tlv, offset);
-                    X25519Agreement agree = new X25519Agreement();
-                    agree.init(privateParams);
                     byte[] shared = new byte[32];
-                    agree.calculateAgreement(new X25519PublicKeyParameters(v, 0), shared, 0);
+                    if (agreement != null) {
+                        shared = external(Arrays.copyOf(v, 32), offset);
+                    } else {
+                        X25519Agreement agree = new X25519Agreement();
+                        agree.init(privateParams);
+                        agree.calculateAgreement(new X25519PublicKeyParameters(v, 0), shared, 0);
+                    }
                     yield openOrFail(shared, Arrays.copyOfRange(v, 32, 64), Arrays.copyOfRange(v, 64, v.length), offset);
                 }
                 case TlvType.ENC_RSA2048 -> {
@@ -140,6 +181,14 @@ public final class DecryptionKey {
                     tlv.name() + " does not unwrap with this key (wrong key or tampered TLV)");
         } catch (IllegalArgumentException | IllegalStateException | ArithmeticException e) {
             throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset, tlv.name() + " is malformed: " + e.getMessage());
+        }
+    }
+
+    private byte[] external(byte[] ephemeral, long offset) throws ImageFormatException {
+        try {
+            return agreement.sharedSecret(ephemeral);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset, "key agreement failed: " + e.getMessage());
         }
     }
 

@@ -5,16 +5,13 @@ import dev.meerkat.chip.CryptoChip;
 import dev.meerkat.chip.jca.ChipPrivateKey;
 import dev.meerkat.chip.jca.ChipProvider;
 import dev.meerkat.chip.jca.EcKeys;
+import dev.meerkat.image.DecryptionKey;
 import dev.meerkat.image.EncryptionKey;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.Tlv;
-import dev.meerkat.image.TlvType;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.Security;
@@ -23,16 +20,10 @@ import java.security.cert.X509Certificate;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
-import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
-import javax.crypto.Mac;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.crypto.ec.CustomNamedCurves;
 
 /**
  * The device's keys inside an ATECC608 (see {@link DeviceChip} for the slot layout). Nothing
@@ -52,9 +43,6 @@ import org.bouncycastle.crypto.ec.CustomNamedCurves;
  * client on the main loop) may use one chip.
  */
 public final class ChipSecureElement implements SecureElement {
-
-    private static final byte[] ECIES_INFO = "MCUBoot_ECIES_v1".getBytes(StandardCharsets.US_ASCII);
-    private static final X9ECParameters P256 = CustomNamedCurves.getByName("secp256r1");
 
     private final CryptoChip chip;
     private final ChipPrivateKey tlsKey;
@@ -129,74 +117,20 @@ public final class ChipSecureElement implements SecureElement {
 
     @Override
     public byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset) throws ImageFormatException {
-        if (encryptedKey.type() != TlvType.ENC_EC256) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_ENCRYPTION, tlvOffset, "image key is "
-                    + "wrapped as " + encryptedKey.name() + "; this device's chip holds an ENC_EC256 (P-256) key");
-        }
-        if (keyLength != 16 && keyLength != 32) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_ENCRYPTION, tlvOffset,
-                    "unsupported AES key length " + keyLength);
-        }
-        byte[] v = encryptedKey.value();
-        if (v.length != 65 + 32 + keyLength) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_ENCRYPTION, tlvOffset,
-                    "ENC_EC256 value is " + v.length + " bytes, expected " + (65 + 32 + keyLength));
-        }
-        byte[] ephemeral = Arrays.copyOf(v, 65);
-        byte[] tag = Arrays.copyOfRange(v, 65, 97);
-        byte[] wrapped = Arrays.copyOfRange(v, 97, v.length);
-        ECPublicKey peer;
-        try {
-            // decodePoint refuses points off the curve before the chip sees them
-            P256.getCurve().decodePoint(ephemeral);
-            peer = EcKeys.publicKey(Arrays.copyOfRange(ephemeral, 1, 65));
-        } catch (IllegalArgumentException e) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_ENCRYPTION, tlvOffset,
-                    "ENC_EC256 ephemeral key is not a P-256 point");
-        }
+        // Only the ECDH runs in the chip; HKDF, the HMAC check and the unwrap are image-format's.
+        return DecryptionKey.withAgreement(KeyType.ECDSA_P256, imageKey.publicKey(), this::ecdhInChip)
+                .unwrap(encryptedKey, keyLength, tlvOffset);
+    }
+
+    private byte[] ecdhInChip(byte[] ephemeralUncompressed) throws GeneralSecurityException {
         try {
             KeyAgreement ka = KeyAgreement.getInstance("ECDH");
             ka.init(imageKey);
-            ka.doPhase(peer, true);
-            byte[] shared = ka.generateSecret();
-            byte[] derived = hkdf(shared, keyLength + 32);
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(derived, keyLength, 32, "HmacSHA256"));
-            if (!MessageDigest.isEqual(mac.doFinal(wrapped), tag)) {
-                throw new ImageFormatException(ImageFormatException.Problem.BAD_ENCRYPTION, tlvOffset,
-                        "ENC_EC256 does not unwrap with this device's key (image made for another device, or tampered)");
-            }
-            Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding");
-            ctr.init(Cipher.DECRYPT_MODE, new SecretKeySpec(derived, 0, keyLength, "AES"),
-                    new IvParameterSpec(new byte[16]));
-            return ctr.doFinal(wrapped);
-        } catch (InvalidKeyException e) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_ENCRYPTION, tlvOffset,
-                    "ECDH in the chip failed: " + e.getMessage());
-        } catch (GeneralSecurityException | ChipException e) {
-            throw new IllegalStateException("image key unwrap failed: " + e.getMessage(), e);
+            ka.doPhase(EcKeys.publicKey(Arrays.copyOfRange(ephemeralUncompressed, 1, 65)), true);
+            return ka.generateSecret();
+        } catch (ChipException e) {
+            throw new GeneralSecurityException("ECDH in the chip failed: " + e.getMessage(), e);
         }
-    }
-
-    /** HKDF-SHA256 (RFC 5869) with an empty salt and MCUboot's ECIES info string. */
-    static byte[] hkdf(byte[] secret, int length) throws GeneralSecurityException {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(new byte[32], "HmacSHA256"));
-        byte[] prk = mac.doFinal(secret);
-        mac.init(new SecretKeySpec(prk, "HmacSHA256"));
-        byte[] out = new byte[length];
-        byte[] t = new byte[0];
-        int pos = 0;
-        for (int i = 1; pos < length; i++) {
-            mac.update(t);
-            mac.update(ECIES_INFO);
-            mac.update((byte) i);
-            t = mac.doFinal();
-            int n = Math.min(t.length, length - pos);
-            System.arraycopy(t, 0, out, pos, n);
-            pos += n;
-        }
-        return out;
     }
 
     /** Presents the chip-held identity key and its chain for client authentication. */
