@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -161,6 +163,13 @@ public final class ImageSigner {
                 progress.accept(consumed);
             }
         }
+        return finish(header, md, imageKey, out);
+    }
+
+    /** Protected TLVs, hash, signature, wrapped key and slot padding after the payload. */
+    private Result finish(ImageHeader header, MessageDigest md, byte[] imageKey, OutputStream out)
+            throws IOException {
+        long imageSize = header.imageSize();
         byte[] prot = protectedTlvArea();
         md.update(prot);
         out.write(prot);
@@ -193,6 +202,89 @@ public final class ImageSigner {
             }
         }
         return new Result(header, digest, signature, length);
+    }
+
+    /**
+     * Signs a payload file into an image file. Without encryption the payload is copied by the
+     * kernel (no user-space copy) on a second thread while this thread hashes it; with encryption it
+     * falls back to the streaming path. {@code out} must be positioned where the image starts.
+     */
+    public Result sign(FileChannel in, FileChannel out, LongConsumer progress) throws IOException {
+        long inputLength = in.size();
+        if (encryptionKey != null) {
+            return sign(new java.io.BufferedInputStream(Channels.newInputStream(in.position(0)), ImageVerifier.CHUNK),
+                    inputLength, new UnclosedOutput(Channels.newOutputStream(out)), progress);
+        }
+        long imageSize = imageSize(inputLength);
+        ImageHeader header = header(imageSize);
+        long bodyStart = padHeader ? 0 : headerSize;
+        byte[] headerBytes = headerBlock(header, Channels.newInputStream(in.position(0)));
+        MessageDigest md = Crypto.sha256();
+        md.update(headerBytes);
+        writeFully(out, headerBytes);
+        long outBody = out.position();
+        IOException[] copyFailure = new IOException[1];
+        Thread copier = new Thread(() -> {
+            try {
+                long done = 0;
+                while (done < imageSize) {
+                    long n = in.transferTo(bodyStart + done, imageSize - done, out.position(outBody + done));
+                    if (n <= 0) throw new EOFException("payload ended " + (imageSize - done) + " bytes early");
+                    done += n;
+                }
+            } catch (IOException e) {
+                copyFailure[0] = e;
+            }
+        }, "meerkat-image-copy");
+        copier.start();
+        byte[] buf = new byte[ImageVerifier.CHUNK];
+        long pos = 0;
+        try {
+            while (pos < imageSize) {
+                int n = (int) Math.min(buf.length, imageSize - pos);
+                java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
+                while (bb.hasRemaining()) {
+                    if (in.read(bb, bodyStart + pos + bb.position()) < 0) {
+                        throw new EOFException("payload ended " + (imageSize - pos) + " bytes early");
+                    }
+                }
+                md.update(buf, 0, n);
+                pos += n;
+                progress.accept(bodyStart + pos);
+            }
+        } finally {
+            try {
+                copier.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while copying the payload");
+            }
+        }
+        if (copyFailure[0] != null) throw copyFailure[0];
+        out.position(outBody + imageSize);
+        return finish(header, md, null, new UnclosedOutput(Channels.newOutputStream(out)));
+    }
+
+    private static void writeFully(FileChannel out, byte[] bytes) throws IOException {
+        java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(bytes);
+        while (bb.hasRemaining()) out.write(bb);
+    }
+
+    /** Keeps a caller's channel open when the stream around it is done with. */
+    private static final class UnclosedOutput extends java.io.FilterOutputStream {
+        UnclosedOutput(OutputStream out) {
+            super(out);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+            flush();
+        }
     }
 
     /** The SHA-256 digest a remote signer must sign for this payload (imgtool's {@code --vector-to-sign digest}). */

@@ -119,6 +119,35 @@ class McubootVectorsTest {
     }
 
     @Test
+    void fileToFileSigningProducesTheSameBytes(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        java.nio.file.Path out = tmp.resolve("out.bin");
+        ImageSigner ed = ImageSigner.builder().headerSize(0x200).padHeader(true).version(ImageVersion.parse("2.0.0"))
+                .slotSize(0x20000).signer(signingKey("key-ed25519.pem")).build();
+        signFiles(ed, Vectors.mcuboot("app-16k.bin"), out);
+        assertThat(java.nio.file.Files.readAllBytes(out)).isEqualTo(Vectors.bytes("img-ed25519.bin"));
+        // Header space taken from the input (no --pad-header), protected TLVs, padded slot.
+        SigningKey sk = signingKey("key-ecdsa-p256.pem");
+        ImageSigner dep = ImageSigner.builder().headerSize(0x20).version(ImageVersion.parse("1.0.0"))
+                .dependencies(Dependency.parseList("(1,2.3.4+5)")).securityCounter(7).slotSize(0x20000)
+                .padding(ImageSigner.Padding.CONFIRM).signer(sk).build();
+        signFiles(dep, Vectors.mcuboot("app-zerohdr.bin"), out);
+        byte[] viaFiles = java.nio.file.Files.readAllBytes(out);
+        ImageVerifier.trusting(sk.verificationKey()).verify(ImageSource.of(viaFiles));
+        ByteArrayOutputStream viaStream = new ByteArrayOutputStream();
+        byte[] in = Vectors.bytes("app-zerohdr.bin");
+        dep.sign(new ByteArrayInputStream(in), in.length, viaStream, n -> { });
+        assertThat(withoutSignature(viaFiles)).isEqualTo(withoutSignature(viaStream.toByteArray()));
+    }
+
+    private static void signFiles(ImageSigner signer, java.nio.file.Path in, java.nio.file.Path out) throws Exception {
+        try (var i = java.nio.channels.FileChannel.open(in);
+             var o = java.nio.channels.FileChannel.open(out, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            signer.sign(i, o, n -> { });
+        }
+    }
+
+    @Test
     void unsignedOutputIsByteIdenticalToImgtool() throws Exception {
         byte[] ours = sign(ImageSigner.builder().headerSize(0x200).padHeader(true).version(ImageVersion.parse("0.1.0"))
                 .slotSize(0x20000), "app-16k.bin");

@@ -24,6 +24,12 @@ public final class AtomicFiles {
         void write(OutputStream out) throws IOException;
     }
 
+    /** Produces the content of a file through its channel (for kernel-side copies). */
+    @FunctionalInterface
+    public interface ChannelWriter {
+        void write(FileChannel out) throws IOException;
+    }
+
     private AtomicFiles() {
     }
 
@@ -33,6 +39,14 @@ public final class AtomicFiles {
 
     /** @param secret restrict the file to its owner (private keys) */
     public static void write(Path target, Writer writer, boolean secret) throws IOException {
+        writeChannel(target, ch -> {
+            OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+            writer.write(out);
+            out.flush();
+        }, secret);
+    }
+
+    public static void writeChannel(Path target, ChannelWriter writer, boolean secret) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("directory " + dir + " does not exist");
@@ -41,10 +55,8 @@ public final class AtomicFiles {
         boolean done = false;
         try {
             if (secret) restrictToOwner(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
-                 OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
-                writer.write(out);
-                out.flush();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writer.write(ch);
                 ch.force(true);
             }
             if (!secret) relaxPermissions(tmp);

@@ -140,11 +140,12 @@ final class BenchCommand implements Callable<Integer> {
         }
     }
 
+    /** Signs as {@code meerkat sign} does: payload file to image file. */
     private static void signTo(ImageSigner signer, Path in, Path out) throws IOException {
-        long len = Files.size(in);
-        try (InputStream i = new BufferedInputStream(Files.newInputStream(in), 1 << 20);
-             OutputStream o = new java.io.BufferedOutputStream(Files.newOutputStream(out), 1 << 20)) {
-            signer.sign(i, len, o, n -> { });
+        try (var i = java.nio.channels.FileChannel.open(in);
+             var o = java.nio.channels.FileChannel.open(out, java.nio.file.StandardOpenOption.CREATE,
+                     java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            signer.sign(i, o, n -> { });
         }
     }
 

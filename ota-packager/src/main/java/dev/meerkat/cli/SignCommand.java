@@ -237,12 +237,18 @@ final class SignCommand implements Callable<Integer> {
                     IntelHex.write(new IntelHex.Block(base, bo.toByteArray()), w);
                     w.flush();
                 });
-            } else {
+            } else if (payload.hexData() != null) {
                 AtomicFiles.write(output, out -> {
                     try (InputStream in = payload.open()) {
                         result[0] = imageSigner.sign(in, payload.length, out, progress);
                     }
                 });
+            } else {
+                AtomicFiles.writeChannel(output, out -> {
+                    try (var in = java.nio.channels.FileChannel.open(payload.file())) {
+                        result[0] = imageSigner.sign(in, out, progress);
+                    }
+                }, false);
             }
         } catch (IllegalArgumentException e) {
             throw CliException.usage(input + ": " + e.getMessage());
