@@ -149,14 +149,14 @@ public final class ImageSigner {
         out.write(headerBytes);
         long consumed = padHeader ? 0 : headerSize;
         long remaining = imageSize;
-        // Hashing and encryption of one chunk overlap the write of the previous one.
-        try (PipelinedWriter writer = new PipelinedWriter(out, 3, ImageVerifier.CHUNK)) {
+        // Hashing of one chunk overlaps the encryption and write of the previous one.
+        // Encryption happens on the writer thread, after this thread hashed the plaintext.
+        try (PipelinedWriter writer = new PipelinedWriter(out, 3, ImageVerifier.CHUNK, ctr == null ? null : ctr::update)) {
             while (remaining > 0) {
                 byte[] buf = writer.buffer();
                 int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, remaining));
                 if (n <= 0) throw new EOFException("input ended " + remaining + " bytes early");
                 md.update(buf, 0, n);
-                if (ctr != null) ctr.update(buf, 0, n);
                 writer.write(buf, n);
                 remaining -= n;
                 consumed += n;

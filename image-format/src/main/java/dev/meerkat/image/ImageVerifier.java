@@ -1,6 +1,7 @@
 package dev.meerkat.image;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.util.List;
 import java.util.Objects;
@@ -151,21 +152,38 @@ public final class ImageVerifier {
         return key.unwrap(enc.tlv(), img.header().aesKeyLength(), enc.offset());
     }
 
+    /** Images at least this large are hashed on a second thread while the next chunk is read (and decrypted). */
+    private static final long PIPELINE_THRESHOLD = 8L << 20;
+
     private byte[] hash(ImageSource src, ImageHeader h, AesCtr ctr) throws ImageFormatException {
         MessageDigest md = Crypto.sha256();
         long total = h.hashedLength();
         long bodyStart = h.headerSize();
         long bodyEnd = bodyStart + h.imageSize();
-        byte[] buf = new byte[(int) Math.min(CHUNK, Math.max(total, 1))];
+        int chunk = (int) Math.min(CHUNK, Math.max(total, 1));
+        OutputStream hashing = new OutputStream() {
+            @Override
+            public void write(int b) {
+                md.update((byte) b);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) {
+                md.update(b, off, len);
+            }
+        };
         long pos = 0;
-        try {
+        try (PipelinedWriter hasher = total >= PIPELINE_THRESHOLD ? new PipelinedWriter(hashing, 3, chunk) : null) {
+            byte[] single = hasher == null ? new byte[chunk] : null;
             while (pos < total) {
+                byte[] buf = hasher == null ? single : hasher.buffer();
                 // Chunks never straddle the body boundaries, so decryption applies to body bytes only.
                 long limit = pos < bodyStart ? bodyStart : pos < bodyEnd ? bodyEnd : total;
                 int n = (int) Math.min(buf.length, limit - pos);
                 src.read(pos, buf, 0, n);
                 if (ctr != null && pos >= bodyStart && pos < bodyEnd) ctr.update(buf, 0, n);
-                md.update(buf, 0, n);
+                if (hasher == null) md.update(buf, 0, n);
+                else hasher.write(buf, n);
                 pos += n;
                 progress.accept(pos);
             }

@@ -23,8 +23,21 @@ final class PipelinedWriter implements AutoCloseable {
     private volatile IOException failure;
     private boolean finished;
 
+    /** Applied to each chunk on the writer thread, in order, before it is written (e.g. encryption). */
+    @FunctionalInterface
+    interface Transform {
+        void apply(byte[] buf, int off, int len);
+    }
+
+    private final Transform transform;
+
     PipelinedWriter(OutputStream out, int buffers, int bufferSize) {
+        this(out, buffers, bufferSize, null);
+    }
+
+    PipelinedWriter(OutputStream out, int buffers, int bufferSize, Transform transform) {
         this.out = out;
+        this.transform = transform;
         this.free = new ArrayBlockingQueue<>(buffers);
         this.full = new ArrayBlockingQueue<>(buffers + 1);
         for (int i = 0; i < buffers; i++) free.add(new byte[bufferSize]);
@@ -90,9 +103,13 @@ final class PipelinedWriter implements AutoCloseable {
                 if (c == END) return;
                 if (failure == null) {
                     try {
+                        if (transform != null) transform.apply(c.buf(), 0, c.len());
                         out.write(c.buf(), 0, c.len());
                     } catch (IOException e) {
                         failure = e;
+                    } catch (RuntimeException e) {
+                        // Keep draining so the producer never waits on a dead thread.
+                        failure = new IOException(e.toString(), e);
                     }
                 }
                 free.put(c.buf());
