@@ -134,6 +134,38 @@ class SignerVerifierTest {
     }
 
     @Test
+    void largeImagesAreHashedOnASecondThreadWithTheSameVerdicts() throws Exception {
+        byte[] payload = new byte[12 << 20];
+        new java.util.Random(11).nextBytes(payload);
+        SigningKey k = SigningKey.generate(KeyType.ED25519);
+        DecryptionKey dk = DecryptionKey.generate(KeyType.X25519);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        base().signer(k).encryptFor(dk.encryptionKey(), 256).build()
+                .sign(new ByteArrayInputStream(payload), payload.length, out, n -> { });
+        byte[] img = out.toByteArray();
+        ImageVerifier v = ImageVerifier.trusting(k.verificationKey()).withDecryptionKey(dk);
+        assertThat(v.verify(ImageSource.of(img)).encrypted()).isTrue();
+        byte[] tampered = img.clone();
+        tampered[0x200 + payload.length - 1] ^= 1;
+        assertProblem(v, tampered, Problem.HASH_MISMATCH);
+        // A read failure half-way is reported, and nothing waits forever on the hashing thread.
+        ImageSource failing = new ImageSource() {
+            @Override
+            public long size() {
+                return img.length;
+            }
+
+            @Override
+            public void read(long offset, byte[] dst, int off, int len) throws java.io.IOException {
+                if (offset > (6 << 20)) throw new java.io.IOException("flash read error");
+                System.arraycopy(img, (int) offset, dst, off, len);
+            }
+        };
+        assertThatThrownBy(() -> v.verify(failing)).isInstanceOfSatisfying(ImageFormatException.class,
+                e -> assertThat(e.problem()).isEqualTo(Problem.IO));
+    }
+
+    @Test
     void versionsParseLikeImgtool() {
         assertThat(ImageVersion.parse("1")).isEqualTo(new ImageVersion(1, 0, 0, 0));
         assertThat(ImageVersion.parse("1.2.3+4")).isEqualTo(new ImageVersion(1, 2, 3, 4));
