@@ -21,9 +21,8 @@ import picocli.CommandLine.Spec;
  * in this process, shown with its output; the demo fails if any step's exit code is not the expected one.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"Walk through the release pipeline on generated files: keys, a signed and encrypted image,",
-                "verification, inspection, a signed fw.zip, tampered copies being rejected, the bootloader rolling",
-                "back, and a small fleet of emulated devices updated over MQTT (v2 commits, v2-broken rolls back)."})
+        description = {"The whole story on generated files: keys, signed/encrypted images, fw.zip, bootloader, a fleet update.",
+                "Tampered copies are rejected, a broken update rolls back; every step is a real meerkat command."})
 final class DemoCommand implements Callable<Integer> {
 
     @Spec
