@@ -76,19 +76,35 @@ public class AuditLog {
 
     /** Appends an entry and waits until it is committed. */
     public AuditEntry append(Event event) {
-        if (!running) throw new IllegalStateException("audit log is not running");
-        CompletableFuture<AuditEntry> f = new CompletableFuture<>();
-        queue.add(new Pending(event, f));
+        CompletableFuture<AuditEntry> f = appendAsync(event);
         try {
             return f.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while auditing", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("audit log write failed: " + e.getCause().getMessage(), e.getCause());
+            throw failure(e.getCause());
         } catch (TimeoutException e) {
             throw new IllegalStateException("audit log write timed out", e);
         }
+    }
+
+    /**
+     * Queues an entry without waiting. The future completes, on the writer thread, once the entry is
+     * committed, or fails with the write error (or after 30 s); callers must not answer before that.
+     */
+    public CompletableFuture<AuditEntry> appendAsync(Event event) {
+        if (!running) throw new IllegalStateException("audit log is not running");
+        CompletableFuture<AuditEntry> f = new CompletableFuture<>();
+        queue.add(new Pending(event, f));
+        return f.orTimeout(30, TimeUnit.SECONDS);
+    }
+
+    /** The exception an operation reports when its audit entry could not be written. */
+    public static RuntimeException failure(Throwable cause) {
+        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+        if (cause instanceof TimeoutException) return new IllegalStateException("audit log write timed out", cause);
+        return new IllegalStateException("audit log write failed: " + cause.getMessage(), cause);
     }
 
     /** Entries with {@code seq > after}, oldest first, at most {@code limit}. */

@@ -215,6 +215,12 @@ public class KeyService {
         return k;
     }
 
+    /** The key if the cache holds a fresh copy, else {@code null}; never touches the database. */
+    public KeyRecord cachedIfFresh(String id) {
+        Cached c = cache.get(id);
+        return c != null && System.currentTimeMillis() - c.at() < CACHE_MILLIS ? c.key() : null;
+    }
+
     public KeyRecord find(String id) {
         return db.tx(c -> load(c, id));
     }

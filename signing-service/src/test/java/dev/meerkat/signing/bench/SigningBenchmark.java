@@ -44,7 +44,8 @@ import dev.meerkat.signing.TestPki;
  * mvn -B -pl signing-service -am test -Dtest=SigningBenchmark -Dmeerkat.bench=true -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  * Options (system properties): meerkat.bench.seconds (10) per point, meerkat.bench.warmup (3) before each point,
- * meerkat.bench.jit-warmup (10) once at the start, meerkat.bench.clients (1,16,64).
+ * meerkat.bench.jit-warmup (10) once at the start, meerkat.bench.clients (1,16,64), meerkat.bench.service-jvm-args
+ * (extra JVM options for the service process, separated by spaces, e.g. a flight recording).
  */
 @EnabledIfSystemProperty(named = "meerkat.bench", matches = "true")
 class SigningBenchmark {
@@ -77,8 +78,10 @@ class SigningBenchmark {
             JwtMinter minter = new JwtMinter(jwt.getPrivate());
             Path hsmConf = initToken(dir);
             int port = freePort();
-            List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Dmeerkat.data-dir=" + dir.resolve("data"),
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            String jvmArgs = System.getProperty("meerkat.bench.service-jvm-args", "").trim();
+            if (!jvmArgs.isEmpty()) cmd.addAll(List.of(jvmArgs.split("\\s+")));
+            cmd.addAll(List.of("-Dmeerkat.data-dir=" + dir.resolve("data"),
                     "-Dmeerkat.keystore.password=bench-password",
                     "-Dmeerkat.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
                     "-Dmeerkat.pkcs11.pin=4711",
@@ -89,7 +92,7 @@ class SigningBenchmark {
                     "-Dquarkus.http.port=0",
                     "-Dquarkus.http.insecure-requests=disabled",
                     "-Dquarkus.log.level=WARN",
-                    "-jar", jar.toString());
+                    "-jar", jar.toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("service.log").toFile());
             pb.environment().put("SOFTHSM2_CONF", hsmConf.toString());
