@@ -2,6 +2,7 @@ package dev.meerkat.signing.api;
 
 import java.util.Base64;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
@@ -24,7 +25,12 @@ import dev.meerkat.signing.pki.CaService;
 import dev.meerkat.signing.pki.CertificateService;
 import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.security.Roles;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 
 /**
  * Device PKI: the CA hierarchy (administrators), device certificates from CSRs (factory stations),
@@ -70,6 +76,9 @@ public class PkiResource {
 
     @Inject
     SecurityIdentity identity;
+
+    @Inject
+    CurrentIdentityAssociation association;
 
     @POST
     @Path("root")
@@ -128,12 +137,31 @@ public class PkiResource {
         return i.certPem() + i.rootPem();
     }
 
+    /**
+     * A device certificate: 201, or 200 with the one issued before for the same request. With the
+     * issuing CA cached, the CSR check and the signature run on the I/O thread, the inventory
+     * transaction on a worker thread, and the answer leaves once the audit entry is committed, so
+     * only the database work occupies worker threads; otherwise all of it runs on a worker thread.
+     */
     @POST
     @Path("csr")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.FACTORY_STATION)
-    public Response issue(@Valid @NotNull Csr req) {
-        CertificateService.Issued issued = certs.issue(Caller.of(identity), req.csr());
+    public Uni<Response> issue(@Valid @NotNull Csr req) {
+        Caller caller = Caller.of(association.getIdentity());
+        CompletableFuture<CertificateService.Issued> now = certs.tryIssueNow(caller, req.csr(),
+                Infrastructure.getDefaultWorkerPool());
+        if (now != null) {
+            Uni<CertificateService.Issued> u = Uni.createFrom().completionStage(now);
+            Context ctx = Vertx.currentContext();
+            if (ctx != null) u = u.emitOn(task -> ctx.runOnContext(v -> task.run()));
+            return u.map(PkiResource::issued);
+        }
+        return Uni.createFrom().item(() -> certs.issue(caller, req.csr()))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).map(PkiResource::issued);
+    }
+
+    private static Response issued(CertificateService.Issued issued) {
         return Response.status(issued.existing() ? 200 : 201).entity(issued).build();
     }
 

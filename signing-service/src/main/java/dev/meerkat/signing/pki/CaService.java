@@ -189,6 +189,12 @@ public class CaService {
         return i;
     }
 
+    /** The cached active issuing CA while the cache is fresh, else null (no database access). */
+    public Issuing issuingIfFresh() {
+        Issuing i = cached;
+        return i != null && System.currentTimeMillis() - cachedAt < CACHE_MILLIS ? i : null;
+    }
+
     CaRecord activeRoot() {
         CaRecord root = repo.latest(ROOT, ACTIVE);
         if (root == null) throw ProblemException.conflict("No root CA", "create or import a root first (POST /api/v1/pki/root)");

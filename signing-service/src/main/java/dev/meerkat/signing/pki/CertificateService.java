@@ -13,6 +13,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -99,40 +102,119 @@ public class CertificateService {
     private volatile long revocations;
 
     public Issued issue(Caller caller, String csrText) {
-        String chip = null;
+        String[] chip = new String[1];
         try {
-            PKCS10CertificationRequest csr = CaService.parseCsr(Pem.decode(csrText, "CERTIFICATE REQUEST"));
-            chip = chipSerial(csr);
-            String hash = requestHash(chip, csr);
-            DeviceCert existing = repo.byCsrHash(hash);
-            CaService.Issuing ca = cas.issuing();
-            if (existing == null) {
-                X509CertificateHolder cert = Certificates.device(ca.cert(), ca.key(),
-                        Certificates.deviceName(config.organization(), chip), csr.getSubjectPublicKeyInfo(),
-                        config.deviceValidityYears());
-                byte[] der = CaService.encoded(cert);
-                DeviceCert d = new DeviceCert(Certificates.serialHex(cert.getSerialNumber()), chip, hash, ca.record().id(),
-                        Certificates.fingerprint(der), cert.getNotBefore().toInstant().toString(),
-                        cert.getNotAfter().toInstant().toString(), Base64.getEncoder().encodeToString(der), "active", null,
-                        null, caller.name(), Instant.now().toString());
-                if (repo.insertCert(d)) {
-                    audit.append(new AuditLog.Event(caller, "pki.issue", ca.record().keyId(), null, "cert:" + d.serial(),
-                            "allowed", "issued", "chip " + chip + ", sha256 " + d.fingerprint()));
-                    return new Issued(CertView.of(d), false, List.of(ca.certPem(), ca.rootPem()));
-                }
-                existing = repo.byCsrHash(hash);
-                if (existing == null) {
-                    throw ProblemException.conflict("Key already certified", "a certificate with serial " + d.serial()
-                            + " exists for this public key under another chip serial number");
-                }
-            }
-            audit.append(new AuditLog.Event(caller, "pki.issue", ca.record().keyId(), null, "cert:" + existing.serial(),
-                    "allowed", "existing", "chip " + chip + ": same request as before"));
-            return new Issued(CertView.of(existing), true, chainFor(existing, ca));
+            PKCS10CertificationRequest csr = parse(csrText, chip);
+            Prepared p = prepare(caller, csr, chip[0], cas.issuing());
+            Issued issued = store(p);
+            audit.append(issuedEvent(caller, p, issued));
+            return issued;
         } catch (ProblemException e) {
-            audit.append(new AuditLog.Event(caller, "pki.issue", null, null, chip == null ? null : "chip:" + chip,
-                    "refused", String.valueOf(e.status()), e.title() + ": " + e.getMessage()));
+            audit.append(refusal(caller, chip[0], e));
             throw e;
+        }
+    }
+
+    /**
+     * Issuance without a blocked thread, for the HTTP I/O thread: null when the issuing CA is not in
+     * the cache (the caller then uses {@link #issue} on a worker thread). Otherwise the CSR is checked
+     * and the certificate built and signed right here, the inventory write (idempotency lookup and
+     * insert together) runs on {@code blocking}, and the future completes, on the audit writer,
+     * once the audit entry of the issuance or refusal is committed.
+     */
+    public CompletableFuture<Issued> tryIssueNow(Caller caller, String csrText, Executor blocking) {
+        CaService.Issuing ca = cas.issuingIfFresh();
+        if (ca == null) return null;
+        CompletableFuture<Issued> out = new CompletableFuture<>();
+        String[] chip = new String[1];
+        Prepared p;
+        try {
+            p = prepare(caller, parse(csrText, chip), chip[0], ca);
+        } catch (ProblemException e) {
+            refuseAsync(caller, chip[0], e, out);
+            return out;
+        } catch (RuntimeException e) {
+            out.completeExceptionally(e);
+            return out;
+        }
+        CompletableFuture.supplyAsync(() -> store(p), blocking).whenComplete((issued, ex) -> {
+            if (ex != null) {
+                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
+                if (cause instanceof ProblemException pe) refuseAsync(caller, p.chip(), pe, out);
+                else out.completeExceptionally(cause);
+                return;
+            }
+            try {
+                audit.appendAsync(issuedEvent(caller, p, issued)).whenComplete((en, aex) -> {
+                    if (aex != null) out.completeExceptionally(AuditLog.failure(aex));
+                    else out.complete(issued);
+                });
+            } catch (RuntimeException e) {
+                out.completeExceptionally(e);
+            }
+        });
+        return out;
+    }
+
+    /** A checked request and the certificate made for it, not yet stored. */
+    private record Prepared(String chip, String hash, CaService.Issuing ca, DeviceCert cert, String keyId) {
+    }
+
+    private static PKCS10CertificationRequest parse(String csrText, String[] chip) {
+        PKCS10CertificationRequest csr = CaService.parseCsr(Pem.decode(csrText, "CERTIFICATE REQUEST"));
+        chip[0] = chipSerial(csr);
+        return csr;
+    }
+
+    private Prepared prepare(Caller caller, PKCS10CertificationRequest csr, String chip, CaService.Issuing ca) {
+        String hash = requestHash(chip, csr);
+        X509CertificateHolder cert = Certificates.device(ca.cert(), ca.key(),
+                Certificates.deviceName(config.organization(), chip), csr.getSubjectPublicKeyInfo(),
+                config.deviceValidityYears());
+        byte[] der = CaService.encoded(cert);
+        DeviceCert d = new DeviceCert(Certificates.serialHex(cert.getSerialNumber()), chip, hash, ca.record().id(),
+                Certificates.fingerprint(der), cert.getNotBefore().toInstant().toString(),
+                cert.getNotAfter().toInstant().toString(), Base64.getEncoder().encodeToString(der), "active", null,
+                null, caller.name(), Instant.now().toString());
+        return new Prepared(chip, hash, ca, d, ca.record().keyId());
+    }
+
+    /**
+     * Stores the new certificate unless the same request (chip serial number and key) has one already,
+     * in one transaction (one statement on PostgreSQL); 409 when the key is certified under another chip serial number. A repeated
+     * request thus costs one signature that is thrown away, and a new one a single inventory write.
+     */
+    private Issued store(Prepared p) {
+        DeviceCert d = p.cert();
+        DeviceCert stored = repo.insertUnlessIssued(d);
+        if (stored == null) {
+            throw ProblemException.conflict("Key already certified", "a certificate with serial " + d.serial()
+                    + " exists for this public key under another chip serial number");
+        }
+        if (stored == d) return new Issued(CertView.of(d), false, List.of(p.ca().certPem(), p.ca().rootPem()));
+        return new Issued(CertView.of(stored), true, chainFor(stored, p.ca()));
+    }
+
+    private static AuditLog.Event issuedEvent(Caller caller, Prepared p, Issued issued) {
+        if (!issued.existing()) {
+            return new AuditLog.Event(caller, "pki.issue", p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
+                    "issued", "chip " + p.chip() + ", sha256 " + issued.cert().fingerprint());
+        }
+        return new AuditLog.Event(caller, "pki.issue", p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
+                "existing", "chip " + p.chip() + ": same request as before");
+    }
+
+    private static AuditLog.Event refusal(Caller caller, String chip, ProblemException e) {
+        return new AuditLog.Event(caller, "pki.issue", null, null, chip == null ? null : "chip:" + chip, "refused",
+                String.valueOf(e.status()), e.title() + ": " + e.getMessage());
+    }
+
+    private void refuseAsync(Caller caller, String chip, ProblemException e, CompletableFuture<Issued> out) {
+        try {
+            audit.appendAsync(refusal(caller, chip, e))
+                    .whenComplete((en, ex) -> out.completeExceptionally(ex != null ? AuditLog.failure(ex) : e));
+        } catch (RuntimeException again) {
+            out.completeExceptionally(again);
         }
     }
 

@@ -102,32 +102,72 @@ public class PkiRepository {
     public boolean insertCert(DeviceCert d) {
         try {
             db.tx(c -> {
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO device_cert (" + CERT_COLUMNS
-                        + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-                    ps.setString(1, d.serial());
-                    ps.setString(2, d.chipSerial());
-                    ps.setString(3, d.csrHash());
-                    ps.setString(4, d.caId());
-                    ps.setString(5, d.fingerprint());
-                    ps.setString(6, d.notBefore());
-                    ps.setString(7, d.notAfter());
-                    ps.setString(8, d.certDer());
-                    ps.setString(9, d.status());
-                    ps.setString(10, d.revokedAt());
-                    ps.setString(11, d.revocationReason());
-                    ps.setString(12, d.issuedBy());
-                    ps.setString(13, d.issuedAt());
-                    ps.executeUpdate();
-                }
+                insertCert(c, d);
                 return null;
             });
             return true;
         } catch (Database.StoreException e) {
-            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
-                return false;
-            }
+            if (isUniqueViolation(e)) return false;
             throw e;
         }
+    }
+
+    /**
+     * In one transaction: the certificate already issued for the same request ({@code csrHash}), or else
+     * {@code d}, inserted (the very object is returned). Null when the insert conflicts with a certificate
+     * for another request (the same key under another chip serial number).
+     */
+    public DeviceCert insertUnlessIssued(DeviceCert d) {
+        try {
+            if ("postgresql".equals(db.kind())) {
+                // One statement, one round trip: a row for the same request is left alone and read back.
+                int inserted = db.autocommit(c -> {
+                    try (PreparedStatement ps = c.prepareStatement(INSERT_CERT + " ON CONFLICT (csr_hash) DO NOTHING")) {
+                        bind(ps, d);
+                        return ps.executeUpdate();
+                    }
+                });
+                return inserted == 1 ? d : byCsrHash(d.csrHash());
+            }
+            return db.tx(c -> {
+                DeviceCert existing = one(c, "csr_hash", d.csrHash());
+                if (existing != null) return existing;
+                insertCert(c, d);
+                return d;
+            });
+        } catch (Database.StoreException e) {
+            if (isUniqueViolation(e)) return byCsrHash(d.csrHash());
+            throw e;
+        }
+    }
+
+    private static boolean isUniqueViolation(Database.StoreException e) {
+        return e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23");
+    }
+
+    private static final String INSERT_CERT = "INSERT INTO device_cert (" + CERT_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
+    private static void insertCert(java.sql.Connection c, DeviceCert d) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(INSERT_CERT)) {
+            bind(ps, d);
+            ps.executeUpdate();
+        }
+    }
+
+    private static void bind(PreparedStatement ps, DeviceCert d) throws SQLException {
+        ps.setString(1, d.serial());
+        ps.setString(2, d.chipSerial());
+        ps.setString(3, d.csrHash());
+        ps.setString(4, d.caId());
+        ps.setString(5, d.fingerprint());
+        ps.setString(6, d.notBefore());
+        ps.setString(7, d.notAfter());
+        ps.setString(8, d.certDer());
+        ps.setString(9, d.status());
+        ps.setString(10, d.revokedAt());
+        ps.setString(11, d.revocationReason());
+        ps.setString(12, d.issuedBy());
+        ps.setString(13, d.issuedAt());
     }
 
     public DeviceCert byCsrHash(String hash) {
@@ -139,14 +179,16 @@ public class PkiRepository {
     }
 
     private DeviceCert one(String column, String value) {
-        return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS + " FROM device_cert WHERE " + column + " = ?")) {
-                ps.setString(1, value);
-                try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? cert(rs) : null;
-                }
+        return db.tx(c -> one(c, column, value));
+    }
+
+    private static DeviceCert one(java.sql.Connection c, String column, String value) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS + " FROM device_cert WHERE " + column + " = ?")) {
+            ps.setString(1, value);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? cert(rs) : null;
             }
-        });
+        }
     }
 
     /** Certificates of a chip (or with this certificate serial); all of them, newest first, when {@code serial} is null. */

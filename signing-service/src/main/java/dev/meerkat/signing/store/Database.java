@@ -63,6 +63,16 @@ public class Database {
         }
     }
 
+    /** Runs {@code work} in autocommit mode: a single statement then costs a single round trip. */
+    public <T> T autocommit(SqlWork<T> work) {
+        try (Connection c = ds.getConnection()) {
+            c.setAutoCommit(true);
+            return work.run(c);
+        } catch (SQLException e) {
+            throw new StoreException(e);
+        }
+    }
+
     /** Work against one connection inside a transaction. */
     @FunctionalInterface
     public interface SqlWork<T> {

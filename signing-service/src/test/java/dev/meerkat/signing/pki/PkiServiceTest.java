@@ -111,6 +111,9 @@ class PkiServiceTest {
         Map<String, Object> again = issue(csr("0123A1B2C3D4E5F6EE", device), 200);
         assertThat(again.get("existing")).isEqualTo(true);
         assertThat(((Map<?, ?>) again.get("cert")).get("serial")).isEqualTo(cert.get("serial"));
+        // The same key under another chip serial number is refused.
+        given().auth().oauth2(STATION).contentType(ContentType.JSON).body(Map.of("csr", csr("0123A1B2C3D4E5F6ED", device)))
+                .post("/api/v1/pki/csr").then().statusCode(409).contentType("application/problem+json");
 
         // Policy refusals: the CN, the curve, the CSR signature.
         given().auth().oauth2(STATION).contentType(ContentType.JSON).body(Map.of("csr", csr("device-1", ec("secp256r1"))))
