@@ -95,7 +95,7 @@ final class DemoCommand implements Callable<Integer> {
                 + "device rolls back to v2", ExitCode.OK,
                 "fleet", "simulate", "--devices", "5", "--chips", "-k", w + "release-key.pem", "--factory", w + "fleet/v1.bin",
                 "--rollout", w + "fleet/v2.bin", "--rollout", w + "fleet/v2-broken.bin",
-                "--expect", "committed", "--expect", "rolled_back", "--timeout", "60"));
+                "--expect", "committed", "--expect", "rolled_back", "--timeout", "180"));
         out.println(failures == 0 ? "Demo complete: every step behaved as expected." :
                 "Demo FAILED: " + failures + " step(s) did not behave as expected.");
         out.println("Files are in " + work);
