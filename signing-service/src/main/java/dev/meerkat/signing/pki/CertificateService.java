@@ -311,7 +311,7 @@ public class CertificateService {
         }
         try {
             b.addExtension(Extension.authorityKeyIdentifier, false,
-                    Certificates.EXT.createAuthorityKeyIdentifier(ca.cert().getSubjectPublicKeyInfo()));
+                    Certificates.ext().createAuthorityKeyIdentifier(ca.cert().getSubjectPublicKeyInfo()));
             b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(thisUpdate.toEpochMilli())));
             X509CRLHolder holder = b.build(Certificates.signer(ca.key()));
             return holder.getEncoded();

@@ -37,7 +37,13 @@ import dev.meerkat.signing.keys.BackendSignatureProvider;
  * {@link CompressedCertRules} so that a chip can store them in 72 bytes; the root does not need to.
  */
 final class Certificates {
-    static final BcX509ExtensionUtils EXT = new BcX509ExtensionUtils();
+    /**
+     * Key identifier helper; a new one per use, because {@code BcX509ExtensionUtils} keeps its SHA-1
+     * calculator's state in the instance and gives wrong SKI/AKI values when shared between threads.
+     */
+    static BcX509ExtensionUtils ext() {
+        return new BcX509ExtensionUtils();
+    }
     private static final SecureRandom RNG = new SecureRandom();
 
     private Certificates() {
@@ -88,7 +94,7 @@ final class Certificates {
         try {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(1));
             b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            b.addExtension(Extension.subjectKeyIdentifier, false, EXT.createSubjectKeyIdentifier(spki));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext().createSubjectKeyIdentifier(spki));
         } catch (CertIOException e) {
             throw new IllegalStateException(e);
         }
@@ -123,9 +129,9 @@ final class Certificates {
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
                 b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
             }
-            b.addExtension(Extension.subjectKeyIdentifier, false, EXT.createSubjectKeyIdentifier(spki));
+            b.addExtension(Extension.subjectKeyIdentifier, false, ext().createSubjectKeyIdentifier(spki));
             b.addExtension(Extension.authorityKeyIdentifier, false,
-                    EXT.createAuthorityKeyIdentifier(issuer.getSubjectPublicKeyInfo()));
+                    ext().createAuthorityKeyIdentifier(issuer.getSubjectPublicKeyInfo()));
         } catch (CertIOException e) {
             throw new IllegalStateException(e);
         }
