@@ -58,18 +58,7 @@ public final class HostCrypto {
      * SN[8] || SN[0:1] || 25 zeros || plaintext(32)).
      */
     public static byte[] writeMac(byte[] tempKey, int param1, int param2, byte[] sn, byte[] plain32) {
-        ByteArrayOutputStream m = new ByteArrayOutputStream(96);
-        m.write(tempKey, 0, 32);
-        m.write(Opcode.WRITE);
-        m.write(param1);
-        m.write(param2 & 0xFF);
-        m.write((param2 >>> 8) & 0xFF);
-        m.write(sn[8]);
-        m.write(sn[0]);
-        m.write(sn[1]);
-        m.writeBytes(new byte[25]);
-        m.write(plain32, 0, 32);
-        return sha256(m.toByteArray());
+        return authenticatedWriteMac(tempKey, Opcode.WRITE, param1, param2, sn, 25, plain32, 32);
     }
 
     /** PrivWrite encryption: first 32 bytes XOR TempKey, last 4 XOR the start of SHA-256(TempKey). */
@@ -86,17 +75,23 @@ public final class HostCrypto {
      * SN[8] || SN[0:1] || 21 zeros || plaintext(36)).
      */
     public static byte[] privWriteMac(byte[] tempKey, int param1, int param2, byte[] sn, byte[] plain36) {
+        return authenticatedWriteMac(tempKey, Opcode.PRIVWRITE, param1, param2, sn, 21, plain36, 36);
+    }
+
+    /** The MAC shared by Write and PrivWrite: TempKey, opcode, params, SN bytes, zero padding, plaintext. */
+    private static byte[] authenticatedWriteMac(byte[] tempKey, int opcode, int param1, int param2, byte[] sn,
+                                                int zeros, byte[] plain, int plainLength) {
         ByteArrayOutputStream m = new ByteArrayOutputStream(96);
         m.write(tempKey, 0, 32);
-        m.write(Opcode.PRIVWRITE);
+        m.write(opcode);
         m.write(param1);
         m.write(param2 & 0xFF);
         m.write((param2 >>> 8) & 0xFF);
         m.write(sn[8]);
         m.write(sn[0]);
         m.write(sn[1]);
-        m.writeBytes(new byte[21]);
-        m.write(plain36, 0, 36);
+        m.writeBytes(new byte[zeros]);
+        m.write(plain, 0, plainLength);
         return sha256(m.toByteArray());
     }
 
