@@ -43,7 +43,12 @@ public final class EncryptionKey {
 
     /** A P-256, X25519 or RSA-2048 key (public or private PEM; only the public half is used). */
     public static EncryptionKey fromPem(String pem) {
-        PemKeys.Parsed p = PemKeys.parse(pem, null);
+        return fromPem(pem, null);
+    }
+
+    /** As {@link #fromPem(String)}, for a password-protected private key PEM. */
+    public static EncryptionKey fromPem(String pem, char[] password) {
+        PemKeys.Parsed p = PemKeys.parse(pem, password);
         return of(p.type(), p.publicKey());
     }
 

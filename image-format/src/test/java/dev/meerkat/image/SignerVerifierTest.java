@@ -52,6 +52,14 @@ class SignerVerifierTest {
     }
 
     @Test
+    void encryptionKeyFromAPasswordProtectedPrivateKey() {
+        DecryptionKey dk = DecryptionKey.generate(KeyType.X25519);
+        String pem = dk.toPem("pw".toCharArray());
+        assertThatThrownBy(() -> EncryptionKey.fromPem(pem)).hasMessageContaining("password-protected");
+        assertThat(EncryptionKey.fromPem(pem, "pw".toCharArray()).tlvType()).isEqualTo(TlvType.ENC_X25519);
+    }
+
+    @Test
     void keyRotationAcceptsAnyTrustedKey() throws Exception {
         SigningKey old = SigningKey.generate(KeyType.ECDSA_P256);
         SigningKey current = SigningKey.generate(KeyType.ED25519);

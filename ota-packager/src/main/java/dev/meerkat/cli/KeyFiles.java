@@ -55,7 +55,7 @@ public final class KeyFiles {
     public static EncryptionKey encryptionKey(Path file) {
         byte[] kek = rawKek(file);
         if (kek != null) return EncryptionKey.aesKeyWrap(kek);
-        return withPassword(file, pw -> EncryptionKey.fromPem(read(file)));
+        return withPassword(file, pw -> EncryptionKey.fromPem(read(file), pw));
     }
 
     /** A symmetric key-encryption key: a file holding 16 or 32 bytes in hex (ENC_KW). */
