@@ -316,7 +316,10 @@ public final class FleetSimulator {
         long start = System.nanoTime();
         Map<String, Long> sent = new ConcurrentHashMap<>();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
+        // The outcome a device keeps in its OTA state, to recognise a new one if its MQTT report is lost.
+        Map<String, JsonNode> resultBefore = new ConcurrentHashMap<>();
         for (Board b : boards) {
+            resultBefore.put(b.id(), lastResult(b));
             trigger(cloud, b, url);
             sent.put(b.id(), b.boots());
             sentAt.put(b.id(), System.nanoTime());
@@ -338,6 +341,15 @@ public final class FleetSimulator {
                 // a device that lost the request (to a reset, or on the way) and sits idle gets it again
                 lastRetry = System.nanoTime();
                 for (Board b : boards) {
+                    if (!outcome.containsKey(b.id()) && b.isUp()) {
+                        JsonNode r = lastResult(b);
+                        if (!r.isMissingNode() && !r.equals(resultBefore.get(b.id()))) {
+                            // the device reached an outcome but its report never arrived: read it from the device
+                            outcome.put(b.id(), r.path("state").asText());
+                            if (r.has("reason")) reason.put(b.id(), r.get("reason").asText());
+                            continue;
+                        }
+                    }
                     if (!outcome.containsKey(b.id()) && b.isUp()
                             && (b.boots() > sent.get(b.id()) || System.nanoTime() - sentAt.get(b.id()) > 10_000_000_000L)
                             && idle(b)) {
@@ -427,6 +439,15 @@ public final class FleetSimulator {
             System.gc();
         }
         return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /** The last OTA outcome the device recorded (OTA.Status "result"), or a missing node. */
+    private static JsonNode lastResult(Board b) {
+        try {
+            return b.rpc("OTA.Status", null).path("result");
+        } catch (Exception e) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
     }
 
     private static boolean idle(Board b) {
