@@ -1,9 +1,9 @@
-package dev.meerkat.firmware;
+package dev.meerkat.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.firmware.fleet.FleetSimulator;
+
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.meerkat.firmware.fleet;
+package dev.meerkat.fleet;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.meerkat.boot.BootPhase;
 import dev.meerkat.boot.RollbackReason;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.firmware.fleet.ImageServer;
+import dev.meerkat.fleet.ImageServer;
 import dev.meerkat.firmware.rpc.RpcException;
 import java.util.Arrays;
 import org.junit.jupiter.api.AfterAll;

@@ -1,4 +1,4 @@
-package dev.meerkat.firmware.fleet;
+package dev.meerkat.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -429,7 +429,7 @@ public final class FleetSimulator {
     /** Moquette logs through log4j 1.2, which complains on stderr without a configuration: give it one. */
     private static void quietBrokerLogging() {
         if (System.getProperty("log4j.configuration") == null) {
-            System.setProperty("log4j.configuration", "dev/meerkat/firmware/fleet/broker-log4j.properties");
+            System.setProperty("log4j.configuration", "dev/meerkat/fleet/broker-log4j.properties");
         }
     }
 
