@@ -12,6 +12,8 @@ import dev.meerkat.boot.FlashLayout;
 import dev.meerkat.boot.Slot;
 import dev.meerkat.firmware.crypto.SecureElement;
 import dev.meerkat.firmware.crypto.SoftwareSecureElement;
+import dev.meerkat.firmware.device.Library;
+import dev.meerkat.firmware.device.Network;
 import dev.meerkat.firmware.fs.DirectoryFileStore;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.fs.MemoryFileStore;
@@ -21,33 +23,18 @@ import dev.meerkat.hal.FlashArea;
 import dev.meerkat.hal.ResetCause;
 import dev.meerkat.hal.ResetException;
 import dev.meerkat.hal.RootOfTrust;
-import java.io.ByteArrayInputStream;
-import java.io.FilterInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.URI;
 import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
-import javax.net.ssl.HttpsURLConnection;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 /**
  * An emulated board running the firmware: the hal {@link Device} (flash, counters, root of trust,
@@ -55,6 +42,10 @@ import javax.net.ssl.TrustManagerFactory;
  * real {@link Bootloader}, runs the {@link Firmware} it jumps to and, at every reset (reboot, fault,
  * watchdog, power cut), boots again. A bootloader in recovery (no bootable image) or a crash loop
  * of the committed firmware stops the board.
+ *
+ * <p>This class is the board's lifecycle (power, boot loop, state) and its hardware; the network
+ * interface is {@link BoardNetwork}, injected faults are {@link FaultInjection}, and driving the
+ * board from a test or host tool is {@link BoardHarness} (the methods here delegate to it).
  */
 public final class Board implements AutoCloseable {
 
@@ -83,8 +74,9 @@ public final class Board implements AutoCloseable {
     private volatile int httpPort = -1;
     private volatile String haltReason;
     private volatile long boots;
-    private volatile long downloadDropAt = -1;
-    private volatile boolean failInitOnTestBoot;
+    private final FaultInjection faults;
+    private final BoardNetwork network;
+    private final BoardHarness harness = new BoardHarness(this);
     private volatile BootResult lastBoot;
     private Thread cpu;
     private volatile boolean stopping;
@@ -101,7 +93,8 @@ public final class Board implements AutoCloseable {
         this.libraries = List.copyOf(b.libraries);
         this.tickMillis = b.tickMillis;
         this.timeScale = b.timeScale;
-        this.failInitOnTestBoot = b.failInitOnTestBoot;
+        this.faults = new FaultInjection(b.failInitOnTestBoot);
+        this.network = new BoardNetwork(files, secureElement, faults);
     }
 
     public static Builder builder(String id) {
@@ -234,19 +227,7 @@ public final class Board implements AutoCloseable {
 
     /** Waits until {@code condition} holds; false on timeout. */
     public boolean await(Predicate<Board> condition, Duration timeout) {
-        long end = System.nanoTime() + timeout.toNanos();
-        while (!condition.test(this)) {
-            if (System.nanoTime() > end) {
-                return false;
-            }
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-        }
-        return true;
+        return harness.await(condition, timeout);
     }
 
     /** Whether the firmware finished init and runs its main loop. */
@@ -257,46 +238,26 @@ public final class Board implements AutoCloseable {
 
     /** Runs {@code f} on the device's main loop and returns its result. */
     public <T> T onDevice(Function<Firmware, T> f) {
-        Firmware fw = firmware;
-        if (fw == null || !fw.isRunning()) {
-            throw new IllegalStateException(id + " is not running (" + state + ")");
-        }
-        try {
-            return fw.submit(() -> f.apply(fw)).get(60, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ResetException re) {
-                throw new IllegalStateException(id + " reset during the call: " + re.getMessage(), re);
-            }
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            throw new IllegalStateException(e.getCause());
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IllegalStateException(id + " did not answer: " + e, e);
-        }
+        return harness.onDevice(f);
     }
 
     /** Calls an RPC method in-process (the same dispatcher the channels use). */
     public JsonNode rpc(String method, JsonNode args) throws RpcException {
-        Object r = onDevice(fw -> {
-            try {
-                return fw.rpc().call(method, args);
-            } catch (RpcException e) {
-                return e;
-            }
-        });
-        if (r instanceof RpcException e) {
-            throw e;
-        }
-        return (JsonNode) r;
+        return harness.rpc(method, args);
     }
 
     /** Lets {@code d} of device time pass at once (timers such as the commit deadline fire). */
     public void advance(Duration d) {
-        onDevice(fw -> {
-            fw.advance(d);
-            return null;
-        });
+        harness.advance(d);
+    }
+
+    /** The outside view tests and host tools drive the board through. */
+    public BoardHarness harness() {
+        return harness;
+    }
+
+    Firmware firmware() {
+        return firmware;
     }
 
     /** Boot state as recorded in flash (readable in any board state except while a task writes it). */
@@ -324,12 +285,17 @@ public final class Board implements AutoCloseable {
 
     /** The next download drops its connection after {@code bytes} more bytes (once). */
     public void dropDownloadAfter(long bytes) {
-        this.downloadDropAt = bytes;
+        faults.dropDownloadAfter(bytes);
     }
 
     /** Whether every test boot of a new firmware fails init (a device-specific fault). */
     public void failInitOnTestBoot(boolean fail) {
-        this.failInitOnTestBoot = fail;
+        faults.failInitOnTestBoot(fail);
+    }
+
+    /** Faults armed on this board. */
+    public FaultInjection faults() {
+        return faults;
     }
 
     // ---------------------------------------------------------------- services for the firmware
@@ -364,26 +330,7 @@ public final class Board implements AutoCloseable {
 
     List<Library> extraLibraries() {
         List<Library> l = new ArrayList<>(libraries);
-        if (failInitOnTestBoot) {
-            l.add(new Library() {
-                @Override
-                public String name() {
-                    return "fault-injection";
-                }
-
-                @Override
-                public int order() {
-                    return 90;
-                }
-
-                @Override
-                public void init(Firmware fw) {
-                    if (fw.testBoot()) {
-                        throw new IllegalStateException("injected init failure on test boot");
-                    }
-                }
-            });
-        }
+        faults.initFailure().ifPresent(l::add);
         return l;
     }
 
@@ -399,68 +346,9 @@ public final class Board implements AutoCloseable {
         return timeScale;
     }
 
-    /**
-     * TLS context trusting the CA in file {@code caFile} of the file store (the JDK's CAs when
-     * empty), presenting the device certificate when {@code clientAuth}.
-     */
-    public SSLContext tlsContext(String caFile, boolean clientAuth) throws GeneralSecurityException, IOException {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        TrustManagerFactory tmf = null;
-        if (caFile != null && !caFile.isEmpty()) {
-            byte[] pem = files.read(caFile).orElseThrow(() -> new IOException("CA file " + caFile + " missing"));
-            KeyStore ts = KeyStore.getInstance("PKCS12");
-            ts.load(null, null);
-            int i = 0;
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
-                ts.setCertificateEntry("ca" + i++, (X509Certificate) c);
-            }
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ts);
-        }
-        ctx.init(clientAuth ? secureElement.tlsKeyManagers() : null, tmf == null ? null : tmf.getTrustManagers(),
-                null);
-        return ctx;
-    }
-
-    /** Opens an HTTP(S) connection for a download. */
-    public HttpURLConnection openHttp(String url, String caFile) throws IOException {
-        HttpURLConnection c = (HttpURLConnection) URI.create(url).toURL().openConnection();
-        c.setConnectTimeout(5000);
-        c.setReadTimeout(10000);
-        c.setUseCaches(false);
-        if (c instanceof HttpsURLConnection s && caFile != null && !caFile.isEmpty()) {
-            try {
-                s.setSSLSocketFactory(tlsContext(caFile, false).getSocketFactory());
-            } catch (GeneralSecurityException e) {
-                throw new IOException(e);
-            }
-        }
-        return c;
-    }
-
-    /** The board's network interface: applies an injected connection drop to a download. */
-    public InputStream wrapDownload(InputStream in) {
-        long dropAt = downloadDropAt;
-        if (dropAt < 0) {
-            return in;
-        }
-        downloadDropAt = -1;
-        return new FilterInputStream(in) {
-            private long left = dropAt;
-
-            @Override
-            public int read(byte[] b, int off, int len) throws IOException {
-                if (left <= 0) {
-                    super.close();
-                    throw new IOException("network dropped (injected)");
-                }
-                int n = super.read(b, off, (int) Math.min(len, left));
-                if (n > 0) {
-                    left -= n;
-                }
-                return n;
-            }
-        };
+    /** The board's network interface. */
+    public Network network() {
+        return network;
     }
 
     @Override

@@ -14,12 +14,16 @@ import dev.meerkat.firmware.crypto.SecureElement;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.mqtt.Backoff;
 import dev.meerkat.firmware.mqtt.MqttLink;
+import dev.meerkat.firmware.device.DeviceContext;
+import dev.meerkat.firmware.device.Library;
+import dev.meerkat.firmware.device.Network;
 import dev.meerkat.firmware.ota.OtaClient;
 import dev.meerkat.firmware.rpc.HttpRpcServer;
 import dev.meerkat.firmware.rpc.RpcDispatcher;
 import dev.meerkat.firmware.rpc.RpcHandler;
 import dev.meerkat.hal.Device;
 import dev.meerkat.hal.FlashArea;
+import dev.meerkat.hal.ResetCause;
 import dev.meerkat.hal.ResetException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -47,8 +51,11 @@ import java.util.concurrent.TimeUnit;
  * by the bootloader. Then it runs the main loop: one thread executes every task (RPC requests,
  * timers, download steps), so device state needs no locking. Device time is the board's virtual
  * clock; the loop advances it with the host's time, at most 1 s per turn.
+ *
+ * <p>Libraries get this run as a {@link DeviceContext}; the application gets the narrower
+ * {@link AppContext}.
  */
-public final class Firmware {
+public final class Firmware implements DeviceContext {
 
     /** Defaults of the runtime's own configuration keys; the application's conf0 adds to them. */
     static final String SYSTEM_DEFAULTS = """
@@ -80,7 +87,6 @@ public final class Firmware {
     private MqttLink mqtt;
     private HttpRpcServer http;
     private App app;
-    private OtaClient ota;
     private String deviceId;
     private long timerSeq;
 
@@ -149,8 +155,7 @@ public final class Firmware {
         });
         List<Library> libs = new ArrayList<>();
         libs.add(new SysLibrary());
-        ota = new OtaClient();
-        libs.add(ota);
+        libs.add(new OtaClient());
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));
         for (Library l : libs) {
@@ -214,7 +219,7 @@ public final class Firmware {
         String server = config.getString("mqtt.server");
         javax.net.SocketFactory sf = null;
         if (server.startsWith("ssl://")) {
-            sf = board.tlsContext(config.getString("mqtt.ssl_ca_cert"), true).getSocketFactory();
+            sf = board.network().tlsContext(config.getString("mqtt.ssl_ca_cert"), true).getSocketFactory();
         }
         String clientId = config.getString("mqtt.client_id").isEmpty() ? deviceId : config.getString("mqtt.client_id");
         MqttLink.Settings s = new MqttLink.Settings(server, clientId, sf, config.getInt("mqtt.keep_alive"),
@@ -386,8 +391,24 @@ public final class Firmware {
         return device;
     }
 
+    @Override
     public FlashLayout layout() {
         return board.layout();
+    }
+
+    @Override
+    public ResetCause resetCause() {
+        return device.lastResetCause();
+    }
+
+    @Override
+    public long securityCounter() {
+        return device.counters().read(board.bootConfig().counterId());
+    }
+
+    @Override
+    public Network network() {
+        return board.network();
     }
 
     public BootControl control() {
@@ -428,10 +449,6 @@ public final class Firmware {
 
     public Optional<MqttLink> mqtt() {
         return Optional.ofNullable(mqtt);
-    }
-
-    public OtaClient ota() {
-        return ota;
     }
 
     /** Whether the main loop is running (init finished). */

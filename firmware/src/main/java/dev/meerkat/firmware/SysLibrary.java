@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.boot.BootStatus;
 import dev.meerkat.firmware.config.Config;
+import dev.meerkat.firmware.device.DeviceContext;
+import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.rpc.RpcException;
 import dev.meerkat.firmware.rpc.RpcHandler;
@@ -28,7 +30,7 @@ final class SysLibrary implements Library {
     }
 
     @Override
-    public void init(Firmware fw) {
+    public void init(DeviceContext fw) {
         add(fw, "Sys.GetInfo", a -> info(fw));
         add(fw, "Sys.Reboot", a -> {
             fw.rebootAfter(a.path("delay_ms").asLong(100), "Sys.Reboot");
@@ -120,11 +122,11 @@ final class SysLibrary implements Library {
         }
     }
 
-    private static void add(Firmware fw, String method, RpcHandler h) {
+    private static void add(DeviceContext fw, String method, RpcHandler h) {
         fw.rpc().add(method, h);
     }
 
-    private static JsonNode info(Firmware fw) {
+    private static JsonNode info(DeviceContext fw) {
         ObjectNode r = Json.object();
         r.put("id", fw.deviceId());
         r.put("app", fw.bundle().name());
@@ -134,12 +136,12 @@ final class SysLibrary implements Library {
         r.put("uptime", fw.uptime().toSeconds());
         r.put("slot", fw.jump().slot().name());
         r.put("boot_mode", fw.jump().mode().name().toLowerCase());
-        r.put("reset_cause", fw.device().lastResetCause().name().toLowerCase());
+        r.put("reset_cause", fw.resetCause().name().toLowerCase());
         r.put("crypto", fw.secureElement().kind());
         BootStatus st = fw.control().bootState();
         r.put("boot_state", st.phase().name().toLowerCase());
         r.put("last_rollback", st.lastRollback().name());
-        r.put("security_counter", fw.device().counters().read(fw.board().bootConfig().counterId()));
+        r.put("security_counter", fw.securityCounter());
         fw.mqtt().ifPresent(m -> {
             ObjectNode mq = r.putObject("mqtt");
             mq.put("connected", m.isConnected());

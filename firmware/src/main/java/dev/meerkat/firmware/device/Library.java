@@ -1,4 +1,4 @@
-package dev.meerkat.firmware;
+package dev.meerkat.firmware.device;
 
 /**
  * A part of the firmware that initialises during the init sequence, after the network and before
@@ -11,5 +11,5 @@ public interface Library {
 
     int order();
 
-    void init(Firmware fw) throws Exception;
+    void init(DeviceContext device) throws Exception;
 }

@@ -9,9 +9,9 @@ import dev.meerkat.boot.Slot;
 import dev.meerkat.boot.SlotImageSource;
 import dev.meerkat.boot.UpdateRejectedException;
 import dev.meerkat.firmware.FirmwareImage;
-import dev.meerkat.firmware.Firmware;
 import dev.meerkat.firmware.Json;
-import dev.meerkat.firmware.Library;
+import dev.meerkat.firmware.device.DeviceContext;
+import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.rpc.RpcException;
 import dev.meerkat.hal.FlashArea;
 import dev.meerkat.image.ImageFormatException;
@@ -53,7 +53,7 @@ public final class OtaClient implements Library {
     static final String STATE_FILE = "ota.json";
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
 
-    private Firmware fw;
+    private DeviceContext fw;
     private ObjectNode state;
     private Download dl;
 
@@ -98,7 +98,7 @@ public final class OtaClient implements Library {
     }
 
     @Override
-    public void init(Firmware fw) {
+    public void init(DeviceContext fw) {
         this.fw = fw;
         this.state = loadState();
         fw.rpc().add("OTA.Update", this::update);
@@ -343,7 +343,7 @@ public final class OtaClient implements Library {
 
     private void open(Download d) throws IOException, Refused {
         long from = d.writer.durable();
-        HttpURLConnection c = fw.board().openHttp(d.url, fw.config().getString("ota.ssl_ca_cert"));
+        HttpURLConnection c = fw.network().openHttp(d.url, fw.config().getString("ota.ssl_ca_cert"));
         if (from > 0) {
             c.setRequestProperty("Range", "bytes=" + from + "-");
             if (d.etag != null) {
@@ -385,7 +385,7 @@ public final class OtaClient implements Library {
                     + d.area.size() + ")");
         }
         d.conn = c;
-        d.in = fw.board().wrapDownload(c.getInputStream());
+        d.in = fw.network().download(c.getInputStream());
         state.put("total", d.total);
         if (d.etag != null) {
             state.put("etag", d.etag);
@@ -477,7 +477,7 @@ public final class OtaClient implements Library {
                 throw new Refused("image is for platform " + platform + ", this device is " + ours);
             }
             long counter = FirmwareImage.securityCounterOf(p);
-            long have = fw.device().counters().read(fw.board().bootConfig().counterId());
+            long have = fw.securityCounter();
             if (counter < have) {
                 throw new Refused("downgrade refused: security counter " + counter + " is below the device's " + have);
             }
