@@ -11,9 +11,11 @@ import java.util.Optional;
 
 /**
  * The application's view of the boot state (the firmware side of the bootloader contract):
- * {@link #installUpdate(Slot)}, {@link #commit()}, {@link #revert()}, {@link #bootState()}, plus
- * {@link #prepareSlot(Slot)} which the updater calls before it erases a slot. Every call reads the
- * current state from flash and writes at most one record (commit may also raise the counter).
+ * {@link #beginUpdate(UpdateRules)} / {@link #resumeUpdate(UpdateRules, long)} open the
+ * {@link UpdateSession} that writes and installs an update (the only slot writer), {@link #commit()},
+ * {@link #revert()}, {@link #bootState()}; {@link #prepareSlot(Slot)} and {@link #installUpdate(Slot)}
+ * are the two boot-state steps a session takes. Every call reads the current state from flash and
+ * writes at most one record (commit may also raise the counter).
  */
 public final class BootControl {
 
@@ -39,6 +41,46 @@ public final class BootControl {
 
     private BootRecord current() {
         return store.load().orElseThrow(() -> new IllegalStateException("no boot state: the bootloader has not run"));
+    }
+
+    /**
+     * Starts an update of the inactive slot: marks it not bootable (before anything is erased) and
+     * returns the session that writes it from byte 0.
+     *
+     * @throws IllegalStateException while a test boot is not yet committed
+     */
+    public UpdateSession beginUpdate(UpdateRules rules) {
+        Slot slot = bootState().running().other();
+        UpdatePrecheck precheck = precheck(rules);
+        prepareSlot(slot);
+        try {
+            return new UpdateSession(this, slot, layout.slot(slot), precheck, 0);
+        } catch (UpdateRejectedException e) {
+            throw new IllegalStateException("nothing written yet", e);
+        }
+    }
+
+    /**
+     * Continues an update of the inactive slot after a reset, at {@code checkpoint} (a sector
+     * boundary an earlier session reported by {@link UpdateSession#checkpoint()}); the slot was made
+     * not bootable when the update began.
+     *
+     * @throws UpdateRejectedException when what is already written is not acceptable any more
+     * @throws IllegalStateException   while a test boot is not yet committed
+     */
+    public UpdateSession resumeUpdate(UpdateRules rules, long checkpoint) throws UpdateRejectedException {
+        BootRecord r = current();
+        if (r.phase() == BootPhase.TESTING) {
+            throw new IllegalStateException("commit or revert the image under test first");
+        }
+        Slot slot = bootState().running().other();
+        return new UpdateSession(this, slot, layout.slot(slot), precheck(rules), checkpoint);
+    }
+
+    private UpdatePrecheck precheck(UpdateRules rules) {
+        Slot running = bootState().running();
+        return new UpdatePrecheck(device.counters().read(config.counterId()), headerVersion(layout.slot(running)),
+                config.imageId(), config.components(), rules);
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.meerkat.boot;
 import dev.meerkat.hal.FlashArea;
 import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
-import dev.meerkat.image.Dependency;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageHeader;
 import dev.meerkat.image.ImageVerifier;
@@ -92,14 +91,11 @@ public final class ImageValidator {
             }
             ParsedImage parsed = ParsedImage.parse(src);
             long counter = parsed.securityCounter().orElse(0);
-            List<Dependency> deps = parsed.dependencies();
-            if (counter < ctx.minSecurityCounter()) {
-                return new Validation.Invalid(RollbackReason.IMAGE_DOWNGRADE, "security counter " + counter
-                        + " is below the device's " + ctx.minSecurityCounter());
-            }
-            Optional<String> unmet = unmetDependency(deps, ctx);
-            if (unmet.isPresent()) {
-                return new Validation.Invalid(RollbackReason.IMAGE_DEPENDENCY_UNMET, unmet.get());
+            Optional<Validation.Invalid> refused = new UpdatePrecheck(ctx.minSecurityCounter(), ctx.runningVersion(),
+                    imageId, components, UpdateRules.bootloaderOnly()).counterAndDependencies(counter,
+                            parsed.dependencies());
+            if (refused.isPresent()) {
+                return refused.get();
             }
             List<VerificationKey> keys = keysFor(parsed);
             if (keys.isEmpty()) {
@@ -127,28 +123,6 @@ public final class ImageValidator {
             }
         }
         return true;
-    }
-
-    private Optional<String> unmetDependency(List<Dependency> deps, Context ctx) {
-        for (Dependency d : deps) {
-            Optional<ImageVersion> have;
-            if (d.imageId() == imageId) {
-                if (ctx.runningVersion().isEmpty()) {
-                    continue; // the committed image itself: satisfied when it was installed
-                }
-                have = ctx.runningVersion();
-            } else {
-                have = Optional.ofNullable(components.get(d.imageId()));
-            }
-            if (have.isEmpty()) {
-                return Optional.of("needs image " + d.imageId() + " >= " + d.minimumVersion() + ", which is absent");
-            }
-            if (have.get().compareTo(d.minimumVersion()) < 0) {
-                return Optional.of("needs image " + d.imageId() + " >= " + d.minimumVersion() + ", device has "
-                        + have.get());
-            }
-        }
-        return Optional.empty();
     }
 
     /** Provisioned full keys, plus the image's own PUBKEY when its hash is a provisioned KEYHASH. */

@@ -17,6 +17,7 @@ import dev.meerkat.firmware.device.Network;
 import dev.meerkat.firmware.fs.DirectoryFileStore;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.fs.MemoryFileStore;
+import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.RpcException;
 import dev.meerkat.hal.Device;
 import dev.meerkat.hal.FlashArea;
@@ -67,6 +68,7 @@ public final class Board implements AutoCloseable {
     private final SecureElement secureElement;
     private final BoardListener listener;
     private final List<Library> libraries;
+    private final List<Function<OtaUpdate, Library>> updateChannels;
     private final int tickMillis;
     private final int timeScale;
     private volatile State state = State.OFF;
@@ -91,6 +93,7 @@ public final class Board implements AutoCloseable {
         this.secureElement = b.secureElement;
         this.listener = b.listener;
         this.libraries = List.copyOf(b.libraries);
+        this.updateChannels = List.copyOf(b.updateChannels);
         this.tickMillis = b.tickMillis;
         this.timeScale = b.timeScale;
         this.faults = new FaultInjection(b.failInitOnTestBoot);
@@ -334,6 +337,11 @@ public final class Board implements AutoCloseable {
         return l;
     }
 
+    /** The delivery channels built on this boot's update flow. */
+    List<Library> updateChannels(OtaUpdate ota) {
+        return updateChannels.stream().map(f -> f.apply(ota)).toList();
+    }
+
     ScheduledExecutorService scheduler() {
         return SCHEDULER;
     }
@@ -370,6 +378,7 @@ public final class Board implements AutoCloseable {
         private long seed = 1;
         private BoardListener listener = BoardListener.NONE;
         private final List<Library> libraries = new ArrayList<>();
+        private final List<Function<OtaUpdate, Library>> updateChannels = new ArrayList<>();
         private int tickMillis = 50;
         private int timeScale = 1;
         private boolean failInitOnTestBoot;
@@ -435,6 +444,15 @@ public final class Board implements AutoCloseable {
         /** An extra library initialised with the built-in ones. */
         public Builder library(Library l) {
             libraries.add(l);
+            return this;
+        }
+
+        /**
+         * A delivery channel (e.g. a cloud job agent): at every boot, the library {@code channel}
+         * makes from that boot's {@link OtaUpdate}, initialised with the built-in ones.
+         */
+        public Builder updateChannel(Function<OtaUpdate, Library> channel) {
+            updateChannels.add(Objects.requireNonNull(channel));
             return this;
         }
 

@@ -17,7 +17,8 @@ import dev.meerkat.firmware.mqtt.MqttLink;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.device.Network;
-import dev.meerkat.firmware.ota.OtaClient;
+import dev.meerkat.firmware.ota.OtaRpc;
+import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.HttpRpcServer;
 import dev.meerkat.firmware.rpc.RpcDispatcher;
 import dev.meerkat.firmware.rpc.RpcHandler;
@@ -155,7 +156,10 @@ public final class Firmware implements DeviceContext {
         });
         List<Library> libs = new ArrayList<>();
         libs.add(new SysLibrary());
-        libs.add(new OtaClient());
+        OtaUpdate ota = new OtaUpdate();
+        libs.add(ota);
+        libs.add(new OtaRpc(ota));
+        libs.addAll(board.updateChannels(ota));
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));
         for (Library l : libs) {

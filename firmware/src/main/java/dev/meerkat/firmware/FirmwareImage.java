@@ -5,15 +5,12 @@ import dev.meerkat.image.DigestSigner;
 import dev.meerkat.image.EncryptionKey;
 import dev.meerkat.image.ImageSigner;
 import dev.meerkat.image.ImageVersion;
-import dev.meerkat.image.ParsedImage;
 import dev.meerkat.image.Tlv;
-import dev.meerkat.image.TlvEntry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.Optional;
 
 /**
  * Firmware images of the emulated device: MCUboot images whose payload is an {@link AppBundle} JAR
@@ -66,24 +63,5 @@ public final class FirmwareImage {
     public static String versionString(ImageVersion v) {
         String s = v.major() + "." + v.minor() + "." + v.revision();
         return v.build() == 0 ? s : s + "+" + v.build();
-    }
-
-    /** The platform named by a parsed image, if it has one. */
-    public static Optional<String> platformOf(ParsedImage image) {
-        for (TlvEntry e : image.protectedTlvs()) {
-            if (e.type() == PLATFORM_TLV) {
-                return Optional.of(new String(e.tlv().value(), StandardCharsets.UTF_8));
-            }
-        }
-        return Optional.empty();
-    }
-
-    /** The security counter of a parsed image (0 when absent or malformed; verification rejects the latter). */
-    public static long securityCounterOf(ParsedImage image) {
-        try {
-            return image.securityCounter().orElse(0);
-        } catch (dev.meerkat.image.ImageFormatException malformed) {
-            return 0;
-        }
     }
 }

@@ -8,8 +8,17 @@ import dev.meerkat.boot.BootPhase;
 import dev.meerkat.boot.RollbackReason;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.fleet.ImageServer;
+import dev.meerkat.firmware.device.DeviceContext;
+import dev.meerkat.firmware.device.Library;
+import dev.meerkat.firmware.ota.OtaEvent;
+import dev.meerkat.firmware.ota.OtaResult;
+import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.RpcException;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,6 +65,60 @@ class OtaEndToEndTest {
 
     private static void update(Board b, String url) throws RpcException {
         b.rpc("OTA.Update", Fixture.args("{\"url\":\"" + url + "\",\"commit_timeout\":0}"));
+    }
+
+    /** A second delivery channel, as a cloud job agent would be: its own trigger, the shared update flow. */
+    private static Library jobAgent(OtaUpdate ota, List<OtaEvent> seen) {
+        return new Library() {
+            @Override
+            public String name() {
+                return "job-agent";
+            }
+
+            @Override
+            public int order() {
+                return 60;
+            }
+
+            @Override
+            public void init(DeviceContext device) {
+                ota.addListener(e -> {
+                    if (e.origin().equals("job-agent")) {
+                        seen.add(e);
+                    }
+                });
+                device.rpc().add("Job.Start", a -> {
+                    try {
+                        ota.update(new OtaUpdate.Request("job-agent", a.path("url").asText(), OptionalLong.of(0),
+                                new OtaUpdate.Expectations(Optional.of(a.path("version").asText()),
+                                        OptionalLong.empty())));
+                    } catch (OtaUpdate.BusyException e) {
+                        throw new RpcException(409, e.getMessage());
+                    }
+                    return null;
+                });
+            }
+        };
+    }
+
+    @Test
+    void aSecondDeliveryChannelReusesTheUpdateFlow() throws Exception {
+        Fixture.Events ev = new Fixture.Events();
+        List<OtaEvent> seen = new CopyOnWriteArrayList<>();
+        try (Board b = Fixture.board("dev-job", ev).updateChannel(ota -> jobAgent(ota, seen)).build()) {
+            b.start();
+            assertThat(b.await(Board::isUp, Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            b.rpc("Job.Start", Fixture.args("{\"url\":\"" + server.url("v2.bin") + "\",\"version\":\"9.9.9\"}"));
+            assertThat(b.await(x -> ev.has("failed"), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(ev.last("failed").path("error").asText()).contains("not the expected 9.9.9");
+            b.rpc("Job.Start", Fixture.args("{\"url\":\"" + server.url("v2.bin") + "\",\"version\":\"2.0.0\"}"));
+            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(b.runningVersion()).isEqualTo("2.0.0");
+            assertThat(seen).anyMatch(e -> e instanceof OtaEvent.Installed i && i.version().equals("2.0.0"));
+            assertThat(seen).anyMatch(e -> e instanceof OtaEvent.Ended end
+                    && end.result().outcome() == OtaResult.Outcome.COMMITTED);
+            assertThat(b.rpc("OTA.Status", null).path("origin").asText()).isEqualTo("job-agent");
+        }
     }
 
     @Test

@@ -12,7 +12,8 @@ import javax.crypto.spec.SecretKeySpec;
  * AES-CTR with the all-zero initial counter block MCUboot uses (128-bit big-endian counter).
  * The key stream is made by encrypting runs of counter blocks with AES-ECB, which the JDK
  * accelerates with AES-NI, and XORed in eight bytes at a time: several times faster than the
- * JDK's own CTR mode on JDK 17. Streaming: successive {@link #update} calls continue the stream.
+ * JDK's own CTR mode on JDK 17. Streaming: successive {@link #update} calls continue the stream;
+ * {@link #seek} moves to any byte of it (an image decrypted in place, one flash sector at a time).
  */
 final class AesCtr {
     private static final int STREAM = 64 * 1024;
@@ -32,6 +33,20 @@ final class AesCtr {
             ecb.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES unavailable", e);
+        }
+    }
+
+    /** Continues the stream at byte {@code offset} of the payload. */
+    void seek(long offset) {
+        if (offset < 0) throw new IllegalArgumentException("negative offset " + offset);
+        counterHigh = 0;
+        counterLow = offset >>> 4;
+        pos = 0;
+        available = 0;
+        int within = (int) (offset & 15);
+        if (within > 0) {
+            refill(16);
+            pos = within;
         }
     }
 

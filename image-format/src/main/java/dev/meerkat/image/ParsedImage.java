@@ -34,6 +34,36 @@ public record ParsedImage(ImageHeader header, List<TlvEntry> protectedTlvs, List
         }
     }
 
+    /**
+     * Header and protected TLVs only, for the checks an updater makes while the rest of the image is
+     * still arriving: {@code src} needs to hold the hashed part ({@link ImageHeader#hashedLength()}).
+     * The result has no unprotected TLVs and ends at the hashed length.
+     */
+    public static ParsedImage parseHashedPart(ImageSource src) throws ImageFormatException {
+        try {
+            long size = src.size();
+            byte[] raw = new byte[ImageHeader.SIZE];
+            if (size < raw.length) {
+                throw new ImageFormatException(Problem.TRUNCATED, 0,
+                        "image is " + size + " bytes, shorter than the 32-byte header");
+            }
+            src.read(0, raw, 0, raw.length);
+            ImageHeader h = ImageHeader.decode(raw);
+            if (h.hashedLength() > size) {
+                throw new ImageFormatException(Problem.TRUNCATED, 12, "the hashed part of " + h.hashedLength()
+                        + " bytes goes beyond the " + size + " bytes available");
+            }
+            List<TlvEntry> prot = h.protectedTlvSize() > 0
+                    ? readArea(src, h.tlvOffset(), size, TlvType.PROTECTED_INFO_MAGIC, h.protectedTlvSize(), true)
+                    : List.of();
+            return new ParsedImage(h, prot, List.of(), 0, h.hashedLength(), size);
+        } catch (EOFException e) {
+            throw new ImageFormatException(Problem.TRUNCATED, -1, "unexpected end of image: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ImageFormatException(Problem.IO, -1, "cannot read image: " + e.getMessage(), e);
+        }
+    }
+
     private static ParsedImage parseUnchecked(ImageSource src) throws IOException, ImageFormatException {
         long size = src.size();
         if (size < ImageHeader.SIZE) {

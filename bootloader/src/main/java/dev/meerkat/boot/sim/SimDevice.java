@@ -8,7 +8,6 @@ import dev.meerkat.boot.BootResult;
 import dev.meerkat.boot.Bootloader;
 import dev.meerkat.boot.FlashLayout;
 import dev.meerkat.boot.Slot;
-import dev.meerkat.boot.SlotUpdater;
 import dev.meerkat.boot.UpdateRejectedException;
 import dev.meerkat.hal.Device;
 import dev.meerkat.hal.FlashArea;
@@ -98,8 +97,8 @@ public final class SimDevice {
     }
 
     /** The updater, writing chunks of the profile's size. */
-    public SlotUpdater updater() {
-        return new SlotUpdater(control(), layout, profile.chunkSize());
+    public SimUpdater updater() {
+        return new SimUpdater(control(), layout, profile.chunkSize());
     }
 
     /** Runs the bootloader once. */

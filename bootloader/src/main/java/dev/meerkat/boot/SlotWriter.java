@@ -1,4 +1,4 @@
-package dev.meerkat.firmware.ota;
+package dev.meerkat.boot;
 
 import dev.meerkat.hal.FlashArea;
 import dev.meerkat.hal.Sector;
