@@ -10,6 +10,7 @@ import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.firmware.app.AppContext;
 import dev.meerkat.firmware.config.Config;
+import dev.meerkat.firmware.config.ConfigLayers;
 import dev.meerkat.firmware.crypto.SecureElement;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.mqtt.Backoff;
@@ -113,17 +114,7 @@ public final class Firmware {
         });
         step("config", () -> {
             bundle = readBundle();
-            ObjectNode defaults = (ObjectNode) Json.parse(SYSTEM_DEFAULTS);
-            JsonNode conf0 = Json.parse(bundle.conf0());
-            if (!(conf0 instanceof ObjectNode c0)) {
-                throw new IllegalStateException("conf0.json is not a JSON object");
-            }
-            merge(defaults, c0);
-            config = new Config(defaults, board.files());
-            config.warnings().forEach(w -> log("config: " + w));
-            if (!config.getString("device.id").isEmpty()) {
-                deviceId = config.getString("device.id");
-            }
+            loadConfig();
         });
         step("crypto", () -> {
             SecureElement se = board.secureElement();
@@ -134,17 +125,18 @@ public final class Firmware {
                     + se.certificate().get().getSubjectX500Principal().getName() : ", no certificate"));
         });
         step("network", () -> {
-            rpc = new RpcDispatcher(deviceId);
-            if (config.getBool("http.enable")) {
-                String addr = config.getString("http.listen_addr");
-                int colon = addr.lastIndexOf(':');
-                http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
-                        Integer.parseInt(addr.substring(colon + 1))), this::handleFrameFromOtherThread);
-                board.httpPort(http.port());
-                log("http: RPC on http://" + addr.substring(0, colon) + ":" + http.port() + "/rpc");
-            }
-            if (config.getBool("mqtt.enable") && !config.getString("mqtt.server").isEmpty()) {
-                startMqtt();
+            try {
+                startNetwork();
+            } catch (Exception e) {
+                // a configuration that stops the network must not brick the device: retry with the last good one
+                stopNetwork();
+                Optional<String> fallback = new ConfigLayers(board.files()).fallBack();
+                if (fallback.isEmpty()) {
+                    throw e;
+                }
+                log("config: network init failed (" + e + "); " + fallback.get());
+                loadConfig();
+                startNetwork();
             }
         });
         List<Library> libs = new ArrayList<>();
@@ -166,7 +158,32 @@ public final class Firmware {
             }
         });
         board.files().delete("boot-error.json");
+        new ConfigLayers(board.files()).recordGood();
         log("init done: " + bundle.name() + " " + bundle.version());
+    }
+
+    private void stopNetwork() {
+        if (mqtt != null) {
+            mqtt.close();
+            mqtt = null;
+        }
+        if (http != null) {
+            http.close();
+            http = null;
+            board.httpPort(-1);
+        }
+    }
+
+    private void loadConfig() {
+        ObjectNode defaults = (ObjectNode) Json.parse(SYSTEM_DEFAULTS);
+        JsonNode conf0 = Json.parse(bundle.conf0());
+        if (!(conf0 instanceof ObjectNode c0)) {
+            throw new IllegalStateException("conf0.json is not a JSON object");
+        }
+        merge(defaults, c0);
+        config = new Config(defaults, board.files());
+        config.warnings().forEach(w -> log("config: " + w));
+        deviceId = config.getString("device.id").isEmpty() ? board.id() : config.getString("device.id");
     }
 
     @FunctionalInterface
@@ -189,6 +206,21 @@ public final class Firmware {
             err.put("mode", jump.mode().name());
             board.files().write("boot-error.json", Json.bytes(err));
             throw Device.fault(why);
+        }
+    }
+
+    private void startNetwork() throws Exception {
+        rpc = new RpcDispatcher(deviceId);
+        if (config.getBool("http.enable")) {
+            String addr = config.getString("http.listen_addr");
+            int colon = addr.lastIndexOf(':');
+            http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
+                    Integer.parseInt(addr.substring(colon + 1))), this::handleFrameFromOtherThread);
+            board.httpPort(http.port());
+            log("http: RPC on http://" + addr.substring(0, colon) + ":" + http.port() + "/rpc");
+        }
+        if (config.getBool("mqtt.enable") && !config.getString("mqtt.server").isEmpty()) {
+            startMqtt();
         }
     }
 
