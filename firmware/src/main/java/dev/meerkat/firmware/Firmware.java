@@ -17,6 +17,10 @@ import dev.meerkat.firmware.mqtt.Backoff;
 import dev.meerkat.firmware.mqtt.MqttLink;
 import dev.meerkat.firmware.ota.OtaClient;
 import dev.meerkat.firmware.rpc.HttpRpcServer;
+import dev.meerkat.firmware.rpc.RpcAuthenticator;
+import dev.meerkat.firmware.rpc.RpcCredential;
+import dev.meerkat.firmware.rpc.RpcEndpoint;
+import dev.meerkat.firmware.rpc.RpcSecurity;
 import dev.meerkat.firmware.rpc.RpcDispatcher;
 import dev.meerkat.firmware.rpc.RpcHandler;
 import dev.meerkat.hal.Device;
@@ -59,7 +63,8 @@ public final class Firmware {
                       "user": "", "pass": "", "reconnect_timeout_min": 500, "reconnect_timeout_max": 30000,
                       "queue_max": 64},
              "http": {"enable": false, "listen_addr": "127.0.0.1:0"},
-             "rpc": {"enable": true},
+             "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
+                     "mqtt_sources": ""},
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
                      "retries": 8, "ssl_ca_cert": ""}}
             """;
@@ -78,6 +83,7 @@ public final class Firmware {
     private AppBundle bundle;
     private Config config;
     private RpcDispatcher rpc;
+    private RpcAuthenticator rpcAuth;
     private MqttLink mqtt;
     private HttpRpcServer http;
     private App app;
@@ -211,11 +217,12 @@ public final class Firmware {
 
     private void startNetwork() throws Exception {
         rpc = new RpcDispatcher(deviceId);
+        rpcAuth = RpcSecurity.authenticator(config, board.files(), deviceId, this::log);
         if (config.getBool("http.enable")) {
             String addr = config.getString("http.listen_addr");
             int colon = addr.lastIndexOf(':');
             http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
-                    Integer.parseInt(addr.substring(colon + 1))), this::handleFrameFromOtherThread);
+                    Integer.parseInt(addr.substring(colon + 1))), new RpcEndpoint(rpc, rpcAuth, this::onLoop));
             board.httpPort(http.port());
             log("http: RPC on http://" + addr.substring(0, colon) + ":" + http.port() + "/rpc");
         }
@@ -266,16 +273,16 @@ public final class Firmware {
             return;
         }
         post(() -> {
-            ObjectNode resp = rpc.handle(frame);
+            ObjectNode resp = rpcAuth.handle(rpc, frame, new RpcCredential.MqttTopic(topic));
             if (resp != null && frame.hasNonNull("src")) {
                 mqtt.publish(frame.get("src").asText() + "/rpc", Json.bytes(resp), 1);
             }
         });
     }
 
-    private ObjectNode handleFrameFromOtherThread(ObjectNode frame) {
+    private <T> T onLoop(Callable<T> task) {
         try {
-            return submit(() -> rpc.handle(frame)).get(60, TimeUnit.SECONDS);
+            return submit(task).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("device did not answer: " + e, e);
         }
