@@ -21,6 +21,7 @@ import dev.meerkat.firmware.rpc.RpcAuthenticator;
 import dev.meerkat.firmware.rpc.RpcCredential;
 import dev.meerkat.firmware.rpc.RpcEndpoint;
 import dev.meerkat.firmware.rpc.RpcSecurity;
+import dev.meerkat.firmware.rpc.RpcTls;
 import dev.meerkat.firmware.rpc.RpcDispatcher;
 import dev.meerkat.firmware.rpc.RpcHandler;
 import dev.meerkat.hal.Device;
@@ -62,7 +63,7 @@ public final class Firmware {
              "mqtt": {"enable": false, "server": "", "client_id": "", "ssl_ca_cert": "", "keep_alive": 30,
                       "user": "", "pass": "", "reconnect_timeout_min": 500, "reconnect_timeout_max": 30000,
                       "queue_max": 64},
-             "http": {"enable": false, "listen_addr": "127.0.0.1:0"},
+             "http": {"enable": false, "listen_addr": "127.0.0.1:0", "ssl_cert": "", "ssl_key": "", "ssl_ca_cert": ""},
              "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
                      "mqtt_sources": ""},
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
@@ -221,10 +222,14 @@ public final class Firmware {
         if (config.getBool("http.enable")) {
             String addr = config.getString("http.listen_addr");
             int colon = addr.lastIndexOf(':');
+            javax.net.ssl.SSLContext tls = RpcTls.serverContext(board.files(), config.getString("http.ssl_cert"),
+                    config.getString("http.ssl_key"), config.getString("http.ssl_ca_cert")).orElse(null);
             http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
-                    Integer.parseInt(addr.substring(colon + 1))), new RpcEndpoint(rpc, rpcAuth, this::onLoop));
+                    Integer.parseInt(addr.substring(colon + 1))), new RpcEndpoint(rpc, rpcAuth, this::onLoop), tls,
+                    !config.getString("http.ssl_ca_cert").isEmpty());
             board.httpPort(http.port());
-            log("http: RPC on http://" + addr.substring(0, colon) + ":" + http.port() + "/rpc");
+            log("http: RPC on " + (tls == null ? "http" : "https") + "://" + addr.substring(0, colon) + ":"
+                    + http.port() + "/rpc");
         }
         if (config.getBool("mqtt.enable") && !config.getString("mqtt.server").isEmpty()) {
             startMqtt();

@@ -275,4 +275,41 @@ class RpcAuthTest {
         }
     }
 
+
+    @Test
+    void withTlsClientCertificatesMapToUsers(@TempDir Path dir) throws Exception {
+        TestPki pki = new TestPki();
+        TestPki.Issued server = pki.issue("dev-tls", true);
+        TestPki.Issued adminCert = pki.issue("admin", false);
+        TestPki.Issued viewerCert = pki.issue("viewer", false);
+        ObjectNode conf = Json.object();
+        conf.putObject("http").put("enable", true).put("ssl_cert", "https.crt").put("ssl_key", "https.key")
+                .put("ssl_ca_cert", "clients.pem");
+        Fixture.Events ev = new Fixture.Events();
+        try (Board b = httpBoard("dev-tls", ev, null).factoryConfig(conf).factoryFile("https.crt", server.certPem())
+                .factoryFile("https.key", server.keyPem()).factoryFile("clients.pem", pki.ca.certPem()).build()) {
+            b.start();
+            assertThat(b.await(Board::isUp, Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(ev.log).anyMatch(l -> l.startsWith("http: RPC on https://"));
+            String base = "https://127.0.0.1:" + b.httpPort() + "/rpc/";
+            HttpClient admin = HttpClient.newBuilder().sslContext(MqttMosquittoTest.clientTls(pki, adminCert)).build();
+            HttpResponse<String> r = anonymous(admin, base + "Sys.GetInfo", "");
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(Json.parse(r.body()).get("id").asText()).isEqualTo("dev-tls");
+            HttpClient viewer = HttpClient.newBuilder().sslContext(MqttMosquittoTest.clientTls(pki, viewerCert)).build();
+            assertThat(anonymous(viewer, base + "Sys.GetInfo", "").statusCode()).isEqualTo(403);
+            // the TLS key is as secret as the credentials
+            assertThat(anonymous(admin, base + "FS.Get", "{\"filename\":\"https.key\"}").statusCode()).isEqualTo(403);
+
+            // curl with a client certificate
+            Path ca = Files.writeString(dir.resolve("ca.pem"), pki.ca.certPem());
+            Path crt = Files.writeString(dir.resolve("admin.crt"), adminCert.certPem());
+            Path key = Files.writeString(dir.resolve("admin.key"), adminCert.keyPem());
+            String[] ok = curlResult("--cacert", ca.toString(), "--cert", crt.toString(), "--key", key.toString(),
+                    "-X", "POST", base + "Sys.GetInfo");
+            assertThat(ok[0]).as(ok[1]).isEqualTo("200");
+            // without a client certificate there is no connection at all
+            assertThat(curlResult("--cacert", ca.toString(), "-X", "POST", base + "Sys.GetInfo")[0]).isEqualTo("000");
+        }
+    }
 }

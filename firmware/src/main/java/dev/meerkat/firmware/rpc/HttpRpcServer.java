@@ -15,6 +15,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -23,6 +25,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The device's HTTP port, a small HTTP/1.1 server (persistent connections, Content-Length or
@@ -38,7 +44,8 @@ import java.util.concurrent.Executors;
  *       message. Ping is answered with pong, close with close; client frames must be masked.</li>
  * </ul>
  *
- * Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP
+ * With TLS (HTTPS, WSS) and a client CA, a verified client certificate's common name is the caller's
+ * user unless the request also carries a Digest header. Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP
  * {@code Authorization} header (Digest, RFC 7616), checked per request; a WebSocket authenticates once
  * at its upgrade (a wrong header is answered 401 and the upgrade refused), or per frame with an
  * mg_rpc {@code auth} object. A 401 answer carries a {@code WWW-Authenticate} Digest challenge.
@@ -62,8 +69,23 @@ public final class HttpRpcServer implements AutoCloseable {
      * @param endpoint runs request frames and credential checks on the device
      */
     public HttpRpcServer(InetSocketAddress address, RpcEndpoint endpoint) throws IOException {
+        this(address, endpoint, null, false);
+    }
+
+    /**
+     * @param tls        serves HTTPS/WSS with this context (null: plain HTTP)
+     * @param clientAuth requires a client certificate; its common name is the caller's user
+     */
+    public HttpRpcServer(InetSocketAddress address, RpcEndpoint endpoint, SSLContext tls, boolean clientAuth)
+            throws IOException {
         this.endpoint = endpoint;
-        server = new ServerSocket();
+        if (tls != null) {
+            SSLServerSocket ss = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            ss.setNeedClientAuth(clientAuth);
+            server = ss;
+        } else {
+            server = new ServerSocket();
+        }
         server.setReuseAddress(true);
         server.bind(address, 16);
         connections = Executors.newCachedThreadPool(r -> {
@@ -101,6 +123,13 @@ public final class HttpRpcServer implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             s.setTcpNoDelay(true);
+            RpcCredential.Established peer = null;
+            if (s instanceof SSLSocket ssl) {
+                s.setSoTimeout(30_000);
+                ssl.startHandshake();
+                s.setSoTimeout(0);
+                peer = clientIdentity(ssl);
+            }
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
             while (!closed) {
@@ -108,7 +137,7 @@ public final class HttpRpcServer implements AutoCloseable {
                 if (r == null) {
                     return;
                 }
-                if (!handle(r, in, out)) {
+                if (!handle(r, in, out, peer)) {
                     return;
                 }
             }
@@ -119,8 +148,31 @@ public final class HttpRpcServer implements AutoCloseable {
         }
     }
 
+    /** The user named by a verified client certificate, if one was presented. */
+    private static RpcCredential.Established clientIdentity(SSLSocket ssl) {
+        try {
+            Certificate[] peer = ssl.getSession().getPeerCertificates();
+            if (peer.length > 0 && peer[0] instanceof X509Certificate x) {
+                return RpcTls.user(x).map(u -> new RpcCredential.Established(u, "tls client certificate")).orElse(null);
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            // no client certificate: Digest only
+        }
+        return null;
+    }
+
+    /** What a request presents: its Digest header, else the connection's client certificate. */
+    private static RpcCredential presented(Request r, RpcCredential.Established peer) {
+        String authorization = r.header("authorization");
+        if (authorization == null && peer != null) {
+            return peer;
+        }
+        return new RpcCredential.HttpDigest(r.method(), r.target(), authorization);
+    }
+
     /** Answers one request; false when the connection must end. */
-    private boolean handle(Request r, InputStream in, OutputStream out) throws IOException {
+    private boolean handle(Request r, InputStream in, OutputStream out, RpcCredential.Established peer)
+            throws IOException {
         String path = r.path();
         if (!path.equals("/rpc") && !path.startsWith("/rpc/")) {
             respond(out, 404, "text/plain", "not found\n".getBytes(StandardCharsets.UTF_8), r.keepAlive());
@@ -128,7 +180,7 @@ public final class HttpRpcServer implements AutoCloseable {
         }
         boolean whole = path.equals("/rpc") || path.equals("/rpc/");
         if (r.method().equals("GET") && whole && "websocket".equalsIgnoreCase(r.header("upgrade"))) {
-            RpcCredential caller = new RpcCredential.None();
+            RpcCredential caller = peer != null ? peer : new RpcCredential.None();
             if (r.header("authorization") != null) {
                 DigestAuth.Outcome o = endpoint.verify(
                         new RpcCredential.HttpDigest(r.method(), r.target(), r.header("authorization")));
@@ -170,8 +222,7 @@ public final class HttpRpcServer implements AutoCloseable {
             respondJson(out, 400, err, r.keepAlive());
             return r.keepAlive();
         }
-        ObjectNode resp = endpoint.call(frame,
-                new RpcCredential.HttpDigest(r.method(), r.target(), r.header("authorization")));
+        ObjectNode resp = endpoint.call(frame, presented(r, peer));
         int code = resp == null ? 0 : resp.path("error").path("code").asInt(0);
         if (code == RpcException.UNAUTHORIZED) {
             boolean stale = resp.path("error").path("message").asText().contains("stale nonce");

@@ -25,8 +25,12 @@ import java.util.Optional;
 public final class RpcAuthenticator {
 
     /** Settings taken from the configuration. */
+    /**
+     * @param protectedFiles files only an authenticated user may write or remove (TLS files)
+     * @param secretFiles    files never served by {@code FS.Get} besides the credentials (the TLS key)
+     */
     public record Settings(String authFile, String aclFile, String mqttControlTopic, String mqttSources,
-            List<String> tlsFiles) {
+            List<String> protectedFiles, List<String> secretFiles) {
     }
 
     private final DigestAuth digest;
@@ -45,7 +49,7 @@ public final class RpcAuthenticator {
                 mqttUsers.put(pair.substring(0, eq).strip(), pair.substring(eq + 1).strip());
             }
         }
-        List<String> security = new java.util.ArrayList<>(settings.tlsFiles());
+        List<String> security = new java.util.ArrayList<>(settings.protectedFiles());
         security.add(settings.authFile());
         security.add(settings.aclFile());
         this.privileged = new PrivilegedCalls(security);
@@ -115,8 +119,10 @@ public final class RpcAuthenticator {
         if (why.isPresent() && anonymous) {
             throw unauthorized("authentication required: " + method + " " + why.get());
         }
-        if (method.equals("FS.Get") && settings.authFile().equals(args.path("filename").asText())) {
-            throw new RpcException(RpcException.FORBIDDEN, "the credentials file is not readable");
+        String file = args.path("filename").asText("");
+        if (method.equals("FS.Get") && !file.isEmpty()
+                && (settings.authFile().equals(file) || settings.secretFiles().contains(file))) {
+            throw new RpcException(RpcException.FORBIDDEN, file + " holds credentials and is not readable");
         }
     }
 

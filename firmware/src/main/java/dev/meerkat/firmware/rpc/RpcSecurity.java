@@ -34,8 +34,10 @@ public final class RpcSecurity {
             Arrays.fill(password, '\0');
         }
         DigestAuth digest = new DigestAuth(realm, new SecureRandom(), System::currentTimeMillis);
-        List<String> tls = List.of();
+        List<String> tls = List.of(config.getString("http.ssl_cert"), config.getString("http.ssl_key"),
+                config.getString("http.ssl_ca_cert"));
         return new RpcAuthenticator(digest, files, new RpcAuthenticator.Settings(authFile,
-                config.getString("rpc.acl_file"), deviceId + "/rpc", config.getString("rpc.mqtt_sources"), tls));
+                config.getString("rpc.acl_file"), deviceId + "/rpc", config.getString("rpc.mqtt_sources"), tls,
+                List.of(config.getString("http.ssl_key"))));
     }
 }
