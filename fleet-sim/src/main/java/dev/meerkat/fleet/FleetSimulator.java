@@ -216,6 +216,7 @@ public final class FleetSimulator {
                 conf.putObject("mqtt").put("enable", true).put("server", brokerUri)
                         .put("reconnect_timeout_min", 250).put("reconnect_timeout_max", 5000).put("queue_max", 16);
                 conf.putObject("app").put("interval_ms", 60_000);
+                conf.putObject("rpc").put("mqtt_sources", "fleet=admin");
                 Board.Builder bb = Board.builder(id).profile(profile).rootOfTrust(rot).factoryImage(v1)
                         .factoryConfig(conf).seed(options.seed() + i).listener(listener).tickMillis(20)
                         .failInitOnTestBoot(random.nextDouble() * 100 < options.failInitPct());

@@ -118,6 +118,7 @@ class ChipSecureElementTest {
             String url = images.put("v2-dev-chip.bin", encrypted);
             ObjectNode conf = Json.object();
             conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem");
+            conf.putObject("rpc").put("mqtt_sources", "cloud=admin");
             Fixture.Events ev = new Fixture.Events();
             Board b = Board.builder("dev-chip").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
                     .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)

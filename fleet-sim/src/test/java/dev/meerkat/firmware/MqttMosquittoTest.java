@@ -56,6 +56,7 @@ class MqttMosquittoTest {
             ObjectNode conf = Json.object();
             conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem")
                     .put("reconnect_timeout_min", 200).put("reconnect_timeout_max", 1000);
+            conf.putObject("rpc").put("mqtt_sources", "cloud=admin,watcher=viewer");
             Fixture.Events ev = new Fixture.Events();
             Board b = Board.builder("dev-mqtt").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
                     .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)
@@ -74,14 +75,28 @@ class MqttMosquittoTest {
                 assertThat(b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT))
                         .as(ev.log.toString()).isTrue();
 
+                cloud.subscribe("intruder/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
+                cloud.subscribe("watcher/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
+                // a control source whose user the ACL does not allow gets an mg_rpc 403 frame
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":5,\"src\":\"watcher\","
+                        + "\"method\":\"Sys.Reboot\"}")), 1, false);
+                // a source that is not a control source is neither obeyed nor answered
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":6,\"src\":\"intruder\","
+                        + "\"method\":\"Config.Set\",\"args\":{\"config\":{\"app\":{\"interval_ms\":5}}}}")), 1, false);
                 cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
                         "{\"id\":7,\"src\":\"cloud\",\"method\":\"Sys.GetInfo\"}")), 1, false);
                 JsonNode r = replies.poll(30, TimeUnit.SECONDS);
+                assertThat(r).isNotNull();
+                assertThat(r.get("id").asInt()).isEqualTo(5);
+                assertThat(r.get("dst").asText()).isEqualTo("watcher");
+                assertThat(r.get("error").get("code").asInt()).isEqualTo(403);
+                r = replies.poll(30, TimeUnit.SECONDS);
                 assertThat(r).isNotNull();
                 assertThat(r.get("id").asInt()).isEqualTo(7);
                 assertThat(r.get("src").asText()).isEqualTo("dev-mqtt");
                 assertThat(r.get("dst").asText()).isEqualTo("cloud");
                 assertThat(r.get("result").get("fw_version").asText()).isEqualTo("1.0.0");
+                assertThat(b.rpc("Config.Get", Fixture.args("{\"key\":\"app.interval_ms\"}")).asInt()).isEqualTo(1000);
 
                 cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
                         "{\"id\":8,\"src\":\"cloud\",\"method\":\"No.Such\"}")), 1, false);
