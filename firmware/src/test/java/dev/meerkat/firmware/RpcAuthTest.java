@@ -292,11 +292,11 @@ class RpcAuthTest {
             assertThat(b.await(Board::isUp, Fixture.WAIT)).as(ev.log.toString()).isTrue();
             assertThat(ev.log).anyMatch(l -> l.startsWith("http: RPC on https://"));
             String base = "https://127.0.0.1:" + b.httpPort() + "/rpc/";
-            HttpClient admin = HttpClient.newBuilder().sslContext(MqttMosquittoTest.clientTls(pki, adminCert)).build();
+            HttpClient admin = HttpClient.newBuilder().sslContext(pki.clientTls(adminCert)).build();
             HttpResponse<String> r = anonymous(admin, base + "Sys.GetInfo", "");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(Json.parse(r.body()).get("id").asText()).isEqualTo("dev-tls");
-            HttpClient viewer = HttpClient.newBuilder().sslContext(MqttMosquittoTest.clientTls(pki, viewerCert)).build();
+            HttpClient viewer = HttpClient.newBuilder().sslContext(pki.clientTls(viewerCert)).build();
             assertThat(anonymous(viewer, base + "Sys.GetInfo", "").statusCode()).isEqualTo(403);
             // the TLS key is as secret as the credentials
             assertThat(anonymous(admin, base + "FS.Get", "{\"filename\":\"https.key\"}").statusCode()).isEqualTo(403);

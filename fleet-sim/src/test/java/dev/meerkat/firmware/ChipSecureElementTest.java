@@ -128,7 +128,7 @@ class ChipSecureElementTest {
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
                 MqttConnectOptions o = new MqttConnectOptions();
                 TestPki.Issued cloudId = pki.issue("cloud", false);
-                o.setSocketFactory(MqttMosquittoTest.clientTls(pki, cloudId).getSocketFactory());
+                o.setSocketFactory(pki.clientTls(cloudId).getSocketFactory());
                 cloud.connect(o);
                 cloud.subscribe("dev-chip/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
 

@@ -9,15 +9,15 @@ import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.fleet.ImageServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
+
+
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+
+
+
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -29,22 +29,6 @@ class MqttMosquittoTest {
 
     @TempDir
     Path tmp;
-
-    static SSLContext clientTls(TestPki pki, TestPki.Issued id) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("k", id.keys().getPrivate(), "x".toCharArray(), new Certificate[] {id.cert()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "x".toCharArray());
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("ca", pki.ca.cert());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return ctx;
-    }
 
     @Test
     void rpcOverMqttOtaEventsAndReconnect() throws Exception {
@@ -67,7 +51,7 @@ class MqttMosquittoTest {
                 BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
                 MqttConnectOptions o = new MqttConnectOptions();
-                o.setSocketFactory(clientTls(pki, pki.issue("cloud", false)).getSocketFactory());
+                o.setSocketFactory(pki.clientTls(pki.issue("cloud", false)).getSocketFactory());
                 cloud.connect(o);
                 cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("dev-mqtt/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
