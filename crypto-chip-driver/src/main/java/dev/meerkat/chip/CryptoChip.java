@@ -151,7 +151,9 @@ public final class CryptoChip implements AutoCloseable {
         throw new ChipCommunicationException("unexpected wake response " + Hex.format(w));
     }
 
+    /** Puts the chip to sleep (TempKey and the other volatile state are lost); an idle chip is woken first. */
     public synchronized void sleep() {
+        transport.sendWake();
         transport.sleep();
     }
 
