@@ -31,7 +31,8 @@ public enum RollbackReason {
     IMAGE_NOT_BOOTABLE(0x1B, "image is flagged non-bootable"),
     IMAGE_UNSUPPORTED(0x1C, "image uses an unsupported feature"),
     IMAGE_CHANGED(0x1D, "slot content differs from the image that was installed"),
-    IMAGE_UNREADABLE(0x1E, "image could not be read");
+    IMAGE_UNREADABLE(0x1E, "image could not be read"),
+    SECURE_ELEMENT_REFUSED(0x1F, "the secure element's SecureBoot did not approve the image");
 
     private final int code;
     private final String description;
