@@ -74,8 +74,17 @@ final class FullChips {
 
     /** With the given ChipOptions and count match limit (0: no count match). */
     static Setup personalized(int chipOptions, long countMatchLimit) {
-        EmulatedChip emu = new EmulatedChip(DeviceType.ATECC608, Hex.parse("0123A1B2C3D4E5F6EE"), new SecureRandom());
+        EmulatedChip emu = newChip();
         CryptoChip chip = new CryptoChip(new EmulatorTransport(emu), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        return personalize(emu, chip, chipOptions, countMatchLimit);
+    }
+
+    static EmulatedChip newChip() {
+        return new EmulatedChip(DeviceType.ATECC608, Hex.parse("0123A1B2C3D4E5F6EE"), new SecureRandom());
+    }
+
+    /** Programs and locks {@code emu} through {@code chip} (any transport). */
+    static Setup personalize(EmulatedChip emu, CryptoChip chip, int chipOptions, long countMatchLimit) {
         byte[] c = chip.readConfigZone();
         for (int slot = 0; slot < 16; slot++) {
             c[ConfigZone.SLOT_CONFIG + 2 * slot] = (byte) LAYOUT[slot][0];
