@@ -114,10 +114,24 @@ public final class SecureBootPowerCut {
         }
     }
 
+    /** Names of the scenarios. */
+    public List<String> scenarioNames() {
+        return scenarios().stream().map(Scenario::name).toList();
+    }
+
     /** Runs every scenario; {@code progress} receives a line per scenario. */
     public List<Result> run(Consumer<String> progress) throws Exception {
+        return run("all", progress);
+    }
+
+    /** Runs the named scenario, or all of them for "all". */
+    public List<Result> run(String name, Consumer<String> progress) throws Exception {
+        List<Scenario> chosen = scenarios().stream().filter(s -> "all".equals(name) || s.name().equals(name)).toList();
+        if (chosen.isEmpty()) {
+            throw new IllegalArgumentException("unknown secure-boot scenario " + name + "; known: " + scenarioNames());
+        }
         List<Result> out = new ArrayList<>();
-        for (Scenario s : scenarios()) {
+        for (Scenario s : chosen) {
             Result r = run(s);
             progress.accept(r.summary());
             r.failures().forEach(f -> progress.accept("    " + f));
