@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
@@ -49,8 +48,9 @@ import org.bouncycastle.operator.DigestCalculatorProvider;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
-import dev.meerkat.signing.api.ProblemException;
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.audit.RefusalAudit;
 import dev.meerkat.signing.pki.PkiRepository.DeviceCert;
 import dev.meerkat.signing.security.Caller;
 
@@ -61,6 +61,7 @@ import dev.meerkat.signing.security.Caller;
  */
 @ApplicationScoped
 public class CertificateService {
+    private static final String ISSUE = "pki.issue";
     private static final Pattern CHIP_SERIAL = Pattern.compile("[0-9A-F]{18}");
     static final Map<String, Integer> REASONS = Map.of("unspecified", CRLReason.unspecified, "keyCompromise",
             CRLReason.keyCompromise, "cACompromise", CRLReason.cACompromise, "affiliationChanged",
@@ -76,6 +77,9 @@ public class CertificateService {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    RefusalAudit refusals;
 
     @Inject
     PkiConfig config;
@@ -103,16 +107,13 @@ public class CertificateService {
 
     public Issued issue(Caller caller, String csrText) {
         String[] chip = new String[1];
-        try {
+        return refusals.guardLate(caller, () -> subject(chip), () -> {
             PKCS10CertificationRequest csr = parse(csrText, chip);
             Prepared p = prepare(caller, csr, chip[0], cas.issuing());
             Issued issued = store(p);
             audit.append(issuedEvent(caller, p, issued));
             return issued;
-        } catch (ProblemException e) {
-            audit.append(refusal(caller, chip[0], e));
-            throw e;
-        }
+        });
     }
 
     /**
@@ -125,35 +126,20 @@ public class CertificateService {
     public CompletableFuture<Issued> tryIssueNow(Caller caller, String csrText, Executor blocking) {
         CaService.Issuing ca = cas.issuingIfFresh();
         if (ca == null) return null;
-        CompletableFuture<Issued> out = new CompletableFuture<>();
         String[] chip = new String[1];
-        Prepared p;
-        try {
-            p = prepare(caller, parse(csrText, chip), chip[0], ca);
-        } catch (ProblemException e) {
-            refuseAsync(caller, chip[0], e, out);
-            return out;
-        } catch (RuntimeException e) {
-            out.completeExceptionally(e);
-            return out;
-        }
-        CompletableFuture.supplyAsync(() -> store(p), blocking).whenComplete((issued, ex) -> {
-            if (ex != null) {
-                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-                if (cause instanceof ProblemException pe) refuseAsync(caller, p.chip(), pe, out);
-                else out.completeExceptionally(cause);
-                return;
-            }
-            try {
-                audit.appendAsync(issuedEvent(caller, p, issued)).whenComplete((en, aex) -> {
-                    if (aex != null) out.completeExceptionally(AuditLog.failure(aex));
-                    else out.complete(issued);
-                });
-            } catch (RuntimeException e) {
-                out.completeExceptionally(e);
-            }
+        return refusals.guardAsyncLate(caller, () -> subject(chip), () -> {
+            Prepared p = prepare(caller, parse(csrText, chip), chip[0], ca);
+            return CompletableFuture.supplyAsync(() -> store(p), blocking)
+                    .thenCompose(issued -> audit.appendAsync(issuedEvent(caller, p, issued)).handle((en, aex) -> {
+                        if (aex != null) throw AuditLog.failure(aex);
+                        return issued;
+                    }));
         });
-        return out;
+    }
+
+    /** The audit subject of an issuance: the chip serial number, once the CSR has been read. */
+    private static RefusalAudit.Subject subject(String[] chip) {
+        return new RefusalAudit.Subject(ISSUE, null, null, chip[0] == null ? null : "chip:" + chip[0]);
     }
 
     /** A checked request and the certificate made for it, not yet stored. */
@@ -188,7 +174,7 @@ public class CertificateService {
         DeviceCert d = p.cert();
         DeviceCert stored = repo.insertUnlessIssued(d);
         if (stored == null) {
-            throw ProblemException.conflict("Key already certified", "a certificate with serial " + d.serial()
+            throw Refusal.conflict("Key already certified", "a certificate with serial " + d.serial()
                     + " exists for this public key under another chip serial number");
         }
         if (stored == d) return new Issued(CertView.of(d), false, List.of(p.ca().certPem(), p.ca().rootPem()));
@@ -197,25 +183,11 @@ public class CertificateService {
 
     private static AuditLog.Event issuedEvent(Caller caller, Prepared p, Issued issued) {
         if (!issued.existing()) {
-            return new AuditLog.Event(caller, "pki.issue", p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
+            return new AuditLog.Event(caller, ISSUE, p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
                     "issued", "chip " + p.chip() + ", sha256 " + issued.cert().fingerprint());
         }
-        return new AuditLog.Event(caller, "pki.issue", p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
+        return new AuditLog.Event(caller, ISSUE, p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
                 "existing", "chip " + p.chip() + ": same request as before");
-    }
-
-    private static AuditLog.Event refusal(Caller caller, String chip, ProblemException e) {
-        return new AuditLog.Event(caller, "pki.issue", null, null, chip == null ? null : "chip:" + chip, "refused",
-                String.valueOf(e.status()), e.title() + ": " + e.getMessage());
-    }
-
-    private void refuseAsync(Caller caller, String chip, ProblemException e, CompletableFuture<Issued> out) {
-        try {
-            audit.appendAsync(refusal(caller, chip, e))
-                    .whenComplete((en, ex) -> out.completeExceptionally(ex != null ? AuditLog.failure(ex) : e));
-        } catch (RuntimeException again) {
-            out.completeExceptionally(again);
-        }
     }
 
     private List<String> chainFor(DeviceCert d, CaService.Issuing ca) {
@@ -231,10 +203,10 @@ public class CertificateService {
     /** CN = the chip's nine-byte serial number in hex (upper or lower case in the CSR, upper case in the certificate). */
     private static String chipSerial(PKCS10CertificationRequest csr) {
         RDN[] cn = csr.getSubject().getRDNs(BCStyle.CN);
-        if (cn.length != 1) throw new ProblemException(422, "Subject refused", "the subject needs exactly one CN");
+        if (cn.length != 1) throw Refusal.unprocessable("Subject refused", "the subject needs exactly one CN");
         String v = IETFUtils.valueToString(cn[0].getFirst().getValue()).toUpperCase(Locale.ROOT);
         if (!CHIP_SERIAL.matcher(v).matches()) {
-            throw new ProblemException(422, "Subject refused", "CN must be the chip serial number, 18 hex digits; got '"
+            throw Refusal.unprocessable("Subject refused", "CN must be the chip serial number, 18 hex digits; got '"
                     + v + "'");
         }
         return v;
@@ -263,14 +235,14 @@ public class CertificateService {
     public CertView revoke(Caller caller, String serial, String reason) {
         String s = serial.strip().toUpperCase(Locale.ROOT);
         String r = reason == null || reason.isBlank() ? "unspecified" : reason;
-        try {
+        return refusals.guard(caller, new RefusalAudit.Subject("pki.revoke", null, null, "cert:" + s), () -> {
             if (!REASONS.containsKey(r)) {
-                throw ProblemException.badRequest("reason must be one of " + REASONS.keySet().stream().sorted().toList());
+                throw Refusal.invalid("reason must be one of " + REASONS.keySet().stream().sorted().toList());
             }
             DeviceCert d = repo.bySerial(s);
-            if (d == null) throw ProblemException.notFound("Unknown certificate", "no certificate with serial " + s);
+            if (d == null) throw Refusal.notFound("Unknown certificate", "no certificate with serial " + s);
             if (!repo.revoke(s, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), r)) {
-                throw ProblemException.conflict("Already revoked", "certificate " + s + " was revoked at " + d.revokedAt());
+                throw Refusal.conflict("Already revoked", "certificate " + s + " was revoked at " + d.revokedAt());
             }
             synchronized (this) {
                 revocations++;
@@ -278,11 +250,7 @@ public class CertificateService {
             audit.append(new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "allowed", "revoked",
                     "chip " + d.chipSerial() + ", reason " + r));
             return CertView.of(repo.bySerial(s));
-        } catch (ProblemException e) {
-            audit.append(new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "refused",
-                    String.valueOf(e.status()), e.title() + ": " + e.getMessage()));
-            throw e;
-        }
+        });
     }
 
     /** The current CRL of the issuing CA (DER), remade after a revocation or when half its validity has passed. */

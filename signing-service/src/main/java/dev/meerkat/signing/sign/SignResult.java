@@ -1,4 +1,4 @@
-package dev.meerkat.signing.signing;
+package dev.meerkat.signing.sign;
 
 import java.util.List;
 
