@@ -48,11 +48,11 @@ for (const root of ["overlays/example", "overlays/production"]) {
   });
 }
 
-test("example overlay: SoftHSM2 library from the image layer, token on a shared volume, CNPG and Mosquitto", async () => {
+test("example overlay: SoftHSM2 library from the image, token on a shared volume, CNPG and Mosquitto", async () => {
   const { objects } = await rendered("overlays/example");
   const signing = find(objects, "Deployment", "signing-service").spec.template.spec;
   const container = signing.containers[0];
-  assert.match(container.image, /signing-service-softhsm:/);
+  assert.match(container.image, /\/signing-service:0\.1\.0$/);
   assert.deepEqual(container.env.find((e) => e.name === "MEERKAT_PKCS11_LIBRARY"),
     { name: "MEERKAT_PKCS11_LIBRARY", value: "/usr/lib/softhsm/libsofthsm2.so" });
   assert.ok(container.volumeMounts.some((m) => m.mountPath === "/var/lib/softhsm/tokens"));
