@@ -4,6 +4,7 @@ import { containersOf, isLongRunning, nameOf, podSpecOf } from "./manifests.mjs"
 
 const SENSITIVE_NAME = /(PASSWORD|PASSWD|PASSPHRASE|(^|[_.-])PIN($|[_.-])|SECRET|TOKEN|PRIVATE[_.-]?KEY|ACCESS[_.-]?KEY|CREDENTIAL)/i;
 const KEY_MATERIAL = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const KEY_FILE = /\.(key|p12|pfx|jks|bcfks|keystore)$/i;
 const RBAC_KINDS = new Set(["Role", "ClusterRole", "RoleBinding", "ClusterRoleBinding"]);
 const HEALTH = { readinessProbe: "/q/health/ready", livenessProbe: "/q/health/live", startupProbe: "/q/health/started" };
 
@@ -166,7 +167,9 @@ export const POLICIES = [
       for (const obj of objects) {
         if (obj.kind === "ConfigMap") {
           for (const [key, value] of Object.entries({ ...obj.data, ...obj.binaryData })) {
-            if (SENSITIVE_NAME.test(key)) out.push({ object: obj, message: `key ${key} belongs in a Secret` });
+            if (SENSITIVE_NAME.test(key) || KEY_FILE.test(key)) {
+              out.push({ object: obj, message: `key ${key} belongs in a Secret` });
+            }
             if (typeof value === "string" && KEY_MATERIAL.test(value)) {
               out.push({ object: obj, message: `key ${key} holds a private key` });
             }

@@ -26,7 +26,8 @@ async function builtInValidator(apiVersion, kind) {
   if (!builtInCache.has(id)) {
     let validate = null;
     try {
-      const modelUrl = import.meta.resolve(`kubernetes-models/${apiVersion}/${kind}`);
+      // The package sits in this folder's node_modules (npm ci); resolving by path keeps Node 18 working.
+      const modelUrl = new URL(`../node_modules/kubernetes-models/${apiVersion}/${kind}.js`, import.meta.url);
       const source = readFileSync(fileURLToPath(modelUrl), "utf8");
       const schemaFile = /from"(\.\.\/(?:\.\.\/)?_schemas\/\w+\.js)"/.exec(source);
       if (schemaFile) validate = (await import(new URL(schemaFile[1], modelUrl))).validate;

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { check } from "../lib/check.mjs";
-import { imageProblem, POLICIES } from "../lib/policies.mjs";
+import { imageProblem, policyFindings, POLICIES } from "../lib/policies.mjs";
 
 const fixture = (name) => new URL(`fixtures/${name}`, import.meta.url).pathname;
 
@@ -44,4 +44,12 @@ test("image references: tag or digest required, latest refused", () => {
   assert.equal(imageProblem(`eclipse-mosquitto@sha256:${"a".repeat(64)}`), null);
   assert.match(imageProblem("registry.example.com:5000/meerkat/signing-service"), /no tag/);
   assert.match(imageProblem("eclipse-mosquitto:latest"), /latest/);
+});
+
+test("key files and private keys in a ConfigMap are refused, certificates and CRLs are not", () => {
+  const cm = (data) => [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data }];
+  assert.equal(policyFindings(cm({ "tls.key": "x" })).length, 1);
+  assert.equal(policyFindings(cm({ "keys.bcfks": "x" })).length, 1);
+  assert.equal(policyFindings(cm({ "note.txt": "-----BEGIN EC PRIVATE KEY-----\n..." })).length, 1);
+  assert.deepEqual(policyFindings(cm({ "ca.crt": "-----BEGIN CERTIFICATE-----", "ca.crl": "x", "roles.properties": "ci=a" })), []);
 });
