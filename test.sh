@@ -16,6 +16,8 @@ as_root() {
 missing=()
 command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])' || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# k8s/ checks its manifests with Node (npm packages are installed by its own build).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done
