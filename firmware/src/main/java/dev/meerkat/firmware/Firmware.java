@@ -23,11 +23,11 @@ import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.HttpRpcServer;
 import dev.meerkat.firmware.rpc.RpcAuthenticator;
 import dev.meerkat.firmware.rpc.RpcCredential;
+import dev.meerkat.firmware.rpc.RpcDispatcher;
 import dev.meerkat.firmware.rpc.RpcEndpoint;
+import dev.meerkat.firmware.rpc.RpcHandler;
 import dev.meerkat.firmware.rpc.RpcSecurity;
 import dev.meerkat.firmware.rpc.RpcTls;
-import dev.meerkat.firmware.rpc.RpcDispatcher;
-import dev.meerkat.firmware.rpc.RpcHandler;
 import dev.meerkat.hal.Device;
 import dev.meerkat.hal.FlashArea;
 import dev.meerkat.hal.ResetCause;
@@ -48,6 +48,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * One run of the firmware on a {@link Board}, from the bootloader's jump to the next reset.
@@ -231,7 +232,7 @@ public final class Firmware implements DeviceContext {
         if (config.getBool("http.enable")) {
             String addr = config.getString("http.listen_addr");
             int colon = addr.lastIndexOf(':');
-            javax.net.ssl.SSLContext tls = RpcTls.serverContext(board.files(), config.getString("http.ssl_cert"),
+            SSLContext tls = RpcTls.serverContext(board.files(), config.getString("http.ssl_cert"),
                     config.getString("http.ssl_key"), config.getString("http.ssl_ca_cert")).orElse(null);
             http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
                     Integer.parseInt(addr.substring(colon + 1))), new RpcEndpoint(rpc, rpcAuth, this::onLoop), tls,

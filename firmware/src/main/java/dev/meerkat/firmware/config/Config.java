@@ -22,9 +22,10 @@ import java.util.regex.Pattern;
  * integer, number, string, object) is the type of its default. {@link #set} refuses anything else;
  * keys in stored levels that the running firmware does not know (written by another version) are
  * ignored. Values outside the ranges of {@link ConfigLimits} are refused by {@link #set} and
- * ignored (with a warning) when found in a stored level. Keys whose last component names a secret (pass, password, key, secret, token, psk) are
- * never returned by {@link #get(String, boolean)} with redaction, which is what {@code Config.Get}
- * uses. {@link #save()} writes level 9 through the file store, whose writes are atomic.
+ * ignored (with a warning) when found in a stored level. Keys whose last component names a secret
+ * (pass, password, key, secret, token, psk) are never returned by {@link #get(String, boolean)}
+ * with redaction, which is what {@code Config.Get} uses. {@link #save()} writes level 9 through the
+ * file store, whose writes are atomic.
  */
 public final class Config {
 

@@ -64,6 +64,7 @@ public final class ConfigLimits {
         }
     }
 
+    private static final String SOURCE = "[A-Za-z0-9._-]{1,64}=[A-Za-z0-9._-]{1,64}";
     private static final Pattern FILE_OR_EMPTY = Pattern.compile("|[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
     /** Ranges and formats of the runtime's keys; an application's keys get the generic rules only. */
@@ -86,8 +87,7 @@ public final class ConfigLimits {
                     "at most 64 characters without '\"', '\\\\' or ':'")),
             Map.entry("rpc.auth_file", new Format(FILE_OR_EMPTY, "a file name or empty")),
             Map.entry("rpc.acl_file", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("rpc.mqtt_sources", new Format(
-                    Pattern.compile("|[A-Za-z0-9._-]{1,64}=[A-Za-z0-9._-]{1,64}(,[A-Za-z0-9._-]{1,64}=[A-Za-z0-9._-]{1,64})*"),
+            Map.entry("rpc.mqtt_sources", new Format(Pattern.compile("|" + SOURCE + "(," + SOURCE + ")*"),
                     "empty or src=user pairs separated by ','")),
             Map.entry("ota.commit_timeout", new IntRange(0, 7 * 24 * 3600)),
             Map.entry("ota.chunk", new IntRange(512, 1 << 20)),

@@ -143,7 +143,8 @@ public final class DigestAuth {
         String ha2 = hex(RpcCredentials.md5(method + ":" + uri, new byte[0]));
         byte[] expected = hex(RpcCredentials.md5(hex(h1) + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":"
                 + ha2, new byte[0])).getBytes(StandardCharsets.US_ASCII);
-        boolean match = MessageDigest.isEqual(expected, response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        boolean match = MessageDigest.isEqual(expected,
+                response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
         if (ha1.isEmpty() || !match) {
             return new Outcome.Refused("wrong user or password", false);
         }

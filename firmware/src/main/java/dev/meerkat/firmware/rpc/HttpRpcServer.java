@@ -44,13 +44,13 @@ import javax.net.ssl.SSLSocket;
  *       message. Ping is answered with pong, close with close; client frames must be masked.</li>
  * </ul>
  *
- * With TLS (HTTPS, WSS) and a client CA, a verified client certificate's common name is the caller's
- * user unless the request also carries a Digest header. Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP
- * {@code Authorization} header (Digest, RFC 7616), checked per request; a WebSocket authenticates once
- * at its upgrade (a wrong header is answered 401 and the upgrade refused), or per frame with an
- * mg_rpc {@code auth} object. A 401 answer carries a {@code WWW-Authenticate} Digest challenge.
- * Requests run on the device's main loop; each connection has its own thread, so a WebSocket stays
- * open while HTTP requests come and go.
+ * Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP
+ * {@code Authorization} header (Digest, RFC 7616), checked per request; a WebSocket authenticates
+ * once at its upgrade (a wrong header is answered 401 and the upgrade refused), or per frame with an
+ * mg_rpc {@code auth} object. A 401 answer carries a {@code WWW-Authenticate} Digest challenge. With
+ * TLS (HTTPS, WSS) and a client CA, a verified client certificate's common name is the caller's user
+ * unless the request also carries a Digest header. Requests run on the device's main loop; each
+ * connection has its own thread, so a WebSocket stays open while HTTP requests come and go.
  */
 public final class HttpRpcServer implements AutoCloseable {
 

@@ -11,7 +11,7 @@ public sealed interface RpcCredential {
     record HttpDigest(String httpMethod, String requestUri, String authorization) implements RpcCredential {
     }
 
-    /** An identity the channel already established (a WebSocket authenticated at its upgrade, a TLS client certificate). */
+    /** An identity the channel already established (a WebSocket's upgrade, a TLS client certificate). */
     record Established(String user, String how) implements RpcCredential {
     }
 
