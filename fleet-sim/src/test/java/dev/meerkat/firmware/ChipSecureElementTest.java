@@ -14,7 +14,7 @@ import dev.meerkat.chip.emulator.EmulatorTransport;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.fleet.ImageServer;
+import dev.meerkat.fleetsim.ImageServer;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageHeader;
 import dev.meerkat.image.ParsedImage;

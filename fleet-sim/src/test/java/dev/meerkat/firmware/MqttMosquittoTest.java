@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.crypto.SoftwareSecureElement;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.fleet.ImageServer;
+import dev.meerkat.fleetsim.ImageServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.meerkat.fleet;
+package dev.meerkat.fleetsim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

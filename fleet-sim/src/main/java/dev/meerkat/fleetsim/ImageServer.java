@@ -1,4 +1,4 @@
-package dev.meerkat.fleet;
+package dev.meerkat.fleetsim;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;

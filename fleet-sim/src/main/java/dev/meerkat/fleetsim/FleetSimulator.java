@@ -1,4 +1,4 @@
-package dev.meerkat.fleet;
+package dev.meerkat.fleetsim;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -430,7 +430,7 @@ public final class FleetSimulator {
     /** Moquette logs through log4j 1.2, which complains on stderr without a configuration: give it one. */
     private static void quietBrokerLogging() {
         if (System.getProperty("log4j.configuration") == null) {
-            System.setProperty("log4j.configuration", "dev/meerkat/fleet/broker-log4j.properties");
+            System.setProperty("log4j.configuration", "dev/meerkat/fleetsim/broker-log4j.properties");
         }
     }
 
