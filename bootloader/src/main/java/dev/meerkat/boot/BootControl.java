@@ -98,9 +98,7 @@ public final class BootControl {
         switch (r.phase()) {
             case TESTING -> throw new IllegalStateException("commit or revert the image under test first");
             case PENDING -> store.append(BootStateMachine.checked(BootPhase.PENDING, Event.PREPARE_SLOT,
-                    new BootRecord(r.sequence() + 1, r.running(), Optional.empty(), true, 0,
-                            RollbackReason.UPDATE_REPLACED, Optional.of(slot), r.rejectedMask() | slot.bit(),
-                            r.revertHash(), null)));
+                    r.pendingReplaced(slot)));
             default -> {
                 if (!r.isRejected(slot)) {
                     store.append(BootStateMachine.checked(BootPhase.COMMITTED, Event.PREPARE_SLOT,
@@ -132,10 +130,7 @@ public final class BootControl {
             throw new UpdateRejectedException(bad.reason(), bad.detail());
         }
         Validation.Valid ok = (Validation.Valid) v;
-        BootRecord pending = BootStateMachine.checked(phase, Event.INSTALL,
-                new BootRecord(r.sequence() + 1, slot, Optional.of(running), false, 0, r.lastRollback(),
-                        r.rollbackSlot(), r.rejectedMask() & ~slot.bit(), ok.image().hash(),
-                        phase == BootPhase.PENDING ? r.revertHash() : r.activeHash()));
+        BootRecord pending = BootStateMachine.checked(phase, Event.INSTALL, r.pending(slot, ok.image().hash()));
         store.append(pending);
         return ok.image();
     }
@@ -150,9 +145,7 @@ public final class BootControl {
             BootStateMachine.transition(BootPhase.COMMITTED, Event.COMMIT);
             return;
         }
-        BootRecord done = BootStateMachine.checked(r.phase(), Event.COMMIT,
-                new BootRecord(r.sequence() + 1, r.active(), Optional.empty(), true, 0, r.lastRollback(),
-                        r.rollbackSlot(), r.rejectedMask() & ~r.active().bit(), r.activeHash(), null));
+        BootRecord done = BootStateMachine.checked(r.phase(), Event.COMMIT, r.committedActive());
         store.append(done);
         long counter = securityCounter(layout.slot(r.active()));
         if (counter > device.counters().read(config.counterId())) {
@@ -168,11 +161,10 @@ public final class BootControl {
         BootRecord r = current();
         RollbackReason reason = r.phase() == BootPhase.PENDING ? RollbackReason.UPDATE_CANCELLED
                 : RollbackReason.APP_REVERT;
-        Slot failed = r.active();
-        Slot back = r.revert().orElseThrow(() -> new IllegalStateException("nothing to revert to"));
-        store.append(BootStateMachine.checked(r.phase(), Event.REVERT,
-                new BootRecord(r.sequence() + 1, back, Optional.empty(), true, 0, reason, Optional.of(failed),
-                        (r.rejectedMask() | failed.bit()) & ~back.bit(), r.revertHash(), null)));
+        if (r.revert().isEmpty()) {
+            throw new IllegalStateException("nothing to revert to");
+        }
+        store.append(BootStateMachine.checked(r.phase(), Event.REVERT, r.reverted(reason)));
     }
 
     /** Erased record slots left before the boot-state log moves to its next sector. */

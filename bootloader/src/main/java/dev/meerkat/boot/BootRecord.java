@@ -169,6 +169,50 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
                 rejected, ah, rh));
     }
 
+    // ---------------------------------------------------------------- the records a state change writes
+
+    /** The first record of a device: {@code slot} committed (nothing to revert to). */
+    static BootRecord firstBoot(Slot slot, byte[] imageHash) {
+        return new BootRecord(1, slot, Optional.empty(), true, 0, RollbackReason.NONE, Optional.empty(), 0, imageHash,
+                null);
+    }
+
+    /** {@code slot} holds a new image on trial; the running image is the one to revert to. */
+    BootRecord pending(Slot slot, byte[] imageHash) {
+        byte[] back = phase() == BootPhase.PENDING ? revertHash : activeHash;
+        return new BootRecord(sequence + 1, slot, Optional.of(running()), false, 0, lastRollback, rollbackSlot,
+                rejectedMask & ~slot.bit(), imageHash, back);
+    }
+
+    /** The active image is declared good. */
+    BootRecord committedActive() {
+        return new BootRecord(sequence + 1, active, Optional.empty(), true, 0, lastRollback, rollbackSlot,
+                rejectedMask & ~active.bit(), activeHash, null);
+    }
+
+    /**
+     * The one revert: back to the revert slot (the other one if none is recorded), the active slot
+     * given up for {@code reason} and marked not bootable.
+     */
+    BootRecord reverted(RollbackReason reason) {
+        Slot failed = active;
+        Slot back = revert.orElse(failed.other());
+        return new BootRecord(sequence + 1, back, Optional.empty(), true, 0, reason, Optional.of(failed),
+                (rejectedMask | failed.bit()) & ~back.bit(), revertHash, null);
+    }
+
+    /** A pending update is being overwritten in {@code slot}: the running image stays, committed. */
+    BootRecord pendingReplaced(Slot slot) {
+        return new BootRecord(sequence + 1, running(), Optional.empty(), true, 0, RollbackReason.UPDATE_REPLACED,
+                Optional.of(slot), rejectedMask | slot.bit(), revertHash, null);
+    }
+
+    /** The committed image in {@code invalid} no longer validates: boot {@code to} instead. */
+    BootRecord fallback(Slot invalid, Slot to, byte[] imageHash) {
+        return new BootRecord(sequence + 1, to, Optional.empty(), true, 0, RollbackReason.ACTIVE_IMAGE_INVALID,
+                Optional.of(invalid), (rejectedMask | invalid.bit()) & ~to.bit(), imageHash, null);
+    }
+
     /** Copy with the next sequence number; the base of every state change. */
     BootRecord next() {
         return new BootRecord(sequence + 1, active, revert, committed, attempts, lastRollback, rollbackSlot,

@@ -98,9 +98,7 @@ public final class Bootloader {
             Validation w = validate(other, Optional.empty(), Optional.empty());
             if (w instanceof Validation.Valid ok) {
                 BootRecord fallback = BootStateMachine.checked(BootPhase.COMMITTED, Event.FALLBACK,
-                        new BootRecord(state.sequence() + 1, other, Optional.empty(), true, 0,
-                                RollbackReason.ACTIVE_IMAGE_INVALID, Optional.of(slot),
-                                (state.rejectedMask() | slot.bit()) & ~other.bit(), ok.image().hash(), null));
+                        state.fallback(slot, other, ok.image().hash()));
                 store.append(fallback);
                 log("committed image in " + slot + " invalid (" + bad.detail() + "); falling back to " + other);
                 raiseCounter(ok.securityCounter());
@@ -140,8 +138,7 @@ public final class Bootloader {
             return r;
         }
         BootRecord first = BootStateMachine.checked(BootPhase.EMPTY, Event.FIRST_BOOT,
-                new BootRecord(1, bestSlot, Optional.empty(), true, 0, RollbackReason.NONE, Optional.empty(), 0,
-                        best.image().hash(), null));
+                BootRecord.firstBoot(bestSlot, best.image().hash()));
         store.append(first);
         log("first boot: committing " + bestSlot + " " + best.image().version());
         raiseCounter(best.securityCounter());
@@ -150,12 +147,8 @@ public final class Bootloader {
     }
 
     private BootRecord revert(BootRecord state, Event event, RollbackReason reason) {
-        Slot failed = state.active();
-        Slot back = state.revert().orElse(failed.other());
-        BootRecord reverted = BootStateMachine.checked(state.phase(), event,
-                new BootRecord(state.sequence() + 1, back, Optional.empty(), true, 0, reason, Optional.of(failed),
-                        (state.rejectedMask() | failed.bit()) & ~back.bit(), state.revertHash(), null));
-        log("revert from " + failed + " to " + back + ": " + reason.description());
+        BootRecord reverted = BootStateMachine.checked(state.phase(), event, state.reverted(reason));
+        log("revert from " + state.active() + " to " + reverted.active() + ": " + reason.description());
         store.append(reverted);
         return reverted;
     }

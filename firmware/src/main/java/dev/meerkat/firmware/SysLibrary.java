@@ -1,5 +1,8 @@
 package dev.meerkat.firmware;
 
+import dev.meerkat.firmware.json.Json;
+import dev.meerkat.firmware.app.FirmwareImage;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,7 @@
 package dev.meerkat.firmware;
 
+import dev.meerkat.firmware.json.Json;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.examples.ExampleApps;

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.BoardListener;
 import dev.meerkat.firmware.DeviceProfile;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
 import dev.meerkat.firmware.examples.ExampleApps;

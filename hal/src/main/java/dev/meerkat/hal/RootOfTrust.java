@@ -11,8 +11,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The bootloader's read-only provisioning: the public keys (or KEYHASHes) it trusts. Provisioned
@@ -21,9 +19,6 @@ import java.util.regex.Pattern;
  * @param keys trusted entries, in provisioning order
  */
 public record RootOfTrust(List<ProvisionedKey> keys) {
-
-    private static final Pattern PEM = Pattern.compile(
-            "-----BEGIN PUBLIC KEY-----([A-Za-z0-9+/=\\s]+)-----END PUBLIC KEY-----");
 
     public RootOfTrust {
         keys = List.copyOf(Objects.requireNonNull(keys, "keys"));
@@ -39,34 +34,27 @@ public record RootOfTrust(List<ProvisionedKey> keys) {
         return new RootOfTrust(List.of());
     }
 
-    /** Every {@code PUBLIC KEY} block of a PEM text, in order. */
-    public static RootOfTrust fromPem(String pem) {
-        List<ProvisionedKey> list = new ArrayList<>();
-        Matcher m = PEM.matcher(pem);
-        while (m.find()) {
-            list.add(ProvisionedKey.publicKey(Base64.getMimeDecoder().decode(m.group(1))));
-        }
-        if (list.isEmpty()) {
-            throw new IllegalArgumentException("no PUBLIC KEY block found");
-        }
-        return new RootOfTrust(list);
-    }
-
     /**
-     * Reads a provisioning file: PEM {@code PUBLIC KEY} blocks and/or lines
-     * {@code keyhash: <64 hex digits>}.
+     * Reads the hal's provisioning file: lines {@code pubkey: <base64 of the DER public key>} and
+     * {@code keyhash: <64 hex digits>}, in provisioning order. Key files (PEM) are read by the tools
+     * that provision a device, which hand the parsed keys to {@link #of(ProvisionedKey...)}.
      */
     public static RootOfTrust load(Path file) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
         List<ProvisionedKey> list = new ArrayList<>();
-        Matcher m = PEM.matcher(text);
-        while (m.find()) {
-            list.add(ProvisionedKey.publicKey(Base64.getMimeDecoder().decode(m.group(1))));
-        }
         for (String line : text.split("\\R")) {
             String t = line.trim();
-            if (t.startsWith("keyhash:")) {
-                list.add(ProvisionedKey.keyHash(HexFormat.of().parseHex(t.substring(8).trim())));
+            try {
+                if (t.startsWith("pubkey:")) {
+                    list.add(ProvisionedKey.publicKey(Base64.getDecoder().decode(t.substring(7).trim())));
+                } else if (t.startsWith("keyhash:")) {
+                    list.add(ProvisionedKey.keyHash(HexFormat.of().parseHex(t.substring(8).trim())));
+                } else if (t.startsWith("-----BEGIN")) {
+                    throw new IOException(file + " holds PEM blocks, the form of earlier versions; provisioning is"
+                            + " stored as 'pubkey: <base64 DER>' lines now: provision the device again");
+                }
+            } catch (IllegalArgumentException e) {
+                throw new IOException(file + ": bad provisioning line '" + t + "': " + e.getMessage(), e);
             }
         }
         return new RootOfTrust(list);
@@ -77,9 +65,7 @@ public record RootOfTrust(List<ProvisionedKey> keys) {
         StringBuilder sb = new StringBuilder();
         for (ProvisionedKey k : keys) {
             if (k instanceof ProvisionedKey.PublicKeyEntry p) {
-                sb.append("-----BEGIN PUBLIC KEY-----\n")
-                        .append(Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(p.encoded()))
-                        .append("\n-----END PUBLIC KEY-----\n");
+                sb.append("pubkey: ").append(Base64.getEncoder().encodeToString(p.encoded())).append('\n');
             } else {
                 sb.append("keyhash: ").append(k.keyHashHex()).append('\n');
             }

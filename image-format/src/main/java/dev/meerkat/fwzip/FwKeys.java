@@ -1,13 +1,13 @@
 package dev.meerkat.fwzip;
 
+import dev.meerkat.image.P256;
+import dev.meerkat.image.PemKeys;
+
 import dev.meerkat.fwzip.FwZipException.Problem;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.InvalidKeyException;
 import java.security.KeyFactory;
@@ -25,37 +25,16 @@ import java.security.spec.ECParameterSpec;
 import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.util.HexFormat;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.asn1.x9.ECNamedCurveTable;
-import org.bouncycastle.asn1.x9.X9ECParameters;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.openssl.PEMEncryptedKeyPair;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
+import java.util.List;
 
 /**
- * ECDSA P-256 keys for fw.zip signatures: PEM loading (PKCS#8 {@code PRIVATE KEY}, SEC1 {@code EC
+ * ECDSA P-256 keys for fw.zip signatures (PEM read by image-format's {@link PemKeys}, the curve from {@link P256}): loading (PKCS#8 {@code PRIVATE KEY}, SEC1 {@code EC
  * PRIVATE KEY}, SPKI {@code PUBLIC KEY}, or an X.509 certificate), signing and verification.
  */
 public final class FwKeys {
   private FwKeys() {}
 
   private static final int MAX_PEM = 64 * 1024;
-  private static final ECParameterSpec P256 = p256();
-  private static final X9ECParameters P256_BC = ECNamedCurveTable.getByName("secp256r1");
-
-  private static ECParameterSpec p256() {
-    try {
-      AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
-      p.init(new ECGenParameterSpec("secp256r1"));
-      return p.getParameterSpec(ECParameterSpec.class);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("the JDK lacks secp256r1", e);
-    }
-  }
 
   /** Reads a private key from a PEM file. */
   public static PrivateKey readPrivateKey(Path pem) throws FwZipException {
@@ -77,7 +56,7 @@ public final class FwKeys {
 
   /** Parses PEM text holding a private key. */
   public static PrivateKey parsePrivateKey(String pem) throws FwZipException {
-    Object o = parsePem(new StringReader(pem), "PEM text", true);
+    Object o = parsePem(pem, "PEM text", true);
     if (o instanceof PrivateKey k) {
       return checkP256(k, "PEM text");
     }
@@ -86,7 +65,7 @@ public final class FwKeys {
 
   /** Parses PEM text holding a public key, a private key or a certificate. */
   public static PublicKey parsePublicKey(String pem) throws FwZipException {
-    Object o = parsePem(new StringReader(pem), "PEM text", false);
+    Object o = parsePem(pem, "PEM text", false);
     if (o instanceof PublicKey k) {
       return checkP256(k, "PEM text");
     }
@@ -106,41 +85,35 @@ public final class FwKeys {
       throw new FwZipException(Problem.BAD_KEY, pem + ": cannot read key file ("
           + e.getClass().getSimpleName() + ": " + e.getMessage() + ")", e);
     }
-    return parsePem(new StringReader(text), pem.toString(), wantPrivate);
+    return parsePem(text, pem.toString(), wantPrivate);
   }
 
-  /** Returns the first usable key object: a PrivateKey (preferred when asked) or a PublicKey. */
-  private static Object parsePem(Reader r, String where, boolean wantPrivate)
+  /**
+   * Returns the first usable key object: a PrivateKey (preferred when asked) or a PublicKey. The
+   * PEM itself is read by image-format's {@link PemKeys}.
+   */
+  private static Object parsePem(String text, String where, boolean wantPrivate)
       throws FwZipException {
-    JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-    Object publicFound = null;
-    try (PEMParser p = new PEMParser(r)) {
-      for (int i = 0; i < 16; i++) {
-        Object o = p.readObject();
-        if (o == null) {
-          break;
-        }
-        if (o instanceof PEMKeyPair kp) {
-          return conv.getPrivateKey(kp.getPrivateKeyInfo());
-        } else if (o instanceof PrivateKeyInfo pki) {
-          return conv.getPrivateKey(pki);
-        } else if (o instanceof SubjectPublicKeyInfo spki) {
-          publicFound = conv.getPublicKey(spki);
-        } else if (o instanceof X509CertificateHolder cert) {
-          publicFound = conv.getPublicKey(cert.getSubjectPublicKeyInfo());
-        } else if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
-          throw new FwZipException(Problem.BAD_KEY,
-              where + ": encrypted private keys are not supported; decrypt it first");
-        }
-        if (publicFound != null && !wantPrivate) {
+    List<PemKeys.Block> blocks;
+    try {
+      blocks = PemKeys.read(text, 16);
+    } catch (IllegalArgumentException e) {
+      throw new FwZipException(Problem.BAD_KEY, where + ": not a valid PEM key ("
+          + FwManifest.firstLine(e.getMessage()) + ")", e);
+    }
+    PublicKey publicFound = null;
+    for (PemKeys.Block b : blocks) {
+      if (b instanceof PemKeys.PrivateBlock p) {
+        return p.privateKey();
+      } else if (b instanceof PemKeys.EncryptedBlock) {
+        throw new FwZipException(Problem.BAD_KEY,
+            where + ": encrypted private keys are not supported; decrypt it first");
+      } else if (b instanceof PemKeys.PublicBlock p) {
+        publicFound = p.publicKey();
+        if (!wantPrivate) {
           return publicFound;
         }
       }
-    } catch (FwZipException e) {
-      throw e;
-    } catch (IOException | RuntimeException e) {
-      throw new FwZipException(Problem.BAD_KEY, where + ": not a valid PEM key ("
-          + FwManifest.firstLine(e.getMessage()) + ")", e);
     }
     if (publicFound != null) {
       return publicFound;
@@ -156,8 +129,7 @@ public final class FwKeys {
       throw new FwZipException(Problem.BAD_KEY, where + ": " + key.getAlgorithm()
           + " key found, but fw.zip signatures need an ECDSA P-256 key");
     }
-    if (!spec.getOrder().equals(P256.getOrder()) || !spec.getCurve().equals(P256.getCurve())
-        || !spec.getGenerator().equals(P256.getGenerator())) {
+    if (!P256.is(spec)) {
       throw new FwZipException(Problem.BAD_KEY, where
           + ": EC key is not on curve P-256 (secp256r1), the only curve fw.zip signatures use");
     }
@@ -167,11 +139,11 @@ public final class FwKeys {
   /** The public key of a P-256 private key. */
   public static PublicKey publicKey(PrivateKey privateKey) throws FwZipException {
     ECPrivateKey k = (ECPrivateKey) checkP256(privateKey, "private key");
-    var q = P256_BC.getG().multiply(k.getS()).normalize();
+    var q = P256.CURVE.getG().multiply(k.getS()).normalize();
     ECPoint w = new ECPoint(q.getAffineXCoord().toBigInteger(),
         q.getAffineYCoord().toBigInteger());
     try {
-      return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, P256));
+      return KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, P256.SPEC));
     } catch (GeneralSecurityException e) {
       throw new FwZipException(Problem.BAD_KEY, "cannot derive the public key", e);
     }
@@ -181,7 +153,7 @@ public final class FwKeys {
   public static KeyPair generate() {
     try {
       KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
+      g.initialize(new ECGenParameterSpec(P256.NAME));
       return g.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException(e);

@@ -132,7 +132,7 @@ public final class DecryptionKey {
                     byte[] shared;
                     if (agreement != null) {
                         // Refuse points off the curve before they reach the secure element.
-                        org.bouncycastle.crypto.ec.CustomNamedCurves.getByName("secp256r1").getCurve()
+                        P256.CURVE.getCurve()
                                 .decodePoint(Arrays.copyOf(v, 65));
                         shared = external(Arrays.copyOf(v, 65), offset);
                     } else {

@@ -1,6 +1,5 @@
 package dev.meerkat.image;
 
-import java.io.ByteArrayOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,27 +85,26 @@ public final class ImageSigner {
         }
     }
 
+    /** SEC_CNT, DEPENDENCY and custom TLVs, in that order. */
+    private List<Tlv> protectedTlvs() {
+        List<Tlv> tlvs = new ArrayList<>();
+        if (securityCounter.isPresent()) {
+            tlvs.add(new Tlv(TlvType.SEC_CNT, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
+                    .putInt((int) securityCounter.getAsLong()).array()));
+        }
+        for (Dependency d : dependencies) tlvs.add(new Tlv(TlvType.DEPENDENCY, d.encode()));
+        tlvs.addAll(customTlvs);
+        return tlvs;
+    }
+
     private int protectedTlvSize() {
-        int size = 0;
-        if (securityCounter.isPresent()) size += 4 + 4;
-        size += dependencies.size() * (4 + 12);
-        for (Tlv t : customTlvs) size += t.encodedSize();
-        return size == 0 ? 0 : size + 4;
+        List<Tlv> tlvs = protectedTlvs();
+        return tlvs.isEmpty() ? 0 : TlvArea.encodedSize(tlvs);
     }
 
     private byte[] protectedTlvArea() {
-        int size = protectedTlvSize();
-        if (size == 0) return new byte[0];
-        ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) TlvType.PROTECTED_INFO_MAGIC).putShort((short) size);
-        if (securityCounter.isPresent()) {
-            b.putShort((short) TlvType.SEC_CNT).putShort((short) 4).putInt((int) securityCounter.getAsLong());
-        }
-        for (Dependency d : dependencies) {
-            b.putShort((short) TlvType.DEPENDENCY).putShort((short) 12).put(d.encode());
-        }
-        for (Tlv t : customTlvs) b.putShort((short) t.type()).putShort((short) t.length()).put(t.value());
-        return b.array();
+        List<Tlv> tlvs = protectedTlvs();
+        return tlvs.isEmpty() ? new byte[0] : TlvArea.encode(TlvType.PROTECTED_INFO_MAGIC, tlvs);
     }
 
     private ImageHeader header(long imageSize) {
@@ -339,15 +337,7 @@ public final class ImageSigner {
     }
 
     private static byte[] tlvArea(List<Tlv> tlvs) {
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        int total = 4;
-        for (Tlv t : tlvs) total += t.encodedSize();
-        if (total > 0xFFFF) throw new IllegalArgumentException("TLV area exceeds 65535 bytes");
-        ByteBuffer b = ByteBuffer.allocate(total).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) TlvType.INFO_MAGIC).putShort((short) total);
-        for (Tlv t : tlvs) b.putShort((short) t.type()).putShort((short) t.length()).put(t.value());
-        bo.writeBytes(b.array());
-        return bo.toByteArray();
+        return TlvArea.encode(TlvType.INFO_MAGIC, tlvs);
     }
 
     private void writeErased(OutputStream out, long count) throws IOException {

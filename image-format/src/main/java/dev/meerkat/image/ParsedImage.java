@@ -2,8 +2,6 @@ package dev.meerkat.image;
 
 import java.io.EOFException;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -108,11 +106,10 @@ public record ParsedImage(ImageHeader header, List<TlvEntry> protectedTlvs, List
     private static List<TlvEntry> readArea(ImageSource src, long off, long size, int magic, int expectedTotal,
                                            boolean isProtected) throws IOException, ImageFormatException {
         String what = isProtected ? "protected TLV area" : "TLV area";
-        byte[] info = new byte[4];
-        src.read(off, info, 0, 4);
-        ByteBuffer ib = ByteBuffer.wrap(info).order(ByteOrder.LITTLE_ENDIAN);
-        int m = Short.toUnsignedInt(ib.getShort());
-        int total = Short.toUnsignedInt(ib.getShort());
+        byte[] info = new byte[TlvArea.INFO_SIZE];
+        src.read(off, info, 0, info.length);
+        int m = TlvArea.magic(info);
+        int total = TlvArea.total(info);
         if (m != magic) {
             throw new ImageFormatException(Problem.BAD_TLV_AREA, off,
                     String.format("%s magic is 0x%04x, expected 0x%04x", what, m, magic));
@@ -121,35 +118,16 @@ public record ParsedImage(ImageHeader header, List<TlvEntry> protectedTlvs, List
             throw new ImageFormatException(Problem.BAD_TLV_AREA, off + 2, what + " length " + total
                     + " disagrees with protect_tlv_size " + expectedTotal + " in the header");
         }
-        if (total < 4) {
+        if (total < TlvArea.INFO_SIZE) {
             throw new ImageFormatException(Problem.BAD_TLV_AREA, off + 2, what + " length " + total + " is below 4");
         }
         if (off + total > size) {
             throw new ImageFormatException(Problem.TRUNCATED, off + 2, what + " of " + total
                     + " bytes goes beyond the end of the " + size + "-byte image");
         }
-        byte[] area = new byte[total - 4];
-        src.read(off + 4, area, 0, area.length);
-        ByteBuffer b = ByteBuffer.wrap(area).order(ByteOrder.LITTLE_ENDIAN);
-        List<TlvEntry> out = new ArrayList<>();
-        while (b.hasRemaining()) {
-            long at = off + 4 + b.position();
-            if (b.remaining() < 4) {
-                throw new ImageFormatException(Problem.BAD_TLV, at, what + " ends inside a TLV header ("
-                        + b.remaining() + " bytes left)");
-            }
-            int type = Short.toUnsignedInt(b.getShort());
-            int len = Short.toUnsignedInt(b.getShort());
-            if (len > b.remaining()) {
-                throw new ImageFormatException(Problem.BAD_TLV, at, "TLV " + TlvType.name(type) + " (0x"
-                        + Integer.toHexString(type) + ") claims " + len + " bytes but only " + b.remaining()
-                        + " remain in the " + what);
-            }
-            byte[] v = new byte[len];
-            b.get(v);
-            out.add(new TlvEntry(at, isProtected, new Tlv(type, v)));
-        }
-        return out;
+        byte[] area = new byte[total - TlvArea.INFO_SIZE];
+        src.read(off + TlvArea.INFO_SIZE, area, 0, area.length);
+        return TlvArea.decodeEntries(area, off + TlvArea.INFO_SIZE, isProtected, what);
     }
 
     /** All TLVs, protected first, in image order. */

@@ -6,6 +6,8 @@ import java.io.StringWriter;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.util.ArrayList;
+import java.util.List;
 
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
@@ -14,6 +16,7 @@ import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
+import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
@@ -38,13 +41,64 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCSException;
 
 /**
- * Reads and writes PEM key files in the forms imgtool and OpenSSL produce, and PEM blocks of any
- * type (certificates, certificate requests) for the host tools and the signing service.
+ * The one home of PEM in Meerkat: reads and writes PEM key files in the forms imgtool and OpenSSL
+ * produce (image keys through {@link SigningKey}, {@link VerificationKey}, {@link EncryptionKey},
+ * {@link DecryptionKey}; fw.zip keys through {@link #read(String, int)}), and PEM blocks of any type
+ * (certificates, certificate requests) for the host tools and the signing service.
  */
 public final class PemKeys {
 
     /** A parsed PEM: always a public key, and the private key when the file holds one. */
     record Parsed(KeyType type, PublicKey publicKey, PrivateKey privateKey) {
+    }
+
+    /** A key-bearing PEM block, in the order of the text. */
+    public sealed interface Block permits PrivateBlock, PublicBlock, EncryptedBlock {
+    }
+
+    /** A private key (PKCS#8 {@code PRIVATE KEY} or SEC1/PKCS#1 key pair). */
+    public record PrivateBlock(PrivateKey privateKey) implements Block {
+    }
+
+    /** A public key ({@code PUBLIC KEY}) or the key of a {@code CERTIFICATE}. */
+    public record PublicBlock(PublicKey publicKey) implements Block {
+    }
+
+    /** A password-protected private key, not decrypted. */
+    public record EncryptedBlock() implements Block {
+    }
+
+    /**
+     * The key-bearing blocks among the first {@code maxObjects} PEM objects of {@code pem}; other
+     * objects (e.g. {@code EC PARAMETERS}) are skipped. Keys come from the JDK's providers.
+     *
+     * @throws IllegalArgumentException when the text is not readable PEM
+     */
+    public static List<Block> read(String pem, int maxObjects) {
+        JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
+        List<Block> out = new ArrayList<>();
+        try (PEMParser p = new PEMParser(new StringReader(pem))) {
+            for (int i = 0; i < maxObjects; i++) {
+                Object o = p.readObject();
+                if (o == null) {
+                    break;
+                }
+                if (o instanceof PEMKeyPair kp) {
+                    out.add(new PrivateBlock(conv.getPrivateKey(kp.getPrivateKeyInfo())));
+                } else if (o instanceof PrivateKeyInfo pki) {
+                    out.add(new PrivateBlock(conv.getPrivateKey(pki)));
+                } else if (o instanceof SubjectPublicKeyInfo spki) {
+                    out.add(new PublicBlock(conv.getPublicKey(spki)));
+                } else if (o instanceof X509CertificateHolder cert) {
+                    out.add(new PublicBlock(conv.getPublicKey(cert.getSubjectPublicKeyInfo())));
+                } else if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
+                    out.add(new EncryptedBlock());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+        }
+        return out;
     }
 
     private PemKeys() {

@@ -90,7 +90,7 @@ public final class SigningKey implements DigestSigner {
                 switch (type) {
                     case ECDSA_P256 -> {
                         g = KeyPairGenerator.getInstance("EC", Crypto.BC);
-                        g.initialize(new ECGenParameterSpec("secp256r1"), Crypto.random());
+                        g.initialize(new ECGenParameterSpec(P256.NAME), Crypto.random());
                     }
                     case ECDSA_P384 -> {
                         g = KeyPairGenerator.getInstance("EC", Crypto.BC);

@@ -43,6 +43,25 @@ public final class VerificationKey {
      * The key from the bytes MCUboot uses for it (a PUBKEY TLV, a provisioned key): SubjectPublicKeyInfo
      * DER, or PKCS#1 RSAPublicKey DER.
      */
+    /**
+     * Every public key of a PEM text, in order ({@code PUBLIC KEY} blocks and certificates): e.g.
+     * the keys a bootloader is provisioned with.
+     *
+     * @throws IllegalArgumentException when the text holds no public key
+     */
+    public static java.util.List<VerificationKey> allFromPem(String pem) {
+        java.util.List<VerificationKey> out = new java.util.ArrayList<>();
+        for (PemKeys.Block b : PemKeys.read(pem, 64)) {
+            if (b instanceof PemKeys.PublicBlock p) {
+                out.add(of(p.publicKey()));
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException("no PUBLIC KEY block found");
+        }
+        return java.util.List.copyOf(out);
+    }
+
     public static VerificationKey fromPublicBytes(byte[] der) {
         SubjectPublicKeyInfo spki;
         try {
@@ -112,6 +131,45 @@ public final class VerificationKey {
 
     public String toPem() {
         return PemKeys.publicToPem(key);
+    }
+
+    /** Name of the key's array in bootloader sources, as imgtool getpub names it ({@code ecdsa_pub_key}, ...). */
+    public String arrayName() {
+        return switch (type) {
+            case ECDSA_P256, ECDSA_P384 -> "ecdsa_pub_key";
+            case ED25519 -> "ed25519_pub_key";
+            case RSA_2048, RSA_3072 -> "rsa_pub_key";
+            case X25519 -> "x25519_pub_key";
+        };
+    }
+
+    /**
+     * {@link #publicBytes()} as the C array a bootloader compiles in (imgtool getpub's lang-c
+     * layout, eight bytes a line), with its {@code _len}, after the comment {@code comment}.
+     */
+    public String toCArray(String comment) {
+        StringBuilder sb = new StringBuilder("/* ").append(comment).append(" */\n");
+        sb.append("const unsigned char ").append(arrayName()).append("[] = {");
+        appendBytes(sb);
+        sb.append("\n};\nconst unsigned int ").append(arrayName()).append("_len = ").append(publicBytes.length)
+                .append(";\n");
+        return sb.toString();
+    }
+
+    /** {@link #publicBytes()} as a Rust slice (imgtool getpub's lang-rust layout), after {@code comment}. */
+    public String toRustArray(String comment) {
+        StringBuilder sb = new StringBuilder("/* ").append(comment).append(" */\n");
+        sb.append("static ").append(arrayName().toUpperCase()).append(": &[u8] = &[");
+        appendBytes(sb);
+        sb.append("\n];\n");
+        return sb.toString();
+    }
+
+    private void appendBytes(StringBuilder sb) {
+        for (int i = 0; i < publicBytes.length; i++) {
+            sb.append(i % 8 == 0 ? "\n    " : " ");
+            sb.append(String.format("0x%02x,", publicBytes[i] & 0xFF));
+        }
     }
 
     /**

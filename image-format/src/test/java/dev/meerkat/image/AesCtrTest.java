@@ -28,4 +28,21 @@ class AesCtrTest {
         for (int off = 0; off < ours.length; off += step) ctr.update(ours, off, Math.min(step, ours.length - off));
         assertThat(ours).isEqualTo(expected);
     }
+
+    /** After a seek to any offset the stream equals the JDK's from that offset. */
+    @Property(tries = 100)
+    void seekContinuesTheStreamAtAnyOffset(@ForAll @Size(16) byte[] key, @ForAll @IntRange(min = 0, max = 5000) int from,
+                                           @ForAll @IntRange(min = 0, max = 3000) int length) throws Exception {
+        byte[] data = new byte[from + length];
+        new java.util.Random(from).nextBytes(data);
+        Cipher jdk = Cipher.getInstance("AES/CTR/NoPadding");
+        jdk.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"), new IvParameterSpec(new byte[16]));
+        byte[] expected = jdk.doFinal(data);
+        byte[] tail = java.util.Arrays.copyOfRange(data, from, data.length);
+        AesCtr ctr = new AesCtr(key);
+        ctr.update(new byte[7], 0, 7);
+        ctr.seek(from);
+        ctr.update(tail, 0, tail.length);
+        assertThat(tail).isEqualTo(java.util.Arrays.copyOfRange(expected, from, expected.length));
+    }
 }

@@ -1,5 +1,7 @@
 package dev.meerkat.chip.atcacert;
 
+import dev.meerkat.chip.jca.EcKeys;
+
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -14,9 +16,7 @@ import java.util.HexFormat;
 
 import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
-import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Primitive;
-import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERBitString;
 import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
@@ -170,7 +170,7 @@ public final class CertDefinition {
         Instant issue = tbs.getStartDate().getDate().toInstant();
         byte[] dates = CompressedCert.encodeDates(issue, expireYears);
         int signerId = Integer.parseInt(new String(t, signerIdHex.offset(), 4, StandardCharsets.US_ASCII), 16);
-        byte[] rs = signatureRaw(cert.getSignature().getOctets());
+        byte[] rs = EcKeys.derToRaw(cert.getSignature().getOctets());
         CompressedCert c = new CompressedCert(rs, dates, signerId, templateId, chainId, snSource);
         if (!c.expireDate().equals(tbs.getEndDate().getDate().toInstant())) {
             throw new IllegalArgumentException("expiry is not " + expireYears + " years after issue");
@@ -199,7 +199,7 @@ public final class CertDefinition {
         }
         try {
             DERSequence cert = new DERSequence(new ASN1Encodable[] {ASN1Primitive.fromByteArray(t), signatureAlgorithm,
-                    new DERBitString(signatureDer(c.signature()))});
+                    new DERBitString(EcKeys.rawToDer(c.signature()))});
             return cert.getEncoded(ASN1Encoding.DER);
         } catch (IOException e) {
             throw new IllegalStateException(e);
@@ -314,26 +314,4 @@ public final class CertDefinition {
         byte[] b = v.toByteArray();
         return b.length > 1 && b[0] == 0 ? Arrays.copyOfRange(b, 1, b.length) : b;
     }
-
-    private static byte[] signatureRaw(byte[] der) {
-        ASN1Sequence seq = ASN1Sequence.getInstance(der);
-        byte[] out = new byte[64];
-        for (int i = 0; i < 2; i++) {
-            byte[] v = unsigned(ASN1Integer.getInstance(seq.getObjectAt(i)).getValue());
-            if (v.length > 32) throw new IllegalArgumentException("not a P-256 signature");
-            System.arraycopy(v, 0, out, 32 * i + 32 - v.length, v.length);
-        }
-        return out;
-    }
-
-    private static byte[] signatureDer(byte[] rs) {
-        try {
-            return new DERSequence(new ASN1Encodable[] {
-                new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rs, 0, 32))),
-                new ASN1Integer(new BigInteger(1, Arrays.copyOfRange(rs, 32, 64)))}).getEncoded(ASN1Encoding.DER);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
 }

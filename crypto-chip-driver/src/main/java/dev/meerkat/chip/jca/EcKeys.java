@@ -12,7 +12,11 @@ import java.security.spec.ECPoint;
 import java.security.spec.ECPublicKeySpec;
 import java.util.Arrays;
 
-/** Conversions between the chip's raw formats (X||Y public keys, r||s signatures) and JCA objects. */
+/**
+ * The chip side's one home of P-256 and of its encodings: conversions between the chip's raw
+ * formats (X||Y public keys, r||s signatures) and JCA objects and DER. (The host side's is
+ * image-format's {@code P256}.)
+ */
 public final class EcKeys {
     public static final ECParameterSpec P256 = p256();
 
@@ -81,9 +85,11 @@ public final class EcKeys {
         if ((der[1] & 0x80) != 0) pos = 2 + (der[1] & 0x7F);
         byte[] out = new byte[64];
         for (int i = 0; i < 2; i++) {
-            if (der[pos] != 0x02) throw new IllegalArgumentException("not a DER signature");
+            if (pos + 2 > der.length || der[pos] != 0x02) throw new IllegalArgumentException("not a DER signature");
             int len = der[pos + 1] & 0xFF;
+            if (pos + 2 + len > der.length) throw new IllegalArgumentException("not a DER signature");
             BigInteger v = new BigInteger(1, Arrays.copyOfRange(der, pos + 2, pos + 2 + len));
+            if (v.bitLength() > 256) throw new IllegalArgumentException("not a P-256 signature");
             put(v, out, 32 * i);
             pos += 2 + len;
         }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.OptionalInt;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -18,7 +19,9 @@ import dev.meerkat.chip.Crc16;
 /**
  * A configuration-zone layout to personalize chips with, read from a JSON file (see
  * {@code dev/meerkat/chip/templates/meerkat-tls.json}): SlotConfig and KeyConfig of each slot,
- * I2C address, ChipMode, ChipOptions, X509format, and where the certificates go. The template owns
+ * I2C address, ChipMode, ChipOptions, X509format, where the certificates go and which slot holds
+ * the image decryption key. The factory station writes it and the firmware personalises its chip
+ * with the same file, so the two cannot disagree. The template owns
  * those bytes; serial number, revision, counters, UserExtra and the lock bytes stay as the chip has them.
  */
 public final class ConfigTemplate {
@@ -41,6 +44,7 @@ public final class ConfigTemplate {
     private final int deviceTemplateId;
     private final int signerTemplateId;
     private final int chainId;
+    private final int imageKeySlot;
 
     private ConfigTemplate(JsonNode j) {
         name = j.path("name").asText("unnamed");
@@ -69,6 +73,10 @@ public final class ConfigTemplate {
         deviceTemplateId = c.path("deviceTemplateId").asInt(1);
         signerTemplateId = c.path("signerTemplateId").asInt(2);
         chainId = c.path("chainId").asInt(0);
+        imageKeySlot = j.path("imageKeySlot").asInt(-1);
+        if (imageKeySlot > 15 || imageKeySlot == deviceKeySlot) {
+            throw new IllegalArgumentException("bad imageKeySlot " + imageKeySlot);
+        }
     }
 
     public static ConfigTemplate parse(InputStream json) throws IOException {
@@ -118,6 +126,11 @@ public final class ConfigTemplate {
 
     public int chainId() {
         return chainId;
+    }
+
+    /** The slot of the image decryption (ECDH) key generated at the factory, if the layout has one. */
+    public OptionalInt imageKeySlot() {
+        return imageKeySlot < 0 ? OptionalInt.empty() : OptionalInt.of(imageKeySlot);
     }
 
     public String use(int slot) {

@@ -7,7 +7,6 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.math.BigInteger;
 import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -25,9 +24,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import javax.crypto.KeyAgreement;
+import java.util.List;
+
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
@@ -174,7 +174,7 @@ class ChipTlsClientAuthTest {
         serverCtx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
 
         SSLContext clientCtx = SSLContext.getInstance("TLS");
-        clientCtx.init(new X509ExtendedKeyManager[] {new ChipKeyManager(chipKey, new X509Certificate[] {deviceCert, caCert})},
+        clientCtx.init(new X509ExtendedKeyManager[] {new ChipKeyManager(chipKey, List.of(deviceCert, caCert))},
                 tmf.getTrustManagers(), null);
 
         try (SSLServerSocket server = (SSLServerSocket) serverCtx.getServerSocketFactory().createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -201,53 +201,6 @@ class ChipTlsClientAuthTest {
                 assertThat(in.readLine()).isEqualTo("hello CN=" + deviceCn);
             }
             assertThat(seen.get(30, TimeUnit.SECONDS)).isEqualTo("ping|CN=" + deviceCn + "|" + protocol);
-        }
-    }
-
-    /** Presents the chip key and its certificate chain for every EC client-auth request. */
-    static final class ChipKeyManager extends X509ExtendedKeyManager {
-        private final ChipPrivateKey key;
-        private final X509Certificate[] chain;
-
-        ChipKeyManager(ChipPrivateKey key, X509Certificate[] chain) {
-            this.key = key;
-            this.chain = chain;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return "EC".equals(keyType) ? new String[] {"chip"} : null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            for (String t : keyType) if ("EC".equals(t)) return "chip";
-            return null;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return chooseClientAlias(keyType, issuers, null);
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return "chip".equals(alias) ? chain.clone() : null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return "chip".equals(alias) ? key : null;
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.meerkat.firmware.crypto;
 
 import dev.meerkat.chip.ChipException;
 import dev.meerkat.chip.CryptoChip;
+import dev.meerkat.chip.jca.ChipKeyManager;
 import dev.meerkat.chip.jca.ChipPrivateKey;
 import dev.meerkat.chip.jca.ChipProvider;
 import dev.meerkat.chip.jca.EcKeys;
@@ -10,10 +11,7 @@ import dev.meerkat.image.EncryptionKey;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.Tlv;
-import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.Security;
 import java.security.interfaces.ECPublicKey;
 import java.security.cert.X509Certificate;
@@ -22,8 +20,6 @@ import java.util.List;
 import java.util.Optional;
 import javax.crypto.KeyAgreement;
 import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * The device's keys inside an ATECC608 (see {@link DeviceChip} for the slot layout). Nothing
@@ -107,7 +103,7 @@ public final class ChipSecureElement implements SecureElement {
         if (chain.isEmpty()) {
             return new KeyManager[0];
         }
-        return new KeyManager[] {new ChipKeyManager()};
+        return new KeyManager[] {new ChipKeyManager(tlsKey, chain)};
     }
 
     @Override
@@ -130,58 +126,6 @@ public final class ChipSecureElement implements SecureElement {
             return ka.generateSecret();
         } catch (ChipException e) {
             throw new GeneralSecurityException("ECDH in the chip failed: " + e.getMessage(), e);
-        }
-    }
-
-    /** Presents the chip-held identity key and its chain for client authentication. */
-    private final class ChipKeyManager extends X509ExtendedKeyManager {
-        private static final String ALIAS = "device";
-
-        private String alias(String[] keyTypes) {
-            if (keyTypes == null) {
-                return ALIAS;
-            }
-            for (String t : keyTypes) {
-                if (t.equals("EC") || t.startsWith("EC_") || t.equals("ECDSA")) {
-                    return ALIAS;
-                }
-            }
-            return null;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return alias(keyType);
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            return alias(keyType);
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return alias(new String[] {keyType}) == null ? null : new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return ALIAS.equals(alias) ? chain.toArray(new X509Certificate[0]) : null;
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return ALIAS.equals(alias) ? tlsKey : null;
         }
     }
 }

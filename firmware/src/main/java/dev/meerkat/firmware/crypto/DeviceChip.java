@@ -7,20 +7,22 @@ import dev.meerkat.chip.DeviceType;
 import dev.meerkat.chip.emulator.EmulatedChip;
 import dev.meerkat.chip.emulator.EmulatorTransport;
 import dev.meerkat.chip.emulator.StateFile;
+import dev.meerkat.chip.provisioning.ConfigTemplate;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 
 /**
- * The ATECC608 of a Meerkat device and its personalisation, as the factory does it:
+ * The ATECC608 of a Meerkat device and its personalisation, as the factory does it, with the slot
+ * layout of the provisioning template the factory station writes ({@link ConfigTemplate#DEFAULT},
+ * {@code meerkat-tls.json} in crypto-chip-driver):
  *
  * <ul>
- *   <li>slot {@value #TLS_KEY_SLOT}: the device identity key (P-256, secret, external and internal
- *       Sign, no ECDH), generated inside the chip by GenKey; its certificate authenticates the
- *       device in TLS;</li>
- *   <li>slot {@value #IMAGE_KEY_SLOT}: the image decryption key (P-256, secret, ECDH with the
- *       shared secret in the output buffer, no Sign), generated inside the chip; release tools
- *       encrypt images to its public key (ENC_EC256).</li>
+ *   <li>the device key slot (0): the identity key (P-256, secret, external and internal Sign, no
+ *       ECDH), generated inside the chip by GenKey; its certificate authenticates the device in TLS;</li>
+ *   <li>the image key slot (1): the image decryption key (P-256, secret, ECDH with the shared secret
+ *       in the output buffer, no Sign), generated inside the chip; release tools encrypt images to
+ *       its public key (ENC_EC256).</li>
  * </ul>
  *
  * Both keys are generated before the data zone is locked and cannot be replaced afterwards
@@ -29,17 +31,13 @@ import java.nio.file.Path;
  */
 public final class DeviceChip {
 
+    /** The layout the factory station writes. */
+    private static final ConfigTemplate LAYOUT = ConfigTemplate.load(ConfigTemplate.DEFAULT);
     /** Slot of the TLS client key. */
-    public static final int TLS_KEY_SLOT = 0;
+    public static final int TLS_KEY_SLOT = LAYOUT.deviceKeySlot();
     /** Slot of the image decryption (ECDH) key. */
-    public static final int IMAGE_KEY_SLOT = 1;
-
-    /** SlotConfig: IsSecret, ReadKey = external + internal Sign. */
-    static final int TLS_SLOT_CONFIG = 0x0083;
-    /** SlotConfig: IsSecret, ReadKey = ECDH (secret returned). */
-    static final int IMAGE_SLOT_CONFIG = 0x0084;
-    /** KeyConfig: Private, PubInfo, P-256, Lockable. */
-    static final int PRIVATE_P256 = 0x0033;
+    public static final int IMAGE_KEY_SLOT = LAYOUT.imageKeySlot()
+            .orElseThrow(() -> new IllegalStateException("template " + LAYOUT.name() + " has no image key slot"));
 
     private DeviceChip() {
     }
@@ -77,27 +75,17 @@ public final class DeviceChip {
     }
 
     /**
-     * Writes the slot layout above, locks the config zone, generates both keys in the chip and
+     * Writes the template's layout, locks the config zone, generates both keys in the chip and
      * locks the data zone (its CRC computed from the emulator's data image).
      */
     public static void personalize(CryptoChip chip, EmulatedChip emu) {
         ConfigZone current = chip.config();
         if (!current.configLocked()) {
-            byte[] c = current.bytes();
-            set(c, ConfigZone.SLOT_CONFIG + 2 * TLS_KEY_SLOT, TLS_SLOT_CONFIG);
-            set(c, ConfigZone.KEY_CONFIG + 2 * TLS_KEY_SLOT, PRIVATE_P256);
-            set(c, ConfigZone.SLOT_CONFIG + 2 * IMAGE_KEY_SLOT, IMAGE_SLOT_CONFIG);
-            set(c, ConfigZone.KEY_CONFIG + 2 * IMAGE_KEY_SLOT, PRIVATE_P256);
-            chip.writeConfigZone(c);
+            chip.writeConfigZone(LAYOUT.apply(current.bytes()));
             chip.lockConfig();
         }
         chip.genKey(TLS_KEY_SLOT);
         chip.genKey(IMAGE_KEY_SLOT);
         chip.lockData(Crc16.compute(emu.dataZoneImage()));
-    }
-
-    private static void set(byte[] config, int offset, int value) {
-        config[offset] = (byte) value;
-        config[offset + 1] = (byte) (value >>> 8);
     }
 }

@@ -1,6 +1,6 @@
 package dev.meerkat.firmware.examples;
 
-import dev.meerkat.firmware.FirmwareImage;
+import dev.meerkat.firmware.app.FirmwareImage;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.image.DigestSigner;
 import dev.meerkat.image.EncryptionKey;

@@ -1,7 +1,7 @@
 package dev.meerkat.firmware.examples;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppContext;
 import java.time.Duration;

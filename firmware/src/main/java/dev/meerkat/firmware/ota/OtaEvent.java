@@ -1,7 +1,7 @@
 package dev.meerkat.firmware.ota;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import java.util.Objects;
 
 /**

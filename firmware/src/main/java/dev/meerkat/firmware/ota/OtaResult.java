@@ -3,7 +3,7 @@ package dev.meerkat.firmware.ota;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.boot.RollbackReason;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -3,7 +3,7 @@ package dev.meerkat.firmware.ota;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.boot.BootStatus;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.rpc.RpcException;

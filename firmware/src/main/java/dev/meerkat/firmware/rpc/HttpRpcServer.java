@@ -2,7 +2,7 @@ package dev.meerkat.firmware.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.EOFException;

@@ -5,7 +5,7 @@ import dev.meerkat.cli.CliException;
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.BoardListener;
 import dev.meerkat.firmware.DeviceProfile;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.firmware.rpc.RpcCredentials;
 import dev.meerkat.hal.ProvisionedKey;

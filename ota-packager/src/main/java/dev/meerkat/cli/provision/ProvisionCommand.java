@@ -1,23 +1,16 @@
 package dev.meerkat.cli.provision;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import dev.meerkat.chip.CryptoChip;
 import dev.meerkat.chip.DeviceType;
@@ -30,6 +23,7 @@ import dev.meerkat.chip.provisioning.ConfigTemplate;
 import dev.meerkat.cli.CliException;
 import dev.meerkat.cli.ExitCode;
 import dev.meerkat.cli.remote.RemoteClient;
+import dev.meerkat.cli.remote.TlsFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -197,39 +191,7 @@ public final class ProvisionCommand implements Runnable {
     }
 
     static SSLContext ssl(Path p12, String password, Path caFile) {
-        if (p12 == null && caFile == null) return null;
-        try {
-            TrustManagerFactory tmf = null;
-            if (caFile != null) {
-                KeyStore trust = KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                try (InputStream in = Files.newInputStream(caFile)) {
-                    int i = 0;
-                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                        trust.setCertificateEntry("ca" + i++, c);
-                    }
-                }
-                tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trust);
-            }
-            KeyManagerFactory kmf = null;
-            if (p12 != null) {
-                char[] pw = password == null ? new char[0] : password.toCharArray();
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                try (InputStream in = Files.newInputStream(p12)) {
-                    ks.load(in, pw);
-                }
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(ks, pw);
-            }
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (IOException e) {
-            throw new CliException(ExitCode.IO, "cannot read TLS material: " + e.getMessage(), e);
-        } catch (Exception e) {
-            throw new CliException(ExitCode.USAGE, "unusable TLS material: " + e.getMessage(), e);
-        }
+        return TlsFiles.context(caFile, p12, password == null ? null : password.toCharArray());
     }
 
     private static String hostName() {

@@ -139,6 +139,14 @@ public final class Provisioner {
             publicKey = run.step("genkey", () -> c.genKey(keySlot));
         }
         ECPublicKey pub = EcKeys.publicKey(publicKey);
+        if (template.imageKeySlot().isPresent()) {
+            int imageSlot = template.imageKeySlot().getAsInt();
+            if (existingKey(c, imageSlot) != null || dataLocked) {
+                run.skip("genkey-image");
+            } else {
+                run.step("genkey-image", () -> c.genKey(imageSlot));
+            }
+        }
 
         String csrPem = run.step("csr", () -> csr(c, keySlot, pub, serial));
         JsonNode issued = run.step("issue", () -> service.post("/api/v1/pki/csr", Map.of("csr", csrPem)).json());

@@ -1,7 +1,6 @@
 package dev.meerkat.cli.remote;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -11,15 +10,9 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
-import java.util.Collection;
 
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -87,38 +80,9 @@ public final class RemoteClient {
         String ca = setting("meerkat.ca", "MEERKAT_CA");
         String p12 = setting("meerkat.client.p12", "MEERKAT_CLIENT_P12");
         if (ca == null && p12 == null) return null;
-        try {
-            TrustManagerFactory tmf = null;
-            if (ca != null) {
-                KeyStore trust = KeyStore.getInstance("PKCS12");
-                trust.load(null, null);
-                try (InputStream in = Files.newInputStream(Path.of(ca))) {
-                    Collection<? extends Certificate> certs = CertificateFactory.getInstance("X.509").generateCertificates(in);
-                    int i = 0;
-                    for (Certificate c : certs) trust.setCertificateEntry("ca" + i++, c);
-                }
-                tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-                tmf.init(trust);
-            }
-            KeyManagerFactory kmf = null;
-            if (p12 != null) {
-                String pw = setting("meerkat.client.p12.password", "MEERKAT_CLIENT_P12_PASSWORD");
-                char[] password = pw == null ? new char[0] : pw.toCharArray();
-                KeyStore ks = KeyStore.getInstance("PKCS12");
-                try (InputStream in = Files.newInputStream(Path.of(p12))) {
-                    ks.load(in, password);
-                }
-                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-                kmf.init(ks, password);
-            }
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (IOException e) {
-            throw new CliException(ExitCode.IO, "cannot read TLS material: " + e.getMessage(), e);
-        } catch (Exception e) {
-            throw new CliException(ExitCode.USAGE, "unusable TLS material: " + e.getMessage(), e);
-        }
+        String pw = p12 == null ? null : setting("meerkat.client.p12.password", "MEERKAT_CLIENT_P12_PASSWORD");
+        return TlsFiles.context(ca == null ? null : Path.of(ca), p12 == null ? null : Path.of(p12),
+                pw == null ? null : pw.toCharArray());
     }
 
     public URI base() {

@@ -4,8 +4,8 @@
 # started here, unprivileged, from generated configurations in a temporary directory, and stopped
 # at the end. Prints the simulator's report, the broker's byte counters ($SYS) and nginx's bytes.
 #
-#   firmware/bench/fleet-benchmark.sh [DEVICES] [SIZE] [HEAP]
-#   firmware/bench/fleet-benchmark.sh 1000 1048576 12g
+#   fleet-sim/bench/fleet-benchmark.sh [DEVICES] [SIZE] [HEAP]
+#   fleet-sim/bench/fleet-benchmark.sh 1000 1048576 12g
 set -euo pipefail
 devices=${1:-1000}
 size=${2:-1048576}

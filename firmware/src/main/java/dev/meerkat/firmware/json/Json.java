@@ -1,4 +1,4 @@
-package dev.meerkat.firmware;
+package dev.meerkat.firmware.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

@@ -1,6 +1,5 @@
-package dev.meerkat.firmware;
+package dev.meerkat.firmware.app;
 
-import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.image.DigestSigner;
 import dev.meerkat.image.EncryptionKey;
 import dev.meerkat.image.ImageSigner;
