@@ -81,7 +81,10 @@ public class ProblemMappers {
         return refused(Refusal.invalid(detail), uri, request);
     }
 
-    @ServerExceptionMapper
+    /** The subclasses are named too: Quarkus has built-in mappers for them that answer with an empty body. */
+    @ServerExceptionMapper({JsonProcessingException.class, com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+            com.fasterxml.jackson.core.JsonParseException.class, com.fasterxml.jackson.core.exc.StreamConstraintsException.class,
+            com.fasterxml.jackson.databind.JsonMappingException.class})
     public Uni<Response> json(JsonProcessingException e, UriInfo uri, HttpServerRequest request) {
         return refused(Refusal.invalid("Malformed JSON", e.getOriginalMessage()), uri, request);
     }

@@ -19,9 +19,9 @@ public class KeyRepository {
     @Inject
     Database db;
 
-    /** Stores a new key with its first version, in one transaction. */
-    public void insert(KeyRecord k, KeyRecord.Version first) {
-        db.tx(c -> {
+    /** Stores a new key with its first version, on {@code c} (inside the caller's transaction). */
+    public void insert(Connection c, KeyRecord k, KeyRecord.Version first) throws SQLException {
+        {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO signing_key (id, key_type, purpose, backend,"
                     + " production, approvals_required, state, current_version, description, created_by, created_at,"
                     + " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
@@ -40,37 +40,34 @@ public class KeyRepository {
                 ps.executeUpdate();
             }
             insertVersion(c, k.id(), first);
-            return null;
-        });
+        }
     }
 
     /**
      * Adds version {@code next} and makes it current, if {@code expectedCurrent} is still the current
      * version: false when another rotation got there first (nothing is changed then).
      */
-    public boolean rotate(String id, int expectedCurrent, KeyRecord.Version next, String now) {
-        return db.tx(c -> {
+    public boolean rotate(Connection c, String id, int expectedCurrent, KeyRecord.Version next, String now)
+            throws SQLException {
+        {
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE signing_key SET current_version = ?, updated_at = ? WHERE id = ? AND current_version = ?")) {
                 ps.setInt(1, next.version());
                 ps.setString(2, now);
                 ps.setString(3, id);
                 ps.setInt(4, expectedCurrent);
-                if (ps.executeUpdate() != 1) {
-                    c.rollback();
-                    return false;
-                }
+                if (ps.executeUpdate() != 1) return false;
             }
             insertVersion(c, id, next);
             update(c, "UPDATE key_version SET state = ? WHERE key_id = ? AND version = ?", KeyState.VERIFY_ONLY, id,
                     expectedCurrent);
             return true;
-        });
+        }
     }
 
     /** Sets the key's state; a compromised key's versions all become compromised, a retired key's active one retired. */
-    public void setState(String id, String state, String now) {
-        db.tx(c -> {
+    public void setState(Connection c, String id, String state, String now) throws SQLException {
+        {
             try (PreparedStatement ps = c.prepareStatement("UPDATE signing_key SET state = ?, updated_at = ? WHERE id = ?")) {
                 ps.setString(1, state);
                 ps.setString(2, now);
@@ -83,8 +80,7 @@ public class KeyRepository {
                 update(c, "UPDATE key_version SET state = ? WHERE key_id = ? AND state = 'active' AND version > ?",
                         state, id, 0);
             }
-            return null;
-        });
+        }
     }
 
     public KeyRecord find(String id) {
@@ -105,8 +101,8 @@ public class KeyRepository {
     }
 
     /** True for a failure caused by a constraint (a key id or alias that exists already). */
-    public static boolean isDuplicate(RuntimeException e) {
-        return e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23");
+    public static boolean isDuplicate(Throwable e) {
+        return e != null && e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23");
     }
 
     private static void update(Connection c, String sql, String state, String id, int version) throws SQLException {

@@ -24,6 +24,7 @@ import dev.meerkat.signing.security.Caller;
 /** Key lifecycle: create, rotate, retire, mark compromised; every change is audited. */
 @ApplicationScoped
 public class KeyService {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KeyService.class);
     public static final Set<String> PURPOSES = KeyPurpose.ASSIGNABLE;
     public static final Set<String> TYPES = Set.of("ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048", "rsa-3072");
     /** Storage limits of a key (see the V1 migration): checked before anything is generated or stored. */
@@ -72,6 +73,19 @@ public class KeyService {
                 KeyPurpose.DEVICE_PKI);
     }
 
+    /** The service's audit checkpoint key: created on first use, in the default backend, never assignable. */
+    public KeyRecord checkpointKey(String id) {
+        KeyRecord k = find(id);
+        if (k != null) return k;
+        try {
+            return createKey(Caller.SYSTEM, new Spec(id, "ecdsa-p256", KeyPurpose.AUDIT_CHECKPOINT, false, null, null,
+                    "signs checkpoints of the audit chain head"), KeyPurpose.AUDIT_CHECKPOINT);
+        } catch (Refusal r) {
+            if (r.kind() == Refusal.Kind.CONFLICT) return require(id);
+            throw r;
+        }
+    }
+
     private KeyRecord createKey(Caller caller, Spec spec, String purpose) {
         checkId(spec.id());
         if (spec.description() != null && spec.description().length() > MAX_DESCRIPTION) {
@@ -103,15 +117,17 @@ public class KeyService {
         KeyRecord k = new KeyRecord(spec.id(), type, purpose, backendName, production, approvals, KeyState.ACTIVE, 1,
                 spec.description(), caller.name(), now, now, List.of(first));
         try {
-            repo.insert(k, first);
+            audit.commit(c -> {
+                repo.insert(c, k, first);
+                return null;
+            }, x -> new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
+                    "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
+                    + " approvals" : "")));
         } catch (RuntimeException e) {
             destroyQuietly(backend, alias);
-            if (KeyRepository.isDuplicate(e)) throw exists(spec.id());
+            if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause())) throw exists(spec.id());
             throw e;
         }
-        audit.append(new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
-                "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
-                + " approvals" : "")));
         return require(spec.id());
     }
 
@@ -143,31 +159,37 @@ public class KeyService {
         PublicKey pub = backend.generate(alias, k.keyType());
         VerificationKey vk = VerificationKey.of(pub);
         String now = Instant.now().toString();
-        boolean won;
+        KeyRecord.Version version = new KeyRecord.Version(next, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
         try {
-            won = repo.rotate(id, k.currentVersion(), new KeyRecord.Version(next, vk.keyHashHex(), KeyState.ACTIVE, now,
-                    alias, vk.toPem()), now);
+            audit.commit(c -> {
+                if (!repo.rotate(c, id, k.currentVersion(), version, now)) {
+                    throw Refusal.conflict("Key changed", "key '" + id + "' was rotated or changed concurrently;"
+                            + " read it and retry");
+                }
+                return null;
+            }, x -> new AuditLog.Event(caller, "key.rotate", id, next, "keyhash:" + vk.keyHashHex(), "allowed",
+                    "rotated", "version " + k.currentVersion() + " kept for verification"));
         } catch (RuntimeException e) {
             destroyQuietly(backend, alias);
-            if (KeyRepository.isDuplicate(e)) won = false;
-            else throw e;
+            if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause())) {
+                throw Refusal.conflict("Key changed", "key '" + id + "' was rotated concurrently; read it and retry");
+            }
+            throw e;
+        } finally {
+            cache.remove(id);
         }
-        if (!won) {
-            destroyQuietly(backend, alias);
-            throw Refusal.conflict("Key changed", "key '" + id + "' was rotated or changed concurrently; read it and retry");
-        }
-        cache.remove(id);
-        audit.append(new AuditLog.Event(caller, "key.rotate", id, next, "keyhash:" + vk.keyHashHex(), "allowed",
-                "rotated", "version " + k.currentVersion() + " kept for verification"));
         return require(id);
     }
 
     public KeyRecord retire(Caller caller, String id) {
         KeyRecord k = require(id);
         requireActive(k);
-        repo.setState(id, KeyState.RETIRED, Instant.now().toString());
+        String now = Instant.now().toString();
+        audit.commit(c -> {
+            repo.setState(c, id, KeyState.RETIRED, now);
+            return null;
+        }, x -> new AuditLog.Event(caller, "key.retire", id, k.currentVersion(), null, "allowed", "retired", null));
         cache.remove(id);
-        audit.append(new AuditLog.Event(caller, "key.retire", id, k.currentVersion(), null, "allowed", "retired", null));
         return require(id);
     }
 
@@ -175,12 +197,15 @@ public class KeyService {
     public KeyRecord compromised(Caller caller, String id, String reason) {
         KeyRecord k = require(id);
         if (KeyState.COMPROMISED.equals(k.state())) return k;
-        List<String> cancelled = pendingRequests.isResolvable()
-                ? pendingRequests.get().cancelFor(id, "key marked compromised") : List.of();
-        repo.setState(id, KeyState.COMPROMISED, Instant.now().toString());
-        cache.remove(id);
-        audit.append(new AuditLog.Event(caller, "key.compromised", id, k.currentVersion(), null, "allowed",
+        String now = Instant.now().toString();
+        audit.commit(c -> {
+            List<String> cancelled = pendingRequests.isResolvable()
+                    ? pendingRequests.get().cancelFor(c, id, "key marked compromised") : List.<String>of();
+            repo.setState(c, id, KeyState.COMPROMISED, now);
+            return cancelled;
+        }, cancelled -> new AuditLog.Event(caller, "key.compromised", id, k.currentVersion(), null, "allowed",
                 "compromised", (reason == null ? "" : reason + "; ") + "cancelled requests " + cancelled));
+        cache.remove(id);
         return require(id);
     }
 
@@ -237,11 +262,12 @@ public class KeyService {
         }
     }
 
+    /** Deletes key material whose key or version did not commit; a leftover would be unreferenced but is logged. */
     private static void destroyQuietly(KeyBackend backend, String alias) {
         try {
             backend.destroy(alias);
-        } catch (RuntimeException ignored) {
-            // The alias is unique and unreferenced; a leftover is harmless and reported by no one.
+        } catch (RuntimeException e) {
+            LOG.warnf("could not delete uncommitted key material %s: %s", alias, e.getMessage());
         }
     }
 

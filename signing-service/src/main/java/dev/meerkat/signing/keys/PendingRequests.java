@@ -1,5 +1,7 @@
 package dev.meerkat.signing.keys;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 
 /**
@@ -8,6 +10,6 @@ import java.util.List;
  */
 public interface PendingRequests {
 
-    /** Cancels the pending requests against {@code keyId}; returns their ids. */
-    List<String> cancelFor(String keyId, String reason);
+    /** Cancels the pending requests against {@code keyId} on {@code c} (the caller's transaction); returns their ids. */
+    List<String> cancelFor(Connection c, String keyId, String reason) throws SQLException;
 }

@@ -24,6 +24,9 @@ public final class KeyUsePolicy {
             throw Refusal.conflict("Key reserved for the device PKI", "key '" + k.id()
                     + "' signs only through /api/v1/pki");
         }
+        if (KeyPurpose.reserved(k.purpose())) {
+            throw Refusal.conflict("Key reserved", "key '" + k.id() + "' is the service's own " + k.purpose() + " key");
+        }
         if (SIGNERS.getOrDefault(k.purpose(), Set.of()).stream().noneMatch(caller::hasRole)) {
             throw Refusal.forbidden("your roles may not sign with " + k.purpose() + " key '" + k.id() + "'");
         }

@@ -103,9 +103,9 @@ public class SignRequestRepository implements PendingRequests {
     }
 
     @Override
-    public List<String> cancelFor(String keyId, String reason) {
+    public List<String> cancelFor(Connection c, String keyId, String reason) throws SQLException {
         String now = Instant.now().toString();
-        return db.tx(c -> {
+        {
             List<String> cancelled = new ArrayList<>();
             try (PreparedStatement ps = c.prepareStatement(
                     "SELECT id FROM sign_request WHERE key_id = ? AND state = 'pending'")) {
@@ -122,7 +122,7 @@ public class SignRequestRepository implements PendingRequests {
                 ps.executeUpdate();
             }
             return cancelled;
-        });
+        }
     }
 
     /** The request with its approvals, read on {@code c} (inside the caller's transaction). */

@@ -21,6 +21,7 @@ import dev.meerkat.signing.keys.KeyRecord;
 import dev.meerkat.signing.keys.KeyService;
 import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.security.PersonId;
 import dev.meerkat.signing.security.Roles;
 import dev.meerkat.signing.sign.SignRequestRepository.SignRequest;
 import io.micrometer.core.instrument.Counter;
@@ -157,7 +158,7 @@ public class SigningService {
     public SignResult getFor(Caller caller, String id) {
         SignResult r = get(id);
         boolean overseer = caller.hasRole(Roles.APPROVER) || caller.hasRole(Roles.ADMIN) || caller.hasRole(Roles.AUDITOR);
-        if (!overseer && !r.requester().equals(caller.name())) {
+        if (!overseer && !PersonId.same(r.requester(), caller.name())) {
             throw Refusal.notFound("Unknown request", "no signing request '" + id + "'");
         }
         return r;
@@ -184,11 +185,11 @@ public class SigningService {
                 if (!"pending".equals(b.state())) {
                     throw Refusal.conflict("Request not pending", "request " + id + " is " + b.state());
                 }
-                if (b.requester().equals(caller.name())) {
+                if (PersonId.same(b.requester(), caller.name())) {
                     throw Refusal.forbidden("the requester may not approve or reject their own request");
                 }
                 for (SignResult.Approval a : b.approvals()) {
-                    if (a.approver().equals(caller.name())) {
+                    if (PersonId.same(a.approver(), caller.name())) {
                         throw Refusal.conflict("Already decided", caller.name() + " already " + a.decision()
                                 + " request " + id);
                     }
