@@ -5,8 +5,8 @@
 # SoftHSM2 the token is first initialised with the image's own softhsm2-util (as the example
 # overlay's Job does) and the service signs through it. Given the service's ConfigMap from
 # k8s/base, the environment is that ConfigMap's (HTTPS only, PEM files at the mounted paths),
-# changed only where one machine differs from the cluster: loopback, a free port, H2 for
-# PostgreSQL. Passes when /q/health/ready answers UP and a key signs a digest.
+# changed only where one machine differs from the cluster: loopback and free ports, and a local
+# PostgreSQL (TLS, password auth) in place of the cluster's. Passes when /q/health/ready answers UP and a key signs a digest.
 # Needs root (unshare, mounts). Usage: smoke-test.sh IMAGE.tar [CONFIGMAP.yaml]
 set -euo pipefail
 image=$(readlink -f "${1:?usage: smoke-test.sh IMAGE.tar [CONFIGMAP.yaml]}")
@@ -15,7 +15,9 @@ configmap=${2:-}
 
 work=$(mktemp -d)
 pid=
+pg=
 cleanup() {
+  if [ -n "$pg" ]; then runuser -u postgres -- "$pg/pg_ctl" -D "$work/pg/data" -m fast stop >/dev/null 2>&1 || true; fi
   if [ -n "$pid" ]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
@@ -41,6 +43,7 @@ pin=$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
 env_args=("${image_env[@]}")
 scheme=http
 curl_tls=()
+database="the image's default"
 if [ -n "$configmap" ]; then
   # The ConfigMap's data keys in capitals are the pod's environment (envFrom); its first document only.
   mapfile -t pod_env < <(awk '/^---/ { exit } /^data:/ { d = 1; next }
@@ -59,7 +62,33 @@ if [ -n "$configmap" ]; then
     "$configmap" > "$work/root/deployments/config/application.properties"
   chown -R 10001:10001 "$work/root/etc/meerkat/tls"
   echo "ci-bot=ci-pipeline" > "$work/root/etc/meerkat/mtls/roles.properties"
-  env_args+=(QUARKUS_HTTP_SSL_PORT=$port QUARKUS_DATASOURCE_PG_ACTIVE=false QUARKUS_DATASOURCE_H2_ACTIVE=true)
+  env_args+=(QUARKUS_HTTP_SSL_PORT=$port)
+  jdbc=$(printf '%s\n' "${pod_env[@]}" | sed -n 's/^QUARKUS_DATASOURCE_PG_JDBC_URL=//p')
+  pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  if [ -n "$jdbc" ] && [ -n "$pg" ] && id postgres >/dev/null 2>&1; then
+    # PostgreSQL as the ConfigMap's JDBC URL wants it (TLS required), on loopback; the role and its
+    # password reach the service the way Secret <service>-db-credentials does.
+    db=$(sed -E 's|^jdbc:postgresql://[^/]+/([^?]+).*|\1|' <<< "$jdbc")
+    pg_port=$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')
+    pg_password=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+    chmod 0755 "$work"
+    mkdir -p "$work/pg/data"
+    printf '%s' "$pg_password" > "$work/pg/password"
+    chown -R postgres:postgres "$work/pg"
+    runuser -u postgres -- "$pg/initdb" -D "$work/pg/data" -U "$db" --pwfile="$work/pg/password" -A scram-sha-256 >/dev/null
+    install -o postgres -g postgres -m 0600 "$work/root/etc/meerkat/tls/tls.crt" "$work/pg/data/server.crt"
+    install -o postgres -g postgres -m 0600 "$work/root/etc/meerkat/tls/tls.key" "$work/pg/data/server.key"
+    runuser -u postgres -- "$pg/pg_ctl" -D "$work/pg/data" -w -l "$work/pg/log" \
+      -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1 -c ssl=on" start >/dev/null
+    PGPASSWORD=$pg_password runuser -u postgres -- "$pg/createdb" -h 127.0.0.1 -p "$pg_port" -U "$db" "$db"
+    env_args+=("QUARKUS_DATASOURCE_PG_JDBC_URL=$(sed -E "s|//[^/]+/|//127.0.0.1:$pg_port/|" <<< "$jdbc")"
+      "QUARKUS_DATASOURCE_PG_USERNAME=$db" "QUARKUS_DATASOURCE_PG_PASSWORD=$pg_password")
+    database="PostgreSQL $("$pg/postgres" --version | awk '{ print $3 }') over TLS"
+  else
+    pg=
+    env_args+=(QUARKUS_DATASOURCE_PG_ACTIVE=false QUARKUS_DATASOURCE_H2_ACTIVE=true)
+    database="H2 (no PostgreSQL on this machine)"
+  fi
   scheme=https
   curl_tls=(--cacert "$work/root/etc/meerkat/tls/tls.crt")
   echo "smoke-test: environment: ${#pod_env[@]} variables and $(grep -c . "$work/root/deployments/config/application.properties") properties from $(basename "$(dirname "$configmap")")/$(basename "$configmap"), HTTPS only"
@@ -101,7 +130,7 @@ env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "${env_args[@]}" unshare -m sh -c '
 pid=$!
 
 ready=""
-for _ in $(seq 1 180); do
+for _ in $(seq 1 360); do
   if ! kill -0 "$pid" 2>/dev/null; then break; fi
   ready=$(curl -fsS "${curl_tls[@]}" "$scheme://localhost:$port/q/health/ready" 2>/dev/null || true)
   [ -n "$ready" ] && break
@@ -115,20 +144,29 @@ if [[ "$ready" != *'"status": "UP"'* && "$ready" != *'"status":"UP"'* ]]; then
 fi
 started=$(curl -fsS "${curl_tls[@]}" "$scheme://localhost:$port/q/health/started")
 live=$(curl -fsS "${curl_tls[@]}" "$scheme://localhost:$port/q/health/live")
-b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
-now=$(date +%s)
-claims="{\"iss\":\"meerkat\",\"upn\":\"smoke\",\"sub\":\"smoke\",\"groups\":[\"admin\",\"release-engineer\"],\"iat\":$now,\"exp\":$((now + 600))}"
-unsigned="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '%s' "$claims" | b64url)"
-token="$unsigned.$(printf '%s' "$unsigned" | openssl dgst -sha256 -sign "$work/jwt.key" | b64url)"
-api() { curl -sS "${curl_tls[@]}" -o "$work/answer.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
-  -H 'Content-Type: application/json' "$scheme://localhost:$port/api/v1/$1" -d "$2"; }
-backend=software
-$softhsm && backend=pkcs11
-created=$(api keys "{\"id\":\"smoke-fw\",\"type\":\"ecdsa-p256\",\"purpose\":\"firmware-signing\",\"production\":false,\"backend\":\"$backend\"}")
-signed=$(api sign/digest "{\"keyId\":\"smoke-fw\",\"algorithm\":\"sha256\",\"digest\":\"$(printf smoke | openssl dgst -sha256 -r | cut -c1-64)\"}")
-if [[ "$created" != 20? || "$signed" != 200 ]] || ! grep -q '"state":"signed"' "$work/answer.json"; then
-  echo "smoke-test: FAILED, key creation answered $created, signing $signed: $(cat "$work/answer.json")" >&2
-  tail -20 "$work/service.log" >&2
+signing=false
+compgen -G "$work/root/deployments/app/signing-service-*.jar" >/dev/null && signing=true
+if $signing; then
+  # The signing service's own check: make a key in its default backend and sign a digest with it.
+  b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+  now=$(date +%s)
+  claims="{\"iss\":\"meerkat\",\"upn\":\"smoke\",\"sub\":\"smoke\",\"groups\":[\"admin\",\"release-engineer\"],\"iat\":$now,\"exp\":$((now + 600))}"
+  unsigned="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '%s' "$claims" | b64url)"
+  token="$unsigned.$(printf '%s' "$unsigned" | openssl dgst -sha256 -sign "$work/jwt.key" | b64url)"
+  api() { curl -sS "${curl_tls[@]}" -o "$work/answer.json" -w '%{http_code}' -H "Authorization: Bearer $token" \
+    -H 'Content-Type: application/json' "$scheme://localhost:$port/api/v1/$1" -d "$2"; }
+  backend=software
+  $softhsm && backend=pkcs11
+  created=$(api keys "{\"id\":\"smoke-fw\",\"type\":\"ecdsa-p256\",\"purpose\":\"firmware-signing\",\"production\":false,\"backend\":\"$backend\"}")
+  signed=$(api sign/digest "{\"keyId\":\"smoke-fw\",\"algorithm\":\"sha256\",\"digest\":\"$(printf smoke | openssl dgst -sha256 -r | cut -c1-64)\"}")
+  if [[ "$created" != 20? || "$signed" != 200 ]] || ! grep -q '"state":"signed"' "$work/answer.json"; then
+    echo "smoke-test: FAILED, key creation answered $created, signing $signed: $(cat "$work/answer.json")" >&2
+    tail -20 "$work/service.log" >&2
+    exit 1
+  fi
+fi
+if [ -n "$pg" ] && ! grep -q 'Database: jdbc:postgresql://127.0.0.1' "$work/service.log"; then
+  echo "smoke-test: FAILED, the service did not migrate the PostgreSQL database of the ConfigMap's URL" >&2
   exit 1
 fi
 if $softhsm && ! grep -q 'PKCS#11 token: /usr/lib/softhsm/libsofthsm2.so' "$work/service.log"; then
@@ -136,6 +174,8 @@ if $softhsm && ! grep -q 'PKCS#11 token: /usr/lib/softhsm/libsofthsm2.so' "$work
   tail -40 "$work/service.log" >&2
   exit 1
 fi
-echo "smoke-test: ready in ${elapsed} ms ($scheme) on a read-only root as $user; started and live answer: $(tr -d ' \n' <<< "$started" | head -c 60)… $(tr -d ' \n' <<< "$live" | head -c 40)…"
-echo "smoke-test: an ecdsa-p256 key made in the $backend backend$($softhsm && echo ' (SoftHSM2 from the image)') signed a digest"
+echo "smoke-test: ready in ${elapsed} ms ($scheme, $database) on a read-only root as $user; started and live answer: $(tr -d ' \n' <<< "$started" | head -c 60)… $(tr -d ' \n' <<< "$live" | head -c 40)…"
+if $signing; then
+  echo "smoke-test: an ecdsa-p256 key made in the $backend backend$($softhsm && echo ' (SoftHSM2 from the image)') signed a digest"
+fi
 echo "smoke-test: 1 passed, 0 failed"
