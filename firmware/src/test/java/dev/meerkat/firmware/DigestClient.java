@@ -1,5 +1,6 @@
 package dev.meerkat.firmware;
 
+import dev.meerkat.firmware.json.Json;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,5 +1,6 @@
 package dev.meerkat.firmware;
 
+import dev.meerkat.firmware.json.Json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
