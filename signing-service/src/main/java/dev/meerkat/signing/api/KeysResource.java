@@ -20,7 +20,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import dev.meerkat.image.PublicKeyFormats;
 import dev.meerkat.image.VerificationKey;
 import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.keys.KeyRecord;
@@ -91,7 +90,7 @@ public class KeysResource {
         String body = switch (format) {
             case "pem" -> vk.toPem();
             case "keyhash" -> vk.keyHashHex() + "\n";
-            case "c" -> PublicKeyFormats.cArray(vk, "Public key exported by the Meerkat signing service.");
+            case "c" -> vk.toCArray("Public key exported by the Meerkat signing service.");
             default -> throw Refusal.invalid("format must be pem, keyhash or c");
         };
         return Response.ok(body.getBytes(StandardCharsets.US_ASCII), MediaType.TEXT_PLAIN)
