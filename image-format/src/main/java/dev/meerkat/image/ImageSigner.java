@@ -37,6 +37,7 @@ public final class ImageSigner {
     private final OptionalLong securityCounter;
     private final List<Dependency> dependencies;
     private final List<Tlv> customTlvs;
+    private final List<Tlv> imgtoolTlvs;
     private final long loadAddress;
     private final int extraFlags;
     private final long slotSize;
@@ -55,6 +56,7 @@ public final class ImageSigner {
         this.securityCounter = b.securityCounter;
         this.dependencies = List.copyOf(b.dependencies);
         this.customTlvs = List.copyOf(b.customTlvs);
+        this.imgtoolTlvs = List.copyOf(b.imgtoolTlvs);
         this.loadAddress = b.loadAddress;
         this.extraFlags = b.flags;
         this.slotSize = b.slotSize;
@@ -91,6 +93,7 @@ public final class ImageSigner {
         if (securityCounter.isPresent()) size += 4 + 4;
         size += dependencies.size() * (4 + 12);
         for (Tlv t : customTlvs) size += t.encodedSize();
+        for (Tlv t : imgtoolTlvs) size += t.encodedSize();
         return size == 0 ? 0 : size + 4;
     }
 
@@ -102,8 +105,15 @@ public final class ImageSigner {
         if (securityCounter.isPresent()) {
             b.putShort((short) TlvType.SEC_CNT).putShort((short) 4).putInt((int) securityCounter.getAsLong());
         }
+        // imgtool's order: SEC_CNT, BOOT_RECORD, DEPENDENCY..., UUID_VID, UUID_CID, custom TLVs.
+        for (Tlv t : imgtoolTlvs) {
+            if (t.type() == TlvType.BOOT_RECORD) b.putShort((short) t.type()).putShort((short) t.length()).put(t.value());
+        }
         for (Dependency d : dependencies) {
             b.putShort((short) TlvType.DEPENDENCY).putShort((short) 12).put(d.encode());
+        }
+        for (Tlv t : imgtoolTlvs) {
+            if (t.type() != TlvType.BOOT_RECORD) b.putShort((short) t.type()).putShort((short) t.length()).put(t.value());
         }
         for (Tlv t : customTlvs) b.putShort((short) t.type()).putShort((short) t.length()).put(t.value());
         return b.array();
@@ -368,6 +378,7 @@ public final class ImageSigner {
         private OptionalLong securityCounter = OptionalLong.empty();
         private final List<Dependency> dependencies = new ArrayList<>();
         private final List<Tlv> customTlvs = new ArrayList<>();
+        private final List<Tlv> imgtoolTlvs = new ArrayList<>();
         private long loadAddress;
         private int flags;
         private long slotSize;
@@ -416,6 +427,19 @@ public final class ImageSigner {
                         + " outside 0xa0..0xfffe");
             }
             this.customTlvs.add(tlv);
+            return this;
+        }
+
+        /**
+         * A protected TLV that imgtool options add: BOOT_RECORD (0x60, {@code --boot-record}), UUID_VID (0x74,
+         * {@code --vid}) or UUID_CID (0x75, {@code --cid}); placed where imgtool places it.
+         */
+        public Builder imgtoolProtectedTlv(Tlv tlv) {
+            if (tlv.type() != TlvType.BOOT_RECORD && tlv.type() != 0x74 && tlv.type() != 0x75) {
+                throw new IllegalArgumentException("TLV type 0x" + Integer.toHexString(tlv.type())
+                        + " is not BOOT_RECORD, UUID_VID or UUID_CID");
+            }
+            this.imgtoolTlvs.add(tlv);
             return this;
         }
 

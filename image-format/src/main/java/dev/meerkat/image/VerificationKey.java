@@ -57,7 +57,7 @@ public final class VerificationKey {
             }
         }
         try {
-            PublicKey pk = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider(Crypto.BC).getPublicKey(spki);
+            PublicKey pk = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider(Crypto.bc()).getPublicKey(spki);
             return new VerificationKey(PemKeys.typeOf(spki), pk);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("unusable public key: " + e.getMessage(), e);
@@ -123,15 +123,26 @@ public final class VerificationKey {
         if (!type.canSign() || signatureTlv != type.signatureTlv() || digest.length != 32) return false;
         try {
             Signature s = switch (type) {
-                case ECDSA_P256, ECDSA_P384 -> Signature.getInstance("NONEwithECDSA", Crypto.BC);
-                case ED25519 -> Signature.getInstance("Ed25519", Crypto.BC);
+                case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
+                case ED25519 -> Crypto.signatureFor("Ed25519", key);
                 case RSA_2048, RSA_3072 -> {
-                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.BC);
+                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
                     pss.setParameter(pssParams());
                     yield pss;
                 }
                 case X25519 -> throw new IllegalStateException("unreachable");
             };
+            if (verifies(s, digest, signature)) return true;
+            // The JDK's ECDSA rejects DER that Bouncy Castle (and MCUboot) accept, e.g. imgtool's --pad-sig.
+            return s.getProvider() != Crypto.bc() && type != KeyType.ED25519
+                    && verifies(Signature.getInstance("NONEwithECDSA", Crypto.bc()), digest, signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private boolean verifies(Signature s, byte[] digest, byte[] signature) {
+        try {
             s.initVerify(key);
             s.update(digest);
             return s.verify(signature);

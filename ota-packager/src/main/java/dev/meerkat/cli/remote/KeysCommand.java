@@ -121,9 +121,12 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "public", mixinStandardHelpOptions = true,
+    // Its --version is the key version, so only --help comes from picocli.
+    @Command(name = "public",
             description = "Export a public key: PEM, MCUboot KEYHASH or a C array for the bootloader.")
     static final class Public implements Callable<Integer> {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
         @Spec
         CommandSpec spec;
         @Mixin
