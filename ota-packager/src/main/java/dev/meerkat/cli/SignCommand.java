@@ -193,6 +193,9 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary.")
     boolean quiet;
 
+    @Option(names = "--json", description = "Print the summary as one JSON object (output, length, version, sha256, key, encryption).")
+    boolean json;
+
     private SlotTrailer slotTrailer;
     private DigestSigner usedSigner;
     private int encTlvLength;
@@ -278,7 +281,7 @@ final class SignCommand implements Callable<Integer> {
         ImageSigner.Result[] result = new ImageSigner.Result[1];
         boolean hexOut = output.toString().toLowerCase().endsWith(".hex");
         try (Progress progress = new Progress(spec.commandLine().getErr(), "signing", payload.length,
-                Progress.interactive(quiet))) {
+                json ? Progress.Mode.OFF : Progress.mode(quiet))) {
             if (hexOut || clear) {
                 ByteArrayOutputStream bo = new ByteArrayOutputStream();
                 try (InputStream in = payload.open()) {
@@ -317,7 +320,14 @@ final class SignCommand implements Callable<Integer> {
         if (sigOut != null && result[0].signature() != null) {
             AtomicFiles.writeBytes(sigOut, Base64.getEncoder().encode(result[0].signature()));
         }
-        if (!quiet) {
+        if (json) {
+            JsonOutput.print(spec.commandLine().getOut(), JsonOutput.object(
+                    "output", output.toString(), "length", result[0].length(), "version", v.toString(),
+                    "sha256", HexFormat.of().formatHex(result[0].digest()),
+                    "keyType", signer == null ? null : signer.verificationKey().type().cliName(),
+                    "keyHash", signer == null ? null : signer.verificationKey().keyHashHex(),
+                    "encrypted", encryptKey != null, "aesBits", encryptKey != null ? encryptKeyLen : null));
+        } else if (!quiet) {
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%s: %d bytes, version %s, SHA-256 %s%s%s%n", output, result[0].length(), v,
                     HexFormat.of().formatHex(result[0].digest()),

@@ -79,12 +79,22 @@ public final class AuditCommand implements Runnable {
         ServiceOptions service;
         @Parameters(paramLabel = "FILE", arity = "0..1", description = "Export from 'meerkat audit export' or GET /api/v1/audit.")
         Path file;
+        @Option(names = "--json", description = "Print one JSON object: intact, entries, first/last seq, head or the broken entry.")
+        boolean json;
 
         @Override
         public Integer call() {
             List<JsonNode> entries = file == null ? fetchAll(service.client()) : read(file);
             AuditChain.Result r = AuditChain.verify(entries);
             PrintWriter o = spec.commandLine().getOut();
+            if (json) {
+                dev.meerkat.cli.JsonOutput.print(o, r.intact()
+                        ? dev.meerkat.cli.JsonOutput.object("intact", true, "entries", r.checked(),
+                                "firstSeq", r.firstSeq(), "lastSeq", r.lastSeq(), "head", r.head())
+                        : dev.meerkat.cli.JsonOutput.object("intact", false, "brokenSeq", r.brokenSeq(),
+                                "brokenIndex", r.brokenIndex(), "problem", r.problem()));
+                return r.intact() ? ExitCode.OK : ExitCode.INVALID;
+            }
             if (!r.intact()) {
                 throw CliException.invalid("audit chain broken at entry seq " + r.brokenSeq() + " (#" + (r.brokenIndex() + 1)
                         + " in the export): " + r.problem());

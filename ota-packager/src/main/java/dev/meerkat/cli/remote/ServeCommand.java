@@ -135,7 +135,8 @@ public final class ServeCommand implements Callable<Integer> {
         List<String> roles;
         @Option(names = "--days", defaultValue = "30", paramLabel = "N", description = "Validity. Default: ${DEFAULT-VALUE}.")
         int days;
-        @Option(names = "--data-dir", paramLabel = "DIR")
+        @Option(names = "--data-dir", paramLabel = "DIR",
+                description = "The service's data directory (default: ~/.meerkat/signing-service, as 'meerkat serve').")
         Path dataDir;
 
         @Override
@@ -143,6 +144,10 @@ public final class ServeCommand implements Callable<Integer> {
             Path dir = dataDir != null ? dataDir : defaultDataDir();
             prepare(dir, spec.commandLine().getErr());
             JwtMinter m = JwtMinter.fromPem(Files.readString(dir.resolve("jwt-private.pem")));
+            // The token is only accepted by a service started on the same data directory: say which one.
+            spec.commandLine().getErr().println("meerkat serve token: signed with the key of data directory " + dir
+                    + " (a service started with another --data-dir rejects it)");
+            spec.commandLine().getErr().flush();
             spec.commandLine().getOut().println(m.issue(subject, roles, Duration.ofDays(days)));
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
