@@ -54,14 +54,17 @@ done
 /usr/bin/python3 - "$out" $ops <<'PY'
 import json, statistics, sys, glob, os
 out, ops = sys.argv[1], sys.argv[2:]
-print(f"{'operation':<12} {'meerkat cold':>12} {'imgtool cold':>12} {'ratio':>6}   {'meerkat':>8} {'imgtool':>8} {'ratio':>6}  (steady medians, s)")
+print("wall time: cold = first run after the build, steady = median of interleaved rounds; CPU = user+sys")
+print(f"{'operation':<11} {'cold m':>7} {'cold i':>7} {'ratio':>6} | {'wall m':>7} {'wall i':>7} {'ratio':>6} | {'CPU m':>6} {'CPU i':>6} {'ratio':>6}")
 for op in ops:
     cold = [json.load(open(os.path.join(out, f"cold_{t}_{op}.json")))["results"][0]["times"][0] for t in "mi"]
-    m, i = [], []
+    m, i, cm, ci = [], [], [], []
     for f in sorted(glob.glob(os.path.join(out, f"steady_*_{op}.json"))):
         res = json.load(open(f))["results"]
         m += res[0]["times"]; i += res[1]["times"]
-    mm, im = statistics.median(m), statistics.median(i)
-    print(f"{op:<12} {cold[0]:>12.3f} {cold[1]:>12.3f} {cold[0]/cold[1]:>6.2f}   {mm:>8.3f} {im:>8.3f} {mm/im:>6.2f}  (n={len(m)})")
+        cm.append(res[0]["user"] + res[0]["system"]); ci.append(res[1]["user"] + res[1]["system"])
+    mm, im, cpm, cpi = statistics.median(m), statistics.median(i), statistics.median(cm), statistics.median(ci)
+    print(f"{op:<11} {cold[0]:>7.3f} {cold[1]:>7.3f} {cold[0]/cold[1]:>6.2f} | {mm:>7.3f} {im:>7.3f} {mm/im:>6.2f} |"
+          f" {cpm:>6.3f} {cpi:>6.3f} {cpm/cpi:>6.2f}   n={len(m)}")
 PY
 echo "raw results: $out" >&2

@@ -11,9 +11,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * top-level command as a stand-in that carries only its name, aliases and description.
  *
  * <p>Reflecting over the option fields of every command took several hundred milliseconds of each run, and a run
- * needs one command. The stand-ins keep {@code meerkat --help} and "did you mean" suggestions complete. Without a
- * recognisable command name (no arguments, {@code --help}, a typo) every command is built in full. The list of
- * commands is the {@code subcommands} attribute of {@link Meerkat}'s annotation.
+ * needs one command. The stand-ins are enough for {@code meerkat --help}, {@code -V} and "did you mean"
+ * suggestions after a typo. The list of commands is the {@code subcommands} attribute of {@link Meerkat}'s
+ * annotation.
  */
 final class CommandTree {
     private CommandTree() {
@@ -21,7 +21,7 @@ final class CommandTree {
 
     /** The whole tree, every command in full (for tests that walk it). */
     static CommandLine full() {
-        return build(null);
+        return build(null, true);
     }
 
     /** The tree for these arguments: in full only the command the first non-option argument names ({@code help X}: X). */
@@ -37,14 +37,11 @@ final class CommandTree {
                 break;
             }
         }
-        return build("help".equals(first) ? second : first);
+        return build("help".equals(first) ? second : first, false);
     }
 
-    private static CommandLine build(String wanted) {
+    private static CommandLine build(String wanted, boolean everything) {
         Command root = Meerkat.class.getAnnotation(Command.class);
-        boolean known = wanted != null && Arrays.stream(root.subcommands())
-                .map(c -> c.getAnnotation(Command.class))
-                .anyMatch(a -> a.name().equals(wanted) || Arrays.asList(a.aliases()).contains(wanted));
         Meerkat meerkat = new Meerkat();
         CommandSpec spec = CommandSpec.wrapWithoutInspection(meerkat);
         spec.name(root.name());
@@ -55,7 +52,7 @@ final class CommandTree {
         CommandLine cl = new CommandLine(spec);
         for (Class<?> c : root.subcommands()) {
             Command a = c.getAnnotation(Command.class);
-            boolean full = !known || c == CommandLine.HelpCommand.class
+            boolean full = everything || c == CommandLine.HelpCommand.class
                     || a.name().equals(wanted) || Arrays.asList(a.aliases()).contains(wanted);
             if (full) {
                 cl.addSubcommand(a.name(), c);
