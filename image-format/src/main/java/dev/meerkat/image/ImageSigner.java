@@ -36,6 +36,7 @@ public final class ImageSigner {
     private final OptionalLong securityCounter;
     private final List<Dependency> dependencies;
     private final List<Tlv> customTlvs;
+    private final List<Tlv> imgtoolTlvs;
     private final long loadAddress;
     private final int extraFlags;
     private final long slotSize;
@@ -54,6 +55,7 @@ public final class ImageSigner {
         this.securityCounter = b.securityCounter;
         this.dependencies = List.copyOf(b.dependencies);
         this.customTlvs = List.copyOf(b.customTlvs);
+        this.imgtoolTlvs = List.copyOf(b.imgtoolTlvs);
         this.loadAddress = b.loadAddress;
         this.extraFlags = b.flags;
         this.slotSize = b.slotSize;
@@ -85,14 +87,16 @@ public final class ImageSigner {
         }
     }
 
-    /** SEC_CNT, DEPENDENCY and custom TLVs, in that order. */
+    /** imgtool's order: SEC_CNT, BOOT_RECORD, DEPENDENCY..., UUID_VID, UUID_CID, custom TLVs. */
     private List<Tlv> protectedTlvs() {
         List<Tlv> tlvs = new ArrayList<>();
         if (securityCounter.isPresent()) {
             tlvs.add(new Tlv(TlvType.SEC_CNT, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
                     .putInt((int) securityCounter.getAsLong()).array()));
         }
+        for (Tlv t : imgtoolTlvs) if (t.type() == TlvType.BOOT_RECORD) tlvs.add(t);
         for (Dependency d : dependencies) tlvs.add(new Tlv(TlvType.DEPENDENCY, d.encode()));
+        for (Tlv t : imgtoolTlvs) if (t.type() != TlvType.BOOT_RECORD) tlvs.add(t);
         tlvs.addAll(customTlvs);
         return tlvs;
     }
@@ -358,6 +362,7 @@ public final class ImageSigner {
         private OptionalLong securityCounter = OptionalLong.empty();
         private final List<Dependency> dependencies = new ArrayList<>();
         private final List<Tlv> customTlvs = new ArrayList<>();
+        private final List<Tlv> imgtoolTlvs = new ArrayList<>();
         private long loadAddress;
         private int flags;
         private long slotSize;
@@ -406,6 +411,19 @@ public final class ImageSigner {
                         + " outside 0xa0..0xfffe");
             }
             this.customTlvs.add(tlv);
+            return this;
+        }
+
+        /**
+         * A protected TLV that imgtool options add: BOOT_RECORD (0x60, {@code --boot-record}), UUID_VID (0x74,
+         * {@code --vid}) or UUID_CID (0x75, {@code --cid}); placed where imgtool places it.
+         */
+        public Builder imgtoolProtectedTlv(Tlv tlv) {
+            if (tlv.type() != TlvType.BOOT_RECORD && tlv.type() != 0x74 && tlv.type() != 0x75) {
+                throw new IllegalArgumentException("TLV type 0x" + Integer.toHexString(tlv.type())
+                        + " is not BOOT_RECORD, UUID_VID or UUID_CID");
+            }
+            this.imgtoolTlvs.add(tlv);
             return this;
         }
 

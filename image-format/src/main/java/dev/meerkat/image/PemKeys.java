@@ -3,9 +3,13 @@ package dev.meerkat.image;
 import java.io.IOException;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -113,26 +117,31 @@ public final class PemKeys {
         }
         if (obj == null) throw new IllegalArgumentException("no PEM key found (expected -----BEGIN ... KEY-----)");
         try {
-            JcaPEMKeyConverter conv = new JcaPEMKeyConverter().setProvider(Crypto.BC);
+            java.util.function.Supplier<JcaPEMKeyConverter> conv = () -> new JcaPEMKeyConverter().setProvider(Crypto.bc());
             if (obj instanceof PKCS8EncryptedPrivateKeyInfo enc) {
                 requirePassword(password);
                 InputDecryptorProvider dec = new JceOpenSSLPKCS8DecryptorProviderBuilder()
-                        .setProvider(Crypto.BC).build(password);
+                        .setProvider(Crypto.bc()).build(password);
                 obj = enc.decryptPrivateKeyInfo(dec);
             } else if (obj instanceof PEMEncryptedKeyPair enc) {
                 requirePassword(password);
-                obj = enc.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(Crypto.BC).build(password));
+                obj = enc.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(Crypto.bc()).build(password));
             }
             if (obj instanceof PEMKeyPair kp) {
-                KeyPair pair = conv.getKeyPair(kp);
+                KeyPair pair = conv.get().getKeyPair(kp);
                 return new Parsed(typeOf(kp.getPublicKeyInfo()), pair.getPublic(), pair.getPrivate());
             }
             if (obj instanceof PrivateKeyInfo pki) {
                 SubjectPublicKeyInfo spki = derivePublic(pki);
-                return new Parsed(typeOf(spki), conv.getPublicKey(spki), conv.getPrivateKey(pki));
+                KeyType type = typeOf(spki);
+                String jdk = jdkKeyFactory(type);
+                if (jdk != null) return new Parsed(type, jdkPublic(jdk, spki), jdkPrivate(jdk, pki));
+                return new Parsed(type, conv.get().getPublicKey(spki), conv.get().getPrivateKey(pki));
             }
             if (obj instanceof SubjectPublicKeyInfo spki) {
-                return new Parsed(typeOf(spki), conv.getPublicKey(spki), null);
+                KeyType type = typeOf(spki);
+                String jdk = jdkKeyFactory(type);
+                return new Parsed(type, jdk != null ? jdkPublic(jdk, spki) : conv.get().getPublicKey(spki), null);
             }
         } catch (PKCSException | OperatorCreationException e) {
             throw new IllegalArgumentException("cannot decrypt the private key: wrong password?", e);
@@ -143,6 +152,31 @@ public final class PemKeys {
                 + ": expected a private or public key");
     }
 
+    /** The JDK key factory for the key types the JDK signs and verifies itself, so they need no Bouncy Castle provider. */
+    private static String jdkKeyFactory(KeyType type) {
+        return switch (type) {
+            case ECDSA_P256, ECDSA_P384 -> "EC";
+            case ED25519 -> "Ed25519";
+            default -> null;
+        };
+    }
+
+    static PublicKey jdkPublic(String algorithm, SubjectPublicKeyInfo spki) throws IOException {
+        try {
+            return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(spki.getEncoded("DER")));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static PrivateKey jdkPrivate(String algorithm, PrivateKeyInfo pki) throws IOException {
+        try {
+            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pki.getEncoded("DER")));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
     private static void requirePassword(char[] password) {
         if (password == null) {
             throw new IllegalArgumentException("the key is password-protected: give its password");
@@ -150,6 +184,13 @@ public final class PemKeys {
     }
 
     static SubjectPublicKeyInfo derivePublic(PrivateKeyInfo pki) throws IOException {
+        // OpenSSL and imgtool store the EC public point beside the secret: no point multiplication needed.
+        if (pki.getPrivateKeyAlgorithm().getAlgorithm().equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+            var ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(pki.parsePrivateKey());
+            if (ec.getPublicKey() != null) {
+                return new SubjectPublicKeyInfo(pki.getPrivateKeyAlgorithm(), ec.getPublicKey().getBytes());
+            }
+        }
         AsymmetricKeyParameter priv = PrivateKeyFactory.createKey(pki);
         AsymmetricKeyParameter pub;
         if (priv instanceof ECPrivateKeyParameters ec) {
@@ -202,7 +243,7 @@ public final class PemKeys {
                     w.writeObject(new JcaPKCS8Generator(key, null));
                 } else {
                     var encryptor = new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
-                            .setProvider(Crypto.BC).setRandom(Crypto.random()).setPassword(password)
+                            .setProvider(Crypto.bc()).setRandom(Crypto.random()).setPassword(password)
                             .setIterationCount(600_000).build();
                     w.writeObject(new JcaPKCS8Generator(key, encryptor));
                 }

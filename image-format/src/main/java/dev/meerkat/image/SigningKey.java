@@ -52,10 +52,10 @@ public final class SigningKey implements DigestSigner {
         if (digest.length != 32) throw new IllegalArgumentException("digest must be 32 bytes (SHA-256), got " + digest.length);
         try {
             Signature s = switch (type) {
-                case ECDSA_P256, ECDSA_P384 -> Signature.getInstance("NONEwithECDSA", Crypto.BC);
-                case ED25519 -> Signature.getInstance("Ed25519", Crypto.BC);
+                case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
+                case ED25519 -> Crypto.signatureFor("Ed25519", key);
                 case RSA_2048, RSA_3072 -> {
-                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.BC);
+                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
                     pss.setParameter(VerificationKey.pssParams());
                     yield pss;
                 }
@@ -89,17 +89,17 @@ public final class SigningKey implements DigestSigner {
                 KeyPairGenerator g;
                 switch (type) {
                     case ECDSA_P256 -> {
-                        g = KeyPairGenerator.getInstance("EC", Crypto.BC);
+                        g = KeyPairGenerator.getInstance("EC", Crypto.bc());
                         g.initialize(new ECGenParameterSpec(P256.NAME), Crypto.random());
                     }
                     case ECDSA_P384 -> {
-                        g = KeyPairGenerator.getInstance("EC", Crypto.BC);
+                        g = KeyPairGenerator.getInstance("EC", Crypto.bc());
                         g.initialize(new ECGenParameterSpec("secp384r1"), Crypto.random());
                     }
-                    case ED25519 -> g = KeyPairGenerator.getInstance("Ed25519", Crypto.BC);
-                    case X25519 -> g = KeyPairGenerator.getInstance("X25519", Crypto.BC);
+                    case ED25519 -> g = KeyPairGenerator.getInstance("Ed25519", Crypto.bc());
+                    case X25519 -> g = KeyPairGenerator.getInstance("X25519", Crypto.bc());
                     case RSA_2048, RSA_3072 -> {
-                        g = KeyPairGenerator.getInstance("RSA", Crypto.BC);
+                        g = KeyPairGenerator.getInstance("RSA", Crypto.bc());
                         g.initialize(new RSAKeyGenParameterSpec(type == KeyType.RSA_2048 ? 2048 : 3072,
                                 BigInteger.valueOf(65537)), Crypto.random());
                     }

@@ -76,7 +76,7 @@ public final class VerificationKey {
             }
         }
         try {
-            PublicKey pk = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider(Crypto.BC).getPublicKey(spki);
+            PublicKey pk = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider(Crypto.bc()).getPublicKey(spki);
             return new VerificationKey(PemKeys.typeOf(spki), pk);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("unusable public key: " + e.getMessage(), e);
@@ -148,28 +148,12 @@ public final class VerificationKey {
      * layout, eight bytes a line), with its {@code _len}, after the comment {@code comment}.
      */
     public String toCArray(String comment) {
-        StringBuilder sb = new StringBuilder("/* ").append(comment).append(" */\n");
-        sb.append("const unsigned char ").append(arrayName()).append("[] = {");
-        appendBytes(sb);
-        sb.append("\n};\nconst unsigned int ").append(arrayName()).append("_len = ").append(publicBytes.length)
-                .append(";\n");
-        return sb.toString();
+        return SourceArrays.c(comment, arrayName(), publicBytes, true);
     }
 
     /** {@link #publicBytes()} as a Rust slice (imgtool getpub's lang-rust layout), after {@code comment}. */
     public String toRustArray(String comment) {
-        StringBuilder sb = new StringBuilder("/* ").append(comment).append(" */\n");
-        sb.append("static ").append(arrayName().toUpperCase()).append(": &[u8] = &[");
-        appendBytes(sb);
-        sb.append("\n];\n");
-        return sb.toString();
-    }
-
-    private void appendBytes(StringBuilder sb) {
-        for (int i = 0; i < publicBytes.length; i++) {
-            sb.append(i % 8 == 0 ? "\n    " : " ");
-            sb.append(String.format("0x%02x,", publicBytes[i] & 0xFF));
-        }
+        return SourceArrays.rust(comment, arrayName().toUpperCase(java.util.Locale.ROOT), publicBytes);
     }
 
     /**
@@ -181,15 +165,26 @@ public final class VerificationKey {
         if (!type.canSign() || signatureTlv != type.signatureTlv() || digest.length != 32) return false;
         try {
             Signature s = switch (type) {
-                case ECDSA_P256, ECDSA_P384 -> Signature.getInstance("NONEwithECDSA", Crypto.BC);
-                case ED25519 -> Signature.getInstance("Ed25519", Crypto.BC);
+                case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
+                case ED25519 -> Crypto.signatureFor("Ed25519", key);
                 case RSA_2048, RSA_3072 -> {
-                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.BC);
+                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
                     pss.setParameter(pssParams());
                     yield pss;
                 }
                 case X25519 -> throw new IllegalStateException("unreachable");
             };
+            if (verifies(s, digest, signature)) return true;
+            // The JDK's ECDSA rejects DER that Bouncy Castle (and MCUboot) accept, e.g. imgtool's --pad-sig.
+            return s.getProvider() != Crypto.bc() && type != KeyType.ED25519
+                    && verifies(Signature.getInstance("NONEwithECDSA", Crypto.bc()), digest, signature);
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private boolean verifies(Signature s, byte[] digest, byte[] signature) {
+        try {
             s.initVerify(key);
             s.update(digest);
             return s.verify(signature);

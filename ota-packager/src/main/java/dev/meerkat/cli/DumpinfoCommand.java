@@ -24,21 +24,48 @@ final class DumpinfoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
-    @Option(names = {"-f", "--format"}, defaultValue = "text", paramLabel = "text|json", description = "Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-f", "--format"}, paramLabel = "text|human|json",
+            description = "text (also 'human') or json. Default: text on stdout, json with -o (imgtool writes YAML there;"
+                    + " JSON is YAML 1.2, and -f yaml is refused rather than approximated).")
     String format;
+
+    @Option(names = {"-o", "--outfile"}, paramLabel = "FILE", description = "Write the information to FILE (atomically).")
+    Path outfile;
+
+    @Option(names = {"-s", "--silent"}, description = "Accepted for imgtool compatibility; imgtool ignores it too.")
+    boolean silent;
 
     @Override
     public Integer call() throws Exception {
-        if (!format.equals("text") && !format.equals("json")) throw CliException.usage("-f must be text or json");
+        String f = format != null ? format : outfile != null ? "json" : "text";
+        if (f.equals("human")) f = "text";
+        if (f.equals("yaml")) {
+            throw CliException.usage("-f yaml is not supported: use -f json (the same fields; YAML 1.2 parsers read JSON)");
+        }
+        if (!f.equals("text") && !f.equals("json")) throw CliException.usage("-f must be text, human or json");
         JsonNode d;
         try (ImageFiles.Opened img = ImageFiles.open(image)) {
             d = ImageDump.describe(image.getFileName().toString(), img.source());
         }
+        if (outfile != null) {
+            java.io.StringWriter sw = new java.io.StringWriter();
+            // Like imgtool's json.dump to a file: no newline after the document.
+            if (f.equals("json")) sw.write(ImageDump.toPythonJson(d));
+            else printText(new PrintWriter(sw), d);
+            AtomicFiles.writeBytes(outfile, sw.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return ExitCode.OK;
+        }
         PrintWriter out = spec.commandLine().getOut();
-        if (format.equals("json")) {
+        if (f.equals("json")) {
             out.println(ImageDump.toPythonJson(d));
             return ExitCode.OK;
         }
+        printText(out, d);
+        out.flush();
+        return ExitCode.OK;
+    }
+
+    private void printText(PrintWriter out, JsonNode d) {
         JsonNode h = d.get("header");
         int flags = h.get("flags").asInt();
         out.printf("Image: %s%n", image);
@@ -59,7 +86,7 @@ final class DumpinfoCommand implements Callable<Integer> {
                     tr.get("magic").asText(), tr.get("image_ok").asInt(), tr.get("copy_done").asInt(),
                     tr.get("swap_info").asInt(), tr.get("swap_size").asLong());
         }
-        return ExitCode.OK;
+        out.flush();
     }
 
     private static void printTlv(PrintWriter out, String area, JsonNode t) {

@@ -17,10 +17,14 @@ import picocli.CommandLine.Command;
         subcommands = {
                 KeygenCommand.class,
                 GetpubCommand.class,
+                GetpubhashCommand.class,
+                GetprivCommand.class,
+                KeyinfoCommand.class,
                 SignCommand.class,
                 VerifyCommand.class,
                 DumpinfoCommand.class,
                 DecryptCommand.class,
+                VersionCommand.class,
                 dev.meerkat.cli.pkg.PackageCommand.class,
                 DemoCommand.class,
                 BenchCommand.class,
@@ -37,7 +41,7 @@ import picocli.CommandLine.Command;
         })
 public final class Meerkat implements Runnable {
 
-    @CommandLine.Spec
+    // Set by CommandTree: the root spec is built from this class's annotation without picocli's reflection.
     CommandLine.Model.CommandSpec spec;
 
     @Override
@@ -53,20 +57,20 @@ public final class Meerkat implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         boolean debug = Arrays.asList(args).contains("--debug");
         String[] effective = Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
-        CommandLine cl = new CommandLine(new Meerkat());
+        CommandLine cl = CommandTree.forArguments(effective);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             if (debug) ex.printStackTrace(err);
-            err.println("meerkat " + commandLine.getCommandName() + ": " + describe(ex));
+            err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
             err.flush();
             return exitCode(ex);
         });
         cl.setParameterExceptionHandler((ex, args2) -> {
             CommandLine c = ex.getCommandLine();
-            err.println("meerkat " + c.getCommandName() + ": " + ex.getMessage());
-            err.println("Try 'meerkat " + (c.getParent() == null ? "" : c.getCommandName() + " ") + "--help' for usage.");
+            err.println(c.getCommandSpec().qualifiedName() + ": " + ex.getMessage());
+            err.println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for usage.");
             err.flush();
             return ExitCode.USAGE;
         });
@@ -90,12 +94,11 @@ public final class Meerkat implements Runnable {
         return ExitCode.IO;
     }
 
-    /** Version from the jar manifest. */
+    /** The version the build recorded. */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Meerkat.class.getPackage().getImplementationVersion();
-            return new String[] {"meerkat " + (v == null ? "development build" : v)};
+            return new String[] {"meerkat " + BuildInfo.version()};
         }
     }
 }

@@ -30,9 +30,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "sign", sortOptions = false,
+@Command(name = "sign", aliases = "create", sortOptions = false,
         description = {"Create a signed (and optionally encrypted) MCUboot image from INFILE.",
-                "Options, defaults and output bytes match imgtool 2.4's 'sign'. Paths ending in .hex are Intel HEX."})
+                "Options, defaults and output bytes match imgtool 2.4's 'sign' ('create' is its alias)."
+                        + " Paths ending in .hex are Intel HEX."})
 final class SignCommand implements Callable<Integer> {
 
     @Spec
@@ -76,6 +77,20 @@ final class SignCommand implements Callable<Integer> {
             description = "Extra protected TLV: tag 0xa0..0xfffe, value as 0x-hex or text. Repeatable.")
     List<String> customTlvs = new ArrayList<>();
 
+    @Option(names = "--custom-tlv-file", arity = "2", paramLabel = "TAG FILE",
+            description = "Extra protected TLV whose value is the content of FILE. Repeatable.")
+    List<String> customTlvFiles = new ArrayList<>();
+
+    @Option(names = "--boot-record", paramLabel = "SW_TYPE",
+            description = "Add a CBOR boot record TLV (measured boot) naming the software type, at most 12 characters.")
+    String bootRecord;
+
+    @Option(names = "--vid", paramLabel = "UUID|DOMAIN", description = "Vendor UUID TLV: a UUID, or a name hashed into one (UUIDv5, DNS namespace).")
+    String vendorId;
+
+    @Option(names = "--cid", paramLabel = "UUID|NAME", description = "Image class UUID TLV: a UUID, or a name hashed into one in the --vid namespace.")
+    String classId;
+
     @Option(names = {"-S", "--slot-size"}, converter = IntLiteral.class, defaultValue = "0", paramLabel = "SIZE",
             description = "Slot size; image + trailer must fit. Required for --pad.")
     long slotSize;
@@ -118,13 +133,35 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = "--encrypt-keylen", defaultValue = "128", paramLabel = "128|256", description = "AES key length. Default: ${DEFAULT-VALUE}.")
     int encryptKeyLen;
 
+    @Option(names = {"-c", "--clear"},
+            description = "With -E: carry the wrapped key but leave the payload in clear, for the primary slot; encrypted when swapped out.")
+    boolean clear;
+
+    @Option(names = "--save-enctlv",
+            description = "With -E and padding: size the trailer for a bootloader built with BOOT_SWAP_SAVE_ENCTLV (saves the key TLV).")
+    boolean saveEncTlv;
+
+    @Option(names = "--sha", defaultValue = "auto", paramLabel = "auto|256", description = "Image hash; only SHA-256. Default: ${DEFAULT-VALUE}.")
+    String sha;
+
+    @Option(names = "--hmac-sha", defaultValue = "auto", paramLabel = "auto|256",
+            description = "HMAC of the ECIES key exchange; only SHA-256. Default: ${DEFAULT-VALUE}.")
+    String hmacSha;
+
+    @Option(names = "--pure", description = "Refused: Ed25519 over the whole image (needs an MCUboot built for pure signatures).")
+    boolean pure;
+
+    @Option(names = "--compression", defaultValue = "disabled", paramLabel = "disabled",
+            description = "Refused unless 'disabled': LZMA2-compressed images.")
+    String compression;
+
     @Option(names = {"-L", "--load-addr"}, converter = IntLiteral.class, paramLabel = "ADDR", description = "RAM load address (sets RAM_LOAD).")
     Long loadAddr;
 
     @Option(names = {"-x", "--hex-addr"}, converter = IntLiteral.class, paramLabel = "ADDR", description = "Base address of .hex output.")
     Long hexAddr;
 
-    @Option(names = "--rom-fixed", converter = IntLiteral.class, paramLabel = "ADDR", description = "Fixed ROM address (sets ROM_FIXED).")
+    @Option(names = {"-F", "--rom-fixed"}, converter = IntLiteral.class, paramLabel = "ADDR", description = "Fixed ROM address (sets ROM_FIXED).")
     Long romFixed;
 
     @Option(names = "--non-bootable", description = "Mark the image non-bootable (e.g. a data image).")
@@ -156,9 +193,19 @@ final class SignCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress bar or summary.")
     boolean quiet;
 
+    @Option(names = "--json", description = "Print the summary as one JSON object (output, length, version, sha256, key, encryption).")
+    boolean json;
+
+    private SlotTrailer slotTrailer;
+    private DigestSigner usedSigner;
+    private int encTlvLength;
+
     @Override
     public Integer call() throws Exception {
-        if (!endian.equals("little")) throw CliException.usage("only little-endian images are supported (-e little)");
+        if (!endian.equals("little")) {
+            throw CliException.usage("-e " + endian + ": not supported; MCUboot's targets here are little-endian (-e little)");
+        }
+        refuseUnsupported();
         if (encryptKeyLen != 128 && encryptKeyLen != 256) throw CliException.usage("--encrypt-keylen must be 128 or 256");
         if (fixSig != null && key != null) throw CliException.usage("give either -k or --fix-sig, not both");
         if ((fixSig == null) != (fixSigPubkey == null)) throw CliException.usage("--fix-sig and --fix-sig-pubkey go together");
@@ -186,13 +233,17 @@ final class SignCommand implements Callable<Integer> {
             }
         }
         for (int i = 0; i < customTlvs.size(); i += 2) b.customTlv(customTlv(customTlvs.get(i), customTlvs.get(i + 1)));
+        for (int i = 0; i < customTlvFiles.size(); i += 2) {
+            b.customTlv(customTlvFromFile(customTlvFiles.get(i), Path.of(customTlvFiles.get(i + 1))));
+        }
         if (loadAddr != null) b.loadAddress(loadAddr);
         if (romFixed != null) b.romFixed(romFixed);
         b.nonBootable(nonBootable);
         int a = (int) align;
         int ma = maxAlign == null ? Math.max(SlotTrailer.DEFAULT_MAX_ALIGN, a) : (int) (long) maxAlign;
         try {
-            b.trailer(new SlotTrailer(a, ma, (int) maxSectors, overwriteOnly, (int) erasedValue));
+            slotTrailer = new SlotTrailer(a, ma, (int) maxSectors, overwriteOnly, (int) erasedValue);
+            b.trailer(slotTrailer);
         } catch (IllegalArgumentException e) {
             throw CliException.usage(e.getMessage());
         }
@@ -209,6 +260,10 @@ final class SignCommand implements Callable<Integer> {
         if (remote != null) signer = dev.meerkat.cli.remote.RemoteSigner.connect(remote, keyId, spec.commandLine().getErr());
         if (signer != null && padSig) signer = padded(signer);
         b.signer(signer);
+        usedSigner = signer;
+        if (bootRecord != null) b.imgtoolProtectedTlv(ImgtoolTlvs.bootRecord(bootRecord, v, signer));
+        if (vendorId != null) b.imgtoolProtectedTlv(ImgtoolTlvs.vendorId(vendorId));
+        if (classId != null) b.imgtoolProtectedTlv(ImgtoolTlvs.classId(vendorId, classId));
         if (encryptKey != null) b.encryptFor(KeyFiles.encryptionKey(encryptKey), encryptKeyLen);
         ImageSigner imageSigner;
         try {
@@ -222,32 +277,41 @@ final class SignCommand implements Callable<Integer> {
             writeVector(imageSigner, payload);
             return ExitCode.OK;
         }
+        int enlargedTrailer = saveEncTlv && encryptKey != null ? savedKeyTrailerGrowth(ma) : 0;
         ImageSigner.Result[] result = new ImageSigner.Result[1];
         boolean hexOut = output.toString().toLowerCase().endsWith(".hex");
         try (Progress progress = new Progress(spec.commandLine().getErr(), "signing", payload.length,
-                Progress.interactive(quiet))) {
-            if (hexOut) {
+                json ? Progress.Mode.OFF : Progress.mode(quiet))) {
+            if (hexOut || clear) {
                 ByteArrayOutputStream bo = new ByteArrayOutputStream();
                 try (InputStream in = payload.open()) {
                     result[0] = imageSigner.sign(in, payload.length, bo, progress);
                 }
+                checkSavedKeyTrailer(result[0], enlargedTrailer);
+                byte[] image = clear ? inClear(bo.toByteArray(), payload) : bo.toByteArray();
+                if (!hexOut) {
+                    AtomicFiles.writeBytes(output, image);
+                } else {
                 long base = hexAddr != null ? hexAddr : payload.baseAddress;
                 AtomicFiles.write(output, out -> {
                     OutputStreamWriter w = new OutputStreamWriter(out, StandardCharsets.US_ASCII);
-                    IntelHex.write(new IntelHex.Block(base, bo.toByteArray()), w);
+                    IntelHex.write(new IntelHex.Block(base, image), w);
                     w.flush();
                 });
+                }
             } else if (payload.hexData() != null) {
                 AtomicFiles.write(output, out -> {
                     try (InputStream in = payload.open()) {
                         result[0] = imageSigner.sign(in, payload.length, out, progress);
                     }
+                    checkSavedKeyTrailer(result[0], enlargedTrailer);
                 });
             } else {
                 AtomicFiles.writeChannel(output, out -> {
                     try (var in = java.nio.channels.FileChannel.open(payload.file())) {
                         result[0] = imageSigner.sign(in, out, progress);
                     }
+                    checkSavedKeyTrailer(result[0], enlargedTrailer);
                 }, false);
             }
         } catch (IllegalArgumentException e) {
@@ -256,7 +320,14 @@ final class SignCommand implements Callable<Integer> {
         if (sigOut != null && result[0].signature() != null) {
             AtomicFiles.writeBytes(sigOut, Base64.getEncoder().encode(result[0].signature()));
         }
-        if (!quiet) {
+        if (json) {
+            JsonOutput.print(spec.commandLine().getOut(), JsonOutput.object(
+                    "output", output.toString(), "length", result[0].length(), "version", v.toString(),
+                    "sha256", HexFormat.of().formatHex(result[0].digest()),
+                    "keyType", signer == null ? null : signer.verificationKey().type().cliName(),
+                    "keyHash", signer == null ? null : signer.verificationKey().keyHashHex(),
+                    "encrypted", encryptKey != null, "aesBits", encryptKey != null ? encryptKeyLen : null));
+        } else if (!quiet) {
             PrintWriter o = spec.commandLine().getOut();
             o.printf("%s: %d bytes, version %s, SHA-256 %s%s%s%n", output, result[0].length(), v,
                     HexFormat.of().formatHex(result[0].digest()),
@@ -264,6 +335,75 @@ final class SignCommand implements Callable<Integer> {
                     encryptKey != null ? ", encrypted (AES-" + encryptKeyLen + ")" : "");
         }
         return ExitCode.OK;
+    }
+
+    /** imgtool options this command does not implement, refused with the reason rather than ignored. */
+    private void refuseUnsupported() {
+        if (pure) {
+            throw CliException.usage("--pure is not supported: Meerkat signs the image's SHA-256 digest, the form MCUboot"
+                    + " verifies unless built for pure Ed25519 signatures");
+        }
+        if (!compression.equals("disabled")) {
+            throw CliException.usage("--compression " + compression + " is not supported: LZMA2 images need a"
+                    + " decompressing MCUboot and an encoder that matches Python's lzma byte for byte");
+        }
+        if (!sha.equals("auto") && !sha.equals("256")) {
+            throw CliException.usage("--sha " + sha + " is not supported: Meerkat images are hashed with SHA-256");
+        }
+        if (!hmacSha.equals("auto") && !hmacSha.equals("256")) {
+            throw CliException.usage("--hmac-sha " + hmacSha + " is not supported: the key exchange uses HMAC-SHA256");
+        }
+        if (clear && encryptKey == null) throw CliException.usage("--clear goes with -E (it keeps an encrypted image's key TLV)");
+        if (bootRecord != null && bootRecord.length() > 12) {
+            throw CliException.usage("'" + bootRecord + "' is too long (" + bootRecord.length()
+                    + " characters) for --boot-record: at most 12");
+        }
+    }
+
+    /** imgtool --clear: the encrypted image with its payload region put back in clear (hash and signature cover the clear text). */
+    private byte[] inClear(byte[] image, Payload payload) throws java.io.IOException {
+        java.nio.ByteBuffer h = java.nio.ByteBuffer.wrap(image).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int hdr = h.getShort(8) & 0xFFFF;
+        long imgSize = h.getInt(12) & 0xFFFFFFFFL;
+        java.util.Arrays.fill(image, hdr, (int) (hdr + imgSize), (byte) 0);
+        try (InputStream in = payload.open()) {
+            if (!padHeader) in.skipNBytes(hdr);
+            int n = (int) Math.min(imgSize, payload.length - (padHeader ? 0 : hdr));
+            in.readNBytes(image, hdr, n);
+        }
+        return image;
+    }
+
+    /**
+     * imgtool --save-enctlv: the trailer keeps the key TLV instead of the plain key, twice, each aligned to the
+     * maximum alignment. The trailer's written fields sit at the same offsets from the slot end, so only the
+     * room the trailer needs grows (and with it imgtool's fit check); returns that growth in bytes.
+     */
+    private int savedKeyTrailerGrowth(int maxAlignment) {
+        if (overwriteOnly) return 0;
+        encTlvLength = KeyFiles.encryptionKey(encryptKey)
+                .wrap(new byte[encryptKeyLen / 8], new java.security.SecureRandom()).length();
+        return 2 * (alignUp(encTlvLength, maxAlignment) - alignUp(16, maxAlignment));
+    }
+
+    private void checkSavedKeyTrailer(ImageSigner.Result r, int growth) {
+        if (growth == 0 || slotSize == 0) return;
+        // The image without padding: hashed region, then the TLV area (hash, key id, signature, wrapped key).
+        long area = 4 + 4 + 32 + 4 + encTlvLength;
+        if (usedSigner != null) {
+            area += 4 + (publicKeyFormat.equals("hash") ? 32 : usedSigner.verificationKey().publicBytes().length)
+                    + 4 + r.signature().length;
+        }
+        long length = r.header().hashedLength() + area;
+        long trailer = slotTrailer.size(true) + growth;
+        if (length + trailer > slotSize) {
+            throw CliException.usage("image size (" + length + ") + trailer (" + trailer
+                    + ", with --save-enctlv) exceeds the slot size " + slotSize);
+        }
+    }
+
+    private static int alignUp(int n, int a) {
+        return (n + a - 1) / a * a;
     }
 
     private void writeVector(ImageSigner signer, Payload payload) throws Exception {
@@ -291,6 +431,22 @@ final class SignCommand implements Callable<Integer> {
             return new Tlv((int) t, v);
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--custom-tlv " + tag + ": " + e.getMessage());
+        }
+    }
+
+    private static Tlv customTlvFromFile(String tag, Path file) {
+        byte[] value;
+        try {
+            value = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw new CliException(ExitCode.IO, "--custom-tlv-file " + tag + ": " + file + ": no such file");
+        } catch (java.io.IOException e) {
+            throw new CliException(ExitCode.IO, "--custom-tlv-file " + tag + ": " + file + ": " + e.getMessage());
+        }
+        try {
+            return new Tlv((int) (long) new IntLiteral().convert(tag), value);
+        } catch (IllegalArgumentException e) {
+            throw CliException.usage("--custom-tlv-file " + tag + ": " + e.getMessage());
         }
     }
 

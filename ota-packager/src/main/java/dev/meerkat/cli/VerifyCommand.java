@@ -61,7 +61,7 @@ final class VerifyCommand implements Callable<Integer> {
         result.put("file", image.toString());
         try (ImageFiles.Opened img = ImageFiles.open(image);
              Progress progress = new Progress(spec.commandLine().getErr(), "verifying", img.source().size(),
-                     !json && Progress.interactive(quiet))) {
+                     json ? Progress.Mode.OFF : Progress.mode(quiet))) {
             VerifiedImage r = v.withProgress(progress).verify(img.source());
             result.put("valid", true);
             result.put("version", r.version().toString());

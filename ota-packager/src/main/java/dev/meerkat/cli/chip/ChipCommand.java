@@ -137,11 +137,26 @@ public final class ChipCommand implements Runnable {
         @Mixin
         ChipOptions chipOptions;
 
+        @Option(names = "--json", description = "Print one JSON object (revision, serial, locks, slots) instead of text.")
+        boolean json;
+
         @Override
         public void run() {
             try (CryptoChip chip = chipOptions.open()) {
                 PrintWriter out = spec.commandLine().getOut();
                 ConfigZone c = chip.config();
+                if (json) {
+                    java.util.List<Object> slots = new java.util.ArrayList<>();
+                    for (int slot = 0; slot < 16; slot++) {
+                        slots.add(dev.meerkat.cli.JsonOutput.object("slot", slot, "slotConfig", c.slotConfig(slot).value(),
+                                "keyConfig", c.keyConfig(slot).value(), "locked", c.slotLocked(slot)));
+                    }
+                    dev.meerkat.cli.JsonOutput.print(out, dev.meerkat.cli.JsonOutput.object(
+                            "revision", Hex.format(chip.info()), "serial", Hex.format(c.serialNumber()),
+                            "i2cAddress", c.i2cAddress(), "configLocked", c.configLocked(), "dataLocked", c.dataLocked(),
+                            "slots", slots));
+                    return;
+                }
                 out.printf("revision:    %s%n", Hex.format(chip.info()));
                 out.printf("serial:      %s%n", Hex.format(c.serialNumber()));
                 out.printf("i2c address: 0x%02X%n", c.i2cAddress());

@@ -90,13 +90,15 @@ public final class FleetCommand implements Runnable {
         @Option(names = "--chips", description = "Give every device its own emulated ATECC608 (keys generated in the chip).")
         boolean chips;
 
-        @Option(names = "--json", description = "End with one JSON line of counts (per rollout).")
+        @Option(names = "--json", description = "Print one JSON object, {\"rollouts\":[counts…]}, on stdout; the"
+                + " running commentary goes to stderr.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
-            PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
+            // With --json, stdout carries only the JSON document; the commentary moves to stderr.
+            PrintWriter out = json ? err : spec.commandLine().getOut();
             if (devices <= 0) {
                 err.println("meerkat fleet simulate: --devices must be positive");
                 return ExitCode.USAGE;
@@ -137,6 +139,10 @@ public final class FleetCommand implements Runnable {
                 }
                 o = o.withUpdates(updates);
             }
+            // Before the broker's first log line: one line per broker error, no stack traces (see the file).
+            if (System.getProperty("log4j.configuration") == null) {
+                System.setProperty("log4j.configuration", "dev/meerkat/cli/fleet/broker-log4j.properties");
+            }
             List<FleetSimulator.Result> results = new FleetSimulator(o, line -> {
                 out.println(line);
                 out.flush();
@@ -167,9 +173,9 @@ public final class FleetCommand implements Runnable {
             }
             out.println("heap per device: " + results.get(0).memoryPerDevice() / 1024 + " KiB");
             if (json) {
-                for (FleetSimulator.Result r : results) {
-                    out.println(r.toJson());
-                }
+                java.util.List<Object> docs = new ArrayList<>();
+                for (FleetSimulator.Result r : results) docs.add(r.toJson());
+                dev.meerkat.cli.JsonOutput.print(spec.commandLine().getOut(), dev.meerkat.cli.JsonOutput.object("rollouts", docs));
             }
             out.flush();
             return ok ? ExitCode.OK : ExitCode.INVALID;

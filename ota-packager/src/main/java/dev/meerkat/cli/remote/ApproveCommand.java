@@ -39,12 +39,20 @@ public final class ApproveCommand implements Callable<Integer> {
     @Option(names = "--list", description = "List pending requests.")
     boolean list;
 
+    @Option(names = "--json", description = "Print JSON: {\"requests\":[…]} with --list, else the request object.")
+    boolean json;
+
     @Override
     public Integer call() {
         PrintWriter o = spec.commandLine().getOut();
         RemoteClient c = service.client();
         if (list) {
-            for (JsonNode r : c.get("/api/v1/requests?state=pending")) o.println(describe(r));
+            JsonNode pending = c.get("/api/v1/requests?state=pending");
+            if (json) {
+                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("requests", pending));
+                return ExitCode.OK;
+            }
+            for (JsonNode r : pending) o.println(describe(r));
             o.flush();
             return ExitCode.OK;
         }
@@ -52,6 +60,10 @@ public final class ApproveCommand implements Callable<Integer> {
         Map<String, Object> body = new LinkedHashMap<>();
         if (comment != null) body.put("comment", comment);
         JsonNode r = c.post("/api/v1/requests/" + RemoteClient.encode(request) + (reject ? "/reject" : "/approve"), body).json();
+        if (json) {
+            dev.meerkat.cli.JsonOutput.print(o, r);
+            return ExitCode.OK;
+        }
         o.println(describe(r));
         o.flush();
         return ExitCode.OK;

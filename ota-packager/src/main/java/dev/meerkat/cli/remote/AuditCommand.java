@@ -135,6 +135,8 @@ public final class AuditCommand implements Runnable {
         @Option(names = "--checkpoint-key", paramLabel = "PEM",
                 description = "The service's published checkpoint key (GET /api/v1/audit/checkpoints/key) to trust.")
         Path checkpointKey;
+        @Option(names = "--json", description = "Print one JSON object: intact, entries, first/last seq, head or the broken entry.")
+        boolean json;
 
         @Override
         public Integer call() throws IOException {
@@ -160,6 +162,11 @@ public final class AuditCommand implements Runnable {
                 embeddedKey = root.isObject() && root.hasNonNull("checkpointKey") ? root.get("checkpointKey").asText() : null;
             }
             AuditChain.Result r = AuditChain.verify(entries);
+            if (!r.intact() && json) {
+                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("intact", false,
+                        "brokenSeq", r.brokenSeq(), "brokenIndex", r.brokenIndex(), "problem", r.problem()));
+                return ExitCode.INVALID;
+            }
             if (!r.intact()) {
                 throw CliException.invalid("audit chain broken at entry seq " + r.brokenSeq() + " (#" + (r.brokenIndex() + 1)
                         + " in the export): " + r.problem());
@@ -198,6 +205,12 @@ public final class AuditCommand implements Runnable {
             String why = AuditAnchor.problem(entries, r, start, head);
             if (why != null) throw CliException.invalid("audit export not anchored: " + why);
             if (!live && client != null) compareLive(client, head);
+            if (json) {
+                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("intact", true,
+                        "entries", r.checked(), "firstSeq", r.firstSeq(), "lastSeq", r.lastSeq(), "head", head.hash(),
+                        "checkpointSeq", head.seq(), "checkpointAt", String.valueOf(head.at()), "keyFrom", keySource));
+                return ExitCode.OK;
+            }
             o.printf("audit chain intact: %d entries%s, head %s%n", r.checked(),
                     r.checked() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")", head.hash());
             o.printf("anchored: checkpoint seq %d signed at %s, key from %s%n", head.seq(), head.at(), keySource);

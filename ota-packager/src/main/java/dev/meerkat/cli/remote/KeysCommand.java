@@ -55,11 +55,18 @@ public final class KeysCommand implements Runnable {
         CommandSpec spec;
         @Mixin
         ServiceOptions service;
+        @Option(names = "--json", description = "Print {\"keys\":[…]} (the service's key objects) instead of text.")
+        boolean json;
 
         @Override
         public Integer call() {
             PrintWriter o = spec.commandLine().getOut();
-            for (JsonNode k : service.client().get("/api/v1/keys")) o.println(summary(k));
+            JsonNode keys = service.client().get("/api/v1/keys");
+            if (json) {
+                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("keys", keys));
+                return ExitCode.OK;
+            }
+            for (JsonNode k : keys) o.println(summary(k));
             o.flush();
             return ExitCode.OK;
         }
@@ -121,9 +128,12 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "public", mixinStandardHelpOptions = true,
+    // Its --version is the key version, so only --help comes from picocli.
+    @Command(name = "public",
             description = "Export a public key: PEM, MCUboot KEYHASH or a C array for the bootloader.")
     static final class Public implements Callable<Integer> {
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        boolean help;
         @Spec
         CommandSpec spec;
         @Mixin

@@ -151,7 +151,8 @@ public final class ServeCommand implements Callable<Integer> {
         List<String> roles;
         @Option(names = "--days", defaultValue = "30", paramLabel = "N", description = "Validity. Default: ${DEFAULT-VALUE}.")
         int days;
-        @Option(names = "--data-dir", paramLabel = "DIR")
+        @Option(names = "--data-dir", paramLabel = "DIR",
+                description = "The service's data directory (default: ~/.meerkat/signing-service, as 'meerkat serve').")
         Path dataDir;
 
         @Override
@@ -165,6 +166,10 @@ public final class ServeCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw CliException.invalid("--subject: " + e.getMessage());
             }
+            // The token is only accepted by a service started on the same data directory: say which one.
+            spec.commandLine().getErr().println("meerkat serve token: signed with the key of data directory " + dir
+                    + " (a service started with another --data-dir rejects it)");
+            spec.commandLine().getErr().flush();
             spec.commandLine().getOut().println(token);
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
