@@ -78,11 +78,21 @@ public record AfrOtaDocument(
                 throw new IllegalArgumentException(at + " has no delivery route (update_data_url with HTTP,"
                         + " or streamname with MQTT)");
             }
-            if (f.updateDataUrl() != null && !f.updateDataUrl().startsWith("https://")
-                    && !f.updateDataUrl().startsWith("http://")) {
-                throw new IllegalArgumentException(at + ".update_data_url is not an http(s) URL");
+            if (f.updateDataUrl() != null && !httpUrl(f.updateDataUrl()) && !presignPlaceholder(f.updateDataUrl())) {
+                throw new IllegalArgumentException(at + ".update_data_url is not an http(s) URL or an AWS IoT"
+                        + " ${aws:iot:s3-presigned-url:...} placeholder");
             }
         }
+    }
+
+    private static boolean httpUrl(String url) {
+        return url.startsWith("https://") || url.startsWith("http://");
+    }
+
+    /** The job document as stored: AWS IoT replaces this with a fresh presigned URL per device. */
+    private static boolean presignPlaceholder(String url) {
+        return url.startsWith(AfrOtaFile.PRESIGN_PLACEHOLDER) && url.endsWith("}")
+                && httpUrl(url.substring(AfrOtaFile.PRESIGN_PLACEHOLDER.length()));
     }
 
     private static void requireUint32(Long value, String name) {

@@ -20,6 +20,8 @@ public record AfrOtaFile(
 
     /** The auth scheme AWS writes for a presigned S3 URL. */
     public static final String PRESIGNED = "aws.s3.presigned";
+    /** Prefix of the placeholder AWS IoT replaces with a presigned URL ({@code presignedUrlConfig}). */
+    public static final String PRESIGN_PLACEHOLDER = "${aws:iot:s3-presigned-url:";
 
     /** A file fetched over HTTP from a presigned URL. */
     public static AfrOtaFile http(String filepath, long size, String url, String signatureBase64) {
