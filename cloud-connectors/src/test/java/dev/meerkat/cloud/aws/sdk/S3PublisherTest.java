@@ -93,4 +93,21 @@ class S3PublisherTest {
             assertThat(get(o.presignedUrl().toString()).statusCode()).isEqualTo(403);
         }
     }
+
+    @Test
+    void aBodyThatDoesNotMatchItsChecksumIsRefused() throws Exception {
+        Path store = Files.createDirectories(tmp.resolve("store"));
+        Files.createDirectories(store.resolve("releases"));
+        try (S3ProxyServer server = new S3ProxyServer(store); S3Client s3 = server.connection().s3()) {
+            String wrong = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s3.putObject(b -> b.bucket("releases").key("x")
+                    .checksumAlgorithm(software.amazon.awssdk.services.s3.model.ChecksumAlgorithm.SHA256)
+                    .checksumSHA256(wrong), software.amazon.awssdk.core.sync.RequestBody.fromBytes(new byte[] {1, 2})))
+                    .isInstanceOfSatisfying(software.amazon.awssdk.services.s3.model.S3Exception.class,
+                            e -> assertThat(e.statusCode()).isEqualTo(400));
+            // nothing was stored (the same PUT with the right checksum is what publish does above)
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> s3.headObject(b -> b.bucket("releases").key("x")))
+                    .isInstanceOf(software.amazon.awssdk.services.s3.model.NoSuchKeyException.class);
+        }
+    }
 }
