@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
                         + "identity, container or instance role); --profile picks a profile. Region: --region, else "
                         + "AWS_REGION or the profile's. --endpoint points at an S3- or IoT-compatible server. "
                         + "See docs/aws.md."},
-        subcommands = {PublishCommand.class, DeployCommand.class, StatusCommand.class})
+        subcommands = {PublishCommand.class, RegisterCommand.class, DeployCommand.class, StatusCommand.class})
 public final class AwsCommand implements Runnable {
 
     @Spec
