@@ -131,11 +131,16 @@ public final class JobsProtocolEngine {
             case DESCRIBE -> {
                 DescribeJobExecutionRequest r = JobsJson.read(payload, DescribeJobExecutionRequest.class);
                 JobsLimits.checkRequest(r.clientToken(), null, null);
-                Optional<JobExecution> found = JobsTopic.NEXT.equals(request.jobId())
-                        ? backend.pending(thing).stream().findFirst()
-                        : backend.execution(thing, request.jobId(), r.executionNumber());
-                JobExecution execution = found.orElseThrow(() -> new JobsProtocolException(
-                        RejectedErrorCode.ResourceNotFound, "no job execution " + request.jobId() + " for " + thing));
+                if (JobsTopic.NEXT.equals(request.jobId())) {
+                    // "$next" with nothing pending is not an error: accepted without an execution (what OTA
+                    // agents asking $next/get at start-up expect)
+                    JobExecution next = backend.pending(thing).stream().findFirst().orElse(null);
+                    yield new DescribeJobExecutionResponse(next == null || r.wantsDocument() ? next
+                            : next.withoutDocument(), now(), r.clientToken());
+                }
+                JobExecution execution = backend.execution(thing, request.jobId(), r.executionNumber())
+                        .orElseThrow(() -> new JobsProtocolException(RejectedErrorCode.ResourceNotFound,
+                                "no job execution " + request.jobId() + " for " + thing));
                 yield new DescribeJobExecutionResponse(r.wantsDocument() ? execution : execution.withoutDocument(),
                         now(), r.clientToken());
             }

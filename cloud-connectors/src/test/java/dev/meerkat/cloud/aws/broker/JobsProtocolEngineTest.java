@@ -54,6 +54,14 @@ class JobsProtocolEngineTest {
         assertThat(out.get(0).topic()).isEqualTo("$aws/things/dev1/jobs/start-next/rejected");
         assertThat(json(out.get(0)).path("code").asText()).isEqualTo("InvalidJson");
         assertThat(send("$aws/things/dev1/jobs/get/accepted", "{}")).isEmpty();
+        // $next with nothing pending: accepted, no execution
+        out = send("$aws/things/dev1/jobs/$next/get", "{\"clientToken\":\"n\"}");
+        assertThat(out.get(0).topic()).isEqualTo("$aws/things/dev1/jobs/$next/get/accepted");
+        assertThat(json(out.get(0)).has("execution")).isFalse();
+        backend.queue("dev1", "a", JobsJson.mapper().createObjectNode().put("op", "x"));
+        out = send("$aws/things/dev1/jobs/$next/get", "{\"includeJobDocument\":false}");
+        assertThat(json(out.get(0)).path("execution").path("jobId").asText()).isEqualTo("a");
+        assertThat(json(out.get(0)).path("execution").has("jobDocument")).isFalse();
     }
 
     @Test
