@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the tests use; the tests start and stop the servers themselves.
+# Debian packages the tests use; the tests start and stop the servers themselves (npm packages are
+# installed by the tests that use them, with `npm ci` from committed lock files).
 DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto nginx curl)
 
 as_root() {

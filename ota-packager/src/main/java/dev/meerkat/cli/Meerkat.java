@@ -37,6 +37,7 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.provision.ProvisionCommand.class,
                 dev.meerkat.cli.fleet.FleetCommand.class,
                 dev.meerkat.cli.fleet.DeviceCommand.class,
+                dev.meerkat.cli.cloud.CloudCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Meerkat implements Runnable {

@@ -47,6 +47,7 @@ public final class Journal {
             rec.put("serial", o.serial());
             rec.put("certSerial", o.certSerial());
             rec.put("fingerprint", o.fingerprint());
+            rec.put("certificatePem", o.certificatePem()); // public; lets `cloud aws register` register it
             List<Map<String, Object>> steps = new ArrayList<>();
             for (Provisioner.Step s : o.steps()) {
                 Map<String, Object> m = new LinkedHashMap<>();
