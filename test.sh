@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use; the tests start and stop the servers themselves.
-DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto nginx)
+DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto nginx curl)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
@@ -16,6 +16,8 @@ as_root() {
 missing=()
 command -v java >/dev/null && java -version 2>&1 | grep -qE 'version "(1[7-9]|2[0-9])' || missing+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null || missing+=(maven)
+# k8s/ checks its manifests with Node (npm packages are installed by its own build).
+command -v node >/dev/null && command -v npm >/dev/null || missing+=(nodejs npm)
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
 done

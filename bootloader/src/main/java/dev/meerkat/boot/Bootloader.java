@@ -25,13 +25,24 @@ public final class Bootloader {
     private final BootConfig config;
     private final BootStateStore store;
     private final ImageValidator validator;
+    private final Optional<SecureBootGate> secureBoot;
 
     public Bootloader(Device device, FlashLayout layout, BootConfig config) {
+        this(device, layout, config, Optional.empty());
+    }
+
+    /** A bootloader that also asks a secure element to approve every image it would jump to. */
+    public Bootloader(Device device, FlashLayout layout, BootConfig config, SecureBootApprover approver) {
+        this(device, layout, config, Optional.of(new SecureBootGate(approver)));
+    }
+
+    private Bootloader(Device device, FlashLayout layout, BootConfig config, Optional<SecureBootGate> secureBoot) {
         this.device = device;
         this.layout = layout;
         this.config = config;
         this.store = new BootStateStore(layout.bootState(), config.listener());
         this.validator = new ImageValidator(device.rootOfTrust(), config);
+        this.secureBoot = secureBoot;
     }
 
     /** Decides what to run after a reset. */
@@ -145,8 +156,12 @@ public final class Bootloader {
     private Validation validate(Slot slot, Optional<dev.meerkat.image.ImageVersion> running,
             Optional<byte[]> expectedHash) {
         MonotonicCounters c = device.counters();
-        return validator.validate(layout.slot(slot),
+        Validation v = validator.validate(layout.slot(slot),
                 new ImageValidator.Context(c.read(config.counterId()), running, expectedHash));
+        if (v instanceof Validation.Valid ok && secureBoot.isPresent()) {
+            return secureBoot.get().check(layout.slot(slot), ok);
+        }
+        return v;
     }
 
     private Optional<dev.meerkat.image.ImageVersion> versionIn(Slot slot) {

@@ -32,7 +32,8 @@ public enum RollbackReason {
     IMAGE_UNSUPPORTED(0x1C, "image uses an unsupported feature"),
     IMAGE_CHANGED(0x1D, "slot content differs from the image that was installed"),
     IMAGE_UNREADABLE(0x1E, "image could not be read"),
-    IMAGE_WRONG_PLATFORM(0x1F, "image is built for another platform");
+    IMAGE_WRONG_PLATFORM(0x1F, "image is built for another platform"),
+    SECURE_ELEMENT_REFUSED(0x20, "the secure element's SecureBoot did not approve the image");
 
     private final int code;
     private final String description;

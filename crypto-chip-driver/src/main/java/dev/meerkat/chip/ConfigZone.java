@@ -23,10 +23,19 @@ public final class ConfigZone {
     public static final int AES_ENABLE = 13;
     public static final int I2C_ENABLE = 14;
     public static final int I2C_ADDRESS = 16;
+    public static final int COUNT_MATCH = 18;
     public static final int CHIP_MODE = 19;
     public static final int SLOT_CONFIG = 20;
     public static final int COUNTER_0 = 52;
     public static final int COUNTER_1 = 60;
+    /** 508A: LastKeyUse[16], the use bits of slot 15 when it is limited-use. */
+    public static final int LAST_KEY_USE = 68;
+    /** 608: UseLock (68), VolatileKeyPermission (69), SecureBoot (70-71), KdfIvLoc (72), KdfIvStr (73-74). */
+    public static final int USE_LOCK = 68;
+    public static final int VOLATILE_KEY_PERMISSION = 69;
+    public static final int SECURE_BOOT = 70;
+    public static final int KDF_IV_LOC = 72;
+    public static final int KDF_IV_STR = 73;
     public static final int USER_EXTRA = 84;
     public static final int USER_EXTRA_ADD = 85;
     public static final int LOCK_VALUE = 86;
@@ -84,6 +93,103 @@ public final class ConfigZone {
 
     public int chipOptions() {
         return u16(CHIP_OPTIONS);
+    }
+
+    /** ChipMode (byte 19): bit 2 long watchdog (13 s instead of 1.3 s), bits 3-7 clock divider (608). */
+    public int chipMode() {
+        return bytes[CHIP_MODE] & 0xFF;
+    }
+
+    /** 608 CountMatch (byte 18): bit 0 enable, bits 4-7 the slot holding the match value. */
+    public boolean countMatchEnabled() {
+        return (bytes[COUNT_MATCH] & 0x01) != 0;
+    }
+
+    public int countMatchKey() {
+        return (bytes[COUNT_MATCH] & 0xF0) >>> 4;
+    }
+
+    /** 608 VolatileKeyPermission (byte 69): bit 7 enable, bits 0-3 the slot that authorises the latch. */
+    public boolean volatileKeyPermitEnabled() {
+        return (bytes[VOLATILE_KEY_PERMISSION] & 0x80) != 0;
+    }
+
+    public int volatileKeyPermitSlot() {
+        return bytes[VOLATILE_KEY_PERMISSION] & 0x0F;
+    }
+
+    /** 608 SecureBoot (bytes 70-71): the configuration SecureBoot runs with. */
+    public SecureBootConfig secureBoot() {
+        return new SecureBootConfig(u16(SECURE_BOOT));
+    }
+
+    /** ChipOptions bit 1: an IO protection key is configured; bits 12-15 its slot. */
+    public boolean ioProtectionEnabled() {
+        return (chipOptions() & 0x0002) != 0;
+    }
+
+    public int ioProtectionKey() {
+        return (chipOptions() >>> 12) & 0xF;
+    }
+
+    /** ChipOptions bit 2: KDF may use the AES algorithm. */
+    public boolean kdfAesEnabled() {
+        return (chipOptions() & 0x0004) != 0;
+    }
+
+    /** ChipOptions bits 8-9 (ECDH) and 10-11 (KDF): where the result may go, see {@link OutputProtection}. */
+    public OutputProtection ecdhProtection() {
+        return OutputProtection.of((chipOptions() >>> 8) & 3);
+    }
+
+    public OutputProtection kdfProtection() {
+        return OutputProtection.of((chipOptions() >>> 10) & 3);
+    }
+
+    /** Where ECDH and KDF results may be sent under ChipOptions' protection bits. */
+    public enum OutputProtection {
+        /** 00: anywhere, output buffer in clear included. */
+        CLEAR_ALLOWED,
+        /** 01: the output buffer only encrypted with the IO protection key (slots and TempKey stay allowed). */
+        ENCRYPTED_ONLY,
+        /** 10 and 11: never to the output buffer, only into TempKey, a slot or the alternate key buffer. */
+        STORE_ONLY;
+
+        static OutputProtection of(int bits) {
+            return bits == 0 ? CLEAR_ALLOWED : bits == 1 ? ENCRYPTED_ONLY : STORE_ONLY;
+        }
+    }
+
+    /**
+     * SecureBoot config: mode bits 0-1 (0 disabled, 1 FullBoth, 2 FullSig, 3 FullDig), bit 3 persistent
+     * enable (a pass sets the persistent latch), bit 4 RandNonce (encrypted digests need a random nonce),
+     * bits 8-11 the slot of the stored digest or signature, bits 12-15 the public key slot.
+     */
+    public record SecureBootConfig(int value) {
+        public static final int DISABLED = 0;
+        public static final int FULL_BOTH = 1;
+        public static final int FULL_SIG = 2;
+        public static final int FULL_DIG = 3;
+
+        public int mode() {
+            return value & 3;
+        }
+
+        public boolean persistentEnable() {
+            return (value & 0x08) != 0;
+        }
+
+        public boolean randNonce() {
+            return (value & 0x10) != 0;
+        }
+
+        public int sigDigSlot() {
+            return (value >>> 8) & 0xF;
+        }
+
+        public int pubKeySlot() {
+            return (value >>> 12) & 0xF;
+        }
     }
 
     public boolean aesEnabled() {
@@ -206,6 +312,11 @@ public final class ConfigZone {
 
         public int authKey() {
             return (value >>> 8) & 0xF;
+        }
+
+        /** 608 bit 12: the key may only be used while the persistent latch is set. */
+        public boolean persistentDisable() {
+            return (value & 0x1000) != 0;
         }
     }
 }

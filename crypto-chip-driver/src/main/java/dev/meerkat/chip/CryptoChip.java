@@ -151,7 +151,9 @@ public final class CryptoChip implements AutoCloseable {
         throw new ChipCommunicationException("unexpected wake response " + Hex.format(w));
     }
 
+    /** Puts the chip to sleep (TempKey and the other volatile state are lost); an idle chip is woken first. */
     public synchronized void sleep() {
+        transport.sendWake();
         transport.sleep();
     }
 
@@ -532,6 +534,218 @@ public final class CryptoChip implements AutoCloseable {
             throw new IllegalArgumentException("challenge 32, response 32, other data 13 bytes");
         }
         return verifyResult(() -> execute(Opcode.CHECKMAC, mode, slot, concat(challenge, response, otherData)));
+    }
+
+    // ------------------------------------------------------------------ the rest of the 608/508A command set
+
+    /**
+     * Nonce in the 608's TempKey calculation mode (param2 0x8000): TempKey' = SHA-256(TempKey || NumIn ||
+     * 0x16 || 0x00 || 0x00), returned by the chip.
+     */
+    public byte[] nonceFromTempKey(byte[] numIn) {
+        if (numIn.length != 20) throw new IllegalArgumentException("NumIn is 20 bytes");
+        return expect(execute(Opcode.NONCE, 0x00, 0x8000, numIn), 32, Opcode.NONCE);
+    }
+
+    /** Sign(External) of the digest in the message digest buffer (608, loaded with {@code nonceLoad(0x40, ...)}). */
+    public byte[] signDigestBuffer(int slot) {
+        return expect(execute(Opcode.SIGN, 0xA0, slot, null), 64, Opcode.SIGN);
+    }
+
+    /** GenKey with KeyID 0xFFFF (608): a new private key in TempKey for ECDH; returns its public key. */
+    public byte[] genKeyInTempKey() {
+        return expect(execute(Opcode.GENKEY, 0x04, 0xFFFF, null), 64, Opcode.GENKEY);
+    }
+
+    /** GenKey mode 0x10: TempKey becomes the digest of the public key in the slot (input of Verify(Validate)). */
+    public void genKeyPublicDigest(int slot, byte[] otherData3) {
+        if (otherData3.length != 3) throw new IllegalArgumentException("OtherData is 3 bytes");
+        execute(Opcode.GENKEY, 0x10, slot, otherData3);
+    }
+
+    /** MAC command: SHA-256 over the key (or TempKey), the challenge (or TempKey) and the chip's identity bytes. */
+    public byte[] mac(int mode, int slot, byte[] challengeOrNull) {
+        if (((mode & 0x01) == 0) != (challengeOrNull != null)) throw new IllegalArgumentException("challenge iff mode bit 0 is clear");
+        if (challengeOrNull != null && challengeOrNull.length != 32) throw new IllegalArgumentException("challenge is 32 bytes");
+        return expect(execute(Opcode.MAC, mode, slot, challengeOrNull), 32, Opcode.MAC);
+    }
+
+    /** HMAC command of the ATECC508A: HMAC-SHA256 with the slot key over TempKey and the chip's identity bytes. */
+    public byte[] hmacCommand(int mode, int slot) {
+        return expect(execute(Opcode.HMAC, mode, slot, null), 32, Opcode.HMAC);
+    }
+
+    /** DeriveKey (roll or create per the target's WriteConfig); {@code macOrNull} when WriteConfig bit 3 asks for one. */
+    public void deriveKey(int mode, int targetSlot, byte[] macOrNull) {
+        if (macOrNull != null && macOrNull.length != 32) throw new IllegalArgumentException("MAC is 32 bytes");
+        execute(Opcode.DERIVE_KEY, mode, targetSlot, macOrNull);
+    }
+
+    /** What KDF and ECDH put in the output buffer: the result (clear or encrypted) and, if encrypted, the nonce. */
+    public record Output(byte[] data, byte[] outNonce) {
+        /** The clear result: decrypted with the IO protection key when the chip encrypted it. */
+        public byte[] clear(byte[] ioKeyOrNull) {
+            return outNonce == null ? data.clone() : HostCrypto.ioDecrypt(ioKeyOrNull, outNonce, data);
+        }
+    }
+
+    /**
+     * KDF (608): {@code mode} = algorithm | target | source, {@code keyId} = target slot << 8 | source slot,
+     * {@code details} as the datasheet encodes it (the message length in its top byte is filled in here
+     * for PRF and HKDF). Returns the output buffer (empty data when the result stayed inside the chip).
+     */
+    public Output kdf(int mode, int keyId, long details, byte[] message) {
+        boolean aes = (mode & 0x60) == 0x20;
+        if (aes ? message.length != 16 : (message.length == 0 || message.length > 128)) {
+            throw new IllegalArgumentException(aes ? "KDF AES takes 16 bytes" : "KDF message is 1-128 bytes");
+        }
+        long d = aes ? details : (details & 0x00FFFFFFL) | ((long) message.length << 24);
+        byte[] data = concat(new byte[] {(byte) d, (byte) (d >>> 8), (byte) (d >>> 16), (byte) (d >>> 24)}, message);
+        byte[] body = execute(Opcode.KDF, mode, keyId, data);
+        return output(body, (mode & 0x1C) == 0x14);
+    }
+
+    /** ECDH in any 608 mode; encrypted outputs carry their nonce. */
+    public Output ecdh(int mode, int keyId, byte[] peerPublicKey) {
+        byte[] body = execute(Opcode.ECDH, mode, keyId, peerPublicKey);
+        return output(body, (mode & 0x02) != 0);
+    }
+
+    private static Output output(byte[] body, boolean encrypted) {
+        if (body.length == 1) return new Output(new byte[0], null);
+        if (!encrypted) return new Output(body, null);
+        int n = body.length - 32;
+        return new Output(Arrays.copyOf(body, n), Arrays.copyOfRange(body, n, body.length));
+    }
+
+    /** ECDH with the slot key, the secret returned encrypted with the IO protection key and decrypted here. */
+    public byte[] ecdhEncrypted(int slot, byte[] peerPublicKey, byte[] ioKey) {
+        return ecdh(0x0E, slot, peerPublicKey).clear(ioKey);
+    }
+
+    /** Verify(External) with the MAC result (608): true only if the chip's MAC proves the signature matched. */
+    public synchronized boolean verifyExternalMac(byte[] digest, byte[] signature, byte[] publicKey, byte[] systemNonce, byte[] ioKey) {
+        return verifyMac(0x02, KeyConfigType.P256, digest, signature, concat(signature, publicKey), systemNonce, ioKey);
+    }
+
+    /** Verify(Stored) with the MAC result (608). */
+    public synchronized boolean verifyStoredMac(byte[] digest, byte[] signature, int slot, byte[] systemNonce, byte[] ioKey) {
+        return verifyMac(0x00, slot, digest, signature, signature, systemNonce, ioKey);
+    }
+
+    private boolean verifyMac(int kind, int keyId, byte[] digest, byte[] signature, byte[] data, byte[] systemNonce, byte[] ioKey) {
+        if (digest.length != 32 || systemNonce.length != 32) throw new IllegalArgumentException("digest and system nonce are 32 bytes");
+        nonceLoad(0x40, concat(digest, systemNonce));
+        int mode = kind | 0x20 | 0x80;
+        byte[] expected = HostCrypto.verifyMac(ioKey, digest, systemNonce, signature, mode, keyId);
+        try {
+            byte[] mac = expect(execute(Opcode.VERIFY, mode, keyId, data), 32, Opcode.VERIFY);
+            return java.security.MessageDigest.isEqual(expected, mac);
+        } catch (ChipStatusException e) {
+            if (e.status() == ChipStatus.MISCOMPARE) return false;
+            throw e;
+        }
+    }
+
+    /**
+     * Verify(Validate) or (Invalidate) of the public key in {@code slot}: TempKey must hold its GenKey
+     * digest; the signature is checked with the key in the slot's KeyConfig.AuthKey.
+     */
+    public boolean verifyValidate(int slot, byte[] signature, byte[] otherData19, boolean invalidate) {
+        if (signature.length != 64 || otherData19.length != 19) throw new IllegalArgumentException("signature 64, other data 19 bytes");
+        return verifyResult(() -> execute(Opcode.VERIFY, invalidate ? 0x07 : 0x03, slot, concat(signature, otherData19)));
+    }
+
+    /** SHA start/update/end one step at a time; {@code target} of End: 0x00 TempKey, 0x40 digest buffer, 0xC0 output only. */
+    public void shaStart() {
+        execute(Opcode.SHA, 0x00, 0, null);
+    }
+
+    public void shaUpdate(byte[] block64) {
+        if (block64.length != 64) throw new IllegalArgumentException("update blocks are 64 bytes");
+        execute(Opcode.SHA, 0x01, 64, block64);
+    }
+
+    /** SHA mode 3 (608): adds the 64-byte public key of the slot to the running SHA-256. */
+    public void shaPublicKey(int slot) {
+        execute(Opcode.SHA, 0x03, slot, null);
+    }
+
+    public byte[] shaEnd(int target, byte[] tail) {
+        if (tail.length > 63) throw new IllegalArgumentException("end takes 0-63 bytes");
+        return expect(execute(Opcode.SHA, 0x02 | target, tail.length, tail), 32, Opcode.SHA);
+    }
+
+    /** SHA mode 6 (608): the running SHA-256 context, to be restored later with {@link #shaWriteContext}. */
+    public byte[] shaReadContext() {
+        return execute(Opcode.SHA, 0x06, 0, null);
+    }
+
+    public void shaWriteContext(byte[] context) {
+        execute(Opcode.SHA, 0x07, context.length, context);
+    }
+
+    /** HMAC-SHA256 on the 608 with the key in a slot or (keyId 0xFFFF) TempKey, the result also sent to {@code target}. */
+    public synchronized byte[] hmac(int keyId, byte[] message, int target) {
+        execute(Opcode.SHA, 0x04, keyId, null);
+        int pos = 0;
+        while (message.length - pos >= 64) {
+            execute(Opcode.SHA, 0x01, 64, Arrays.copyOfRange(message, pos, pos + 64));
+            pos += 64;
+        }
+        byte[] tail = Arrays.copyOfRange(message, pos, message.length);
+        return expect(execute(Opcode.SHA, 0x02 | target, tail.length, tail), 32, Opcode.SHA);
+    }
+
+    /** AES GFM (608): the GHASH product of H and a block, both 16 bytes. */
+    public byte[] aesGfm(byte[] h16, byte[] block16) {
+        if (h16.length != 16 || block16.length != 16) throw new IllegalArgumentException("GFM takes two 16-byte blocks");
+        return expect(execute(Opcode.AES, 0x03, 0, concat(h16, block16)), 16, Opcode.AES);
+    }
+
+    /** SecureBoot (608) in clear: mode 5 Full, 6 FullStore (digest only), 7 FullCopy; true if the chip approved. */
+    public boolean secureBoot(int mode, byte[] digest, byte[] signatureOrNull) {
+        byte[] data = signatureOrNull == null ? digest : concat(digest, signatureOrNull);
+        return verifyResult(() -> execute(Opcode.SECUREBOOT, mode, 0, data));
+    }
+
+    /**
+     * SecureBoot with the digest encrypted under the IO protection key and a MAC answer: Nonce(random) with
+     * {@code numIn}, digest XOR SHA-256(IO key || TempKey), then the chip's MAC checked here. True only if
+     * the chip approved and proved it with the MAC.
+     */
+    public synchronized boolean secureBootMac(int mode, byte[] digest, byte[] signatureOrNull, byte[] numIn, byte[] ioKey,
+                                              int secureBootConfig) {
+        Nonce n = nonceRandom(numIn);
+        byte[] key = HostCrypto.secureBootKey(ioKey, n.tempKey());
+        byte[] encrypted = HostCrypto.xor(digest, key);
+        int m = mode | 0x80;
+        byte[] data = signatureOrNull == null ? encrypted : concat(encrypted, signatureOrNull);
+        byte[] mac;
+        try {
+            mac = expect(execute(Opcode.SECUREBOOT, m, 0, data), 32, Opcode.SECUREBOOT);
+        } catch (ChipStatusException e) {
+            if (e.status() == ChipStatus.MISCOMPARE) return false;
+            throw e;
+        }
+        boolean digestOnly = (mode & 0x07) == 0x06 && (secureBootConfig & 0x3) == 0x3;
+        byte[] expected = HostCrypto.secureBootMac(key, digest, digestOnly ? null : signatureOrNull, m, 0);
+        return java.security.MessageDigest.isEqual(expected, mac);
+    }
+
+    /** Info mode 4 (608): the persistent latch behind KeyConfig.PersistentDisable. */
+    public boolean persistentLatch() {
+        return (expect(execute(Opcode.INFO, 0x04, 0, null), 4, Opcode.INFO)[0] & 1) != 0;
+    }
+
+    /** Sets or clears the latch; setting needs a CheckMac with the VolatileKeyPermit slot in the same wake. */
+    public void persistentLatch(boolean set) {
+        execute(Opcode.INFO, 0x04, 0x02 | (set ? 1 : 0), null);
+    }
+
+    /** UpdateExtra mode 2: spends one use of a limited-use key. */
+    public void spendLimitedUse(int slot) {
+        execute(Opcode.UPDATE_EXTRA, 0x02, slot, null);
     }
 
     public void idle() {

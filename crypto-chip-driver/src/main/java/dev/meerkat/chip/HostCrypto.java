@@ -3,6 +3,7 @@ package dev.meerkat.chip;
 import java.io.ByteArrayOutputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 
 /**
  * Host-side computations that mirror what the chip does internally, so the host can follow TempKey,
@@ -32,17 +33,62 @@ public final class HostCrypto {
      * 0x15 || zone || keyId lo || keyId hi || SN[8] || SN[0:1] || 25 zeros || TempKey).
      */
     public static byte[] genDig(byte[] value32, int zone, int keyId, byte[] sn, byte[] tempKey) {
+        return genDigMessage(value32, header(Opcode.GENDIG, zone, keyId), sn, new byte[25], tempKey);
+    }
+
+    /**
+     * GenDig over a slot whose SlotConfig.NoMac is set: the opcode and parameters of the message come from
+     * the four bytes of OtherData, so the resulting TempKey cannot be used for a MAC of another command.
+     */
+    public static byte[] genDigNoMac(byte[] value32, byte[] otherData4, byte[] sn, byte[] tempKey) {
+        return genDigMessage(value32, Arrays.copyOf(otherData4, 4), sn, new byte[25], tempKey);
+    }
+
+    /**
+     * GenDig shared nonce (608, zone 3): the 32 bytes of OtherData and TempKey, in that order, or swapped
+     * when keyId bit 15 is set; param2 MSB is replaced by zero in the message.
+     */
+    public static byte[] genDigSharedNonce(byte[] otherData32, int keyId, byte[] sn, byte[] tempKey) {
+        boolean tempKeyFirst = (keyId & 0x8000) != 0;
+        byte[] first = tempKeyFirst ? tempKey : otherData32;
+        byte[] last = tempKeyFirst ? otherData32 : tempKey;
+        return genDigMessage(first, header(Opcode.GENDIG, 3, keyId & 0xFF), sn, new byte[25], last);
+    }
+
+    /** GenDig counter (608, zone 4): 32 zeros, header, SN, 0x00 || counter(4, little endian) || 20 zeros, TempKey. */
+    public static byte[] genDigCounter(int counterId, long counterValue, byte[] sn, byte[] tempKey) {
+        byte[] field = new byte[25];
+        for (int i = 0; i < 4; i++) field[1 + i] = (byte) (counterValue >>> (8 * i));
+        return genDigMessage(new byte[32], header(Opcode.GENDIG, 4, counterId), sn, field, tempKey);
+    }
+
+    /**
+     * GenDig key config (608, zone 5): 32 zeros, header, SN, 0x00 || SlotConfig(2) || KeyConfig(2) ||
+     * SlotLocked byte (0x00 locked, 0x01 not) || 19 zeros, TempKey.
+     */
+    public static byte[] genDigKeyConfig(int slot, int slotConfig, int keyConfig, boolean slotLocked, byte[] sn, byte[] tempKey) {
+        byte[] field = new byte[25];
+        field[1] = (byte) slotConfig;
+        field[2] = (byte) (slotConfig >>> 8);
+        field[3] = (byte) keyConfig;
+        field[4] = (byte) (keyConfig >>> 8);
+        field[5] = (byte) (slotLocked ? 0 : 1);
+        return genDigMessage(new byte[32], header(Opcode.GENDIG, 5, slot), sn, field, tempKey);
+    }
+
+    private static byte[] header(int opcode, int param1, int param2) {
+        return new byte[] {(byte) opcode, (byte) param1, (byte) param2, (byte) (param2 >>> 8)};
+    }
+
+    private static byte[] genDigMessage(byte[] first32, byte[] header4, byte[] sn, byte[] field25, byte[] last32) {
         ByteArrayOutputStream m = new ByteArrayOutputStream(96);
-        m.write(value32, 0, 32);
-        m.write(Opcode.GENDIG);
-        m.write(zone);
-        m.write(keyId & 0xFF);
-        m.write((keyId >>> 8) & 0xFF);
+        m.write(first32, 0, 32);
+        m.write(header4, 0, 4);
         m.write(sn[8]);
         m.write(sn[0]);
         m.write(sn[1]);
-        m.writeBytes(new byte[25]);
-        m.write(tempKey, 0, 32);
+        m.write(field25, 0, 25);
+        m.write(last32, 0, 32);
         return sha256(m.toByteArray());
     }
 
@@ -63,7 +109,7 @@ public final class HostCrypto {
 
     /** PrivWrite encryption: first 32 bytes XOR TempKey, last 4 XOR the start of SHA-256(TempKey). */
     public static byte[] privWriteEncrypt(byte[] plain36, byte[] tempKey) {
-        byte[] k2 = sha256(java.util.Arrays.copyOf(tempKey, 32));
+        byte[] k2 = sha256(Arrays.copyOf(tempKey, 32));
         byte[] out = new byte[36];
         for (int i = 0; i < 32; i++) out[i] = (byte) (plain36[i] ^ tempKey[i]);
         for (int i = 32; i < 36; i++) out[i] = (byte) (plain36[i] ^ k2[i - 32]);
@@ -163,5 +209,145 @@ public final class HostCrypto {
         msg[38] = sn[1];
         System.arraycopy(publicKey64, 0, msg, 128 - 64, 64);
         return sha256(msg);
+    }
+
+    /** MAC mode bit 4: OTP[0:10] in the message; bit 5: OTP[0:7]; bit 6: the full serial number. */
+    public static final int MAC_OTP_88 = 0x10;
+    public static final int MAC_OTP_64 = 0x20;
+    public static final int MAC_FULL_SN = 0x40;
+
+    /**
+     * The 88-byte message of the MAC command (and the last 24 bytes of the HMAC command's): block1(32) ||
+     * block2(32) || opcode || mode || keyId(2) || OTP[0:10] or OTP[0:7]+3 zeros or 11 zeros || SN[8] ||
+     * SN[4:7] or zeros || SN[0:1] || SN[2:3] or zeros.
+     */
+    public static byte[] macMessage(int opcode, int mode, int keyId, byte[] block1, byte[] block2, byte[] otp, byte[] sn) {
+        byte[] m = new byte[88];
+        System.arraycopy(block1, 0, m, 0, 32);
+        System.arraycopy(block2, 0, m, 32, 32);
+        System.arraycopy(header(opcode, mode, keyId), 0, m, 64, 4);
+        includeData(mode, otp, sn, m, 68);
+        return m;
+    }
+
+    private static void includeData(int mode, byte[] otp, byte[] sn, byte[] m, int at) {
+        if ((mode & MAC_OTP_88) != 0) System.arraycopy(otp, 0, m, at, 11);
+        else if ((mode & MAC_OTP_64) != 0) System.arraycopy(otp, 0, m, at, 8);
+        m[at + 11] = sn[8];
+        if ((mode & MAC_FULL_SN) != 0) System.arraycopy(sn, 4, m, at + 12, 4);
+        m[at + 16] = sn[0];
+        m[at + 17] = sn[1];
+        if ((mode & MAC_FULL_SN) != 0) System.arraycopy(sn, 2, m, at + 18, 2);
+    }
+
+    /** Response of the MAC command: SHA-256 of {@link #macMessage}. */
+    public static byte[] mac(int mode, int keyId, byte[] block1, byte[] block2, byte[] otp, byte[] sn) {
+        return sha256(macMessage(Opcode.MAC, mode, keyId, block1, block2, otp, sn));
+    }
+
+    /**
+     * Response of the HMAC command (ATECC508A): HMAC-SHA256 with the slot key over 32 zeros || TempKey ||
+     * opcode || mode || keyId(2) || the OTP/SN fields of the MAC message.
+     */
+    public static byte[] hmacCommand(int mode, int keyId, byte[] key32, byte[] tempKey, byte[] otp, byte[] sn) {
+        byte[] m = macMessage(Opcode.HMAC, mode, keyId, new byte[32], tempKey, otp, sn);
+        return hmacSha256(key32, m);
+    }
+
+    /** HMAC-SHA256 (RFC 2104); the key must not be empty. */
+    public static byte[] hmacSha256(byte[] key, byte[] message) {
+        if (key.length == 0) throw new IllegalArgumentException("empty HMAC key");
+        try {
+            javax.crypto.Mac h = javax.crypto.Mac.getInstance("HmacSHA256");
+            h.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+            return h.doFinal(message);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Key written by DeriveKey: SHA-256(parent(32) || 0x1C || mode || target(2) || SN[8] || SN[0:1] ||
+     * 25 zeros || TempKey(32)). The parent is the target itself (roll) or its WriteKey (create).
+     */
+    public static byte[] deriveKey(byte[] parent32, int mode, int target, byte[] sn, byte[] tempKey) {
+        return genDigMessage(parent32, header(Opcode.DERIVE_KEY, mode, target), sn, new byte[25], tempKey);
+    }
+
+    /** Authorising MAC of DeriveKey: SHA-256(parent(32) || 0x1C || mode || target(2) || SN[8] || SN[0:1]). */
+    public static byte[] deriveKeyMac(byte[] parent32, int mode, int target, byte[] sn) {
+        return sha256(Arrays.copyOf(parent32, 32), header(Opcode.DERIVE_KEY, mode, target), new byte[] {sn[8], sn[0], sn[1]});
+    }
+
+    /**
+     * Decrypts output encrypted with the IO protection key (ECDH, KDF): each 32-byte block is XORed with
+     * SHA-256(ioKey || 16 bytes of the output nonce for that block).
+     */
+    public static byte[] ioDecrypt(byte[] ioKey32, byte[] outNonce32, byte[] data) {
+        if (data.length % 32 != 0 || data.length > 64) throw new IllegalArgumentException("IO-protected data is 32 or 64 bytes");
+        byte[] out = data.clone();
+        for (int block = 0; block < data.length / 32; block++) {
+            byte[] k = sha256(Arrays.copyOf(ioKey32, 32), Arrays.copyOfRange(outNonce32, block * 16, block * 16 + 16));
+            for (int i = 0; i < 32; i++) out[block * 32 + i] ^= k[i];
+        }
+        return out;
+    }
+
+    /** Encryption with the IO protection key is the same XOR as decryption. */
+    public static byte[] ioEncrypt(byte[] ioKey32, byte[] outNonce32, byte[] data) {
+        return ioDecrypt(ioKey32, outNonce32, data);
+    }
+
+    /**
+     * Digest Verify(Validate/Invalidate) checks: SHA-256(TempKey || 0x41 || OtherData[0:10] || SN[8] ||
+     * OtherData[10:14] || SN[0:1] || OtherData[14:19]); the same bytes Sign(Internal) signs on the signer.
+     */
+    public static byte[] validationDigest(byte[] tempKey, byte[] otherData19, byte[] sn) {
+        return sha256(Arrays.copyOf(tempKey, 32), new byte[] {(byte) Opcode.SIGN}, Arrays.copyOfRange(otherData19, 0, 10),
+                new byte[] {sn[8]}, Arrays.copyOfRange(otherData19, 10, 14), new byte[] {sn[0], sn[1]},
+                Arrays.copyOfRange(otherData19, 14, 19));
+    }
+
+    /** OtherData of Verify(Validate) taken from the 55-byte Sign(Internal) message: bytes 33-42, 44-47, 50-54. */
+    public static byte[] validationOtherData(byte[] signInternalMessage55) {
+        byte[] o = new byte[19];
+        System.arraycopy(signInternalMessage55, 33, o, 0, 10);
+        System.arraycopy(signInternalMessage55, 44, o, 10, 4);
+        System.arraycopy(signInternalMessage55, 50, o, 14, 5);
+        return o;
+    }
+
+    /**
+     * MAC a Verify with mode bit 7 returns on success: SHA-256(IO key || message(32) || system nonce(32) ||
+     * signature(64) || 0x45 || mode || keyId(2)).
+     */
+    public static byte[] verifyMac(byte[] ioKey32, byte[] message32, byte[] systemNonce32, byte[] signature64, int mode, int keyId) {
+        return sha256(Arrays.copyOf(ioKey32, 32), Arrays.copyOf(message32, 32), Arrays.copyOf(systemNonce32, 32),
+                Arrays.copyOf(signature64, 64), header(Opcode.VERIFY, mode, keyId));
+    }
+
+    /** SecureBoot with an encrypted digest: the key is SHA-256(IO key || TempKey); the digest is XORed with it. */
+    public static byte[] secureBootKey(byte[] ioKey32, byte[] tempKey) {
+        return sha256(Arrays.copyOf(ioKey32, 32), Arrays.copyOf(tempKey, 32));
+    }
+
+    /**
+     * MAC SecureBoot returns with mode bit 7: SHA-256(key || digest(32) || signature(64), unless it is
+     * not part of the command || 0x80 || mode || param2(2)).
+     */
+    public static byte[] secureBootMac(byte[] key32, byte[] digest32, byte[] signatureOrNull, int mode, int param2) {
+        byte[] sig = signatureOrNull == null ? new byte[0] : Arrays.copyOf(signatureOrNull, 64);
+        return sha256(Arrays.copyOf(key32, 32), Arrays.copyOf(digest32, 32), sig, header(Opcode.SECUREBOOT, mode, param2));
+    }
+
+    /** The eight bytes stored at the start of the CountMatchKey slot: the limit (a multiple of 32) twice, little endian. */
+    public static byte[] counterMatchValue(long limit) {
+        if (limit < 0 || limit > 2097151 || limit % 32 != 0) throw new IllegalArgumentException("count match limit is a multiple of 32 up to 2097151");
+        byte[] v = new byte[8];
+        for (int i = 0; i < 4; i++) {
+            v[i] = (byte) (limit >>> (8 * i));
+            v[4 + i] = v[i];
+        }
+        return v;
     }
 }

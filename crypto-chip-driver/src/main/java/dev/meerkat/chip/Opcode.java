@@ -8,6 +8,8 @@ public final class Opcode {
     public static final int ECDH = 0x43;
     public static final int GENDIG = 0x15;
     public static final int GENKEY = 0x40;
+    /** HMAC command of the ATECC508A (the 608 computes HMAC with the SHA command). */
+    public static final int HMAC = 0x11;
     public static final int INFO = 0x30;
     public static final int LOCK = 0x17;
     public static final int MAC = 0x08;
@@ -36,6 +38,7 @@ public final class Opcode {
             case ECDH -> "ECDH";
             case GENDIG -> "GenDig";
             case GENKEY -> "GenKey";
+            case HMAC -> "HMAC";
             case INFO -> "Info";
             case LOCK -> "Lock";
             case MAC -> "MAC";

@@ -13,6 +13,7 @@ import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.firmware.app.AppContext;
 import dev.meerkat.firmware.config.Config;
+import dev.meerkat.firmware.config.ConfigLayers;
 import dev.meerkat.firmware.crypto.SecureElement;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.mqtt.Backoff;
@@ -23,8 +24,13 @@ import dev.meerkat.firmware.device.Network;
 import dev.meerkat.firmware.ota.OtaRpc;
 import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.HttpRpcServer;
+import dev.meerkat.firmware.rpc.RpcAuthenticator;
+import dev.meerkat.firmware.rpc.RpcCredential;
 import dev.meerkat.firmware.rpc.RpcDispatcher;
+import dev.meerkat.firmware.rpc.RpcEndpoint;
 import dev.meerkat.firmware.rpc.RpcHandler;
+import dev.meerkat.firmware.rpc.RpcSecurity;
+import dev.meerkat.firmware.rpc.RpcTls;
 import dev.meerkat.hal.Device;
 import dev.meerkat.hal.FlashArea;
 import dev.meerkat.hal.ResetCause;
@@ -45,6 +51,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 
 /**
  * One run of the firmware on a {@link Board}, from the bootloader's jump to the next reset.
@@ -68,8 +75,9 @@ public final class Firmware implements DeviceContext {
              "mqtt": {"enable": false, "server": "", "client_id": "", "ssl_ca_cert": "", "keep_alive": 30,
                       "user": "", "pass": "", "reconnect_timeout_min": 500, "reconnect_timeout_max": 30000,
                       "queue_max": 64},
-             "http": {"enable": false, "listen_addr": "127.0.0.1:0"},
-             "rpc": {"enable": true},
+             "http": {"enable": false, "listen_addr": "127.0.0.1:0", "ssl_cert": "", "ssl_key": "", "ssl_ca_cert": ""},
+             "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
+                     "mqtt_sources": ""},
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
                      "retries": 8, "ssl_ca_cert": ""}}
             """;
@@ -88,6 +96,7 @@ public final class Firmware implements DeviceContext {
     private AppBundle bundle;
     private Config config;
     private RpcDispatcher rpc;
+    private RpcAuthenticator rpcAuth;
     private MqttLink mqtt;
     private HttpRpcServer http;
     private App app;
@@ -123,17 +132,7 @@ public final class Firmware implements DeviceContext {
         });
         step("config", () -> {
             bundle = readBundle();
-            ObjectNode defaults = (ObjectNode) Json.parse(SYSTEM_DEFAULTS);
-            JsonNode conf0 = Json.parse(bundle.conf0());
-            if (!(conf0 instanceof ObjectNode c0)) {
-                throw new IllegalStateException("conf0.json is not a JSON object");
-            }
-            merge(defaults, c0);
-            config = new Config(defaults, board.files());
-            config.warnings().forEach(w -> log("config: " + w));
-            if (!config.getString("device.id").isEmpty()) {
-                deviceId = config.getString("device.id");
-            }
+            loadConfig();
         });
         step("crypto", () -> {
             SecureElement se = board.secureElement();
@@ -144,17 +143,18 @@ public final class Firmware implements DeviceContext {
                     + se.certificate().get().getSubjectX500Principal().getName() : ", no certificate"));
         });
         step("network", () -> {
-            rpc = new RpcDispatcher(deviceId);
-            if (config.getBool("http.enable")) {
-                String addr = config.getString("http.listen_addr");
-                int colon = addr.lastIndexOf(':');
-                http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
-                        Integer.parseInt(addr.substring(colon + 1))), this::handleFrameFromOtherThread);
-                board.httpPort(http.port());
-                log("http: RPC on http://" + addr.substring(0, colon) + ":" + http.port() + "/rpc");
-            }
-            if (config.getBool("mqtt.enable") && !config.getString("mqtt.server").isEmpty()) {
-                startMqtt();
+            try {
+                startNetwork();
+            } catch (Exception e) {
+                // a configuration that stops the network must not brick the device: retry with the last good one
+                stopNetwork();
+                Optional<String> fallback = new ConfigLayers(board.files()).fallBack();
+                if (fallback.isEmpty()) {
+                    throw e;
+                }
+                log("config: network init failed (" + e + "); " + fallback.get());
+                loadConfig();
+                startNetwork();
             }
         });
         List<Library> libs = new ArrayList<>();
@@ -178,7 +178,32 @@ public final class Firmware implements DeviceContext {
             }
         });
         board.files().delete("boot-error.json");
+        new ConfigLayers(board.files()).recordGood();
         log("init done: " + bundle.name() + " " + bundle.version());
+    }
+
+    private void stopNetwork() {
+        if (mqtt != null) {
+            mqtt.close();
+            mqtt = null;
+        }
+        if (http != null) {
+            http.close();
+            http = null;
+            board.httpPort(-1);
+        }
+    }
+
+    private void loadConfig() {
+        ObjectNode defaults = (ObjectNode) Json.parse(SYSTEM_DEFAULTS);
+        JsonNode conf0 = Json.parse(bundle.conf0());
+        if (!(conf0 instanceof ObjectNode c0)) {
+            throw new IllegalStateException("conf0.json is not a JSON object");
+        }
+        merge(defaults, c0);
+        config = new Config(defaults, board.files());
+        config.warnings().forEach(w -> log("config: " + w));
+        deviceId = config.getString("device.id").isEmpty() ? board.id() : config.getString("device.id");
     }
 
     @FunctionalInterface
@@ -201,6 +226,26 @@ public final class Firmware implements DeviceContext {
             err.put("mode", jump.mode().name());
             board.files().write("boot-error.json", Json.bytes(err));
             throw Device.fault(why);
+        }
+    }
+
+    private void startNetwork() throws Exception {
+        rpc = new RpcDispatcher(deviceId);
+        rpcAuth = RpcSecurity.authenticator(config, board.files(), deviceId, this::log);
+        if (config.getBool("http.enable")) {
+            String addr = config.getString("http.listen_addr");
+            int colon = addr.lastIndexOf(':');
+            SSLContext tls = RpcTls.serverContext(board.files(), config.getString("http.ssl_cert"),
+                    config.getString("http.ssl_key"), config.getString("http.ssl_ca_cert")).orElse(null);
+            http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
+                    Integer.parseInt(addr.substring(colon + 1))), new RpcEndpoint(rpc, rpcAuth, this::onLoop), tls,
+                    !config.getString("http.ssl_ca_cert").isEmpty());
+            board.httpPort(http.port());
+            log("http: RPC on " + (tls == null ? "http" : "https") + "://" + addr.substring(0, colon) + ":"
+                    + http.port() + "/rpc");
+        }
+        if (config.getBool("mqtt.enable") && !config.getString("mqtt.server").isEmpty()) {
+            startMqtt();
         }
     }
 
@@ -246,16 +291,16 @@ public final class Firmware implements DeviceContext {
             return;
         }
         post(() -> {
-            ObjectNode resp = rpc.handle(frame);
+            ObjectNode resp = rpcAuth.handle(rpc, frame, new RpcCredential.MqttTopic(topic));
             if (resp != null && frame.hasNonNull("src")) {
                 mqtt.publish(frame.get("src").asText() + "/rpc", Json.bytes(resp), 1);
             }
         });
     }
 
-    private ObjectNode handleFrameFromOtherThread(ObjectNode frame) {
+    private <T> T onLoop(Callable<T> task) {
         try {
-            return submit(() -> rpc.handle(frame)).get(60, TimeUnit.SECONDS);
+            return submit(task).get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             throw new IllegalStateException("device did not answer: " + e, e);
         }

@@ -72,7 +72,7 @@ final class SysLibrary implements Library {
         });
         add(fw, "FS.Get", a -> {
             String name = fileArg(a);
-            if (name.matches("conf[0-9]\\.json")) {
+            if (name.matches("conf.*\\.json")) {
                 throw new RpcException(403, name + " may hold secrets; use Config.Get");
             }
             byte[] content = fw.files().read(name)

@@ -5,6 +5,7 @@ import dev.meerkat.firmware.json.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.examples.ExampleApps;
+import dev.meerkat.firmware.rpc.RpcCredentials;
 import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
 import dev.meerkat.image.KeyType;
@@ -21,6 +22,8 @@ final class Fixture {
     static final SigningKey KEY = SigningKey.generate(KeyType.ED25519);
     static final SigningKey ROGUE = SigningKey.generate(KeyType.ED25519);
     static final Duration WAIT = Duration.ofSeconds(60);
+    /** The RPC admin password every test board is given at manufacturing. */
+    static final String PASSWORD = "test-admin-password";
     private static final Map<String, byte[]> IMAGES = new ConcurrentHashMap<>();
 
     private Fixture() {
@@ -77,6 +80,8 @@ final class Fixture {
         ObjectNode conf = Json.object();
         conf.putObject("ota").put("chunk", 4096).put("checkpoint", 8192);
         return Board.builder(id).rootOfTrust(rot()).factoryImage(image("v1")).factoryConfig(conf)
+                .factoryFile("rpc_auth.txt", RpcCredentials.htdigestLine(RpcCredentials.ADMIN, "meerkat",
+                        PASSWORD.toCharArray()))
                 .listener(events).tickMillis(5);
     }
 

@@ -102,17 +102,14 @@ class RuntimeTest {
             assertThat(b.await(Board::isUp, Fixture.WAIT)).as(ev.log.toString()).isTrue();
             HttpClient http = HttpClient.newHttpClient();
             String base = "http://127.0.0.1:" + b.httpPort() + "/rpc/";
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "Sys.GetInfo"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            DigestClient admin = new DigestClient("admin", Fixture.PASSWORD);
+            HttpResponse<String> r = admin.post(http, base + "Sys.GetInfo", "");
             assertThat(r.statusCode()).isEqualTo(200);
             assertThat(Json.parse(r.body()).get("id").asText()).isEqualTo("dev-http");
-            r = http.send(HttpRequest.newBuilder(URI.create(base + "Nope")).POST(HttpRequest.BodyPublishers.noBody())
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            r = admin.post(http, base + "Nope", "");
             assertThat(r.statusCode()).isEqualTo(404);
-            r = http.send(HttpRequest.newBuilder(URI.create(base.substring(0, base.length() - 1)))
-                    .POST(HttpRequest.BodyPublishers.ofString(
-                            "{\"id\":3,\"src\":\"me\",\"method\":\"Config.Get\",\"args\":{\"key\":\"app\"}}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            r = admin.post(http, base.substring(0, base.length() - 1),
+                    "{\"id\":3,\"src\":\"me\",\"method\":\"Config.Get\",\"args\":{\"key\":\"app\"}}");
             JsonNode frame = Json.parse(r.body());
             assertThat(frame.get("id").asInt()).isEqualTo(3);
             assertThat(frame.get("dst").asText()).isEqualTo("me");

@@ -78,7 +78,9 @@ class WebSocketRpcTest {
             assertThat(b.await(Board::isUp, Fixture.WAIT)).as(ev.log.toString()).isTrue();
             HttpClient http = HttpClient.newHttpClient();
             Client c = new Client();
+            DigestClient admin = new DigestClient("admin", Fixture.PASSWORD);
             WebSocket ws = http.newWebSocketBuilder()
+                    .header("Authorization", admin.authorization(DigestClient.challenge(http, b.httpPort()), "GET", "/rpc"))
                     .buildAsync(URI.create("ws://127.0.0.1:" + b.httpPort() + "/rpc"), c).get(30, TimeUnit.SECONDS);
 
             ws.sendText("{\"id\":1,\"src\":\"ws-client\",\"method\":\"Sys.GetInfo\"}", true).get(10, TimeUnit.SECONDS);
@@ -116,9 +118,7 @@ class WebSocketRpcTest {
             assertThat(c.pongs.poll(30, TimeUnit.SECONDS)).isEqualTo("are you there");
 
             // plain HTTP RPC keeps working on the same port while the WebSocket is open
-            HttpResponse<String> h = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + b.httpPort() + "/rpc/Sys.GetInfo"))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> h = admin.post(http, "http://127.0.0.1:" + b.httpPort() + "/rpc/Sys.GetInfo", "");
             assertThat(h.statusCode()).isEqualTo(200);
             assertThat(Json.parse(h.body().getBytes()).get("fw_version").asText()).isEqualTo("1.0.0");
 

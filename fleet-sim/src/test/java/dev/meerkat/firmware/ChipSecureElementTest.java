@@ -16,7 +16,7 @@ import dev.meerkat.chip.emulator.EmulatorTransport;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.fleet.ImageServer;
+import dev.meerkat.fleetsim.ImageServer;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageHeader;
 import dev.meerkat.image.ParsedImage;
@@ -120,6 +120,7 @@ class ChipSecureElementTest {
             String url = images.put("v2-dev-chip.bin", encrypted);
             ObjectNode conf = Json.object();
             conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem");
+            conf.putObject("rpc").put("mqtt_sources", "cloud=admin");
             Fixture.Events ev = new Fixture.Events();
             Board b = Board.builder("dev-chip").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
                     .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)
@@ -129,7 +130,7 @@ class ChipSecureElementTest {
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
                 MqttConnectOptions o = new MqttConnectOptions();
                 TestPki.Issued cloudId = pki.issue("cloud", false);
-                o.setSocketFactory(MqttMosquittoTest.clientTls(pki, cloudId).getSocketFactory());
+                o.setSocketFactory(pki.clientTls(cloudId).getSocketFactory());
                 cloud.connect(o);
                 cloud.subscribe("dev-chip/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
 

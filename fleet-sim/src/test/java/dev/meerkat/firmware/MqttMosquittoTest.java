@@ -8,18 +8,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.crypto.SoftwareSecureElement;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.fleet.ImageServer;
+import dev.meerkat.fleetsim.ImageServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
+
+
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
+
+
+
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -32,22 +32,6 @@ class MqttMosquittoTest {
     @TempDir
     Path tmp;
 
-    static SSLContext clientTls(TestPki pki, TestPki.Issued id) throws Exception {
-        KeyStore ks = KeyStore.getInstance("PKCS12");
-        ks.load(null, null);
-        ks.setKeyEntry("k", id.keys().getPrivate(), "x".toCharArray(), new Certificate[] {id.cert()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(ks, "x".toCharArray());
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        ts.setCertificateEntry("ca", pki.ca.cert());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
-        return ctx;
-    }
-
     @Test
     void rpcOverMqttOtaEventsAndReconnect() throws Exception {
         TestPki pki = new TestPki();
@@ -58,6 +42,7 @@ class MqttMosquittoTest {
             ObjectNode conf = Json.object();
             conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem")
                     .put("reconnect_timeout_min", 200).put("reconnect_timeout_max", 1000);
+            conf.putObject("rpc").put("mqtt_sources", "cloud=admin,watcher=viewer");
             Fixture.Events ev = new Fixture.Events();
             Board b = Board.builder("dev-mqtt").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
                     .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)
@@ -68,7 +53,7 @@ class MqttMosquittoTest {
                 BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
                 MqttConnectOptions o = new MqttConnectOptions();
-                o.setSocketFactory(clientTls(pki, pki.issue("cloud", false)).getSocketFactory());
+                o.setSocketFactory(pki.clientTls(pki.issue("cloud", false)).getSocketFactory());
                 cloud.connect(o);
                 cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("dev-mqtt/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
@@ -76,14 +61,28 @@ class MqttMosquittoTest {
                 assertThat(b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT))
                         .as(ev.log.toString()).isTrue();
 
+                cloud.subscribe("intruder/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
+                cloud.subscribe("watcher/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
+                // a control source whose user the ACL does not allow gets an mg_rpc 403 frame
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":5,\"src\":\"watcher\","
+                        + "\"method\":\"Sys.Reboot\"}")), 1, false);
+                // a source that is not a control source is neither obeyed nor answered
+                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":6,\"src\":\"intruder\","
+                        + "\"method\":\"Config.Set\",\"args\":{\"config\":{\"app\":{\"interval_ms\":5}}}}")), 1, false);
                 cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
                         "{\"id\":7,\"src\":\"cloud\",\"method\":\"Sys.GetInfo\"}")), 1, false);
                 JsonNode r = replies.poll(30, TimeUnit.SECONDS);
+                assertThat(r).isNotNull();
+                assertThat(r.get("id").asInt()).isEqualTo(5);
+                assertThat(r.get("dst").asText()).isEqualTo("watcher");
+                assertThat(r.get("error").get("code").asInt()).isEqualTo(403);
+                r = replies.poll(30, TimeUnit.SECONDS);
                 assertThat(r).isNotNull();
                 assertThat(r.get("id").asInt()).isEqualTo(7);
                 assertThat(r.get("src").asText()).isEqualTo("dev-mqtt");
                 assertThat(r.get("dst").asText()).isEqualTo("cloud");
                 assertThat(r.get("result").get("fw_version").asText()).isEqualTo("1.0.0");
+                assertThat(b.rpc("Config.Get", Fixture.args("{\"key\":\"app.interval_ms\"}")).asInt()).isEqualTo(1000);
 
                 cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
                         "{\"id\":8,\"src\":\"cloud\",\"method\":\"No.Such\"}")), 1, false);

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.meerkat.boot.BootPhase;
 import dev.meerkat.boot.RollbackReason;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.fleet.ImageServer;
+import dev.meerkat.fleetsim.ImageServer;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.ota.OtaEvent;

@@ -41,9 +41,10 @@ import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 import org.bouncycastle.pkcs.PKCSException;
 
 /**
- * The one home of PEM in Meerkat's image tools: reads and writes PEM key files in the forms imgtool
- * and OpenSSL produce (image keys through {@link SigningKey}, {@link VerificationKey},
- * {@link EncryptionKey}, {@link DecryptionKey}; fw.zip keys through {@link #read(String, int)}).
+ * The one home of PEM in Meerkat: reads and writes PEM key files in the forms imgtool and OpenSSL
+ * produce (image keys through {@link SigningKey}, {@link VerificationKey}, {@link EncryptionKey},
+ * {@link DecryptionKey}; fw.zip keys through {@link #read(String, int)}), and PEM blocks of any type
+ * (certificates, certificate requests) for the host tools and the signing service.
  */
 public final class PemKeys {
 
@@ -220,5 +221,30 @@ public final class PemKeys {
             throw new IllegalStateException("cannot encode public key", e);
         }
         return sw.toString();
+    }
+
+    /** One PEM block of {@code type} (for example CERTIFICATE) holding {@code der}. */
+    public static String block(String type, byte[] der) {
+        StringWriter sw = new StringWriter();
+        try (org.bouncycastle.util.io.pem.PemWriter w = new org.bouncycastle.util.io.pem.PemWriter(sw)) {
+            w.writeObject(new org.bouncycastle.util.io.pem.PemObject(type, der));
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode PEM", e);
+        }
+        return sw.toString();
+    }
+
+    /** The contents of every PEM block of {@code type} in {@code text}, in order; other blocks are skipped. */
+    public static java.util.List<byte[]> blocks(String text, String type) {
+        java.util.List<byte[]> out = new java.util.ArrayList<>();
+        try (org.bouncycastle.util.io.pem.PemReader r = new org.bouncycastle.util.io.pem.PemReader(new StringReader(text))) {
+            org.bouncycastle.util.io.pem.PemObject o;
+            while ((o = r.readPemObject()) != null) {
+                if (o.getType().equals(type)) out.add(o.getContent());
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("malformed PEM: " + e.getMessage(), e);
+        }
+        return out;
     }
 }

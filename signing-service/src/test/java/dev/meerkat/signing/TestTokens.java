@@ -38,6 +38,19 @@ public final class TestTokens {
         return MINTER.issue(subject, List.of(roles), Duration.ofHours(1));
     }
 
+    /** A trusted token with a chosen lifetime and audience. */
+    public static String token(String subject, Duration validity, String audience, String... roles) {
+        return MINTER.issue(subject, List.of(roles), validity, audience);
+    }
+
+    /** Signs an arbitrary header and payload (both base64url) with the trusted key. */
+    public static String signRaw(String header, String payload) throws Exception {
+        java.security.Signature s = java.security.Signature.getInstance("SHA256withRSA");
+        s.initSign(KEYS.getPrivate());
+        s.update((header + "." + payload).getBytes(StandardCharsets.US_ASCII));
+        return header + "." + payload + "." + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(s.sign());
+    }
+
     /** A token signed by a key the service does not trust. */
     public static String forgedToken(String subject, String... roles) {
         return new JwtMinter(JwtMinter.newKeyPair().getPrivate()).issue(subject, List.of(roles), Duration.ofHours(1));

@@ -21,9 +21,11 @@ import java.util.regex.Pattern;
  * <p>The defaults are the schema: a key exists only if level 0 has it, and its type (boolean,
  * integer, number, string, object) is the type of its default. {@link #set} refuses anything else;
  * keys in stored levels that the running firmware does not know (written by another version) are
- * ignored. Keys whose last component names a secret (pass, password, key, secret, token, psk) are
- * never returned by {@link #get(String, boolean)} with redaction, which is what {@code Config.Get}
- * uses. {@link #save()} writes level 9 through the file store, whose writes are atomic.
+ * ignored. Values outside the ranges of {@link ConfigLimits} are refused by {@link #set} and
+ * ignored (with a warning) when found in a stored level. Keys whose last component names a secret
+ * (pass, password, key, secret, token, psk) are never returned by {@link #get(String, boolean)}
+ * with redaction, which is what {@code Config.Get} uses. {@link #save()} writes level 9 through the
+ * file store, whose writes are atomic.
  */
 public final class Config {
 
@@ -97,7 +99,12 @@ public final class Config {
                     warnings.add(fileName(level) + ": " + path + " must be an object; ignored");
                 }
             } else if (sameType(schema, f.getValue())) {
-                into.set(f.getKey(), f.getValue().deepCopy());
+                Optional<String> refused = ConfigLimits.refuse(path, schema, f.getValue());
+                if (refused.isPresent()) {
+                    warnings.add(fileName(level) + ": " + path + " " + refused.get() + "; ignored");
+                } else {
+                    into.set(f.getKey(), f.getValue().deepCopy());
+                }
             } else {
                 warnings.add(fileName(level) + ": " + path + " must be " + typeName(schema) + "; ignored");
             }
@@ -240,6 +247,11 @@ public final class Config {
                 check((ObjectNode) s, o, path + ".");
             } else if (!sameType(s, f.getValue())) {
                 throw new ConfigException(path + " must be " + typeName(s));
+            } else {
+                Optional<String> refused = ConfigLimits.refuse(path, s, f.getValue());
+                if (refused.isPresent()) {
+                    throw new ConfigException(path + " " + refused.get());
+                }
             }
         }
     }

@@ -15,6 +15,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -23,7 +25,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 
 /**
  * The device's HTTP port, a small HTTP/1.1 server (persistent connections, Content-Length or
@@ -39,8 +44,13 @@ import java.util.function.Function;
  *       message. Ping is answered with pong, close with close; client frames must be masked.</li>
  * </ul>
  *
- * Requests are handed to the device's main loop through {@code loop}; each connection has its own
- * thread, so a WebSocket stays open while HTTP requests come and go.
+ * Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP
+ * {@code Authorization} header (Digest, RFC 7616), checked per request; a WebSocket authenticates
+ * once at its upgrade (a wrong header is answered 401 and the upgrade refused), or per frame with an
+ * mg_rpc {@code auth} object. A 401 answer carries a {@code WWW-Authenticate} Digest challenge. With
+ * TLS (HTTPS, WSS) and a client CA, a verified client certificate's common name is the caller's user
+ * unless the request also carries a Digest header. Requests run on the device's main loop; each
+ * connection has its own thread, so a WebSocket stays open while HTTP requests come and go.
  */
 public final class HttpRpcServer implements AutoCloseable {
 
@@ -51,17 +61,31 @@ public final class HttpRpcServer implements AutoCloseable {
 
     private final ServerSocket server;
     private final ExecutorService connections;
-    private final Function<ObjectNode, ObjectNode> loop;
+    private final RpcEndpoint endpoint;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
     /**
-     * @param loop runs a request frame on the device and returns the response frame (null for a
-     *             frame that is not a request)
+     * @param endpoint runs request frames and credential checks on the device
      */
-    public HttpRpcServer(InetSocketAddress address, Function<ObjectNode, ObjectNode> loop) throws IOException {
-        this.loop = loop;
-        server = new ServerSocket();
+    public HttpRpcServer(InetSocketAddress address, RpcEndpoint endpoint) throws IOException {
+        this(address, endpoint, null, false);
+    }
+
+    /**
+     * @param tls        serves HTTPS/WSS with this context (null: plain HTTP)
+     * @param clientAuth requires a client certificate; its common name is the caller's user
+     */
+    public HttpRpcServer(InetSocketAddress address, RpcEndpoint endpoint, SSLContext tls, boolean clientAuth)
+            throws IOException {
+        this.endpoint = endpoint;
+        if (tls != null) {
+            SSLServerSocket ss = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            ss.setNeedClientAuth(clientAuth);
+            server = ss;
+        } else {
+            server = new ServerSocket();
+        }
         server.setReuseAddress(true);
         server.bind(address, 16);
         connections = Executors.newCachedThreadPool(r -> {
@@ -99,6 +123,13 @@ public final class HttpRpcServer implements AutoCloseable {
     private void serve(Socket s) {
         try (s) {
             s.setTcpNoDelay(true);
+            RpcCredential.Established peer = null;
+            if (s instanceof SSLSocket ssl) {
+                s.setSoTimeout(30_000);
+                ssl.startHandshake();
+                s.setSoTimeout(0);
+                peer = clientIdentity(ssl);
+            }
             InputStream in = new BufferedInputStream(s.getInputStream());
             OutputStream out = s.getOutputStream();
             while (!closed) {
@@ -106,7 +137,7 @@ public final class HttpRpcServer implements AutoCloseable {
                 if (r == null) {
                     return;
                 }
-                if (!handle(r, in, out)) {
+                if (!handle(r, in, out, peer)) {
                     return;
                 }
             }
@@ -117,8 +148,31 @@ public final class HttpRpcServer implements AutoCloseable {
         }
     }
 
+    /** The user named by a verified client certificate, if one was presented. */
+    private static RpcCredential.Established clientIdentity(SSLSocket ssl) {
+        try {
+            Certificate[] peer = ssl.getSession().getPeerCertificates();
+            if (peer.length > 0 && peer[0] instanceof X509Certificate x) {
+                return RpcTls.user(x).map(u -> new RpcCredential.Established(u, "tls client certificate")).orElse(null);
+            }
+        } catch (SSLPeerUnverifiedException e) {
+            // no client certificate: Digest only
+        }
+        return null;
+    }
+
+    /** What a request presents: its Digest header, else the connection's client certificate. */
+    private static RpcCredential presented(Request r, RpcCredential.Established peer) {
+        String authorization = r.header("authorization");
+        if (authorization == null && peer != null) {
+            return peer;
+        }
+        return new RpcCredential.HttpDigest(r.method(), r.target(), authorization);
+    }
+
     /** Answers one request; false when the connection must end. */
-    private boolean handle(Request r, InputStream in, OutputStream out) throws IOException {
+    private boolean handle(Request r, InputStream in, OutputStream out, RpcCredential.Established peer)
+            throws IOException {
         String path = r.path();
         if (!path.equals("/rpc") && !path.startsWith("/rpc/")) {
             respond(out, 404, "text/plain", "not found\n".getBytes(StandardCharsets.UTF_8), r.keepAlive());
@@ -126,7 +180,17 @@ public final class HttpRpcServer implements AutoCloseable {
         }
         boolean whole = path.equals("/rpc") || path.equals("/rpc/");
         if (r.method().equals("GET") && whole && "websocket".equalsIgnoreCase(r.header("upgrade"))) {
-            webSocket(r, in, out);
+            RpcCredential caller = peer != null ? peer : new RpcCredential.None();
+            if (r.header("authorization") != null) {
+                DigestAuth.Outcome o = endpoint.verify(
+                        new RpcCredential.HttpDigest(r.method(), r.target(), r.header("authorization")));
+                if (o instanceof DigestAuth.Outcome.Refused refused) {
+                    unauthorized(out, refused.stale(), Json.object().put("error", refused.why()), false);
+                    return false;
+                }
+                caller = new RpcCredential.Established(((DigestAuth.Outcome.Authenticated) o).user(), "websocket");
+            }
+            webSocket(r, in, out, caller);
             return false;
         }
         if (!r.method().equals("POST") && !(r.method().equals("GET") && !whole)) {
@@ -158,18 +222,34 @@ public final class HttpRpcServer implements AutoCloseable {
             respondJson(out, 400, err, r.keepAlive());
             return r.keepAlive();
         }
-        ObjectNode resp = loop.apply(frame);
+        ObjectNode resp = endpoint.call(frame, presented(r, peer));
+        int code = resp == null ? 0 : resp.path("error").path("code").asInt(0);
+        if (code == RpcException.UNAUTHORIZED) {
+            boolean stale = resp.path("error").path("message").asText().contains("stale nonce");
+            unauthorized(out, stale, resp, r.keepAlive());
+            return r.keepAlive();
+        }
         if (resp == null) {
             respond(out, 204, null, new byte[0], r.keepAlive());
         } else if (whole) {
             respondJson(out, 200, resp, r.keepAlive());
         } else if (resp.has("error")) {
-            int code = resp.get("error").path("code").asInt(500);
             respondJson(out, code >= 400 && code < 600 ? code : 500, resp, r.keepAlive());
         } else {
             respondJson(out, 200, resp.get("result"), r.keepAlive());
         }
         return r.keepAlive();
+    }
+
+    /** 401 with a Digest challenge (RFC 7616 section 3.3). */
+    private void unauthorized(OutputStream out, boolean stale, JsonNode body, boolean keepAlive) throws IOException {
+        byte[] b = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
+        String h = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: " + endpoint.challenge(stale)
+                + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\nConnection: "
+                + (keepAlive ? "keep-alive" : "close") + "\r\n\r\n";
+        out.write(h.getBytes(StandardCharsets.ISO_8859_1));
+        out.write(b);
+        out.flush();
     }
 
     private static void respondJson(OutputStream out, int status, JsonNode body, boolean keepAlive)
@@ -198,6 +278,7 @@ public final class HttpRpcServer implements AutoCloseable {
             case 200 -> "OK";
             case 204 -> "No Content";
             case 400 -> "Bad Request";
+            case 401 -> "Unauthorized";
             case 403 -> "Forbidden";
             case 404 -> "Not Found";
             case 405 -> "Method Not Allowed";
@@ -208,7 +289,7 @@ public final class HttpRpcServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- WebSocket
 
-    private void webSocket(Request r, InputStream in, OutputStream out) throws IOException {
+    private void webSocket(Request r, InputStream in, OutputStream out, RpcCredential caller) throws IOException {
         String key = r.header("sec-websocket-key");
         if (key == null || !"13".equals(r.header("sec-websocket-version"))
                 || !r.header("connection", "").toLowerCase(Locale.ROOT).contains("upgrade")) {
@@ -291,7 +372,7 @@ public final class HttpRpcServer implements AutoCloseable {
                             closeFrame(out, 1003, "mg_rpc frames are JSON text");
                             return;
                         }
-                        ObjectNode resp = wsRequest(m);
+                        ObjectNode resp = wsRequest(m, caller);
                         if (resp != null) {
                             frame(out, 0x1, Json.write(resp).getBytes(StandardCharsets.UTF_8));
                         }
@@ -306,7 +387,7 @@ public final class HttpRpcServer implements AutoCloseable {
         closeFrame(out, 1001, "device going away");
     }
 
-    private ObjectNode wsRequest(byte[] text) {
+    private ObjectNode wsRequest(byte[] text, RpcCredential caller) {
         JsonNode parsed;
         try {
             parsed = Json.parse(text);
@@ -318,7 +399,7 @@ public final class HttpRpcServer implements AutoCloseable {
             err.putObject("error").put("code", RpcException.BAD_REQUEST).put("message", "frame must be a JSON object");
             return err;
         }
-        return loop.apply(frame);
+        return endpoint.call(frame, caller);
     }
 
     private static int readByte(InputStream in) throws IOException {

@@ -48,12 +48,29 @@ public final class RpcDispatcher {
     }
 
     /**
-     * Handles one request frame.
+     * Handles one request frame from a trusted source (the device itself); network channels go
+     * through {@link RpcAuthenticator}, which uses {@link #handle(JsonNode, Guard)}.
      *
      * @return the response frame, or null for a frame that must not be answered (no id and no
      *         method, i.e. not a request)
      */
     public ObjectNode handle(JsonNode frame) {
+        return handle(frame, (method, args) -> { });
+    }
+
+    /** Checks a call before its handler runs; throws the error to answer instead. */
+    @FunctionalInterface
+    public interface Guard {
+        void check(String method, JsonNode args) throws RpcException;
+    }
+
+    /**
+     * Handles one request frame after {@code guard} allowed it (unknown methods are checked too,
+     * so that an anonymous caller cannot list what exists by probing).
+     *
+     * @return the response frame, or null for a frame that must not be answered
+     */
+    public ObjectNode handle(JsonNode frame, Guard guard) {
         ObjectNode resp = Json.object();
         if (frame.has("id")) {
             resp.set("id", frame.get("id"));
@@ -76,7 +93,9 @@ public final class RpcDispatcher {
             return error(resp, RpcException.BAD_REQUEST, "frame is for " + frame.get("dst").asText());
         }
         try {
-            resp.set("result", call(method, frame.get("args")));
+            JsonNode args = frame.get("args");
+            guard.check(method, args == null || !args.isObject() ? Json.object() : args);
+            resp.set("result", call(method, args));
             return resp;
         } catch (RpcException e) {
             return error(resp, e.code(), e.getMessage());

@@ -14,6 +14,7 @@ import dev.meerkat.boot.sim.SimImages;
 import dev.meerkat.boot.sim.SimProfile;
 import dev.meerkat.boot.sim.WearBenchmark;
 import dev.meerkat.cli.ExitCode;
+import dev.meerkat.firmware.secureboot.SecureBootPowerCut;
 import dev.meerkat.hal.ResetCause;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -67,7 +68,8 @@ public final class BootsimCommand implements Runnable {
         String scenario;
 
         @Option(names = "--profile", defaultValue = "all",
-                description = "Board profile (uniform-4k, mixed-ecc, stm32f4) or 'all'. Default: ${DEFAULT-VALUE}.")
+                description = {"Board profile (uniform-4k, mixed-ecc, stm32f4) or 'all'; 'secure-boot' runs the board whose",
+                        "bootloader asks an ATECC608's SecureBoot to approve each image. Default: ${DEFAULT-VALUE}."})
         String profile;
 
         @Option(names = "--no-second-cut", description = "Do not cut the recoveries.")
@@ -82,6 +84,9 @@ public final class BootsimCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            if ("secure-boot".equals(profile)) {
+                return secureBoot(out);
+            }
             List<Scenario> s = scenarios(scenario);
             List<SimProfile> p = profiles(profile);
             PowerCutCampaign campaign = new PowerCutCampaign(!noSecondCut, seed, line -> {
@@ -98,6 +103,31 @@ public final class BootsimCommand implements Runnable {
             }
             out.flush();
             return r.passed() ? ExitCode.OK : ExitCode.INVALID;
+        }
+
+        /**
+         * The secure-boot board's own scenarios (first-boot, update, foreign-update): every flash operation
+         * and every chip command cut once.
+         */
+        private int secureBoot(PrintWriter out) throws Exception {
+            List<SecureBootPowerCut.Result> results = new SecureBootPowerCut(seed).run(scenario, line -> {
+                out.println(line);
+                out.flush();
+            });
+            long cuts = results.stream().mapToLong(SecureBootPowerCut.Result::cuts).sum();
+            long bricked = results.stream().mapToLong(SecureBootPowerCut.Result::bricked).sum();
+            long unapproved = results.stream().mapToLong(SecureBootPowerCut.Result::unapproved).sum();
+            long wrong = results.stream().mapToLong(SecureBootPowerCut.Result::wrongImage).sum();
+            boolean passed = results.stream().allMatch(SecureBootPowerCut.Result::passed);
+            if (json) {
+                out.printf("{\"scenarios\":%d,\"cut_points\":%d,\"bricked\":%d,\"unapproved\":%d,\"wrong_image\":%d}%n",
+                        results.size(), cuts, bricked, unapproved, wrong);
+            } else {
+                out.printf("%d secure-boot scenarios, %d cut points: bricked %d, unapproved %d, wrong image %d -> %s%n",
+                        results.size(), cuts, bricked, unapproved, wrong, passed ? "PASS" : "FAIL");
+            }
+            out.flush();
+            return passed ? ExitCode.OK : ExitCode.INVALID;
         }
     }
 

@@ -2,7 +2,7 @@ package dev.meerkat.cli.fleet;
 
 import dev.meerkat.cli.ExitCode;
 import dev.meerkat.firmware.examples.ExampleApps;
-import dev.meerkat.fleet.FleetSimulator;
+import dev.meerkat.fleetsim.FleetSimulator;
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
 import java.io.PrintWriter;

@@ -18,7 +18,8 @@ import java.util.UUID;
 
 /**
  * Issues RS256 bearer tokens the signing service accepts: issuer {@code meerkat}, the subject as
- * {@code upn}/{@code sub}, the roles as {@code groups}.
+ * {@code upn}/{@code sub}, the roles as {@code groups}, the service as {@code aud}, and a {@code jti}
+ * by which the token can be revoked.
  */
 public final class JwtMinter {
     private final PrivateKey key;
@@ -52,12 +53,25 @@ public final class JwtMinter {
                 .encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
+    /** The audience the signing service expects by default ({@code meerkat.tokens.audience}). */
+    public static final String DEFAULT_AUDIENCE = "meerkat-signing-service";
+
     public String issue(String subject, List<String> roles, Duration validity) {
+        return issue(subject, roles, validity, DEFAULT_AUDIENCE);
+    }
+
+    /** A token for {@code audience}; subjects with whitespace are refused (the service refuses them too). */
+    public String issue(String subject, List<String> roles, Duration validity, String audience) {
+        if (subject == null || subject.isEmpty() || subject.codePoints().anyMatch(
+                c -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+            throw new IllegalArgumentException("token subject must be non-empty and without whitespace: '" + subject + "'");
+        }
         Instant now = Instant.now();
         Map<String, Object> claims = new LinkedHashMap<>();
         claims.put("iss", "meerkat");
         claims.put("sub", subject);
         claims.put("upn", subject);
+        claims.put("aud", audience);
         claims.put("groups", roles);
         claims.put("iat", now.getEpochSecond());
         claims.put("exp", now.plus(validity).getEpochSecond());

@@ -66,6 +66,9 @@ public final class ServeCommand implements Callable<Integer> {
         cmd.add(runner.toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
         if (System.getenv("MEERKAT_KEYSTORE_PASSWORD") == null) pb.environment().put("MEERKAT_KEYSTORE_PASSWORD", password);
+        if (System.getenv("MEERKAT_DB_PASSWORD") == null) {
+            pb.environment().put("MEERKAT_DB_PASSWORD", Files.readString(dir.resolve("db.password")).strip());
+        }
         PrintWriter err = spec.commandLine().getErr();
         err.printf("meerkat serve: http://127.0.0.1:%d  data %s  admin token %s%n", port, dir,
                 dir.resolve("tokens").resolve("admin.jwt"));
@@ -90,6 +93,19 @@ public final class ServeCommand implements Callable<Integer> {
             byte[] r = new byte[24];
             new SecureRandom().nextBytes(r);
             AtomicFiles.write(pw, out -> out.write(Base64.getUrlEncoder().withoutPadding().encode(r)), true);
+        }
+        Path dbPassword = dir.resolve("db.password");
+        if (!Files.exists(dbPassword)) {
+            // A database made before this file existed was created with the old fixed password.
+            byte[] value;
+            if (Files.exists(dir.resolve("meerkat.mv.db"))) {
+                value = "meerkat".getBytes(StandardCharsets.US_ASCII);
+            } else {
+                byte[] r = new byte[24];
+                new SecureRandom().nextBytes(r);
+                value = Base64.getUrlEncoder().withoutPadding().encode(r);
+            }
+            AtomicFiles.write(dbPassword, out -> out.write(value), true);
         }
         Path priv = dir.resolve("jwt-private.pem");
         if (!Files.exists(priv)) {
@@ -143,7 +159,13 @@ public final class ServeCommand implements Callable<Integer> {
             Path dir = dataDir != null ? dataDir : defaultDataDir();
             prepare(dir, spec.commandLine().getErr());
             JwtMinter m = JwtMinter.fromPem(Files.readString(dir.resolve("jwt-private.pem")));
-            spec.commandLine().getOut().println(m.issue(subject, roles, Duration.ofDays(days)));
+            String token;
+            try {
+                token = m.issue(subject, roles, Duration.ofDays(days));
+            } catch (IllegalArgumentException e) {
+                throw CliException.invalid("--subject: " + e.getMessage());
+            }
+            spec.commandLine().getOut().println(token);
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
         }

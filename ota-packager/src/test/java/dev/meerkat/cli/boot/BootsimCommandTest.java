@@ -28,6 +28,17 @@ class BootsimCommandTest {
     }
 
     @Test
+    void powercutOfTheSecureBootBoardCutsFlashAndChip() throws Exception {
+        Cli.Run r = Cli.run("bootsim", "powercut", "--profile", "secure-boot", "--scenario", "first-boot", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode j = new ObjectMapper().readTree(lastLine(r.out()));
+        assertThat(j.get("cut_points").asInt()).isPositive();
+        assertThat(j.get("bricked").asInt()).isZero();
+        assertThat(j.get("unapproved").asInt()).isZero();
+        assertThat(r.out()).contains("first-boot").contains("chip_commands=");
+    }
+
+    @Test
     void powercutWithoutJsonSaysPass() {
         Cli.Run r = Cli.run("bootsim", "powercut", "--scenario", "rollback-watchdog", "--profile", "mixed-ecc");
         assertThat(r.exitCode()).isZero();

@@ -11,6 +11,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.audit.AuditEntry;
 import dev.meerkat.signing.audit.AuditLog;
 import dev.meerkat.signing.security.Roles;
@@ -31,8 +32,8 @@ public class AuditResource {
     @RolesAllowed({Roles.AUDITOR, Roles.ADMIN})
     public Page page(@QueryParam("after") @DefaultValue("0") long after,
                      @QueryParam("limit") @DefaultValue("500") int limit) {
-        if (limit < 1 || limit > 5000) throw ProblemException.badRequest("limit must be 1..5000");
-        if (after < 0) throw ProblemException.badRequest("after must be >= 0");
+        if (limit < 1 || limit > 5000) throw Refusal.invalid("limit must be 1..5000");
+        if (after < 0) throw Refusal.invalid("after must be >= 0");
         List<AuditEntry> entries = audit.page(after, limit);
         Long next = entries.size() < limit ? null : entries.get(entries.size() - 1).seq();
         return new Page(entries, next);

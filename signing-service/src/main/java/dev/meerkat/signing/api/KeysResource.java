@@ -20,8 +20,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.meerkat.image.PublicKeyFormats;
 import dev.meerkat.image.VerificationKey;
-import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.keys.KeyRecord;
 import dev.meerkat.signing.keys.KeyService;
 import dev.meerkat.signing.security.Caller;
@@ -54,9 +55,6 @@ public class KeysResource {
     @Inject
     SecurityIdentity identity;
 
-    @Inject
-    AuditLog audit;
-
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
@@ -88,13 +86,13 @@ public class KeysResource {
                               @QueryParam("version") Integer version) {
         KeyRecord k = keys.require(id);
         KeyRecord.Version v = version == null ? k.current() : k.version(version);
-        if (v == null) throw ProblemException.notFound("Unknown key version", "key '" + id + "' has no version " + version);
+        if (v == null) throw Refusal.notFound("Unknown key version", "key '" + id + "' has no version " + version);
         VerificationKey vk = VerificationKey.fromPem(v.publicPem());
         String body = switch (format) {
             case "pem" -> vk.toPem();
             case "keyhash" -> vk.keyHashHex() + "\n";
-            case "c" -> cArray(vk);
-            default -> throw ProblemException.badRequest("format must be pem, keyhash or c");
+            case "c" -> PublicKeyFormats.cArray(vk, "Public key exported by the Meerkat signing service.");
+            default -> throw Refusal.invalid("format must be pem, keyhash or c");
         };
         return Response.ok(body.getBytes(StandardCharsets.US_ASCII), MediaType.TEXT_PLAIN)
                 .header("X-Key-Version", v.version()).header("X-Key-Hash", v.keyHash()).build();
@@ -119,22 +117,5 @@ public class KeysResource {
     @RolesAllowed(Roles.ADMIN)
     public KeyRecord compromised(@PathParam("id") String id, Compromise body) {
         return keys.compromised(Caller.of(identity), id, body == null ? null : body.reason());
-    }
-
-    static String cArray(VerificationKey k) {
-        byte[] der = k.publicBytes();
-        String name = switch (k.type()) {
-            case ECDSA_P256, ECDSA_P384 -> "ecdsa_pub_key";
-            case ED25519 -> "ed25519_pub_key";
-            case RSA_2048, RSA_3072 -> "rsa_pub_key";
-            case X25519 -> "x25519_pub_key";
-        };
-        StringBuilder sb = new StringBuilder("/* Public key exported by the Meerkat signing service. */\n");
-        sb.append("const unsigned char ").append(name).append("[] = {");
-        for (int i = 0; i < der.length; i++) {
-            sb.append(i % 8 == 0 ? "\n    " : " ").append(String.format("0x%02x,", der[i] & 0xff));
-        }
-        sb.append("\n};\nconst unsigned int ").append(name).append("_len = ").append(der.length).append(";\n");
-        return sb.toString();
     }
 }

@@ -60,8 +60,11 @@ public class PkiResource {
     public record CaCsr(@NotBlank String csr, @NotNull Integer signerId) {
     }
 
-    /** A device's PKCS#10 request, PEM or base64 DER. */
-    public record Csr(@NotBlank String csr) {
+    /**
+     * A device's PKCS#10 request, PEM or base64 DER. {@code renew} (callers that are also administrators) replaces the
+     * chip's earlier certificate instead of being refused with 409.
+     */
+    public record Csr(@NotBlank @jakarta.validation.constraints.Size(max = 16384) String csr, Boolean renew) {
     }
 
     /** Why a certificate is revoked (an RFC 5280 reason name). */
@@ -149,15 +152,15 @@ public class PkiResource {
     @RolesAllowed(Roles.FACTORY_STATION)
     public Uni<Response> issue(@Valid @NotNull Csr req) {
         Caller caller = Caller.of(association.getIdentity());
-        CompletableFuture<CertificateService.Issued> now = certs.tryIssueNow(caller, req.csr(),
-                Infrastructure.getDefaultWorkerPool());
+        boolean renew = Boolean.TRUE.equals(req.renew());
+        CompletableFuture<CertificateService.Issued> now = certs.tryIssueNow(caller, req.csr(), renew);
         if (now != null) {
             Uni<CertificateService.Issued> u = Uni.createFrom().completionStage(now);
             Context ctx = Vertx.currentContext();
             if (ctx != null) u = u.emitOn(task -> ctx.runOnContext(v -> task.run()));
             return u.map(PkiResource::issued);
         }
-        return Uni.createFrom().item(() -> certs.issue(caller, req.csr()))
+        return Uni.createFrom().item(() -> certs.issue(caller, req.csr(), renew))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).map(PkiResource::issued);
     }
 

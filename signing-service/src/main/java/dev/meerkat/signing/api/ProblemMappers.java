@@ -1,5 +1,6 @@
 package dev.meerkat.signing.api;
 
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
@@ -14,19 +15,33 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.audit.RefusalAudit;
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.security.Caller;
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
- * Turns every failure into {@code application/problem+json}. Refused authentication (401) and
- * authorization (403) are appended to the audit log before the answer goes out.
+ * Turns every failure into {@code application/problem+json}. A domain {@link Refusal} maps to its
+ * status through {@link #STATUS}; one that no operation has audited yet (and every refusal made by
+ * the web layer itself: validation, malformed JSON, 401, 403) is audited here before the answer
+ * goes out.
  */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    /** Refusal kind to HTTP status. */
+    static final Map<Refusal.Kind, Integer> STATUS = Map.of(
+            Refusal.Kind.INVALID, 400, Refusal.Kind.FORBIDDEN, 403, Refusal.Kind.NOT_FOUND, 404,
+            Refusal.Kind.CONFLICT, 409, Refusal.Kind.LENGTH_REQUIRED, 411, Refusal.Kind.TOO_LARGE, 413,
+            Refusal.Kind.UNPROCESSABLE, 422, Refusal.Kind.TOO_MANY, 429);
+
+    @Inject
+    RefusalAudit refusals;
 
     @Inject
     AuditLog audit;
@@ -35,8 +50,10 @@ public class ProblemMappers {
     SecurityIdentity identity;
 
     @ServerExceptionMapper
-    public Response problem(ProblemException e, UriInfo uri) {
-        return respond(e.status(), e.title(), e.getMessage(), uri);
+    public Uni<Response> refusal(Refusal e, UriInfo uri, HttpServerRequest request) {
+        Response answer = respond(STATUS.get(e.kind()), e.title(), e.getMessage(), uri);
+        if (e.audited()) return Uni.createFrom().item(answer);
+        return audited(Caller.of(identity), request, e, answer);
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
@@ -57,30 +74,48 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response validation(ConstraintViolationException e, UriInfo uri) {
+    public Uni<Response> validation(ConstraintViolationException e, UriInfo uri, HttpServerRequest request) {
         String detail = e.getConstraintViolations().stream()
                 .map(v -> lastNode(v.getPropertyPath().toString()) + ": " + v.getMessage())
                 .sorted().collect(Collectors.joining("; "));
-        return respond(400, "Invalid request", detail, uri);
+        return refused(Refusal.invalid(detail), uri, request);
+    }
+
+    /** The subclasses are named too: Quarkus has built-in mappers for them that answer with an empty body. */
+    @ServerExceptionMapper({JsonProcessingException.class, com.fasterxml.jackson.databind.exc.MismatchedInputException.class,
+            com.fasterxml.jackson.core.JsonParseException.class, com.fasterxml.jackson.core.exc.StreamConstraintsException.class,
+            com.fasterxml.jackson.databind.JsonMappingException.class})
+    public Uni<Response> json(JsonProcessingException e, UriInfo uri, HttpServerRequest request) {
+        return refused(Refusal.invalid("Malformed JSON", e.getOriginalMessage()), uri, request);
     }
 
     @ServerExceptionMapper
-    public Response json(JsonProcessingException e, UriInfo uri) {
-        return respond(400, "Malformed JSON", e.getOriginalMessage(), uri);
-    }
-
-    @ServerExceptionMapper
-    public Response web(WebApplicationException e, UriInfo uri) {
+    public Uni<Response> web(WebApplicationException e, UriInfo uri, HttpServerRequest request) {
+        if (e.getCause() instanceof JsonProcessingException j) return json(j, uri, request);
         int status = e.getResponse().getStatus();
-        if (e.getCause() instanceof JsonProcessingException j) return json(j, uri);
-        return respond(status, Response.Status.fromStatusCode(status) == null ? "Error"
-                : Response.Status.fromStatusCode(status).getReasonPhrase(), e.getMessage(), uri);
+        Response.Status known = Response.Status.fromStatusCode(status);
+        return Uni.createFrom().item(respond(status, known == null ? "Error" : known.getReasonPhrase(), e.getMessage(), uri));
     }
 
     @ServerExceptionMapper
     public Response unexpected(Exception e, UriInfo uri) {
         LOG.errorf(e, "unexpected failure on %s", uri.getPath());
         return respond(500, "Internal error", "the service failed; see its log", uri);
+    }
+
+    private Uni<Response> refused(Refusal r, UriInfo uri, HttpServerRequest request) {
+        return audited(Caller.of(identity), request, r, respond(STATUS.get(r.kind()), r.title(), r.getMessage(), uri));
+    }
+
+    /** Answers once the refusal's audit entry is committed; a failing audit turns the answer into a 500. */
+    private Uni<Response> audited(Caller caller, HttpServerRequest request, Refusal r, Response answer) {
+        RefusalAudit.Subject subject = RefusalAudit.Subject.of("http " + request.method() + " " + request.path());
+        return Uni.createFrom().completionStage(() -> refusals.record(caller, subject, r))
+                .map(x -> answer)
+                .onFailure().recoverWithItem(ex -> {
+                    LOG.errorf(ex, "could not audit a refused request");
+                    return respond(500, "Internal error", "the refusal could not be audited", null);
+                });
     }
 
     private void auditDenied(Caller caller, HttpServerRequest request, int status, String why) {

@@ -15,8 +15,8 @@ import jakarta.ws.rs.core.MediaType;
 
 import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.security.Roles;
-import dev.meerkat.signing.signing.SignResult;
-import dev.meerkat.signing.signing.SigningService;
+import dev.meerkat.signing.sign.SignResult;
+import dev.meerkat.signing.sign.SigningService;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /** Signing requests against production keys and their approvals. */
@@ -45,7 +45,7 @@ public class RequestsResource {
     @Path("{id}")
     @RolesAllowed({Roles.RELEASE_ENGINEER, Roles.CI_PIPELINE, Roles.FACTORY_STATION, Roles.APPROVER, Roles.ADMIN, Roles.AUDITOR})
     public SignResult show(@PathParam("id") String id) {
-        return signing.getFor(Caller.of(identity), identity, id);
+        return signing.getFor(Caller.of(identity), id);
     }
 
     @POST

@@ -16,8 +16,8 @@ import jakarta.ws.rs.core.Response;
 
 import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.security.Roles;
-import dev.meerkat.signing.signing.SignResult;
-import dev.meerkat.signing.signing.SigningService;
+import dev.meerkat.signing.sign.SignResult;
+import dev.meerkat.signing.sign.SigningService;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.mutiny.Uni;
@@ -59,14 +59,14 @@ public class SignResource {
         Caller caller = Caller.of(who);
         SigningService.DigestRequest req = new SigningService.DigestRequest(body.keyId(), body.keyVersion(),
                 body.algorithm(), body.digest());
-        CompletableFuture<SignResult> now = signing.trySignDigestNow(caller, who, req);
+        CompletableFuture<SignResult> now = signing.trySignDigestNow(caller, req);
         if (now != null) {
             Uni<SignResult> u = Uni.createFrom().completionStage(now);
             Context ctx = Vertx.currentContext();
             if (ctx != null) u = u.emitOn(task -> ctx.runOnContext(v -> task.run()));
             return u.map(SignResource::response);
         }
-        return Uni.createFrom().item(() -> signing.signDigest(caller, who, req))
+        return Uni.createFrom().item(() -> signing.signDigest(caller, req))
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).map(SignResource::response);
     }
 

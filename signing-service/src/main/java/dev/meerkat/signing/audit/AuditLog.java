@@ -1,10 +1,8 @@
 package dev.meerkat.signing.audit;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Types;
+import java.sql.Savepoint;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,22 +12,30 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.store.Database;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import jakarta.enterprise.event.Observes;
 
 /**
  * The append-only, hash-chained audit log. Appends from all request threads are queued and written
- * by one writer thread in batches (one transaction per batch, "group commit"), so the chain is
- * computed in a single place and an operation returns only once its entry is durable.
+ * by one writer thread in batches (one database transaction per batch, "group commit"), so the chain
+ * is computed in a single place and an operation returns only once its entry is durable.
+ *
+ * <p>A state change is handed over together with its entry ({@link #commit}): the writer runs the
+ * change and inserts the entry under one savepoint, so both commit or neither does. A batch groups
+ * such units; it never splits one. An entry whose fields do not fit the table is refused before it is
+ * queued, and a unit that fails in the database is rolled back to its savepoint alone: the others in
+ * the batch still commit.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -41,11 +47,14 @@ public class AuditLog {
                         String decision, String result, String detail) {
     }
 
-    private record Pending(Event event, CompletableFuture<AuditEntry> done) {
+    /** Storage limits of the audit_log columns (V1 migration): text longer than this is cut, ids are refused. */
+    public static final int MAX_KEY_ID = 64;
+
+    private record Pending(Database.SqlWork<?> change, Function<Object, Event> event, CompletableFuture<Object> done) {
     }
 
     @Inject
-    Database db;
+    AuditRepository repo;
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private volatile Thread writer;
@@ -76,17 +85,7 @@ public class AuditLog {
 
     /** Appends an entry and waits until it is committed. */
     public AuditEntry append(Event event) {
-        CompletableFuture<AuditEntry> f = appendAsync(event);
-        try {
-            return f.get(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while auditing", e);
-        } catch (ExecutionException e) {
-            throw failure(e.getCause());
-        } catch (TimeoutException e) {
-            throw new IllegalStateException("audit log write timed out", e);
-        }
+        return await(appendAsync(event));
     }
 
     /**
@@ -94,57 +93,68 @@ public class AuditLog {
      * committed, or fails with the write error (or after 30 s); callers must not answer before that.
      */
     public CompletableFuture<AuditEntry> appendAsync(Event event) {
+        CompletableFuture<Object> f = enqueue(null, r -> event);
+        return f.thenApply(AuditEntry.class::cast);
+    }
+
+    /**
+     * Runs {@code change} and appends the entry {@code event} makes of its result in one transaction,
+     * waiting for the commit; returns the change's result. A refusal thrown by the change rolls it back
+     * and is rethrown (audited by the caller, as every refusal is).
+     */
+    public <T> T commit(Database.SqlWork<T> change, Function<T, Event> event) {
+        return await(commitAsync(change, event));
+    }
+
+    /** {@link #commit} without waiting: the future completes once change and entry are committed. */
+    @SuppressWarnings("unchecked")
+    public <T> CompletableFuture<T> commitAsync(Database.SqlWork<T> change, Function<T, Event> event) {
+        return (CompletableFuture<T>) enqueue(change, r -> event.apply((T) r));
+    }
+
+    private CompletableFuture<Object> enqueue(Database.SqlWork<?> change, Function<Object, Event> event) {
         if (!running) throw new IllegalStateException("audit log is not running");
-        CompletableFuture<AuditEntry> f = new CompletableFuture<>();
-        queue.add(new Pending(event, f));
+        CompletableFuture<Object> f = new CompletableFuture<>();
+        queue.add(new Pending(change, event, f));
         return f.orTimeout(30, TimeUnit.SECONDS);
+    }
+
+    private static <T> T await(CompletableFuture<T> f) {
+        try {
+            return f.get(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while auditing", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Refusal r) throw r;
+            throw failure(e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("audit log write timed out", e);
+        }
     }
 
     /** The exception an operation reports when its audit entry could not be written. */
     public static RuntimeException failure(Throwable cause) {
         if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+        if (cause instanceof Refusal r) return r;
         if (cause instanceof TimeoutException) return new IllegalStateException("audit log write timed out", cause);
         return new IllegalStateException("audit log write failed: " + cause.getMessage(), cause);
     }
 
     /** Entries with {@code seq > after}, oldest first, at most {@code limit}. */
     public List<AuditEntry> page(long after, int limit) {
-        return db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT seq, at, actor, roles, action, key_id, key_version, artifact, decision, result, detail,"
-                            + " prev_hash, hash FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")) {
-                ps.setLong(1, after);
-                ps.setInt(2, limit);
-                List<AuditEntry> out = new ArrayList<>();
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        int kv = rs.getInt(7);
-                        Integer keyVersion = rs.wasNull() ? null : kv;
-                        out.add(new AuditEntry(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                                rs.getString(5), rs.getString(6), keyVersion, rs.getString(8), rs.getString(9),
-                                rs.getString(10), rs.getString(11), rs.getString(12), rs.getString(13)));
-                    }
-                }
-                return out;
-            }
-        });
+        return repo.page(after, limit);
     }
 
-    private void loadHead() {
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");
-                 ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    lastSeq = rs.getLong(1);
-                    lastHash = rs.getString(2);
-                } else {
-                    lastSeq = 0;
-                    lastHash = AuditEntry.GENESIS;
-                }
-            }
-            return null;
-        });
+    /** The committed head of the chain. */
+    public synchronized AuditRepository.Head head() {
+        return new AuditRepository.Head(lastSeq, lastHash);
+    }
+
+    private synchronized void loadHead() {
+        AuditRepository.Head h = repo.head();
+        lastSeq = h.seq();
+        lastHash = h.hash();
     }
 
     private void writeLoop() {
@@ -168,27 +178,32 @@ public class AuditLog {
         }
     }
 
+    /** One unit's outcome inside a batch: its result and entry, or why it failed. */
+    private record Outcome(Object result, AuditEntry entry, Throwable failure) {
+    }
+
     private void write(List<Pending> batch) {
-        List<AuditEntry> entries = new ArrayList<>(batch.size());
-        long seq = lastSeq;
-        String prev = lastHash;
-        String now = Instant.now().toString();
-        for (Pending p : batch) {
-            Event e = p.event();
-            AuditEntry entry = new AuditEntry(++seq, now, clip(e.caller().name(), 200), clip(e.caller().roles(), 200),
-                    clip(e.action(), 200), e.keyId(), e.keyVersion(), clip(e.artifact(), 200), clip(e.decision(), 32),
-                    clip(e.result(), 64), clip(e.detail(), 1000), null, null).withChain(prev);
-            prev = entry.hash();
-            entries.add(entry);
+        long seq0;
+        String prev0;
+        synchronized (this) {
+            seq0 = lastSeq;
+            prev0 = lastHash;
         }
+        String now = Instant.now().toString();
+        List<Outcome> outcomes = new ArrayList<>(batch.size());
+        long[] head = {seq0};
+        String[] prev = {prev0};
         try {
-            db.tx(c -> {
-                insert(c, entries);
-                return null;
-            });
-            lastSeq = seq;
-            lastHash = prev;
-            for (int i = 0; i < batch.size(); i++) batch.get(i).done().complete(entries.get(i));
+            // Fast path: the whole batch in one transaction. Should any unit fail, the batch is rolled
+            // back and redone with a savepoint per unit, so the failure stays with its own unit.
+            try {
+                run(batch, outcomes, head, prev, now, false);
+            } catch (RuntimeException first) {
+                outcomes.clear();
+                head[0] = seq0;
+                prev[0] = prev0;
+                run(batch, outcomes, head, prev, now, true);
+            }
         } catch (RuntimeException ex) {
             LOG.errorf(ex, "audit batch of %d entries failed", batch.size());
             for (Pending p : batch) p.done().completeExceptionally(ex);
@@ -197,30 +212,61 @@ public class AuditLog {
             } catch (RuntimeException again) {
                 LOG.error("cannot reload the audit chain head", again);
             }
+            return;
+        }
+        synchronized (this) {
+            lastSeq = head[0];
+            lastHash = prev[0];
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            Outcome o = outcomes.get(i);
+            if (o.failure() != null) {
+                batch.get(i).done().completeExceptionally(o.failure());
+                continue;
+            }
+            batch.get(i).done().complete(batch.get(i).change() == null ? o.entry() : o.result());
         }
     }
 
-    private static void insert(Connection c, List<AuditEntry> entries) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO audit_log (seq, at, actor, roles, action, key_id,"
-                + " key_version, artifact, decision, result, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            for (AuditEntry e : entries) {
-                ps.setLong(1, e.seq());
-                ps.setString(2, e.at());
-                ps.setString(3, e.actor());
-                ps.setString(4, e.roles());
-                ps.setString(5, e.action());
-                ps.setString(6, e.keyId());
-                if (e.keyVersion() == null) ps.setNull(7, Types.INTEGER);
-                else ps.setInt(7, e.keyVersion());
-                ps.setString(8, e.artifact());
-                ps.setString(9, e.decision());
-                ps.setString(10, e.result());
-                ps.setString(11, e.detail());
-                ps.setString(12, e.prevHash());
-                ps.setString(13, e.hash());
-                ps.addBatch();
-            }
-            ps.executeBatch();
+    private void run(List<Pending> batch, List<Outcome> outcomes, long[] head, String[] prev, String now,
+                     boolean isolate) {
+        repo.tx(c -> {
+            for (Pending p : batch) outcomes.add(isolate ? isolated(c, p, head, prev, now) : unit(c, p, head, prev, now));
+            return null;
+        });
+    }
+
+    /** Runs one unit under its own savepoint: its change and its entry, or nothing of it. */
+    private Outcome isolated(Connection c, Pending p, long[] head, String[] prev, String now) throws SQLException {
+        Savepoint sp = c.setSavepoint();
+        try {
+            Outcome o = unit(c, p, head, prev, now);
+            c.releaseSavepoint(sp);
+            return o;
+        } catch (SQLException | RuntimeException ex) {
+            c.rollback(sp);
+            if (!(ex instanceof Refusal)) LOG.errorf("an audited change failed and was rolled back alone: %s", ex.toString());
+            return new Outcome(null, null, ex);
+        }
+    }
+
+    private Outcome unit(Connection c, Pending p, long[] head, String[] prev, String now) throws SQLException {
+        Object result = p.change() == null ? null : p.change().run(c);
+        Event e = p.event().apply(result);
+        checkFits(e);
+        AuditEntry entry = new AuditEntry(head[0] + 1, now, clip(e.caller().name(), 200), clip(e.caller().roles(), 200),
+                clip(e.action(), 200), e.keyId(), e.keyVersion(), clip(e.artifact(), 200), clip(e.decision(), 32),
+                clip(e.result(), 64), clip(e.detail(), 1000), null, null).withChain(prev[0]);
+        repo.insert(c, entry);
+        head[0] = entry.seq();
+        prev[0] = entry.hash();
+        return new Outcome(result, entry, null);
+    }
+
+    /** Identifiers are never cut (a cut id would name another key); the callers validate them first. */
+    private static void checkFits(Event e) {
+        if (e.keyId() != null && e.keyId().length() > MAX_KEY_ID) {
+            throw new IllegalArgumentException("audit entry key id longer than " + MAX_KEY_ID + " characters");
         }
     }
 

@@ -11,7 +11,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import dev.meerkat.signing.api.ProblemException;
+import dev.meerkat.signing.refusal.Refusal;
 
 /** The key backends this instance is configured with, by name. */
 @ApplicationScoped
@@ -67,7 +67,7 @@ public class Backends {
     public KeyBackend get(String name) {
         KeyBackend b = backends.get(name);
         if (b == null) {
-            throw new ProblemException(400, "Unknown backend", "backend '" + name + "' is not configured here; configured: "
+            throw Refusal.invalid("Unknown backend", "backend '" + name + "' is not configured here; configured: "
                     + backends.keySet());
         }
         return b;

@@ -26,4 +26,7 @@ public interface KeyBackend {
 
     /** True if the backend holds a private key under {@code alias}. */
     boolean contains(String alias);
+
+    /** Deletes the key under {@code alias}: material generated for a change that did not commit. */
+    void destroy(String alias);
 }

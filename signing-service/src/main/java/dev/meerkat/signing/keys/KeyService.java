@@ -1,45 +1,49 @@
 package dev.meerkat.signing.keys;
 
 import java.security.PublicKey;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.VerificationKey;
-import dev.meerkat.signing.api.ProblemException;
 import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.security.Caller;
-import dev.meerkat.signing.store.Database;
 
 /** Key lifecycle: create, rotate, retire, mark compromised; every change is audited. */
 @ApplicationScoped
 public class KeyService {
-    public static final Set<String> PURPOSES = Set.of("firmware-signing", "encryption", "certificate-authority");
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KeyService.class);
+    public static final Set<String> PURPOSES = KeyPurpose.ASSIGNABLE;
     public static final Set<String> TYPES = Set.of("ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048", "rsa-3072");
+    /** Storage limits of a key (see the V1 migration): checked before anything is generated or stored. */
+    public static final int MAX_ID = 64;
+    public static final int MAX_DESCRIPTION = 500;
+    private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final long CACHE_MILLIS = 2000;
 
     @Inject
-    Database db;
+    KeyRepository repo;
 
     @Inject
     Backends backends;
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    Instance<PendingRequests> pendingRequests;
 
     @ConfigProperty(name = "meerkat.approvals.default-required", defaultValue = "2")
     int defaultApprovals;
@@ -54,154 +58,165 @@ public class KeyService {
                        String description) {
     }
 
+    /** Creates a key an administrator asked for: any assignable purpose, never a device PKI key. */
     public KeyRecord create(Caller caller, Spec spec) {
-        String type = spec.type().toLowerCase();
-        if (!TYPES.contains(type)) {
-            throw ProblemException.badRequest("type '" + spec.type() + "' is not one of " + TYPES.stream().sorted().toList());
-        }
-        String purpose = spec.purpose() == null ? "firmware-signing" : spec.purpose();
+        String purpose = spec.purpose() == null ? KeyPurpose.FIRMWARE_SIGNING : spec.purpose();
         if (!PURPOSES.contains(purpose)) {
-            throw ProblemException.badRequest("purpose '" + purpose + "' is not one of " + PURPOSES.stream().sorted().toList());
+            throw Refusal.invalid("purpose '" + purpose + "' is not one of " + PURPOSES.stream().sorted().toList());
+        }
+        return createKey(caller, spec, purpose);
+    }
+
+    /** Creates a CA key of the device PKI: it signs only through the PKI's own operations. */
+    public KeyRecord createForPki(Caller caller, String id, String backend, String description) {
+        return createKey(caller, new Spec(id, "ecdsa-p256", KeyPurpose.DEVICE_PKI, false, null, backend, description),
+                KeyPurpose.DEVICE_PKI);
+    }
+
+    /** The service's audit checkpoint key: created on first use, in the default backend, never assignable. */
+    public KeyRecord checkpointKey(String id) {
+        KeyRecord k = find(id);
+        if (k != null) return k;
+        try {
+            return createKey(Caller.SYSTEM, new Spec(id, "ecdsa-p256", KeyPurpose.AUDIT_CHECKPOINT, false, null, null,
+                    "signs checkpoints of the audit chain head"), KeyPurpose.AUDIT_CHECKPOINT);
+        } catch (Refusal r) {
+            if (r.kind() == Refusal.Kind.CONFLICT) return require(id);
+            throw r;
+        }
+    }
+
+    private KeyRecord createKey(Caller caller, Spec spec, String purpose) {
+        checkId(spec.id());
+        if (spec.description() != null && spec.description().length() > MAX_DESCRIPTION) {
+            throw Refusal.invalid("description is limited to " + MAX_DESCRIPTION + " characters, got "
+                    + spec.description().length());
+        }
+        String type = spec.type() == null ? "" : spec.type().toLowerCase();
+        if (!TYPES.contains(type)) {
+            throw Refusal.invalid("type '" + spec.type() + "' is not one of " + TYPES.stream().sorted().toList());
         }
         boolean production = Boolean.TRUE.equals(spec.production());
         int approvals = production ? (spec.approvals() == null ? defaultApprovals : spec.approvals()) : 0;
-        if (production && approvals < 1) throw ProblemException.badRequest("a production key needs at least 1 approval");
+        if (production && approvals < 1) throw Refusal.invalid("a production key needs at least 1 approval");
         if (!production && spec.approvals() != null && spec.approvals() != 0) {
-            throw ProblemException.badRequest("approvals apply only to production keys");
+            throw Refusal.invalid("approvals apply only to production keys");
         }
         String backendName = spec.backend() == null ? backends.defaultName() : spec.backend();
         KeyBackend backend = backends.get(backendName);
         KeyType kt = KeyType.fromCliName(type);
         if (!backend.supports(kt)) {
-            throw ProblemException.badRequest("backend '" + backendName + "' cannot hold " + type + " keys");
+            throw Refusal.invalid("backend '" + backendName + "' cannot hold " + type + " keys");
         }
-        if (find(spec.id()) != null) {
-            throw ProblemException.conflict("Key exists", "a key with id '" + spec.id() + "' already exists");
-        }
+        if (find(spec.id()) != null) throw exists(spec.id());
         String alias = alias(spec.id(), 1);
         PublicKey pub = backend.generate(alias, kt);
         VerificationKey vk = VerificationKey.of(pub);
         String now = Instant.now().toString();
+        KeyRecord.Version first = new KeyRecord.Version(1, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
+        KeyRecord k = new KeyRecord(spec.id(), type, purpose, backendName, production, approvals, KeyState.ACTIVE, 1,
+                spec.description(), caller.name(), now, now, List.of(first));
         try {
-            insertKey(spec, type, purpose, production, approvals, backendName, caller, now, alias, vk);
-        } catch (Database.StoreException e) {
-            if (e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23")) {
-                throw ProblemException.conflict("Key exists", "a key with id '" + spec.id() + "' already exists");
-            }
+            audit.commit(c -> {
+                repo.insert(c, k, first);
+                return null;
+            }, x -> new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
+                    "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
+                    + " approvals" : "")));
+        } catch (RuntimeException e) {
+            destroyQuietly(backend, alias);
+            if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause())) throw exists(spec.id());
             throw e;
         }
-        audit.append(new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
-                "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
-                + " approvals" : "")));
         return require(spec.id());
     }
 
-    private void insertKey(Spec spec, String type, String purpose, boolean production, int approvals, String backendName,
-                           Caller caller, String now, String alias, VerificationKey vk) {
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO signing_key (id, key_type, purpose, backend,"
-                    + " production, approvals_required, state, current_version, description, created_by, created_at,"
-                    + " updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)")) {
-                ps.setString(1, spec.id());
-                ps.setString(2, type);
-                ps.setString(3, purpose);
-                ps.setString(4, backendName);
-                ps.setBoolean(5, production);
-                ps.setInt(6, approvals);
-                ps.setString(7, KeyState.ACTIVE);
-                ps.setInt(8, 1);
-                ps.setString(9, spec.description());
-                ps.setString(10, caller.name());
-                ps.setString(11, now);
-                ps.setString(12, now);
-                ps.executeUpdate();
-            }
-            insertVersion(c, spec.id(), 1, alias, vk, now);
-            return null;
-        });
+    /** A key id the store can hold: checked before any key material is generated. */
+    public static void checkId(String id) {
+        if (id == null || id.isBlank()) throw Refusal.invalid("id: must not be blank");
+        if (id.length() > MAX_ID) {
+            throw Refusal.invalid("id: key ids are limited to " + MAX_ID + " characters, got " + id.length());
+        }
+        if (!ID.matcher(id).matches()) {
+            throw Refusal.invalid("id: must be 1-64 of a-z 0-9 . _ -, starting alphanumeric");
+        }
     }
 
+    private static Refusal exists(String id) {
+        return Refusal.conflict("Key exists", "a key with id '" + id + "' already exists");
+    }
+
+    /**
+     * Adds a version and makes it current. Of concurrent rotations exactly one wins; the others get
+     * 409 and the key material generated for them is deleted again.
+     */
     public KeyRecord rotate(Caller caller, String id) {
         KeyRecord k = require(id);
         requireActive(k);
         int next = k.currentVersion() + 1;
         String alias = alias(id, next);
-        PublicKey pub = backends.get(k.backend()).generate(alias, k.keyType());
+        KeyBackend backend = backends.get(k.backend());
+        PublicKey pub = backend.generate(alias, k.keyType());
         VerificationKey vk = VerificationKey.of(pub);
         String now = Instant.now().toString();
-        db.tx(c -> {
-            insertVersion(c, id, next, alias, vk, now);
-            update(c, "UPDATE key_version SET state = ? WHERE key_id = ? AND version = ?", KeyState.VERIFY_ONLY, id,
-                    k.currentVersion());
-            try (PreparedStatement ps = c.prepareStatement(
-                    "UPDATE signing_key SET current_version = ?, updated_at = ? WHERE id = ?")) {
-                ps.setInt(1, next);
-                ps.setString(2, now);
-                ps.setString(3, id);
-                ps.executeUpdate();
+        KeyRecord.Version version = new KeyRecord.Version(next, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
+        try {
+            audit.commit(c -> {
+                if (!repo.rotate(c, id, k.currentVersion(), version, now)) {
+                    throw Refusal.conflict("Key changed", "key '" + id + "' was rotated or changed concurrently;"
+                            + " read it and retry");
+                }
+                return null;
+            }, x -> new AuditLog.Event(caller, "key.rotate", id, next, "keyhash:" + vk.keyHashHex(), "allowed",
+                    "rotated", "version " + k.currentVersion() + " kept for verification"));
+        } catch (RuntimeException e) {
+            destroyQuietly(backend, alias);
+            if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause())) {
+                throw Refusal.conflict("Key changed", "key '" + id + "' was rotated concurrently; read it and retry");
             }
-            return null;
-        });
-        cache.remove(id);
-        audit.append(new AuditLog.Event(caller, "key.rotate", id, next, "keyhash:" + vk.keyHashHex(), "allowed",
-                "rotated", "version " + k.currentVersion() + " kept for verification"));
+            throw e;
+        } finally {
+            cache.remove(id);
+        }
         return require(id);
     }
 
     public KeyRecord retire(Caller caller, String id) {
         KeyRecord k = require(id);
         requireActive(k);
-        setState(id, KeyState.RETIRED, KeyState.RETIRED);
-        audit.append(new AuditLog.Event(caller, "key.retire", id, k.currentVersion(), null, "allowed", "retired", null));
+        String now = Instant.now().toString();
+        audit.commit(c -> {
+            repo.setState(c, id, KeyState.RETIRED, now);
+            return null;
+        }, x -> new AuditLog.Event(caller, "key.retire", id, k.currentVersion(), null, "allowed", "retired", null));
+        cache.remove(id);
         return require(id);
     }
 
-    /** Marks a key compromised; returns the ids of the pending requests cancelled with it. */
+    /** Marks a key compromised and cancels the requests pending against it. */
     public KeyRecord compromised(Caller caller, String id, String reason) {
         KeyRecord k = require(id);
         if (KeyState.COMPROMISED.equals(k.state())) return k;
-        List<String> cancelled = new ArrayList<>();
         String now = Instant.now().toString();
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT id FROM sign_request WHERE key_id = ? AND state = 'pending'")) {
-                ps.setString(1, id);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) cancelled.add(rs.getString(1));
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE sign_request SET state = 'cancelled', reason = ?,"
-                    + " decided_at = ? WHERE key_id = ? AND state = 'pending'")) {
-                ps.setString(1, "key marked compromised");
-                ps.setString(2, now);
-                ps.setString(3, id);
-                ps.executeUpdate();
-            }
-            return null;
-        });
-        setState(id, KeyState.COMPROMISED, KeyState.COMPROMISED);
-        audit.append(new AuditLog.Event(caller, "key.compromised", id, k.currentVersion(), null, "allowed",
+        audit.commit(c -> {
+            List<String> cancelled = pendingRequests.isResolvable()
+                    ? pendingRequests.get().cancelFor(c, id, "key marked compromised") : List.<String>of();
+            repo.setState(c, id, KeyState.COMPROMISED, now);
+            return cancelled;
+        }, cancelled -> new AuditLog.Event(caller, "key.compromised", id, k.currentVersion(), null, "allowed",
                 "compromised", (reason == null ? "" : reason + "; ") + "cancelled requests " + cancelled));
+        cache.remove(id);
         return require(id);
     }
 
     public List<KeyRecord> list() {
-        return db.tx(c -> {
-            List<String> ids = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM signing_key ORDER BY id");
-                 ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) ids.add(rs.getString(1));
-            }
-            List<KeyRecord> out = new ArrayList<>();
-            for (String i : ids) out.add(load(c, i));
-            return out;
-        });
+        return repo.all();
     }
 
-    /** The key, or a 404 problem. */
+    /** The key, or a "not found" refusal. */
     public KeyRecord require(String id) {
         KeyRecord k = find(id);
-        if (k == null) throw ProblemException.notFound("Unknown key", "no key with id '" + id + "'");
+        if (k == null) throw Refusal.notFound("Unknown key", "no key with id '" + id + "'");
         return k;
     }
 
@@ -222,7 +237,8 @@ public class KeyService {
     }
 
     public KeyRecord find(String id) {
-        return db.tx(c -> load(c, id));
+        if (id == null || id.length() > MAX_ID) return null;
+        return repo.find(id);
     }
 
     public KeyBackend backendOf(KeyRecord k) {
@@ -231,87 +247,27 @@ public class KeyService {
 
     static void requireActive(KeyRecord k) {
         if (KeyState.RETIRED.equals(k.state())) {
-            throw ProblemException.conflict("Key retired", "key '" + k.id() + "' is retired and no longer signs");
+            throw Refusal.conflict("Key retired", "key '" + k.id() + "' is retired and no longer signs");
         }
         if (KeyState.COMPROMISED.equals(k.state())) {
-            throw ProblemException.conflict("Key compromised", "key '" + k.id() + "' is marked compromised and never signs");
+            throw Refusal.conflict("Key compromised", "key '" + k.id() + "' is marked compromised and never signs");
         }
     }
 
     /** Checks that {@code k} may sign now with its current version. */
     public static void requireSigning(KeyRecord k) {
         requireActive(k);
-        if (!"firmware-signing".equals(k.purpose()) && !"certificate-authority".equals(k.purpose())) {
-            throw ProblemException.conflict("Key cannot sign", "key '" + k.id() + "' is an " + k.purpose() + " key");
+        if (!KeyPurpose.signs(k.purpose())) {
+            throw Refusal.conflict("Key cannot sign", "key '" + k.id() + "' is an " + k.purpose() + " key");
         }
     }
 
-    private void setState(String id, String keyState, String versionState) {
-        String now = Instant.now().toString();
-        db.tx(c -> {
-            try (PreparedStatement ps = c.prepareStatement("UPDATE signing_key SET state = ?, updated_at = ? WHERE id = ?")) {
-                ps.setString(1, keyState);
-                ps.setString(2, now);
-                ps.setString(3, id);
-                ps.executeUpdate();
-            }
-            if (KeyState.COMPROMISED.equals(versionState)) {
-                update(c, "UPDATE key_version SET state = ? WHERE key_id = ? AND version > ?", versionState, id, 0);
-            } else {
-                update(c, "UPDATE key_version SET state = ? WHERE key_id = ? AND state = 'active' AND version > ?",
-                        versionState, id, 0);
-            }
-            return null;
-        });
-        cache.remove(id);
-    }
-
-    private static void update(Connection c, String sql, String state, String id, int version) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, state);
-            ps.setString(2, id);
-            ps.setInt(3, version);
-            ps.executeUpdate();
-        }
-    }
-
-    private static void insertVersion(Connection c, String id, int version, String alias, VerificationKey vk, String now)
-            throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO key_version (key_id, version, alias, public_pem,"
-                + " key_hash, state, created_at) VALUES (?,?,?,?,?,?,?)")) {
-            ps.setString(1, id);
-            ps.setInt(2, version);
-            ps.setString(3, alias);
-            ps.setString(4, vk.toPem());
-            ps.setString(5, vk.keyHashHex());
-            ps.setString(6, KeyState.ACTIVE);
-            ps.setString(7, now);
-            ps.executeUpdate();
-        }
-    }
-
-    private static KeyRecord load(Connection c, String id) throws SQLException {
-        List<KeyRecord.Version> versions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT version, key_hash, state, created_at, alias, public_pem"
-                + " FROM key_version WHERE key_id = ? ORDER BY version")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    versions.add(new KeyRecord.Version(rs.getInt(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                            rs.getString(5), rs.getString(6)));
-                }
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT id, key_type, purpose, backend, production,"
-                + " approvals_required, state, current_version, description, created_by, created_at, updated_at"
-                + " FROM signing_key WHERE id = ?")) {
-            ps.setString(1, id);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return null;
-                return new KeyRecord(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getBoolean(5), rs.getInt(6), rs.getString(7), rs.getInt(8), rs.getString(9),
-                        rs.getString(10), rs.getString(11), rs.getString(12), List.copyOf(versions));
-            }
+    /** Deletes key material whose key or version did not commit; a leftover would be unreferenced but is logged. */
+    private static void destroyQuietly(KeyBackend backend, String alias) {
+        try {
+            backend.destroy(alias);
+        } catch (RuntimeException e) {
+            LOG.warnf("could not delete uncommitted key material %s: %s", alias, e.getMessage());
         }
     }
 

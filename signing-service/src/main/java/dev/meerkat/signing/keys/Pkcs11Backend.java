@@ -87,6 +87,16 @@ public final class Pkcs11Backend implements KeyBackend {
         }
     }
 
+    @Override
+    public synchronized void destroy(String alias) {
+        try {
+            if (store.containsAlias(alias)) store.deleteEntry(alias);
+            keys.remove(alias);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot delete " + alias + " from the token: " + e.getMessage(), e);
+        }
+    }
+
     /** The token's handle for a key: its encoding is never available. */
     public Key handle(String alias) {
         return keys.computeIfAbsent(alias, this::load);

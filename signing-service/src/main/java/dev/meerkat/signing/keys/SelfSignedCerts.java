@@ -34,7 +34,8 @@ final class SelfSignedCerts {
                 case X25519 -> throw new IllegalArgumentException("x25519 keys cannot certify themselves");
             };
             Instant now = Instant.now();
-            X500Name name = new X500Name("CN=meerkat key " + alias);
+            // A fixed name: a CN holds at most 64 characters, and the alias (key id + version) can be longer.
+            X500Name name = new X500Name("CN=meerkat key");
             JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, BigInteger.valueOf(now.toEpochMilli()),
                     Date.from(now.minus(1, ChronoUnit.DAYS)), Date.from(now.plus(36500, ChronoUnit.DAYS)), name,
                     pair.getPublic());

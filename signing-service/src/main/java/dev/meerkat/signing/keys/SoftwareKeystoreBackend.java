@@ -106,6 +106,18 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
     }
 
     @Override
+    public synchronized void destroy(String alias) {
+        try {
+            if (!store.containsAlias(alias)) return;
+            store.deleteEntry(alias);
+            keys.remove(alias);
+            save();
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException("cannot delete " + alias + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public byte[] sign(String alias, KeyType type, byte[] digest) {
         PrivateKey key = keys.computeIfAbsent(alias, a -> load(a, type));
         try {

@@ -18,7 +18,7 @@ import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS10CertificationRequestBuilder;
 
-import dev.meerkat.signing.api.ProblemException;
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.audit.AuditLog;
 import dev.meerkat.signing.keys.BackendKeyRef;
 import dev.meerkat.signing.keys.KeyRecord;
@@ -38,8 +38,8 @@ public class CaService {
     public static final String ISSUING = "issuing";
     public static final String ACTIVE = "active";
     public static final String AWAITING = "awaiting-certificate";
-    /** Key ids of CA keys start with this; such keys sign only through the PKI endpoints. */
-    public static final String KEY_PREFIX = "pki-";
+    /** Ids of CA keys start with this, for people reading key lists; the guard is the key's purpose, device-pki. */
+    static final String KEY_PREFIX = "pki-";
     static final Provider BC = new BouncyCastleProvider();
     private static final long CACHE_MILLIS = 2000;
 
@@ -86,7 +86,7 @@ public class CaService {
     public CaView importRoot(Caller caller, String certPem) {
         X509CertificateHolder cert = Certificates.parse(Pem.decode(certPem, "CERTIFICATE"));
         if (!isCa(cert) || !cert.getSubject().equals(cert.getIssuer()) || !verifies(cert, cert)) {
-            throw new ProblemException(422, "Not a root CA", "the certificate must be a self-signed CA certificate");
+            throw Refusal.unprocessable("Not a root CA", "the certificate must be a self-signed CA certificate");
         }
         String id = KEY_PREFIX + "root-import-" + shortId();
         String pem = pem(cert);
@@ -102,7 +102,7 @@ public class CaService {
     public String signIssuingCsr(Caller caller, String csrPem, int signerId) {
         CaRecord root = activeRoot();
         if (root.keyId() == null) {
-            throw ProblemException.conflict("Root key offline", "this instance holds only the root certificate");
+            throw Refusal.conflict("Root key offline", "this instance holds only the root certificate");
         }
         PKCS10CertificationRequest csr = parseCsr(Pem.decode(csrPem, "CERTIFICATE REQUEST"));
         X509CertificateHolder rootCert = parseStored(root.certPem());
@@ -150,15 +150,15 @@ public class CaService {
     /** Installs the certificate the offline root made for the waiting issuing CA. */
     public CaView installIssuing(Caller caller, String certPem) {
         CaRecord waiting = repo.latest(ISSUING, AWAITING);
-        if (waiting == null) throw ProblemException.conflict("No issuing CA waiting", "create one first (POST /api/v1/pki/issuing-ca)");
+        if (waiting == null) throw Refusal.conflict("No issuing CA waiting", "create one first (POST /api/v1/pki/issuing-ca)");
         X509CertificateHolder cert = Certificates.parse(Pem.decode(certPem, "CERTIFICATE"));
         KeyRecord k = keys.require(waiting.keyId());
         if (!cert.getSubjectPublicKeyInfo().equals(spki(k))) {
-            throw new ProblemException(422, "Wrong certificate", "the certificate is not for key " + k.id());
+            throw Refusal.unprocessable("Wrong certificate", "the certificate is not for key " + k.id());
         }
         X509CertificateHolder root = parseStored(activeRoot().certPem());
         if (!isCa(cert) || !cert.getIssuer().equals(root.getSubject()) || !verifies(cert, root)) {
-            throw new ProblemException(422, "Wrong certificate", "not a CA certificate signed by the active root");
+            throw Refusal.unprocessable("Wrong certificate", "not a CA certificate signed by the active root");
         }
         repo.activate(waiting.id(), ISSUING, pem(cert));
         invalidate();
@@ -178,7 +178,7 @@ public class CaService {
         if (i != null && now - cachedAt < CACHE_MILLIS) return i;
         CaRecord rec = repo.latest(ISSUING, ACTIVE);
         if (rec == null) {
-            throw ProblemException.conflict("No issuing CA", "create the root and the issuing CA first (POST /api/v1/pki/root,"
+            throw Refusal.conflict("No issuing CA", "create the root and the issuing CA first (POST /api/v1/pki/root,"
                     + " POST /api/v1/pki/issuing-ca)");
         }
         CaRecord root = activeRoot();
@@ -197,7 +197,7 @@ public class CaService {
 
     CaRecord activeRoot() {
         CaRecord root = repo.latest(ROOT, ACTIVE);
-        if (root == null) throw ProblemException.conflict("No root CA", "create or import a root first (POST /api/v1/pki/root)");
+        if (root == null) throw Refusal.conflict("No root CA", "create or import a root first (POST /api/v1/pki/root)");
         return root;
     }
 
@@ -207,7 +207,7 @@ public class CaService {
 
     private KeyRecord createKey(Caller caller, String id, String backend, String description) {
         String b = backend != null && !backend.isBlank() ? backend : config.caBackend().filter(s -> !s.isBlank()).orElse(null);
-        return keys.create(caller, new KeyService.Spec(id, "ecdsa-p256", "certificate-authority", false, null, b, description));
+        return keys.createForPki(caller, id, b, description);
     }
 
     private BackendKeyRef ref(KeyRecord k) {
@@ -223,20 +223,20 @@ public class CaService {
         try {
             csr = new PKCS10CertificationRequest(der);
         } catch (IOException | RuntimeException e) {
-            throw new ProblemException(422, "Malformed CSR", "not a PKCS#10 request: " + e.getMessage());
+            throw Refusal.unprocessable("Malformed CSR", "not a PKCS#10 request: " + e.getMessage());
         }
         if (!Certificates.isP256(csr.getSubjectPublicKeyInfo())) {
-            throw new ProblemException(422, "Key type refused", "the policy accepts EC P-256 keys only");
+            throw Refusal.unprocessable("Key type refused", "the policy accepts EC P-256 keys only");
         }
         try {
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(BC)
                     .build(csr.getSubjectPublicKeyInfo()))) {
-                throw new ProblemException(422, "CSR signature invalid", "the request is not signed by its key");
+                throw Refusal.unprocessable("CSR signature invalid", "the request is not signed by its key");
             }
-        } catch (ProblemException e) {
+        } catch (Refusal e) {
             throw e;
         } catch (Exception e) {
-            throw new ProblemException(422, "CSR signature invalid", e.getMessage());
+            throw Refusal.unprocessable("CSR signature invalid", e.getMessage());
         }
         return csr;
     }
@@ -255,7 +255,7 @@ public class CaService {
     }
 
     private static int checkSignerId(int signerId) {
-        if (signerId < 0 || signerId > 0xFFFF) throw ProblemException.badRequest("signerId must be 0-65535");
+        if (signerId < 0 || signerId > 0xFFFF) throw Refusal.invalid("signerId must be 0-65535");
         return signerId;
     }
 

@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -49,10 +47,12 @@ import org.bouncycastle.operator.DigestCalculatorProvider;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 
-import dev.meerkat.signing.api.ProblemException;
+import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.audit.RefusalAudit;
 import dev.meerkat.signing.pki.PkiRepository.DeviceCert;
 import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.security.Roles;
 
 /**
  * Device certificates: issuance under the policy, inventory, revocation, the CRL and OCSP answers.
@@ -61,6 +61,7 @@ import dev.meerkat.signing.security.Caller;
  */
 @ApplicationScoped
 public class CertificateService {
+    private static final String ISSUE = "pki.issue";
     private static final Pattern CHIP_SERIAL = Pattern.compile("[0-9A-F]{18}");
     static final Map<String, Integer> REASONS = Map.of("unspecified", CRLReason.unspecified, "keyCompromise",
             CRLReason.keyCompromise, "cACompromise", CRLReason.cACompromise, "affiliationChanged",
@@ -76,6 +77,9 @@ public class CertificateService {
 
     @Inject
     AuditLog audit;
+
+    @Inject
+    RefusalAudit refusals;
 
     @Inject
     PkiConfig config;
@@ -102,58 +106,50 @@ public class CertificateService {
     private volatile long revocations;
 
     public Issued issue(Caller caller, String csrText) {
+        return issue(caller, csrText, false);
+    }
+
+    /**
+     * A certificate for the CSR. {@code renew} (administrators only) replaces the chip's active
+     * certificate, or a revoked one, instead of refusing: the earlier one is revoked as superseded
+     * in the same transaction.
+     */
+    public Issued issue(Caller caller, String csrText, boolean renew) {
         String[] chip = new String[1];
-        try {
+        return refusals.guardLate(caller, () -> subject(chip), () -> {
+            checkRenewal(caller, renew);
             PKCS10CertificationRequest csr = parse(csrText, chip);
             Prepared p = prepare(caller, csr, chip[0], cas.issuing());
-            Issued issued = store(p);
-            audit.append(issuedEvent(caller, p, issued));
-            return issued;
-        } catch (ProblemException e) {
-            audit.append(refusal(caller, chip[0], e));
-            throw e;
-        }
+            return audit.commit(c -> store(c, p, renew), issued -> issuedEvent(caller, p, issued, renew));
+        });
     }
 
     /**
      * Issuance without a blocked thread, for the HTTP I/O thread: null when the issuing CA is not in
      * the cache (the caller then uses {@link #issue} on a worker thread). Otherwise the CSR is checked
-     * and the certificate built and signed right here, the inventory write (idempotency lookup and
-     * insert together) runs on {@code blocking}, and the future completes, on the audit writer,
-     * once the audit entry of the issuance or refusal is committed.
+     * and the certificate built and signed right here; the inventory change and its audit entry are
+     * one unit of the audit writer's next group commit, and the future completes once it is committed.
      */
-    public CompletableFuture<Issued> tryIssueNow(Caller caller, String csrText, Executor blocking) {
+    public CompletableFuture<Issued> tryIssueNow(Caller caller, String csrText, boolean renew) {
         CaService.Issuing ca = cas.issuingIfFresh();
         if (ca == null) return null;
-        CompletableFuture<Issued> out = new CompletableFuture<>();
         String[] chip = new String[1];
-        Prepared p;
-        try {
-            p = prepare(caller, parse(csrText, chip), chip[0], ca);
-        } catch (ProblemException e) {
-            refuseAsync(caller, chip[0], e, out);
-            return out;
-        } catch (RuntimeException e) {
-            out.completeExceptionally(e);
-            return out;
-        }
-        CompletableFuture.supplyAsync(() -> store(p), blocking).whenComplete((issued, ex) -> {
-            if (ex != null) {
-                Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-                if (cause instanceof ProblemException pe) refuseAsync(caller, p.chip(), pe, out);
-                else out.completeExceptionally(cause);
-                return;
-            }
-            try {
-                audit.appendAsync(issuedEvent(caller, p, issued)).whenComplete((en, aex) -> {
-                    if (aex != null) out.completeExceptionally(AuditLog.failure(aex));
-                    else out.complete(issued);
-                });
-            } catch (RuntimeException e) {
-                out.completeExceptionally(e);
-            }
+        return refusals.guardAsyncLate(caller, () -> subject(chip), () -> {
+            checkRenewal(caller, renew);
+            Prepared p = prepare(caller, parse(csrText, chip), chip[0], ca);
+            return audit.commitAsync(c -> store(c, p, renew), issued -> issuedEvent(caller, p, issued, renew));
         });
-        return out;
+    }
+
+    private static void checkRenewal(Caller caller, boolean renew) {
+        if (renew && !caller.hasRole(Roles.ADMIN)) {
+            throw Refusal.forbidden("renewing a chip's certificate takes the admin role in addition to factory-station");
+        }
+    }
+
+    /** The audit subject of an issuance: the chip serial number, once the CSR has been read. */
+    private static RefusalAudit.Subject subject(String[] chip) {
+        return new RefusalAudit.Subject(ISSUE, null, null, chip[0] == null ? null : "chip:" + chip[0]);
     }
 
     /** A checked request and the certificate made for it, not yet stored. */
@@ -180,42 +176,60 @@ public class CertificateService {
     }
 
     /**
-     * Stores the new certificate unless the same request (chip serial number and key) has one already,
-     * in one transaction (one statement on PostgreSQL); 409 when the key is certified under another chip serial number. A repeated
-     * request thus costs one signature that is thrown away, and a new one a single inventory write.
+     * The inventory decision, on the audit writer's connection (decisions on a chip are serialized
+     * there): the same request (chip serial number and key) gets its certificate back while it is
+     * active; one chip has at most one active certificate, so a request for another key is refused
+     * (409) unless the earlier one is revoked or an administrator renews; a revoked certificate is
+     * never handed out again; a key certified under another chip is refused.
      */
-    private Issued store(Prepared p) {
+    private Issued store(java.sql.Connection c, Prepared p, boolean renew) throws java.sql.SQLException {
         DeviceCert d = p.cert();
-        DeviceCert stored = repo.insertUnlessIssued(d);
-        if (stored == null) {
-            throw ProblemException.conflict("Key already certified", "a certificate with serial " + d.serial()
-                    + " exists for this public key under another chip serial number");
+        DeviceCert same = repo.byCsrHash(c, d.csrHash());
+        if (same != null && "active".equals(same.status()) && !renew) {
+            return new Issued(CertView.of(same), true, chainFor(same, p.ca()));
         }
-        if (stored == d) return new Issued(CertView.of(d), false, List.of(p.ca().certPem(), p.ca().rootPem()));
-        return new Issued(CertView.of(stored), true, chainFor(stored, p.ca()));
-    }
-
-    private static AuditLog.Event issuedEvent(Caller caller, Prepared p, Issued issued) {
-        if (!issued.existing()) {
-            return new AuditLog.Event(caller, "pki.issue", p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
-                    "issued", "chip " + p.chip() + ", sha256 " + issued.cert().fingerprint());
+        if (same != null && !renew) {
+            throw Refusal.conflict("Certificate revoked", "chip " + p.chip() + " was certified for this key by "
+                    + same.serial() + ", revoked at " + same.revokedAt() + " (" + same.revocationReason()
+                    + "); an administrator may renew it");
         }
-        return new AuditLog.Event(caller, "pki.issue", p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
-                "existing", "chip " + p.chip() + ": same request as before");
+        List<DeviceCert> active = repo.activeForChip(c, p.chip());
+        if (!active.isEmpty() && !renew) {
+            throw Refusal.conflict("Chip already certified", "chip " + p.chip() + " has the active certificate "
+                    + active.get(0).serial() + " for another key; revoke it first, or renew as an administrator");
+        }
+        if (repo.bySerial(c, d.serial()) != null) {
+            throw Refusal.conflict("Key already certified", "a certificate with serial " + d.serial()
+                    + " exists for this public key under another chip serial number, or was issued for it this hour");
+        }
+        String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+        for (DeviceCert old : active) repo.revoke(c, old.serial(), now, "superseded");
+        if (same != null) repo.retireRequest(c, same.serial(), sha256Hex("retired:" + same.csrHash() + ":" + same.serial()));
+        repo.insert(c, d);
+        if (!active.isEmpty() || same != null) revocationsChanged();
+        return new Issued(CertView.of(d), false, List.of(p.ca().certPem(), p.ca().rootPem()));
     }
 
-    private static AuditLog.Event refusal(Caller caller, String chip, ProblemException e) {
-        return new AuditLog.Event(caller, "pki.issue", null, null, chip == null ? null : "chip:" + chip, "refused",
-                String.valueOf(e.status()), e.title() + ": " + e.getMessage());
+    private synchronized void revocationsChanged() {
+        revocations++;
     }
 
-    private void refuseAsync(Caller caller, String chip, ProblemException e, CompletableFuture<Issued> out) {
+    private static String sha256Hex(String s) {
         try {
-            audit.appendAsync(refusal(caller, chip, e))
-                    .whenComplete((en, ex) -> out.completeExceptionally(ex != null ? AuditLog.failure(ex) : e));
-        } catch (RuntimeException again) {
-            out.completeExceptionally(again);
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(s.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
+    }
+
+    private static AuditLog.Event issuedEvent(Caller caller, Prepared p, Issued issued, boolean renew) {
+        if (!issued.existing()) {
+            return new AuditLog.Event(caller, ISSUE, p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
+                    renew ? "renewed" : "issued", "chip " + p.chip() + ", sha256 " + issued.cert().fingerprint());
+        }
+        return new AuditLog.Event(caller, ISSUE, p.keyId(), null, "cert:" + issued.cert().serial(), "allowed",
+                "existing", "chip " + p.chip() + ": same request as before");
     }
 
     private List<String> chainFor(DeviceCert d, CaService.Issuing ca) {
@@ -231,10 +245,10 @@ public class CertificateService {
     /** CN = the chip's nine-byte serial number in hex (upper or lower case in the CSR, upper case in the certificate). */
     private static String chipSerial(PKCS10CertificationRequest csr) {
         RDN[] cn = csr.getSubject().getRDNs(BCStyle.CN);
-        if (cn.length != 1) throw new ProblemException(422, "Subject refused", "the subject needs exactly one CN");
+        if (cn.length != 1) throw Refusal.unprocessable("Subject refused", "the subject needs exactly one CN");
         String v = IETFUtils.valueToString(cn[0].getFirst().getValue()).toUpperCase(Locale.ROOT);
         if (!CHIP_SERIAL.matcher(v).matches()) {
-            throw new ProblemException(422, "Subject refused", "CN must be the chip serial number, 18 hex digits; got '"
+            throw Refusal.unprocessable("Subject refused", "CN must be the chip serial number, 18 hex digits; got '"
                     + v + "'");
         }
         return v;
@@ -263,26 +277,23 @@ public class CertificateService {
     public CertView revoke(Caller caller, String serial, String reason) {
         String s = serial.strip().toUpperCase(Locale.ROOT);
         String r = reason == null || reason.isBlank() ? "unspecified" : reason;
-        try {
+        return refusals.guard(caller, new RefusalAudit.Subject("pki.revoke", null, null, "cert:" + s), () -> {
             if (!REASONS.containsKey(r)) {
-                throw ProblemException.badRequest("reason must be one of " + REASONS.keySet().stream().sorted().toList());
+                throw Refusal.invalid("reason must be one of " + REASONS.keySet().stream().sorted().toList());
             }
-            DeviceCert d = repo.bySerial(s);
-            if (d == null) throw ProblemException.notFound("Unknown certificate", "no certificate with serial " + s);
-            if (!repo.revoke(s, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), r)) {
-                throw ProblemException.conflict("Already revoked", "certificate " + s + " was revoked at " + d.revokedAt());
-            }
-            synchronized (this) {
-                revocations++;
-            }
-            audit.append(new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "allowed", "revoked",
-                    "chip " + d.chipSerial() + ", reason " + r));
-            return CertView.of(repo.bySerial(s));
-        } catch (ProblemException e) {
-            audit.append(new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "refused",
-                    String.valueOf(e.status()), e.title() + ": " + e.getMessage()));
-            throw e;
-        }
+            String at = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
+            DeviceCert d = audit.commit(c -> {
+                DeviceCert cur = repo.bySerial(c, s);
+                if (cur == null) throw Refusal.notFound("Unknown certificate", "no certificate with serial " + s);
+                if (!repo.revoke(c, s, at, r)) {
+                    throw Refusal.conflict("Already revoked", "certificate " + s + " was revoked at " + cur.revokedAt());
+                }
+                return cur;
+            }, cur -> new AuditLog.Event(caller, "pki.revoke", null, null, "cert:" + s, "allowed", "revoked",
+                    "chip " + cur.chipSerial() + ", reason " + r));
+            revocationsChanged();
+            return CertView.of(repo.bySerial(d.serial()));
+        });
     }
 
     /** The current CRL of the issuing CA (DER), remade after a revocation or when half its validity has passed. */

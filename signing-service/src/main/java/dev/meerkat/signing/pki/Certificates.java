@@ -159,7 +159,7 @@ final class Certificates {
         try {
             return new X509CertificateHolder(der);
         } catch (IOException | RuntimeException e) {
-            throw new dev.meerkat.signing.api.ProblemException(422, "Malformed certificate", e.getMessage());
+            throw dev.meerkat.signing.refusal.Refusal.unprocessable("Malformed certificate", e.getMessage());
         }
     }
 

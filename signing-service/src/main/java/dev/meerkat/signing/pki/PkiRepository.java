@@ -141,6 +141,56 @@ public class PkiRepository {
         }
     }
 
+    /** The certificate issued for the request {@code csrHash}, read on {@code c}. */
+    public DeviceCert byCsrHash(java.sql.Connection c, String csrHash) throws SQLException {
+        return one(c, "csr_hash", csrHash);
+    }
+
+    public DeviceCert bySerial(java.sql.Connection c, String serial) throws SQLException {
+        return one(c, "serial", serial);
+    }
+
+    /** The chip's active (not revoked) certificates, read on {@code c}. */
+    public List<DeviceCert> activeForChip(java.sql.Connection c, String chipSerial) throws SQLException {
+        List<DeviceCert> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + CERT_COLUMNS
+                + " FROM device_cert WHERE chip_serial = ? AND status = 'active' ORDER BY issued_at")) {
+            ps.setString(1, chipSerial);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) out.add(cert(rs));
+            }
+        }
+        return out;
+    }
+
+    /** Inserts a certificate on {@code c}. */
+    public void insert(java.sql.Connection c, DeviceCert d) throws SQLException {
+        insertCert(c, d);
+    }
+
+    /**
+     * Frees a revoked certificate's request hash (it becomes {@code retiredHash}) so the same chip and key
+     * can be certified again on renewal; the old certificate stays in the inventory, revoked.
+     */
+    public void retireRequest(java.sql.Connection c, String serial, String retiredHash) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE device_cert SET csr_hash = ? WHERE serial = ?")) {
+            ps.setString(1, retiredHash);
+            ps.setString(2, serial);
+            ps.executeUpdate();
+        }
+    }
+
+    /** Marks a certificate revoked on {@code c}; false if it was revoked already. */
+    public boolean revoke(java.sql.Connection c, String serial, String at, String reason) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE device_cert SET status = 'revoked', revoked_at = ?,"
+                + " revocation_reason = ? WHERE serial = ? AND status <> 'revoked'")) {
+            ps.setString(1, at);
+            ps.setString(2, reason);
+            ps.setString(3, serial);
+            return ps.executeUpdate() == 1;
+        }
+    }
+
     private static boolean isUniqueViolation(Database.StoreException e) {
         return e.getCause() instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("23");
     }

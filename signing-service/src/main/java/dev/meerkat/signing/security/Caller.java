@@ -18,6 +18,14 @@ public record Caller(String name, String roles) {
         return new Caller(nameOf(identity.getPrincipal()), String.join(",", new TreeSet<>(identity.getRoles())));
     }
 
+    /** True if the caller held {@code role} when the request was made. */
+    public boolean hasRole(String role) {
+        for (String r : roles.split(",")) {
+            if (r.equals(role)) return true;
+        }
+        return false;
+    }
+
     /** The CN of a client certificate, or the JWT's {@code upn}/{@code sub}. */
     static String nameOf(Principal p) {
         if (p == null) return "anonymous";

@@ -6,6 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
@@ -32,8 +33,22 @@ public class VerifiedTokenCache extends DefaultJWTParser {
 
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
+    @Inject
+    TokenPolicy policy;
+
     @Override
     public JsonWebToken parse(String bearerToken) throws ParseException {
+        return checked(parseCached(bearerToken));
+    }
+
+    /** The service's own rules, applied to cached tokens too (a revocation takes effect at once). */
+    private JsonWebToken checked(JsonWebToken jwt) throws ParseException {
+        String why = policy.refusal(jwt);
+        if (why != null) throw new ParseException(why);
+        return jwt;
+    }
+
+    private JsonWebToken parseCached(String bearerToken) throws ParseException {
         long now = System.currentTimeMillis() / 1000;
         Verified v = verified.get(bearerToken);
         if (v != null) {

@@ -31,11 +31,32 @@ public class Database {
     @ConfigProperty(name = "quarkus.datasource.pg.active", defaultValue = "false")
     boolean postgresActive;
 
+    @ConfigProperty(name = "meerkat.data-dir")
+    java.nio.file.Path dataDir;
+
     private AgroalDataSource ds;
 
     @PostConstruct
     void init() {
         ds = postgresActive ? postgres.get() : h2.get();
+    }
+
+    /** The embedded H2 file holds keys' metadata and the audit log: readable by the service's user only. */
+    void restrictFiles(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent ev) {
+        if (postgresActive || !java.nio.file.Files.isDirectory(dataDir)) return;
+        try {
+            java.nio.file.Files.setPosixFilePermissions(dataDir,
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dataDir)) {
+                for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("meerkat.")).toList()) {
+                    java.nio.file.Files.setPosixFilePermissions(f,
+                            java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                }
+            }
+        } catch (java.io.IOException | UnsupportedOperationException e) {
+            org.jboss.logging.Logger.getLogger(Database.class).warnf("cannot restrict the database files in %s: %s",
+                    dataDir, e.getMessage());
+        }
     }
 
     public String kind() {
