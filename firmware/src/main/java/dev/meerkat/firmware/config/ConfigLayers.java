@@ -2,7 +2,7 @@ package dev.meerkat.firmware.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.fs.FileStore;
 import java.util.Optional;
 

@@ -1,7 +1,7 @@
 package dev.meerkat.firmware.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import java.util.ArrayList;
 import java.util.List;
 
