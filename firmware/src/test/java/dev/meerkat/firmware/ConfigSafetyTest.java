@@ -1,6 +1,7 @@
 package dev.meerkat.firmware;
 
 import dev.meerkat.firmware.json.Json;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,6 +1,7 @@
 package dev.meerkat.firmware;
 
 import dev.meerkat.firmware.json.Json;
+
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,6 +1,7 @@
 package dev.meerkat.firmware;
 
 import dev.meerkat.firmware.json.Json;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -275,7 +276,6 @@ class RpcAuthTest {
                     "http://127.0.0.1:" + b.httpPort() + "/rpc/Sys.GetInfo")[0]).isEqualTo("200");
         }
     }
-
 
     @Test
     void withTlsClientCertificatesMapToUsers(@TempDir Path dir) throws Exception {

@@ -297,6 +297,14 @@ public final class Provisioner {
             } catch (ChipException e) {
                 throw new CliException(ExitCode.IO, where(name) + "chip: " + e.getMessage() + "; run again to resume", e);
             } catch (Exception e) {
+                // A chip failure inside a JCA call (the CSR is signed through the chip's provider) is still
+                // a chip failure: the step can be resumed.
+                for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                    if (c instanceof ChipException chipFailure) {
+                        throw new CliException(ExitCode.IO, where(name) + "chip: " + chipFailure.getMessage()
+                                + "; run again to resume", e);
+                    }
+                }
                 throw new CliException(ExitCode.INVALID, where(name) + e.getMessage(), e);
             }
         }
