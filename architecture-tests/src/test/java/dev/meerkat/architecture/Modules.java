@@ -15,10 +15,12 @@ final class Modules {
             new Module("crypto-chip-driver", Side.DEVICE, List.of("dev.meerkat.chip"), Set.of("hal")),
             new Module("firmware", Side.DEVICE, List.of("dev.meerkat.firmware"),
                     Set.of("bootloader", "hal", "image-format", "crypto-chip-driver")),
+            new Module("cloud-connectors", Side.HOST, List.of("dev.meerkat.cloud"), Set.of("image-format")),
             new Module("fleet-sim", Side.HOST, List.of("dev.meerkat.fleetsim"),
                     Set.of("image-format", "hal", "bootloader", "crypto-chip-driver", "firmware")),
             new Module("ota-packager", Side.HOST, List.of("dev.meerkat.cli"),
-                    Set.of("image-format", "hal", "bootloader", "crypto-chip-driver", "firmware", "fleet-sim")),
+                    Set.of("image-format", "hal", "bootloader", "crypto-chip-driver", "firmware", "fleet-sim",
+                            "cloud-connectors")),
             new Module("signing-service", Side.SERVICE, List.of("dev.meerkat.signing"), Set.of("image-format")));
 
     private Modules() {}
