@@ -1,5 +1,7 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,8 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.CliException;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,5 +1,7 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.Console;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,9 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.JsonOutput;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -1,5 +1,6 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.ExitCode;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package dev.meerkat.cli;
 
+import dev.meerkat.cli.io.ExitCode;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;

@@ -13,7 +13,7 @@ import dev.meerkat.boot.sim.SimDevice;
 import dev.meerkat.boot.sim.SimImages;
 import dev.meerkat.boot.sim.SimProfile;
 import dev.meerkat.boot.sim.WearBenchmark;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.firmware.secureboot.SecureBootPowerCut;
 import dev.meerkat.hal.ResetCause;
 import java.io.ByteArrayOutputStream;

@@ -17,7 +17,7 @@ import dev.meerkat.chip.emulator.StateFile;
 import dev.meerkat.chip.emulator.TimingModel;
 import dev.meerkat.chip.kit.KitClientTransport;
 import dev.meerkat.chip.kit.KitProtocolServer;
-import dev.meerkat.cli.CliException;
+import dev.meerkat.cli.io.CliException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -148,10 +148,10 @@ public final class ChipCommand implements Runnable {
                 if (json) {
                     java.util.List<Object> slots = new java.util.ArrayList<>();
                     for (int slot = 0; slot < 16; slot++) {
-                        slots.add(dev.meerkat.cli.JsonOutput.object("slot", slot, "slotConfig", c.slotConfig(slot).value(),
+                        slots.add(dev.meerkat.cli.io.JsonOutput.object("slot", slot, "slotConfig", c.slotConfig(slot).value(),
                                 "keyConfig", c.keyConfig(slot).value(), "locked", c.slotLocked(slot)));
                     }
-                    dev.meerkat.cli.JsonOutput.print(out, dev.meerkat.cli.JsonOutput.object(
+                    dev.meerkat.cli.io.JsonOutput.print(out, dev.meerkat.cli.io.JsonOutput.object(
                             "revision", Hex.format(chip.info()), "serial", Hex.format(c.serialNumber()),
                             "i2cAddress", c.i2cAddress(), "configLocked", c.configLocked(), "dataLocked", c.dataLocked(),
                             "slots", slots));

@@ -3,7 +3,7 @@ package dev.meerkat.cli.cloud;
 import java.net.URI;
 import java.util.Optional;
 
-import dev.meerkat.cli.CliException;
+import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cloud.aws.sdk.AwsConnection;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;

@@ -11,8 +11,8 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.cloud.aws.sdk.AwsConnection;
 import dev.meerkat.cloud.aws.sdk.PublishedObject;
 import dev.meerkat.cloud.aws.sdk.S3Publisher;

@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.cloud.aws.jobs.JobsLimits;
 import dev.meerkat.cloud.aws.sdk.IotRegistrar;
 import picocli.CommandLine.Command;

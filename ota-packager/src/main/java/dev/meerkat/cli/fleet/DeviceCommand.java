@@ -1,7 +1,7 @@
 package dev.meerkat.cli.fleet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.cli.CliException;
+import dev.meerkat.cli.io.CliException;
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.BoardListener;
 import dev.meerkat.firmware.DeviceProfile;

@@ -1,6 +1,6 @@
 package dev.meerkat.cli.fleet;
 
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.fleetsim.FleetSimulator;
 import dev.meerkat.image.KeyType;
@@ -175,7 +175,7 @@ public final class FleetCommand implements Runnable {
             if (json) {
                 java.util.List<Object> docs = new ArrayList<>();
                 for (FleetSimulator.Result r : results) docs.add(r.toJson());
-                dev.meerkat.cli.JsonOutput.print(spec.commandLine().getOut(), dev.meerkat.cli.JsonOutput.object("rollouts", docs));
+                dev.meerkat.cli.io.JsonOutput.print(spec.commandLine().getOut(), dev.meerkat.cli.io.JsonOutput.object("rollouts", docs));
             }
             out.flush();
             return ok ? ExitCode.OK : ExitCode.INVALID;

@@ -35,8 +35,8 @@ import dev.meerkat.chip.jca.ChipPrivateKey;
 import dev.meerkat.chip.jca.ChipProvider;
 import dev.meerkat.chip.jca.EcKeys;
 import dev.meerkat.chip.provisioning.ConfigTemplate;
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.cli.remote.RemoteClient;
 
 /**

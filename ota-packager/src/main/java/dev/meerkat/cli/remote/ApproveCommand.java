@@ -7,8 +7,8 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -49,7 +49,7 @@ public final class ApproveCommand implements Callable<Integer> {
         if (list) {
             JsonNode pending = c.get("/api/v1/requests?state=pending");
             if (json) {
-                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("requests", pending));
+                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("requests", pending));
                 return ExitCode.OK;
             }
             for (JsonNode r : pending) o.println(describe(r));
@@ -61,7 +61,7 @@ public final class ApproveCommand implements Callable<Integer> {
         if (comment != null) body.put("comment", comment);
         JsonNode r = c.post("/api/v1/requests/" + RemoteClient.encode(request) + (reject ? "/reject" : "/approve"), body).json();
         if (json) {
-            dev.meerkat.cli.JsonOutput.print(o, r);
+            dev.meerkat.cli.io.JsonOutput.print(o, r);
             return ExitCode.OK;
         }
         o.println(describe(r));

@@ -13,9 +13,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import dev.meerkat.cli.AtomicFiles;
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -163,7 +163,7 @@ public final class AuditCommand implements Runnable {
             }
             AuditChain.Result r = AuditChain.verify(entries);
             if (!r.intact() && json) {
-                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("intact", false,
+                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("intact", false,
                         "brokenSeq", r.brokenSeq(), "brokenIndex", r.brokenIndex(), "problem", r.problem()));
                 return ExitCode.INVALID;
             }
@@ -206,7 +206,7 @@ public final class AuditCommand implements Runnable {
             if (why != null) throw CliException.invalid("audit export not anchored: " + why);
             if (!live && client != null) compareLive(client, head);
             if (json) {
-                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("intact", true,
+                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("intact", true,
                         "entries", r.checked(), "firstSeq", r.firstSeq(), "lastSeq", r.lastSeq(), "head", head.hash(),
                         "checkpointSeq", head.seq(), "checkpointAt", String.valueOf(head.at()), "keyFrom", keySource));
                 return ExitCode.OK;

@@ -9,8 +9,8 @@ import java.util.concurrent.Callable;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.meerkat.cli.AtomicFiles;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -63,7 +63,7 @@ public final class KeysCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             JsonNode keys = service.client().get("/api/v1/keys");
             if (json) {
-                dev.meerkat.cli.JsonOutput.print(o, dev.meerkat.cli.JsonOutput.object("keys", keys));
+                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("keys", keys));
                 return ExitCode.OK;
             }
             for (JsonNode k : keys) o.println(summary(k));

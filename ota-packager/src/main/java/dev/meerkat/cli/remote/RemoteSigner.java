@@ -10,8 +10,8 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.image.DigestSigner;
 import dev.meerkat.image.VerificationKey;
 

@@ -14,9 +14,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-import dev.meerkat.cli.AtomicFiles;
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

@@ -1,7 +1,7 @@
 package dev.meerkat.cli.remote;
 
-import dev.meerkat.cli.CliException;
-import dev.meerkat.cli.ExitCode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.meerkat.cli;
+package dev.meerkat.cli.io;
 
 /** An expected failure of a command: printed as one line, mapped to an exit code. */
 public final class CliException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.meerkat.cli;
+package dev.meerkat.cli.io;
 
 /** Exit codes every meerkat command uses, so scripts can rely on them. */
 public final class ExitCode {

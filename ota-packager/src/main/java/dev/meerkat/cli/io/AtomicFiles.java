@@ -1,4 +1,4 @@
-package dev.meerkat.cli;
+package dev.meerkat.cli.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
