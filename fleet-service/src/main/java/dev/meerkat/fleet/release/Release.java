@@ -1,0 +1,16 @@
+package dev.meerkat.fleet.release;
+
+import java.time.Instant;
+
+/**
+ * A verified, stored firmware release.
+ *
+ * @param format          {@code mcuboot} (signed image) or {@code fwzip}
+ * @param imageHash       the image's own hash (MCUboot SHA-256 TLV; fw.zip: the artifact's SHA-256)
+ * @param signerKeyHash   SHA-256 of the trusted key that signed it
+ * @param securityCounter protected security counter, null when the image has none
+ */
+public record Release(String id, String format, String version, Long securityCounter, String platform, long size,
+                      String sha256, String imageHash, String signerKeyHash, String objectKey, Instant createdAt,
+                      String createdBy) {
+}
