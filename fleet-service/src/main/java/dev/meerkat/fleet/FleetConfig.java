@@ -22,6 +22,39 @@ public interface FleetConfig {
 
     Engine engine();
 
+    Ddi ddi();
+
+    Mqtt mqtt();
+
+    /** How devices reach this service (signed download links of the directory store). */
+    @WithDefault("http://127.0.0.1:8471")
+    String publicUrl();
+
+    /**
+     * Mongoose mg_rpc over MQTT: the broker (tcp:// or ssl://; absent: MQTT off), TLS material for
+     * ssl://, the shared-subscription group replicas consume device reports in, and how long a released
+     * execution may stay unacknowledged before its OTA.Update is sent again.
+     */
+    interface Mqtt {
+        Optional<String> server();
+
+        Optional<Path> caFile();
+
+        Optional<Path> clientP12();
+
+        Optional<String> clientP12Password();
+
+        @WithDefault("fleet-service")
+        String shareGroup();
+
+        /** The MQTT user name (the broker's ACL grants it the device topics; with mTLS, the certificate CN). */
+        @WithDefault("fleet-service")
+        String username();
+
+        @WithDefault("PT15S")
+        Duration resendAfter();
+    }
+
     interface Upload {
         long maxBytes();
     }
@@ -43,6 +76,15 @@ public interface FleetConfig {
         Optional<String> secretKey();
 
         Duration presignTtl();
+    }
+
+    /** hawkBit DDI: the one tenant name this service answers to, and how often devices should poll. */
+    interface Ddi {
+        @WithDefault("DEFAULT")
+        String tenant();
+
+        @WithDefault("PT5M")
+        Duration pollingSleep();
     }
 
     interface Engine {

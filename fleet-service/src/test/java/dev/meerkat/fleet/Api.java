@@ -59,7 +59,11 @@ public final class Api {
 
     /** Polls the deployment until {@code done} holds (the rollout engine works in the background). */
     public static JsonPath awaitStatus(String id, Predicate<JsonPath> done) {
-        Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+        return awaitStatus(id, done, Duration.ofSeconds(60));
+    }
+
+    public static JsonPath awaitStatus(String id, Predicate<JsonPath> done, Duration limit) {
+        Instant deadline = Instant.now().plus(limit);
         JsonPath s = status(id);
         while (!done.test(s)) {
             assertThat(Instant.now()).as("deployment %s did not get there: %s", id, s.prettify()).isBefore(deadline);

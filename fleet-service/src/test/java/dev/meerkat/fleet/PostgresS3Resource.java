@@ -36,6 +36,11 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
     private static Map<String, String> config;
     private static int pgPort;
     private static String s3Endpoint;
+    private static int mqttPort;
+
+    public static synchronized String mqttUri() {
+        return "tcp://127.0.0.1:" + mqttPort;
+    }
 
     public static synchronized String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres";
@@ -52,6 +57,7 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
             pgPort = freePort();
             startPostgres(pgPort);
             startS3();
+            startMosquitto();
             Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "fleet-pg");
             config = Map.ofEntries(
                     Map.entry("quarkus.datasource.h2.active", "false"),
@@ -67,6 +73,9 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
                     Map.entry("meerkat.fleet.storage.secret-key", SECRET_KEY),
                     Map.entry("meerkat.fleet.storage.presign-ttl", "PT5M"),
                     Map.entry("meerkat.fleet.engine.tick", "PT0.1S"),
+                    Map.entry("meerkat.fleet.ddi.polling-sleep", "PT1S"),
+                    Map.entry("meerkat.fleet.mqtt.server", mqttUri()),
+                    Map.entry("meerkat.fleet.mqtt.resend-after", "PT3S"),
                     Map.entry("mp.jwt.verify.publickey.location", TestTokens.publicKeyFile().toString()));
             return config;
         } catch (Exception e) {
@@ -103,6 +112,40 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
             }
         }));
         return endpoint;
+    }
+
+    /**
+     * Mosquitto with the ACL a fleet needs: a device (MQTT client id = device id) reads only its own
+     * {@code <id>/rpc}, publishes only its {@code <id>/ota} events and its replies on
+     * {@code fleet/<id>/rpc}; user {@code fleet-service} may command every device and read every report.
+     */
+    static void startMosquitto() throws IOException, InterruptedException {
+        mqttPort = freePort();
+        Path dir = Files.createTempDirectory("fleet-mosquitto");
+        Path acl = dir.resolve("acl");
+        Files.writeString(acl, "user fleet-service\ntopic write +/rpc\ntopic read +/ota\ntopic read fleet/+/rpc\n\n"
+                + "pattern read %c/rpc\npattern write %c/ota\npattern write fleet/%c/rpc\n");
+        Path conf = dir.resolve("mosquitto.conf");
+        Files.writeString(conf, "listener " + mqttPort + " 127.0.0.1\nallow_anonymous true\nacl_file " + acl
+                + "\npersistence false\nlog_dest file " + dir.resolve("mosquitto.log") + "\nlog_type error\nlog_type warning\n"
+                + "max_inflight_messages 0\nmax_queued_messages 100000\n");
+        // Started as root, Mosquitto drops to its own user: it must be able to read these and write its log.
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        for (Path p : List.of(acl, conf)) {
+            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
+        Process p = new ProcessBuilder("mosquitto", "-c", conf.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
+        for (int i = 0; i < 100; i++) {
+            try (java.net.Socket s = new java.net.Socket("127.0.0.1", mqttPort)) {
+                return;
+            } catch (IOException notYet) {
+                if (!p.isAlive()) throw new IOException("mosquitto exited: " + Files.readString(dir.resolve("stdout.log")));
+                Thread.sleep(50);
+            }
+        }
+        throw new IOException("mosquitto did not listen on " + mqttPort);
     }
 
     private static void startPostgres(int port) throws IOException, InterruptedException {

@@ -35,7 +35,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 public class DevicesResource {
 
     public record RegisterBody(String id, String certFingerprint, String chipSerial, String token,
-                               Map<String, String> attributes) {
+                               Map<String, String> attributes, String protocol) {
     }
 
     /** A device with its recent executions. */
@@ -59,23 +59,27 @@ public class DevicesResource {
     @RolesAllowed({Roles.ADMIN, Roles.OPERATOR})
     public Response register(@NotNull RegisterBody b) {
         Device d = devices.register(Caller.of(identity), new DeviceService.Registration(b.id(), b.certFingerprint(),
-                b.chipSerial(), b.token(), b.attributes()));
+                b.chipSerial(), b.token(), b.attributes(), b.protocol()));
         return Response.status(201).entity(d).build();
     }
 
-    /** Body: the JSON lines of {@code meerkat provision --log}; {@code attr=k=v} query values apply to all. */
+    /**
+     * Body: the JSON lines of {@code meerkat provision --log}; {@code attr=k=v} query values apply to all,
+     * {@code protocol} (http, ddi, mqtt) says how the devices are reached.
+     */
     @POST
     @Path("import")
     @Consumes({MediaType.TEXT_PLAIN, "application/x-ndjson", "application/jsonl"})
     @RolesAllowed({Roles.ADMIN, Roles.OPERATOR})
-    public DeviceService.ImportResult importJournal(String journal, @QueryParam("attr") List<String> attrs) {
+    public DeviceService.ImportResult importJournal(String journal, @QueryParam("attr") List<String> attrs,
+            @QueryParam("protocol") String protocol) {
         Map<String, String> m = new java.util.TreeMap<>();
         for (String a : attrs) {
             int eq = a.indexOf('=');
             if (eq <= 0) throw FleetException.badRequest("attr must be key=value, not " + a);
             m.put(a.substring(0, eq), a.substring(eq + 1));
         }
-        return devices.importJournal(Caller.of(identity), journal == null ? "" : journal, m);
+        return devices.importJournal(Caller.of(identity), journal == null ? "" : journal, m, protocol);
     }
 
     @GET

@@ -10,7 +10,7 @@ import org.eclipse.microprofile.health.Readiness;
 import dev.meerkat.fleet.release.ObjectStore;
 import dev.meerkat.fleet.store.Database;
 
-/** Ready when the database and the object store answer; the service keeps running when they do not. */
+/** Ready when the database, the object store and (if configured) the MQTT broker answer; the service keeps running when they do not. */
 @Readiness
 @ApplicationScoped
 public class ReadinessChecks implements HealthCheck {
@@ -21,11 +21,16 @@ public class ReadinessChecks implements HealthCheck {
     @Inject
     ObjectStore store;
 
+    @Inject
+    dev.meerkat.fleet.protocol.MqttTransport mqtt;
+
     @Override
     public HealthCheckResponse call() {
         boolean dbUp = db.reachable();
         boolean storeUp = store.reachable();
-        return HealthCheckResponse.named("fleet").status(dbUp && storeUp)
-                .withData("database", dbUp ? "up" : "down").withData("object-store", storeUp ? "up" : "down").build();
+        boolean mqttUp = mqtt.healthy();
+        return HealthCheckResponse.named("fleet").status(dbUp && storeUp && mqttUp)
+                .withData("database", dbUp ? "up" : "down").withData("object-store", storeUp ? "up" : "down")
+                .withData("mqtt", mqttUp ? "up" : "down").build();
     }
 }

@@ -5,6 +5,7 @@ import java.time.Instant;
 /**
  * One device's part in one deployment.
  *
+ * @param actionId       a number unique across deployments (hawkBit DDI's action id)
  * @param seq            position in the deployment's release order
  * @param versionNumber  bumped by every state change; a report naming another version is refused
  * @param attempt        0 for the first try, then one more per retry
@@ -12,7 +13,7 @@ import java.time.Instant;
  * @param nextAttemptAt  a retry is not offered before this
  * @param rollbackReason what the bootloader reported when it reverted the image
  */
-public record Execution(String deploymentId, String deviceId, int phase, int seq, ExecutionState state,
+public record Execution(long actionId, String deploymentId, String deviceId, int phase, int seq, ExecutionState state,
                         long versionNumber, int attempt, Instant releasedAt, Instant startedAt, Instant nextAttemptAt,
                         Instant updatedAt, String statusDetails, String failureType, String rollbackReason) {
 }

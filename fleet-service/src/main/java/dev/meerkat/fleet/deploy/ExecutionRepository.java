@@ -21,7 +21,7 @@ import dev.meerkat.fleet.store.Sql;
 /** Rows of {@code executions}. State changes are compare-and-set on the version number. */
 @ApplicationScoped
 public class ExecutionRepository {
-    private static final String COLUMNS = "deployment_id, device_id, phase, seq, state, version_number, attempt, released_at,"
+    private static final String COLUMNS = "action_id, deployment_id, device_id, phase, seq, state, version_number, attempt, released_at,"
             + " started_at, next_attempt_at, updated_at, status_details, failure_type, rollback_reason";
 
     public void insertQueued(Connection c, String deploymentId, List<String> deviceIds, int[] phases, int firstSeq,
@@ -123,6 +123,45 @@ public class ExecutionRepository {
             ps.executeBatch();
         }
         return ids;
+    }
+
+    public Optional<Execution> byActionId(Connection c, long actionId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE action_id = ?")) {
+            ps.setLong(1, actionId);
+            List<Execution> l = list(ps);
+            return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+        }
+    }
+
+    /**
+     * Released queued executions of running deployments for devices reached over {@code protocol}
+     * whose notification is older than {@code before} (never acknowledged) and whose retry delay passed.
+     */
+    public List<Execution> unacknowledged(Connection c, String protocol, Instant before, Instant now, int limit)
+            throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("e") + " FROM executions e"
+                + " JOIN deployments d ON d.id = e.deployment_id JOIN devices v ON v.id = e.device_id"
+                + " WHERE e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING' AND v.protocol = ?"
+                + " AND e.updated_at < ? AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)"
+                + " ORDER BY e.updated_at LIMIT ?")) {
+            ps.setString(1, protocol);
+            Sql.setInstant(ps, 2, before);
+            Sql.setInstant(ps, 3, now);
+            ps.setInt(4, limit);
+            return list(ps);
+        }
+    }
+
+    /** Records that the device was told again (so the next sweep waits). */
+    public void touch(Connection c, Execution e, Instant now) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("UPDATE executions SET updated_at = ? WHERE deployment_id = ?"
+                + " AND device_id = ? AND version_number = ?")) {
+            Sql.setInstant(ps, 1, now);
+            ps.setString(2, e.deploymentId());
+            ps.setString(3, e.deviceId());
+            ps.setLong(4, e.versionNumber());
+            ps.executeUpdate();
+        }
     }
 
     public List<Execution> inProgressSince(Connection c, String deploymentId, Instant before) throws SQLException {
@@ -240,7 +279,7 @@ public class ExecutionRepository {
         List<Execution> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new Execution(rs.getString("deployment_id"), rs.getString("device_id"), rs.getInt("phase"),
+                out.add(new Execution(rs.getLong("action_id"), rs.getString("deployment_id"), rs.getString("device_id"), rs.getInt("phase"),
                         rs.getInt("seq"), ExecutionState.valueOf(rs.getString("state")), rs.getLong("version_number"),
                         rs.getInt("attempt"), Sql.instant(rs, "released_at"), Sql.instant(rs, "started_at"),
                         Sql.instant(rs, "next_attempt_at"), Sql.instant(rs, "updated_at"), rs.getString("status_details"),

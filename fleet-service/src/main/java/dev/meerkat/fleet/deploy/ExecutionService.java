@@ -66,6 +66,41 @@ public class ExecutionService {
         });
     }
 
+    /** The device's execution with this action id (hawkBit DDI), if it was released to it. */
+    public Optional<Work> workByAction(String deviceId, long actionId) {
+        return db.tx(c -> {
+            Optional<Execution> e = executions.byActionId(c, actionId)
+                    .filter(x -> x.deviceId().equals(deviceId) && x.releasedAt() != null);
+            if (e.isEmpty()) return Optional.empty();
+            Release r = releases.find(c, deployments.find(c, e.get().deploymentId()).orElseThrow().releaseId()).orElseThrow();
+            return Optional.of(new Work(e.get(), r));
+        });
+    }
+
+    /** The protocol the device last used (or was registered with). */
+    public Optional<String> protocolOf(String deviceId) {
+        return db.tx(c -> devices.find(c, deviceId)).map(d -> d.protocol());
+    }
+
+    /** The execution of {@code actionId}, whoever it belongs to. */
+    public Optional<Execution> byAction(long actionId) {
+        return db.tx(c -> executions.byActionId(c, actionId));
+    }
+
+    /** Released executions over {@code protocol} nobody acknowledged for {@code after}; marks them as told again. */
+    public java.util.List<Work> resendable(String protocol, java.time.Duration after, int limit) {
+        return db.tx(c -> {
+            Instant now = Instant.now();
+            java.util.List<Work> out = new java.util.ArrayList<>();
+            for (Execution e : executions.unacknowledged(c, protocol, now.minus(after), now, limit)) {
+                executions.touch(c, e, now);
+                Release r = releases.find(c, deployments.find(c, e.deploymentId()).orElseThrow().releaseId()).orElseThrow();
+                out.add(new Work(e, r));
+            }
+            return out;
+        });
+    }
+
     /** Applies a device's report; refuses a stale version, a final execution and moves the table lacks. */
     public Execution report(Caller caller, String deviceId, String deploymentId, DeviceReport report) {
         ExecutionEvent event = report.bounded().event();

@@ -25,7 +25,15 @@ public class DeviceService {
 
     /** What a registration asks for; {@code token} is shown once by the caller and stored only as a hash. */
     public record Registration(String id, String certFingerprint, String chipSerial, String token,
-                               Map<String, String> attributes) {
+                               Map<String, String> attributes, String protocol) {
+    }
+
+    /** How a device is reached: polling over HTTP (Mongoose or JSON), hawkBit DDI, or mg_rpc over MQTT. */
+    public static final java.util.Set<String> PROTOCOLS = java.util.Set.of("http", "ddi", "mqtt");
+
+    static String protocol(String p) {
+        if (p != null && !PROTOCOLS.contains(p)) throw FleetException.badRequest("protocol must be one of " + PROTOCOLS);
+        return p;
     }
 
     /** Outcome of a journal import. */
@@ -53,7 +61,8 @@ public class DeviceService {
         if (r.token() != null && (r.token().length() < 16 || r.token().length() > 256)) {
             throw FleetException.badRequest("token must be 16 to 256 characters");
         }
-        Device d = new Device(r.id(), fp, r.chipSerial(), r.token() != null, attrs, null, null, null, null, Instant.now());
+        Device d = new Device(r.id(), fp, r.chipSerial(), r.token() != null, attrs, null, null, null, protocol(r.protocol()),
+                Instant.now());
         return db.tx(c -> {
             if (devices.find(c, d.id()).isPresent()) {
                 throw FleetException.conflict("Device exists", "device " + d.id() + " is already registered");
@@ -74,8 +83,9 @@ public class DeviceService {
      * Registers every chip of a provisioning journal (JSON lines) whose serial is not registered yet;
      * the device id is the chip serial. All lines are parsed before anything is written.
      */
-    public ImportResult importJournal(Caller caller, String journal, Map<String, String> attributes) {
+    public ImportResult importJournal(Caller caller, String journal, Map<String, String> attributes, String protocol) {
         DeviceIds.attributes(attributes);
+        protocol(protocol);
         List<ProvisioningRecord> records = new ArrayList<>();
         String[] lines = journal.split("\n");
         if (lines.length > MAX_IMPORT_LINES) throw FleetException.badRequest("at most " + MAX_IMPORT_LINES + " lines");
@@ -105,7 +115,7 @@ public class DeviceService {
                     attrs.putIfAbsent("station", p.station());
                 }
                 devices.insert(c, new Device(p.chipSerial(), p.fingerprint(), p.chipSerial(), false, attrs, null, null,
-                        null, null, now), null);
+                        null, protocol, now), null);
                 added++;
             }
             audit.record(c, caller, "device.import", null, "registered=" + added + " known=" + known);

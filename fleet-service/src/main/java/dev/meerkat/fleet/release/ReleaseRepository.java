@@ -16,12 +16,12 @@ import dev.meerkat.fleet.store.Sql;
 /** Rows of {@code releases}. */
 @ApplicationScoped
 public class ReleaseRepository {
-    private static final String COLUMNS = "id, format, version, security_counter, platform, size_bytes, sha256, image_hash,"
+    private static final String COLUMNS = "id, format, version, security_counter, platform, size_bytes, sha256, sha1, md5, image_hash,"
             + " signer_key_hash, object_key, created_at, created_by";
 
     public void insert(Connection c, Release r) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO releases (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, r.id());
             ps.setString(2, r.format());
             ps.setString(3, r.version());
@@ -30,11 +30,13 @@ public class ReleaseRepository {
             ps.setString(5, r.platform());
             ps.setLong(6, r.size());
             ps.setString(7, r.sha256());
-            ps.setString(8, r.imageHash());
-            ps.setString(9, r.signerKeyHash());
-            ps.setString(10, r.objectKey());
-            Sql.setInstant(ps, 11, r.createdAt());
-            ps.setString(12, r.createdBy());
+            ps.setString(8, r.sha1());
+            ps.setString(9, r.md5());
+            ps.setString(10, r.imageHash());
+            ps.setString(11, r.signerKeyHash());
+            ps.setString(12, r.objectKey());
+            Sql.setInstant(ps, 13, r.createdAt());
+            ps.setString(14, r.createdBy());
             ps.executeUpdate();
         }
     }
@@ -60,7 +62,7 @@ public class ReleaseRepository {
                 long sc = rs.getLong("security_counter");
                 Long counter = rs.wasNull() ? null : sc;
                 out.add(new Release(rs.getString("id"), rs.getString("format"), rs.getString("version"), counter,
-                        rs.getString("platform"), rs.getLong("size_bytes"), rs.getString("sha256"),
+                        rs.getString("platform"), rs.getLong("size_bytes"), rs.getString("sha256"), rs.getString("sha1"), rs.getString("md5"),
                         rs.getString("image_hash"), rs.getString("signer_key_hash"), rs.getString("object_key"),
                         Sql.instant(rs, "created_at"), rs.getString("created_by")));
             }

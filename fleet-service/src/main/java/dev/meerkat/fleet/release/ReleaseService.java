@@ -55,9 +55,12 @@ public class ReleaseService {
         Path spool = Files.createDirectories(config.dataDir().resolve("spool"));
         Path tmp = Files.createTempFile(spool, "release", ".bin");
         try {
-            MessageDigest sha = sha256();
+            MessageDigest sha = digest("SHA-256");
+            MessageDigest sha1 = digest("SHA-1");
+            MessageDigest md5 = digest("MD5");
             long size;
-            try (OutputStream out = new DigestOutputStream(Files.newOutputStream(tmp), sha)) {
+            try (OutputStream out = new DigestOutputStream(new DigestOutputStream(new DigestOutputStream(
+                    Files.newOutputStream(tmp), sha), sha1), md5)) {
                 size = copyBounded(body, out, config.upload().maxBytes());
             }
             String digest = HexFormat.of().formatHex(sha.digest());
@@ -70,6 +73,7 @@ public class ReleaseService {
             String key = "releases/" + digest;
             store.put(key, tmp);
             Release r = new Release(releaseId, v.format(), v.version(), v.securityCounter(), v.platform(), size, digest,
+                    HexFormat.of().formatHex(sha1.digest()), HexFormat.of().formatHex(md5.digest()),
                     v.imageHash() == null ? digest : v.imageHash(), v.signerKeyHash(), key, Instant.now(), caller.name());
             return db.tx(c -> {
                 if (releases.find(c, releaseId).isPresent()) {
@@ -107,9 +111,9 @@ public class ReleaseService {
         return total;
     }
 
-    private static MessageDigest sha256() {
+    private static MessageDigest digest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-256");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
             throw new UncheckedIOException(new IOException(e));
         }
