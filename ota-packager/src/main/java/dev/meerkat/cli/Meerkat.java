@@ -40,6 +40,11 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.fleet.FleetCommand.class,
                 dev.meerkat.cli.fleet.DeviceCommand.class,
                 dev.meerkat.cli.cloud.CloudCommand.class,
+                dev.meerkat.cli.fleetservice.ReleaseCommand.class,
+                dev.meerkat.cli.fleetservice.DevicesCommand.class,
+                dev.meerkat.cli.fleetservice.GroupsCommand.class,
+                dev.meerkat.cli.fleetservice.DeployCommand.class,
+                dev.meerkat.cli.fleetservice.FleetServiceCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Meerkat implements Runnable {

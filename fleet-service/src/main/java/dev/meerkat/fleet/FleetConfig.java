@@ -1,0 +1,96 @@
+package dev.meerkat.fleet;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The fleet service's own settings ({@code meerkat.fleet.*}). */
+@ConfigMapping(prefix = "meerkat.fleet")
+public interface FleetConfig {
+
+    Path dataDir();
+
+    /** A PEM file or a directory of PEM files: the keys release images must be signed with. */
+    Path releaseKeys();
+
+    Upload upload();
+
+    Storage storage();
+
+    Engine engine();
+
+    Ddi ddi();
+
+    Mqtt mqtt();
+
+    /** How devices reach this service (signed download links of the directory store). */
+    @WithDefault("http://127.0.0.1:8471")
+    String publicUrl();
+
+    /**
+     * Mongoose mg_rpc over MQTT: the broker (tcp:// or ssl://; absent: MQTT off), TLS material for
+     * ssl://, the shared-subscription group replicas consume device reports in, and how long a released
+     * execution may stay unacknowledged before its OTA.Update is sent again.
+     */
+    interface Mqtt {
+        Optional<String> server();
+
+        Optional<Path> caFile();
+
+        Optional<Path> clientP12();
+
+        Optional<String> clientP12Password();
+
+        @WithDefault("fleet-service")
+        String shareGroup();
+
+        /** The MQTT user name (the broker's ACL grants it the device topics; with mTLS, the certificate CN). */
+        @WithDefault("fleet-service")
+        String username();
+
+        @WithDefault("PT15S")
+        Duration resendAfter();
+    }
+
+    interface Upload {
+        long maxBytes();
+    }
+
+    interface Storage {
+        /** {@code directory} (embedded default) or {@code s3}. */
+        String kind();
+
+        Path directory();
+
+        Optional<String> endpoint();
+
+        String bucket();
+
+        String region();
+
+        Optional<String> accessKey();
+
+        Optional<String> secretKey();
+
+        Duration presignTtl();
+    }
+
+    /** hawkBit DDI: the one tenant name this service answers to, and how often devices should poll. */
+    interface Ddi {
+        @WithDefault("DEFAULT")
+        String tenant();
+
+        @WithDefault("PT5M")
+        Duration pollingSleep();
+    }
+
+    interface Engine {
+        Duration tick();
+
+        @WithDefault("true")
+        boolean enabled();
+    }
+}

@@ -1,0 +1,280 @@
+package dev.meerkat.fleet.protocol;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.meerkat.fleet.FleetConfig;
+import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.deploy.DeviceReport;
+import dev.meerkat.fleet.deploy.Execution;
+import dev.meerkat.fleet.deploy.ExecutionService;
+import dev.meerkat.fleet.deploy.ExecutionState;
+import dev.meerkat.fleet.deploy.RolloutEngine;
+import dev.meerkat.fleet.release.DownloadLinks;
+import dev.meerkat.fleet.security.Caller;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Mongoose mg_rpc over MQTT, as Meerkat firmware speaks it: an {@code OTA.Update} frame
+ * {@code {"id", "src":"fleet/<device>", "method":"OTA.Update", "args":{"url", "commit_timeout"}}} to
+ * {@code <device>/rpc}; the device answers on {@code <src>/rpc}, so each device replies on a topic of
+ * its own ({@code fleet/<device>/rpc}) that a broker ACL can reserve to it. Progress and the outcome come on
+ * {@code <device>/ota} ({@code downloading}, …, {@code committed}, {@code rolled_back} with the
+ * bootloader's reason, {@code failed}). Replicas consume both through the shared subscription group
+ * {@code $share/<group>/…}, so each report is handled once. A released execution whose device did not
+ * react within {@code resend-after} is sent again (the frame id is the action id, so a late reply still
+ * finds its execution); devices are told at least once.
+ */
+@ApplicationScoped
+public class MqttTransport {
+    private static final Logger LOG = Logger.getLogger(MqttTransport.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final String PROTOCOL = "mqtt";
+    static final String REPLIES = "fleet";
+
+    @Inject
+    FleetConfig config;
+
+    @Inject
+    RolloutEngine engine;
+
+    @Inject
+    ExecutionService executions;
+
+    @Inject
+    DownloadLinks links;
+
+    private volatile MqttClient client;
+    private ScheduledExecutorService timer;
+
+    void start(@Observes StartupEvent ev) {
+        Optional<String> server = config.mqtt().server();
+        if (server.isEmpty()) return;
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "mqtt-transport");
+            t.setDaemon(true);
+            return t;
+        });
+        engine.onReleased(r -> timer.execute(() -> notify(r.deploymentId(), r.deviceIds())));
+        timer.execute(this::connect);
+        long every = Math.max(1, config.mqtt().resendAfter().toMillis() / 2);
+        timer.scheduleWithFixedDelay(this::resend, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    void stop(@Observes ShutdownEvent ev) {
+        if (timer != null) timer.shutdownNow();
+        MqttClient c = client;
+        if (c != null) {
+            try {
+                c.disconnectForcibly(500);
+                c.close(true);
+            } catch (MqttException ignored) {
+                // shutting down
+            }
+        }
+    }
+
+    /** True when MQTT is off or connected (readiness). */
+    public boolean healthy() {
+        return config.mqtt().server().isEmpty() || (client != null && client.isConnected());
+    }
+
+    private void connect() {
+        try {
+            MqttClient c = new MqttClient(config.mqtt().server().orElseThrow(), "fleet-service-" + java.util.UUID.randomUUID(),
+                    new MemoryPersistence());
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setCleanSession(true);
+            o.setAutomaticReconnect(true);
+            o.setMaxInflight(10_000);
+            o.setKeepAliveInterval(30);
+            o.setUserName(config.mqtt().username());
+            if (config.mqtt().server().get().startsWith("ssl://")) o.setSocketFactory(tls().getSocketFactory());
+            c.setCallback(new MqttCallbackExtended() {
+                @Override
+                public void connectComplete(boolean reconnect, String uri) {
+                    subscribe(c);
+                }
+
+                @Override
+                public void connectionLost(Throwable cause) {
+                    LOG.warnf("MQTT connection lost (reconnecting): %s", cause.getMessage());
+                }
+
+                @Override
+                public void messageArrived(String topic, MqttMessage message) {
+                    timer.execute(() -> handle(topic, message.getPayload()));
+                }
+
+                @Override
+                public void deliveryComplete(IMqttDeliveryToken token) {
+                }
+            });
+            c.connect(o);
+            client = c;
+            subscribe(c);
+        } catch (Exception e) {
+            LOG.warnf("MQTT broker %s not reachable (retrying): %s", config.mqtt().server().get(), e.getMessage());
+            timer.schedule(this::connect, 2, TimeUnit.SECONDS);
+        }
+    }
+
+    private void subscribe(MqttClient c) {
+        String group = "$share/" + config.mqtt().shareGroup() + "/";
+        try {
+            c.subscribe(new String[] {group + "+/ota", group + REPLIES + "/+/rpc"}, new int[] {1, 1});
+        } catch (MqttException e) {
+            LOG.warnf("MQTT subscribe failed: %s", e.getMessage());
+        }
+    }
+
+    private void notify(String deploymentId, List<String> deviceIds) {
+        for (String id : deviceIds) {
+            executions.work(id, deploymentId).ifPresent(w -> {
+                if (PROTOCOL.equals(deviceProtocol(w))) send(w);
+            });
+        }
+    }
+
+    private String deviceProtocol(ExecutionService.Work w) {
+        return executions.protocolOf(w.execution().deviceId()).orElse(null);
+    }
+
+    private void resend() {
+        try {
+            for (ExecutionService.Work w : executions.resendable(PROTOCOL, config.mqtt().resendAfter(), 500)) send(w);
+        } catch (RuntimeException e) {
+            LOG.warnf("MQTT resend sweep failed: %s", e.getMessage());
+        }
+    }
+
+    private void send(ExecutionService.Work w) {
+        MqttClient c = client;
+        if (c == null || !c.isConnected()) return; // the resend sweep tries again
+        ObjectNode f = JSON.createObjectNode();
+        f.put("id", w.execution().actionId());
+        f.put("src", REPLIES + "/" + w.execution().deviceId());
+        f.put("method", "OTA.Update");
+        f.putObject("args").put("url", links.urlFor(w.release()).toString()).put("commit_timeout", 0);
+        try {
+            c.publish(w.execution().deviceId() + "/rpc", JSON.writeValueAsBytes(f), 1, false);
+        } catch (Exception e) {
+            LOG.warnf("OTA.Update to %s not sent (will resend): %s", w.execution().deviceId(), e.getMessage());
+        }
+    }
+
+    void handle(String topic, byte[] payload) {
+        JsonNode m;
+        try {
+            m = JSON.readTree(payload);
+        } catch (IOException e) {
+            return;
+        }
+        if (m == null || !m.isObject()) return;
+        try {
+            String[] parts = topic.split("/");
+            if (parts.length == 3 && parts[0].equals(REPLIES) && parts[2].equals("rpc")) {
+                reply(parts[1], m);
+            } else if (topic.endsWith("/ota") && topic.indexOf('/') == topic.length() - 4) {
+                event(topic.substring(0, topic.length() - 4), m);
+            }
+        } catch (FleetException e) {
+            // a stale or duplicate report (409/404): the execution already moved on
+            LOG.debugf("MQTT %s: %s", topic, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warnf("MQTT %s not handled: %s", topic, e.getMessage());
+        }
+    }
+
+    /** An OTA.Update reply: an error before the device started means it refused the update. */
+    private void reply(String device, JsonNode m) {
+        if (!m.has("error") || !m.path("id").canConvertToLong()) return;
+        Optional<Execution> e = executions.byAction(m.path("id").asLong());
+        if (e.isEmpty() || !e.get().deviceId().equals(device) || e.get().state() != ExecutionState.QUEUED) return;
+        String why = m.path("error").path("message").asText("refused");
+        if (why.contains("already in progress") || why.contains("under test")) return; // busy with this very update
+        executions.report(Caller.device(device), device, e.get().deploymentId(),
+                new DeviceReport("REJECTED", e.get().versionNumber(), "mqtt: " + clip(why, DeviceReport.MAX_DETAILS), null));
+    }
+
+    private void event(String device, JsonNode m) {
+        Optional<ExecutionService.Work> w = executions.next(device, m.path("running").asText(null), null, PROTOCOL);
+        if (w.isEmpty()) return;
+        Execution e = w.get().execution();
+        String state = m.path("state").asText("");
+        DeviceReport r = switch (state) {
+            case "committed" -> new DeviceReport("SUCCEEDED", null, "mqtt: committed " + m.path("version").asText(""), null);
+            case "rolled_back" -> new DeviceReport("FAILED", null, "mqtt: rolled back",
+                    clip(m.path("reason").asText("ROLLBACK") + (m.has("description") ? ": " + m.path("description").asText() : "")
+                            + (m.has("detail") ? " (" + m.path("detail").asText() + ")" : ""), DeviceReport.MAX_REASON));
+            case "failed" -> new DeviceReport("FAILED", null, "mqtt: " + clip(m.path("error").asText("failed"), 900),
+                    m.has("reason") ? clip(m.path("reason").asText(), DeviceReport.MAX_REASON) : null);
+            default -> e.state() == ExecutionState.QUEUED ? new DeviceReport("IN_PROGRESS", null, "mqtt: " + state, null) : null;
+        };
+        if (r != null) executions.report(Caller.device(device), device, e.deploymentId(), r);
+    }
+
+    private static String clip(String s, int max) {
+        return s.length() <= max ? s : s.substring(0, max);
+    }
+
+    private SSLContext tls() throws Exception {
+        TrustManagerFactory tmf = null;
+        if (config.mqtt().caFile().isPresent()) {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            try (InputStream in = Files.newInputStream(config.mqtt().caFile().get())) {
+                int i = 0;
+                for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    trust.setCertificateEntry("ca" + i++, cert);
+                }
+            }
+            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+        }
+        KeyManagerFactory kmf = null;
+        if (config.mqtt().clientP12().isPresent()) {
+            char[] pw = config.mqtt().clientP12Password().orElse("").toCharArray();
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(config.mqtt().clientP12().get())) {
+                ks.load(in, pw);
+            }
+            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, pw);
+        }
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+        return ctx;
+    }
+}
