@@ -56,7 +56,7 @@ import dev.meerkat.chip.emulator.EmulatorTransport;
 import dev.meerkat.chip.emulator.StateFile;
 import dev.meerkat.chip.jca.ChipPrivateKey;
 import dev.meerkat.chip.provisioning.ConfigTemplate;
-import dev.meerkat.cli.CliException;
+import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.provision.Provisioner;
 import dev.meerkat.cli.remote.RemoteClient;
 import dev.meerkat.signing.Cli;
