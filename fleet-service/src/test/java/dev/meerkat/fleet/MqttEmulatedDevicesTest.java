@@ -19,7 +19,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.DeviceProfile;
-import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
@@ -61,6 +61,8 @@ class MqttEmulatedDevicesTest {
                 conf.putObject("mqtt").put("enable", true).put("server", PostgresS3Resource.mqttUri())
                         .put("reconnect_timeout_min", 250).put("reconnect_timeout_max", 2000).put("queue_max", 16);
                 conf.putObject("app").put("interval_ms", 60_000);
+                // the fleet service calls as "fleet/<device>"; the device acts on those calls as its admin
+                conf.putObject("rpc").put("mqtt_sources", "fleet/" + id + "=admin");
                 Board b = Board.builder(id).profile(profile).rootOfTrust(rot).factoryImage(v1).factoryConfig(conf)
                         .seed(i).tickMillis(20).build();
                 boards.add(b);

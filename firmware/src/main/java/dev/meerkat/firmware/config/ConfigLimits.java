@@ -64,7 +64,8 @@ public final class ConfigLimits {
         }
     }
 
-    private static final String SOURCE = "[A-Za-z0-9._-]{1,64}=[A-Za-z0-9._-]{1,64}";
+    // A source may have a path (fleet-service sends as "fleet/<device>" so that each reply topic is the device's own).
+    private static final String SOURCE = "[A-Za-z0-9._/-]{1,64}=[A-Za-z0-9._-]{1,64}";
     private static final Pattern FILE_OR_EMPTY = Pattern.compile("|[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
     /** Ranges and formats of the runtime's keys; an application's keys get the generic rules only. */
