@@ -842,7 +842,9 @@ public final class EmulatedChip {
         boolean size32 = (p1 & 0x80) != 0;
         if (zone == 3) throw ChipFailure.parse("zone 3");
         int[] r = range(zone, address, size32);
-        if (r[0] + r[1] > r[2]) throw ChipFailure.parse("read past end of zone");
+        // a 32-byte read of the last, partial block of a data slot returns its bytes zero padded (cryptoauthlib
+        // reads a 72-byte public key as three blocks)
+        if (r[0] + r[1] > r[2] && !(zone == Zone.DATA && size32)) throw ChipFailure.parse("read past end of zone");
         if (zone == Zone.CONFIG) return Arrays.copyOfRange(config, r[0], r[0] + r[1]);
         if (!dataLocked()) throw ChipFailure.exec("data zone unlocked: no reads of data or OTP");
         if (zone == Zone.OTP) return Arrays.copyOfRange(otp, r[0], r[0] + r[1]);
@@ -851,7 +853,7 @@ public final class EmulatedChip {
         KeyConfig kc = c.keyConfig(slot);
         SlotConfig sc = c.slotConfig(slot);
         if (kc.isPrivate() && kc.isEccKey()) throw ChipFailure.exec("private keys are never readable");
-        byte[] plain = Arrays.copyOfRange(slots[slot], r[0], r[0] + r[1]);
+        byte[] plain = Arrays.copyOf(Arrays.copyOfRange(slots[slot], r[0], Math.min(r[0] + r[1], r[2])), r[1]);
         if (!sc.isSecret()) return plain;
         if (!sc.encryptRead()) throw ChipFailure.exec("secret slot " + slot + " is not readable");
         if (!size32) throw ChipFailure.exec("encrypted reads are 32 bytes");
@@ -1182,14 +1184,6 @@ public final class EmulatedChip {
         int off = ConfigZone.COUNTER_0 + 8 * id;
         long v = decodeCounter(config, off);
         if (v >= COUNTER_MAX) throw ChipFailure.exec("counter at its limit");
-        ConfigZone c = cfg();
-        if (id == 0 && type == DeviceType.ATECC608 && c.countMatchEnabled()) {
-            byte[] m = slots[c.countMatchKey()];
-            long limit = (m[0] & 0xFFL) | (m[1] & 0xFFL) << 8 | (m[2] & 0xFFL) << 16 | (m[3] & 0xFFL) << 24;
-            boolean wellFormed = Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8)) && limit % 32 == 0;
-            if (!wellFormed) throw ChipFailure.exec("count match value in slot " + c.countMatchKey() + " is malformed");
-            if (v >= limit) throw ChipFailure.exec("counter 0 reached the count match value " + limit);
-        }
         v++;
         System.arraycopy(encodeCounter(v), 0, config, off, 8);
         save();
@@ -1215,6 +1209,17 @@ public final class EmulatedChip {
 
     private void consumeUse(int slot) throws ChipFailure {
         if (type == DeviceType.ATECC608) {
+            ConfigZone c = cfg();
+            if (c.countMatchEnabled()) {
+                // the limit is the value in the CountMatchKey slot when it is well formed (the value twice,
+                // a multiple of 32, as atcah_encode_counter_match writes it); the Counter command itself
+                // is not limited by it (cryptoauthlib's counter_match test counts past it)
+                byte[] m = slots[c.countMatchKey()];
+                long limit = (m[0] & 0xFFL) | (m[1] & 0xFFL) << 8 | (m[2] & 0xFFL) << 16 | (m[3] & 0xFFL) << 24;
+                boolean wellFormed = Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8)) && limit % 32 == 0;
+                long v = decodeCounter(config, ConfigZone.COUNTER_0);
+                if (wellFormed && v >= limit) throw ChipFailure.exec("counter 0 reached the count match value " + limit);
+            }
             incrementCounter(0);
             return;
         }
@@ -1597,8 +1602,9 @@ public final class EmulatedChip {
                 slotId(slot);
                 if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
-                if (dataLocked() && (c.slotConfig(slot).writeConfig() & 0x2) == 0) {
-                    throw ChipFailure.exec("WriteConfig of slot " + slot + " forbids KDF output");
+                int wc = c.slotConfig(slot).writeConfig();
+                if (dataLocked() && wc != 0 && (wc & 0x2) == 0) {
+                    throw ChipFailure.exec("WriteConfig of slot " + slot + " allows neither clear writes nor DeriveKey");
                 }
                 System.arraycopy(result, 0, slots[slot], 0, Math.min(result.length, Zone.slotSize(slot)));
                 save();
