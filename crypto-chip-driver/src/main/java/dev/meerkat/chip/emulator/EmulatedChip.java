@@ -1211,14 +1211,14 @@ public final class EmulatedChip {
         if (type == DeviceType.ATECC608) {
             ConfigZone c = cfg();
             if (c.countMatchEnabled()) {
-                // the limit is the value in the CountMatchKey slot when it is well formed (the value twice,
-                // a multiple of 32, as atcah_encode_counter_match writes it); the Counter command itself
-                // is not limited by it (cryptoauthlib's counter_match test counts past it)
+                // the key is disabled while Counter[0] equals the value in the CountMatchKey slot (the value
+                // twice, a multiple of 32, as atcah_encode_counter_match writes it); the Counter command
+                // itself is not limited (cryptoauthlib's counter_match test counts past it)
                 byte[] m = slots[c.countMatchKey()];
                 long limit = (m[0] & 0xFFL) | (m[1] & 0xFFL) << 8 | (m[2] & 0xFFL) << 16 | (m[3] & 0xFFL) << 24;
                 boolean wellFormed = Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8)) && limit % 32 == 0;
                 long v = decodeCounter(config, ConfigZone.COUNTER_0);
-                if (wellFormed && v >= limit) throw ChipFailure.exec("counter 0 reached the count match value " + limit);
+                if (wellFormed && v == limit) throw ChipFailure.exec("counter 0 equals the count match value " + limit);
             }
             incrementCounter(0);
             return;
