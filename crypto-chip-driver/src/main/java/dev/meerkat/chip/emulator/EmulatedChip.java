@@ -148,6 +148,8 @@ public final class EmulatedChip {
         System.arraycopy(type.revision(), 0, c, 4, 4);
         System.arraycopy(sn, 4, c, 8, 5);
         c[ConfigZone.I2C_ENABLE] = 0x01;
+        // parts leave the factory with bytes 12-15 = EE 01 01 00 on the 608: AES enabled
+        if (type == DeviceType.ATECC608) c[ConfigZone.AES_ENABLE] = 0x01;
         c[ConfigZone.I2C_ADDRESS] = (byte) 0xC0;
         for (int counter = 0; counter < 2; counter++) {
             System.arraycopy(encodeCounter(0), 0, c, ConfigZone.COUNTER_0 + 8 * counter, 8);
@@ -428,7 +430,7 @@ public final class EmulatedChip {
 
     // ------------------------------------------------------------------ Info / Random / Nonce
 
-private byte[] info(int mode, int p2, byte[] data) throws ChipFailure {
+    private byte[] info(int mode, int p2, byte[] data) throws ChipFailure {
         length(data, 0);
         switch (mode) {
             case 0x00:
@@ -486,7 +488,7 @@ private byte[] info(int mode, int p2, byte[] data) throws ChipFailure {
         return rngBytes();
     }
 
-private byte[] nonce(int mode, int p2, byte[] data) throws ChipFailure {
+    private byte[] nonce(int mode, int p2, byte[] data) throws ChipFailure {
         int calc = mode & 0x03;
         boolean is608 = type == DeviceType.ATECC608;
         if (calc == 0 || calc == 1) {
@@ -528,7 +530,7 @@ private byte[] nonce(int mode, int p2, byte[] data) throws ChipFailure {
 
     // ------------------------------------------------------------------ keys
 
-private byte[] genKey(int mode, int slot, byte[] data) throws ChipFailure {
+    private byte[] genKey(int mode, int slot, byte[] data) throws ChipFailure {
         if ((mode & ~0x1C) != 0) throw ChipFailure.parse("genkey mode");
         if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
         ConfigZone c = cfg();
@@ -603,7 +605,7 @@ private byte[] genKey(int mode, int slot, byte[] data) throws ChipFailure {
         return (slots[slot][0] & 0x0F) == 0x05;
     }
 
-private byte[] sign(int mode, int slot, byte[] data) throws ChipFailure {
+    private byte[] sign(int mode, int slot, byte[] data) throws ChipFailure {
         if ((mode & ~0xE1) != 0) throw ChipFailure.parse("sign mode");
         length(data, 0);
         slotId(slot);
@@ -651,7 +653,7 @@ private byte[] sign(int mode, int slot, byte[] data) throws ChipFailure {
         return P256.point(xy, 0);
     }
 
-private byte[] verify(int mode, int p2, byte[] data) throws ChipFailure {
+    private byte[] verify(int mode, int p2, byte[] data) throws ChipFailure {
         if ((mode & ~0xA7) != 0) throw ChipFailure.parse("verify mode");
         int kind = mode & 0x07;
         boolean fromDigestBuffer = (mode & 0x20) != 0;
@@ -723,7 +725,7 @@ private byte[] verify(int mode, int p2, byte[] data) throws ChipFailure {
         return Arrays.copyOf(slots[c.ioProtectionKey()], 32);
     }
 
-private byte[] ecdh(int mode, int keyId, byte[] data) throws ChipFailure {
+    private byte[] ecdh(int mode, int keyId, byte[] data) throws ChipFailure {
         if ((mode & ~0x0F) != 0) throw ChipFailure.parse("ECDH mode");
         boolean is608 = type == DeviceType.ATECC608;
         if (!is608 && mode != 0) throw ChipFailure.parse("ECDH mode");
@@ -840,7 +842,9 @@ private byte[] ecdh(int mode, int keyId, byte[] data) throws ChipFailure {
         boolean size32 = (p1 & 0x80) != 0;
         if (zone == 3) throw ChipFailure.parse("zone 3");
         int[] r = range(zone, address, size32);
-        if (r[0] + r[1] > r[2]) throw ChipFailure.parse("read past end of zone");
+        // a 32-byte read of the last, partial block of a data slot returns its bytes zero padded (cryptoauthlib
+        // reads a 72-byte public key as three blocks)
+        if (r[0] + r[1] > r[2] && !(zone == Zone.DATA && size32)) throw ChipFailure.parse("read past end of zone");
         if (zone == Zone.CONFIG) return Arrays.copyOfRange(config, r[0], r[0] + r[1]);
         if (!dataLocked()) throw ChipFailure.exec("data zone unlocked: no reads of data or OTP");
         if (zone == Zone.OTP) return Arrays.copyOfRange(otp, r[0], r[0] + r[1]);
@@ -849,7 +853,7 @@ private byte[] ecdh(int mode, int keyId, byte[] data) throws ChipFailure {
         KeyConfig kc = c.keyConfig(slot);
         SlotConfig sc = c.slotConfig(slot);
         if (kc.isPrivate() && kc.isEccKey()) throw ChipFailure.exec("private keys are never readable");
-        byte[] plain = Arrays.copyOfRange(slots[slot], r[0], r[0] + r[1]);
+        byte[] plain = Arrays.copyOf(Arrays.copyOfRange(slots[slot], r[0], Math.min(r[0] + r[1], r[2])), r[1]);
         if (!sc.isSecret()) return plain;
         if (!sc.encryptRead()) throw ChipFailure.exec("secret slot " + slot + " is not readable");
         if (!size32) throw ChipFailure.exec("encrypted reads are 32 bytes");
@@ -908,8 +912,22 @@ private byte[] ecdh(int mode, int keyId, byte[] data) throws ChipFailure {
         }
         int avail = Zone.slotSize(slot) - start;
         if (!dataLocked()) {
-            if (encrypted || !size32) throw ChipFailure.exec("only 32-byte clear writes before the data lock");
-            System.arraycopy(data, 0, slots[slot], start, Math.min(len, avail));
+            if (!size32) throw ChipFailure.exec("only 32-byte writes before the data lock");
+            byte[] plain = data;
+            if (encrypted) {
+                // before the data lock param1 bit 6 alone says the data is encrypted (cryptoauthlib's
+                // write_enc_data_unlock test): TempKey from a GenDig, MAC over the plaintext
+                if (!tempKey.valid || !tempKey.genDigData || tempKey.noMac) {
+                    tempKey.invalidate();
+                    throw ChipFailure.exec("encrypted write needs a TempKey from GenDig");
+                }
+                byte[] tk = tempKey.first32();
+                plain = HostCrypto.xor(Arrays.copyOf(data, 32), tk);
+                byte[] mac = HostCrypto.writeMac(tk, p1, address, c.serialNumber(), plain);
+                tempKey.invalidate();
+                if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 32, 64))) throw ChipFailure.exec("write MAC mismatch");
+            }
+            System.arraycopy(plain, 0, slots[slot], start, Math.min(len, avail));
             save();
             return OK;
         }
@@ -1032,7 +1050,7 @@ private byte[] ecdh(int mode, int keyId, byte[] data) throws ChipFailure {
 
     // ------------------------------------------------------------------ SHA, counters, misc
 
-private byte[] sha(int p1, int p2, byte[] data) throws ChipFailure {
+    private byte[] sha(int p1, int p2, byte[] data) throws ChipFailure {
         int mode = p1 & 0x07;
         int target = p1 & 0xC0;
         if ((p1 & 0x38) != 0) throw ChipFailure.parse("sha mode");
@@ -1078,8 +1096,10 @@ private byte[] sha(int p1, int p2, byte[] data) throws ChipFailure {
                 return OK;
             }
             case 1 -> {
-                if (p2 != 64) throw ChipFailure.parse("update takes 64 bytes");
-                length(data, 64);
+                // the 508A takes exactly one block; the 608 0 to 64 bytes (cryptoauthlib's sha_context test)
+                if (p2 != data.length || data.length > 64 || (!is608 && data.length != 64)) {
+                    throw ChipFailure.parse("update takes 64 bytes (608: up to 64)");
+                }
                 if (sha != null) sha.update(data);
                 else if (hmac != null) hmac.update(data);
                 else throw ChipFailure.exec("no SHA context");
@@ -1148,7 +1168,7 @@ private byte[] sha(int p1, int p2, byte[] data) throws ChipFailure {
         return 16 + binB * 32L + 16 - Integer.bitCount(linB);
     }
 
-private byte[] counter(int mode, int id, byte[] data) throws ChipFailure {
+    private byte[] counter(int mode, int id, byte[] data) throws ChipFailure {
         if (mode > 1 || id > 1) throw ChipFailure.parse("counter mode/id");
         length(data, 0);
         long v = decodeCounter(config, ConfigZone.COUNTER_0 + 8 * id);
@@ -1164,14 +1184,6 @@ private byte[] counter(int mode, int id, byte[] data) throws ChipFailure {
         int off = ConfigZone.COUNTER_0 + 8 * id;
         long v = decodeCounter(config, off);
         if (v >= COUNTER_MAX) throw ChipFailure.exec("counter at its limit");
-        ConfigZone c = cfg();
-        if (id == 0 && type == DeviceType.ATECC608 && c.countMatchEnabled()) {
-            byte[] m = slots[c.countMatchKey()];
-            long limit = (m[0] & 0xFFL) | (m[1] & 0xFFL) << 8 | (m[2] & 0xFFL) << 16 | (m[3] & 0xFFL) << 24;
-            boolean wellFormed = Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8)) && limit % 32 == 0;
-            if (!wellFormed) throw ChipFailure.exec("count match value in slot " + c.countMatchKey() + " is malformed");
-            if (v >= limit) throw ChipFailure.exec("counter 0 reached the count match value " + limit);
-        }
         v++;
         System.arraycopy(encodeCounter(v), 0, config, off, 8);
         save();
@@ -1197,6 +1209,17 @@ private byte[] counter(int mode, int id, byte[] data) throws ChipFailure {
 
     private void consumeUse(int slot) throws ChipFailure {
         if (type == DeviceType.ATECC608) {
+            ConfigZone c = cfg();
+            if (c.countMatchEnabled()) {
+                // the key is disabled while Counter[0] equals the value in the CountMatchKey slot (the value
+                // twice, a multiple of 32, as atcah_encode_counter_match writes it); the Counter command
+                // itself is not limited (cryptoauthlib's counter_match test counts past it)
+                byte[] m = slots[c.countMatchKey()];
+                long limit = (m[0] & 0xFFL) | (m[1] & 0xFFL) << 8 | (m[2] & 0xFFL) << 16 | (m[3] & 0xFFL) << 24;
+                boolean wellFormed = Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8)) && limit % 32 == 0;
+                long v = decodeCounter(config, ConfigZone.COUNTER_0);
+                if (wellFormed && v == limit) throw ChipFailure.exec("counter 0 equals the count match value " + limit);
+            }
             incrementCounter(0);
             return;
         }
@@ -1219,7 +1242,7 @@ private byte[] counter(int mode, int id, byte[] data) throws ChipFailure {
         }
     }
 
-private byte[] selfTest(int mode, byte[] data) throws ChipFailure {
+    private byte[] selfTest(int mode, byte[] data) throws ChipFailure {
         if ((mode & ~0x3F) != 0 || mode == 0) throw ChipFailure.parse("selftest mode");
         length(data, 0);
         if (faults.selfTestFailure) {
@@ -1230,7 +1253,7 @@ private byte[] selfTest(int mode, byte[] data) throws ChipFailure {
         return OK;
     }
 
-private byte[] aes(int mode, int p2, byte[] data) throws ChipFailure {
+    private byte[] aes(int mode, int p2, byte[] data) throws ChipFailure {
         int op = mode & 0x07;
         if ((mode & 0x38) != 0) throw ChipFailure.parse("aes mode");
         if (!cfg().aesEnabled()) throw ChipFailure.exec("AES disabled in config");
@@ -1262,9 +1285,10 @@ private byte[] aes(int mode, int p2, byte[] data) throws ChipFailure {
         }
     }
 
-private byte[] updateExtra(int mode, int p2, byte[] data) throws ChipFailure {
+    private byte[] updateExtra(int mode, int p2, byte[] data) throws ChipFailure {
         length(data, 0);
-        if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
+        // modes 0 and 1 also work on an unlocked config zone: cryptoauthlib's atcab_write_config_zone
+        // ends with UpdateExtra of both bytes (zero on a fresh part) before the config lock
         if (mode == 0 || mode == 1) {
             if (p2 > 0xFF) throw ChipFailure.parse("UpdateExtra value is one byte");
             int at = mode == 0 ? ConfigZone.USER_EXTRA : ConfigZone.USER_EXTRA_ADD;
@@ -1274,6 +1298,7 @@ private byte[] updateExtra(int mode, int p2, byte[] data) throws ChipFailure {
             return OK;
         }
         if (mode == 2) {
+            if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
             // spends one use of a limited-use key without using it
             slotId(p2);
             if (!cfg().slotConfig(p2).limitedUse()) throw ChipFailure.exec("slot " + p2 + " is not limited-use");
@@ -1283,11 +1308,11 @@ private byte[] updateExtra(int mode, int p2, byte[] data) throws ChipFailure {
         throw ChipFailure.parse("UpdateExtra mode " + mode);
     }
 
-private byte[] checkMac(int mode, int slot, byte[] data) throws ChipFailure {
+    private byte[] checkMac(int mode, int slot, byte[] data) throws ChipFailure {
         if ((mode & ~0x27) != 0) throw ChipFailure.parse("checkmac mode");
         length(data, 77);
         slotId(slot);
-        if (!dataLocked()) throw ChipFailure.exec("data zone unlocked");
+        if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
         ConfigZone c = cfg();
         if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
         boolean usesTempKey = (mode & 0x03) != 0;
@@ -1316,7 +1341,7 @@ private byte[] checkMac(int mode, int slot, byte[] data) throws ChipFailure {
         return OK;
     }
 
-private byte[] genDig(int zone, int keyId, byte[] data) throws ChipFailure {
+    private byte[] genDig(int zone, int keyId, byte[] data) throws ChipFailure {
         if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
         boolean is608 = type == DeviceType.ATECC608;
         if (zone > 2 && !is608) throw ChipFailure.parse("GenDig zone " + zone + " is a 608 zone");
@@ -1339,10 +1364,14 @@ private byte[] genDig(int zone, int keyId, byte[] data) throws ChipFailure {
             }
             case Zone.DATA -> {
                 slotId(keyId);
-                if (!dataLocked()) throw ChipFailure.exec("data zone unlocked");
+                // keys are usable before the data lock (cryptoauthlib's write_enc_data_unlock test)
+                if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
                 if (c.keyConfig(keyId).isPrivate()) throw ChipFailure.exec("slot " + keyId + " holds a private key");
                 noMac = c.slotConfig(keyId).noMac();
-                length(data, noMac ? 4 : 0);
+                // OtherData (4 bytes) is required for NoMac keys and ignored otherwise; cryptoauthlib
+                // always sends it, as the header bytes, so both kinds of key give the same TempKey
+                if (noMac) length(data, 4);
+                else length(data, 0, 4);
                 requireRandomNonce(keyId, true);
                 useKey(keyId);
                 byte[] key = Arrays.copyOf(slots[keyId], 32);
@@ -1573,8 +1602,9 @@ private byte[] genDig(int zone, int keyId, byte[] data) throws ChipFailure {
                 slotId(slot);
                 if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
-                if (dataLocked() && (c.slotConfig(slot).writeConfig() & 0x2) == 0) {
-                    throw ChipFailure.exec("WriteConfig of slot " + slot + " forbids KDF output");
+                int wc = c.slotConfig(slot).writeConfig();
+                if (dataLocked() && wc != 0 && (wc & 0x2) == 0) {
+                    throw ChipFailure.exec("WriteConfig of slot " + slot + " allows neither clear writes nor DeriveKey");
                 }
                 System.arraycopy(result, 0, slots[slot], 0, Math.min(result.length, Zone.slotSize(slot)));
                 save();
