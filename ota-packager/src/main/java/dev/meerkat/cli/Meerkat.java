@@ -33,6 +33,11 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.provision.ProvisionCommand.class,
                 dev.meerkat.cli.fleet.FleetCommand.class,
                 dev.meerkat.cli.fleet.DeviceCommand.class,
+                dev.meerkat.cli.device.CallCommand.class,
+                dev.meerkat.cli.device.ConfigCommand.class,
+                dev.meerkat.cli.device.FsCommand.class,
+                dev.meerkat.cli.device.OtaCommand.class,
+                dev.meerkat.cli.device.ConsoleCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Meerkat implements Runnable {
