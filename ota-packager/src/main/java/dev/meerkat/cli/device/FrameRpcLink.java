@@ -13,7 +13,8 @@ import java.util.Map;
  * the device's 401 error frame carries a Digest challenge ({@code auth_type}, {@code realm},
  * {@code nonce}); the request is sent again with an {@code auth} object (RFC 7616 MD5 response
  * over {@code dummy_method:dummy_uri}), and later requests reuse the nonce with a higher
- * {@code nc} until it goes stale.
+ * {@code nc} until it goes stale. With credentials, the first frame carries only the user name, so
+ * the device challenges even a call its MQTT source alone would allow.
  */
 final class FrameRpcLink implements RpcLink {
 
@@ -59,10 +60,16 @@ final class FrameRpcLink implements RpcLink {
         if (args != null) {
             frame.set("args", args);
         }
-        if (challenge != null && credentials.present()) {
+        if (credentials.present()) {
             ObjectNode auth = frame.putObject("auth");
-            for (Map.Entry<String, String> e : challenge.frameAuth(credentials).entrySet()) {
-                auth.put(e.getKey(), e.getValue());
+            if (challenge == null) {
+                // only the user: the device answers 401 with a nonce, and the password is always checked
+                // (without it, a control source's own user would let the call through unchecked)
+                auth.put("username", credentials.user());
+            } else {
+                for (Map.Entry<String, String> e : challenge.frameAuth(credentials).entrySet()) {
+                    auth.put(e.getKey(), e.getValue());
+                }
             }
         }
         return channel.exchange(frame, timeout);
