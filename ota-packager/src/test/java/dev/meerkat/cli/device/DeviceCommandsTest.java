@@ -8,6 +8,7 @@ import dev.meerkat.cli.Cli;
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.BoardListener;
 import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.TestCa;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.firmware.rpc.RpcCredentials;
 import dev.meerkat.fleet.ImageServer;
@@ -49,13 +50,21 @@ class DeviceCommandsTest {
 
     /** A device on a fixed port (it keeps the port across reboots). */
     private void start() throws Exception {
+        start(Json.object(), new String[0][]);
+    }
+
+    private void start(ObjectNode http, String[]... files) throws Exception {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
         ObjectNode conf = Json.object();
-        conf.putObject("http").put("enable", true).put("listen_addr", "127.0.0.1:" + port);
+        conf.set("http", http.deepCopy().put("enable", true).put("listen_addr", "127.0.0.1:" + port));
         conf.putObject("ota").put("chunk", 4096).put("checkpoint", 8192);
-        board = Board.builder("dev-cli")
+        Board.Builder b = Board.builder("dev-cli");
+        for (String[] f : files) {
+            b.factoryFile(f[0], f[1]);
+        }
+        board = b
                 .rootOfTrust(RootOfTrust.of(ProvisionedKey.publicKey(KEY.verificationKey().publicKey().getEncoded())))
                 .factoryImage(ExampleApps.image("v1", KEY, null, 0)).factoryConfig(conf)
                 .factoryFile("rpc_auth.txt", RpcCredentials.htdigestLine("admin", "meerkat", PASSWORD.toCharArray()))
@@ -188,6 +197,46 @@ class DeviceCommandsTest {
             assertThat(refused.exitCode()).isEqualTo(1);
             assertThat(refused.err()).contains("device refused the credentials of user admin");
         }
+    }
+
+    @Test
+    void httpsAndWssWithClientCertificatesOrDigest() throws Exception {
+        TestCa pki = new TestCa();
+        String[] server = pki.issue("dev-cli", true);
+        start(Json.object().put("ssl_cert", "https.crt").put("ssl_key", "https.key").put("ssl_ca_cert", "clients.pem"),
+                new String[] {"https.crt", server[0]}, new String[] {"https.key", server[1]},
+                new String[] {"clients.pem", pki.caPem()});
+        Path ca = Files.writeString(tmp.resolve("ca.pem"), pki.caPem());
+        Path[] admin = pki.issueClient("admin", tmp);
+        Path[] viewer = pki.issueClient("viewer", tmp);
+        String https = "https://127.0.0.1:" + port;
+        String wss = "wss://127.0.0.1:" + port + "/rpc";
+
+        // the certificate's common name is the RPC user: admin needs no password
+        Cli.Run byCert = Cli.run("call", "Sys.GetInfo", "--port", https, "--ca-cert", ca.toString(), "--cert",
+                admin[0].toString(), "--key", admin[1].toString());
+        assertThat(byCert.exitCode()).as(byCert.err()).isZero();
+        assertThat(Json.parse(byCert.out()).path("id").asText()).isEqualTo("dev-cli");
+        Cli.Run notAllowed = Cli.run("call", "Sys.Reboot", "--port", wss, "--ca-cert", ca.toString(), "--cert",
+                viewer[0].toString(), "--key", viewer[1].toString());
+        assertThat(notAllowed.exitCode()).isEqualTo(1);
+        assertThat(notAllowed.err()).contains("device refused Sys.Reboot: viewer may not call Sys.Reboot");
+        // Digest still decides when presented over the viewer's connection
+        Cli.Run digest = Cli.run("config", "get", "device.id", "--port", wss, "--ca-cert", ca.toString(), "--cert",
+                viewer[0].toString(), "--key", viewer[1].toString(), "--password", PASSWORD);
+        assertThat(digest.out().strip()).as(digest.err()).isEqualTo("dev-cli");
+        // no client certificate: the device's TLS refuses; an untrusted device: ours refuses
+        Cli.Run noCert = Cli.run("call", "Sys.GetInfo", "--port", https, "--ca-cert", ca.toString(), "--password",
+                PASSWORD);
+        assertThat(noCert.exitCode()).isEqualTo(3);
+        assertThat(noCert.err()).startsWith("meerkat call: ");
+        Cli.Run untrusted = Cli.run("call", "Sys.GetInfo", "--port", https, "--cert", admin[0].toString(), "--key",
+                admin[1].toString());
+        assertThat(untrusted.exitCode()).isEqualTo(3);
+        assertThat(untrusted.err()).contains("TLS with " + https + "/rpc failed").contains("--ca-cert");
+        Cli.Run plain = Cli.run("call", "Sys.GetInfo", "--port", "http://127.0.0.1:" + port, "--ca-cert", ca.toString());
+        assertThat(plain.exitCode()).isEqualTo(2);
+        assertThat(plain.err()).contains("--ca-cert, --cert and --key need https://, wss:// or mqtts://");
     }
 
     private static String[] concat(String[] a, String[] b) {

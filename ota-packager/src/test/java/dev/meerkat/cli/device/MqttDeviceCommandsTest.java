@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meerkat.cli.Cli;
 import dev.meerkat.firmware.Json;
+import dev.meerkat.firmware.TestCa;
 import dev.meerkat.firmware.TlsBroker;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
@@ -31,13 +32,14 @@ class MqttDeviceCommandsTest {
 
     @Test
     void aChipDeviceBehindAMutualTlsBrokerAnswersTheCommandLine() throws Exception {
-        try (TlsBroker broker = new TlsBroker(Files.createDirectory(tmp.resolve("broker")))) {
+        TestCa pki = new TestCa();
+        try (TlsBroker broker = new TlsBroker(pki, Files.createDirectory(tmp.resolve("broker")))) {
             Path chip = tmp.resolve("dev.chip");
             PublicKey identity = new ChipSecureElement(DeviceChip.emulated(chip), List.of()).identityPublicKey();
-            Path cert = Files.writeString(tmp.resolve("dev-mqtt.pem"), broker.certify("dev-mqtt", identity));
-            Path ca = Files.writeString(tmp.resolve("ca.pem"), broker.caPem());
+            Path cert = Files.writeString(tmp.resolve("dev-mqtt.pem"), pki.certify("dev-mqtt", identity));
+            Path ca = Files.writeString(tmp.resolve("ca.pem"), pki.caPem());
             Path pw = Files.writeString(tmp.resolve("pw"), "mqtt-admin-password\n");
-            Path[] operator = broker.issueClient("operator", tmp);
+            Path[] operator = pki.issueClient("operator", tmp);
             Path dir = tmp.resolve("dev");
             CompletableFuture<Cli.Run> run = CompletableFuture.supplyAsync(() -> Cli.run("device", "run", "--dir",
                     dir.toString(), "--id", "dev-mqtt", "--http-port", "0", "--for", "40", "--chip", chip.toString(),
