@@ -200,6 +200,23 @@ class DeviceCommandsTest {
     }
 
     @Test
+    void everyDeviceCommandAnswersHelp() {
+        for (String[] c : new String[][] {{"call"}, {"config"}, {"config", "get"}, {"config", "set"}, {"fs"},
+                {"fs", "ls"}, {"fs", "get"}, {"fs", "put"}, {"fs", "rm"}, {"ota"}, {"console"}, {"device", "run"}}) {
+            Cli.Run help = Cli.run(concat(c, new String[] {"--help"}));
+            assertThat(help.exitCode()).as(String.join(" ", c)).isZero();
+            assertThat(help.out()).as(String.join(" ", c)).contains("Usage: meerkat " + String.join(" ", c));
+        }
+        Cli.Run badPort = Cli.run("fs", "ls", "--port", "mqtt://127.0.0.1:1883");
+        assertThat(badPort.exitCode()).isEqualTo(2);
+        assertThat(badPort.err()).contains("give the device id as the path, mqtt://BROKER:PORT/DEVICE-ID");
+        Cli.Run twoSecrets = Cli.run("fs", "ls", "--port", "http://127.0.0.1:1", "--password", "a-password",
+                "--password-file", "pw");
+        assertThat(twoSecrets.exitCode()).isEqualTo(2);
+        assertThat(twoSecrets.err()).contains("give only one of --password, --password-file and --credentials");
+    }
+
+    @Test
     void httpsAndWssWithClientCertificatesOrDigest() throws Exception {
         TestCa pki = new TestCa();
         String[] server = pki.issue("dev-cli", true);
