@@ -11,10 +11,12 @@ import picocli.CommandLine.Spec;
 
 /** {@code meerkat call METHOD [ARGS]}: one RPC call, as {@code mos call}. */
 @Command(name = "call", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Call an RPC method on a device and print its result as JSON.",
-                "Example: meerkat call Sys.GetInfo --port http://127.0.0.1:8910 --password-file pw.txt"},
-        footer = {"%nExit codes: 0 the device answered a result, 1 it answered an error (401 wrong credentials,",
-                "403 not allowed, 404 no such method...), 2 usage error, 3 device or broker unreachable."})
+        description = "Call an RPC method on a device and print its result as JSON.",
+        footer = {DeviceOptions.PORTS,
+                "%nExample:%n  meerkat call Sys.GetInfo --port http://127.0.0.1:8910 --password-file pw.txt",
+                "%nExit codes: 0 the device answered a result, 1 it answered an error (401 wrong",
+                "credentials, 403 not allowed, 404 no such method...), 2 usage error, 3 device or",
+                "broker unreachable."})
 public final class CallCommand implements Callable<Integer> {
 
     @Spec

@@ -32,9 +32,11 @@ public final class ConfigCommand implements Runnable {
 
     /** {@code config get [KEY]}. */
     @Command(name = "get", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Print the configuration, or one key of it (dotted, e.g. mqtt.server).",
-                    "A text value prints as is; objects, numbers and booleans as JSON."},
-            footer = "%nExit codes: 0 ok, 1 the device refused or has no such key, 2 usage error, 3 unreachable.")
+            description = "Print the configuration, or one key of it (dotted, e.g. mqtt.server). A text value "
+                    + "prints as is; objects, numbers and booleans as JSON.",
+            footer = {DeviceOptions.PORTS, "%nExit codes: 0 ok, 1 the device refused or has no such key, 2 "
+                    + "usage error,",
+                    "3 unreachable."})
     static final class Get implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -66,10 +68,12 @@ public final class ConfigCommand implements Runnable {
 
     /** {@code config set KEY=VALUE…}. */
     @Command(name = "set", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Set configuration keys, save them and reboot the device so they apply (as mos does).",
-                    "A VALUE takes the type the key has on the device: text stays text, numbers and",
-                    "booleans are parsed (a key the device does not know takes VALUE as JSON, else text)."},
-            footer = "%nExit codes: 0 set, 1 the device refused (validation, 401/403), 2 usage error, 3 unreachable.")
+            description = "Set configuration keys, save them and reboot the device so they apply (as mos "
+                    + "does). A VALUE takes the type the key has on the device: text stays text, numbers and "
+                            + "booleans are parsed (a key the device does not know takes VALUE as JSON, else text).",
+            footer = {DeviceOptions.PORTS, "%nExit codes: 0 set, 1 the device refused (validation, 401/403), "
+                    + "2 usage error,",
+                    "3 unreachable."})
     static final class Set implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -25,10 +25,11 @@ import picocli.CommandLine.Spec;
  * an MQTT port. The device's own log lines stay on the console of {@code meerkat device run}.
  */
 @Command(name = "console", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Stream what a device publishes (<device-id>/<subtopic> on its MQTT broker): OTA progress",
-                "and outcomes, telemetry, application events. Needs --port mqtt://BROKER/DEVICE-ID or mqtts://.",
-                "Stop with Ctrl-C or --for."},
-        footer = "%nExit codes: 0 ok, 2 usage error (e.g. an HTTP port), 3 broker unreachable or lost.")
+        description = "Stream what a device publishes (<device-id>/<subtopic> on its MQTT broker): OTA "
+                + "progress and outcomes, telemetry, application events. Needs an MQTT port (forms below). "
+                + "Stop with Ctrl-C or --for.",
+        footer = {DeviceOptions.PORTS, "%nExit codes: 0 ok, 2 usage error (e.g. an HTTP port), 3 broker unreachable",
+                "or lost."})
 public final class ConsoleCommand implements Callable<Integer> {
 
     @Spec

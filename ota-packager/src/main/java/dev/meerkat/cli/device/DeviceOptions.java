@@ -24,8 +24,7 @@ public final class DeviceOptions {
     static final String ENV_PASSWORD = "MEERKAT_DEVICE_PASSWORD";
 
     @Option(names = "--port", paramLabel = "URL", order = 1,
-            description = {"The device: http://HOST:PORT, https://…, ws://HOST:PORT, wss://…, or",
-                    "mqtt://BROKER:PORT/DEVICE-ID, mqtts://…/DEVICE-ID (default: $" + ENV_PORT + ")."})
+            description = "The device, as a URL (forms below; default: $" + ENV_PORT + ").")
     String port;
 
     @Option(names = "--user", paramLabel = "NAME", order = 2,
@@ -33,7 +32,8 @@ public final class DeviceOptions {
     String user;
 
     @Option(names = "--password", paramLabel = "PASSWORD", order = 3, arity = "0..1", interactive = true,
-            description = "Password (without a value: asked for on the terminal; a value is visible to other local users).")
+            description = "Password (without a value: asked for on the terminal; a value is visible to other "
+                    + "local users).")
     char[] password;
 
     @Option(names = "--password-file", paramLabel = "FILE", order = 4,
@@ -41,8 +41,7 @@ public final class DeviceOptions {
     Path passwordFile;
 
     @Option(names = "--credentials", paramLabel = "FILE", order = 5,
-            description = {"An htdigest file (user:realm:HA1, the device's rpc_auth.txt format): authenticates",
-                    "without the clear-text password."})
+            description = "An htdigest file (user:realm:HA1, as the device's rpc_auth.txt): no clear-text password.")
     Path credentialsFile;
 
     @Option(names = "--ca-cert", paramLabel = "PEM", order = 6,
@@ -64,6 +63,15 @@ public final class DeviceOptions {
     @Option(names = "--timeout", paramLabel = "SECONDS", order = 10, defaultValue = "10",
             description = "How long to wait for the device to answer one call (default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+
+    /** The footer lines every device command shows: the forms of --port. */
+    public static final String PORTS = "%nPorts (--port):%n"
+            + "  http://HOST:PORT    https://HOST:PORT     HTTP Digest, or a client certificate%n"
+            + "  ws://HOST:PORT      wss://HOST:PORT       Digest in each mg_rpc frame%n"
+            + "  mqtt://BROKER:PORT/DEVICE-ID   mqtts://BROKER:PORT/DEVICE-ID%n"
+            + "                      frames on DEVICE-ID/rpc from --src; Digest in the frame%n"
+            + "Credentials (first given): --password, --password-file, --credentials,%n"
+            + "  $" + ENV_PASSWORD + "; none: anonymous.";
 
     /** The device port, checked. */
     public DevicePort port() {

@@ -48,7 +48,8 @@ public record DevicePort(String scheme, String host, int port, String path, Stri
         if (scheme.startsWith("mqtt")) {
             String id = path.startsWith("/") ? path.substring(1) : path;
             if (!id.matches("[A-Za-z0-9._-]{1,64}")) {
-                throw CliException.usage("--port " + text + ": give the device id as the path, mqtt://BROKER:PORT/DEVICE-ID");
+                throw CliException.usage("--port " + text + ": give the device id as the path, "
+                        + "mqtt://BROKER:PORT/DEVICE-ID");
             }
             return new DevicePort(scheme, u.getHost(), port, "", id);
         }

@@ -30,7 +30,7 @@ public final class FsCommand implements Runnable {
 
     /** Bytes per FS.Get / FS.Put call: well under every channel's message limit once base64-encoded. */
     static final int CHUNK = 48 * 1024;
-    private static final String EXIT = "%nExit codes: 0 ok, 1 the device refused (no such file, 401/403), "
+    private static final String EXIT = "%nExit codes: 0 ok, 1 the device refused (no such file, 401/403),%n"
             + "2 usage error, 3 I/O error or unreachable.";
 
     @Spec
@@ -42,8 +42,9 @@ public final class FsCommand implements Runnable {
     }
 
     /** {@code fs ls}. */
-    @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false, description = "List the device's files.",
-            footer = EXIT)
+    @Command(name = "ls", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "List the device's files.",
+            footer = {DeviceOptions.PORTS, EXIT})
     static final class Ls implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -74,8 +75,8 @@ public final class FsCommand implements Runnable {
 
     /** {@code fs get}. */
     @Command(name = "get", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Read a file from the device: into LOCAL (written atomically), or to standard output",
-                    "as text when LOCAL is absent."}, footer = EXIT)
+            description = "Read a file from the device: into LOCAL (written atomically), or to standard "
+                    + "output as text when LOCAL is absent.", footer = {DeviceOptions.PORTS, EXIT})
     static final class Get implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -123,9 +124,9 @@ public final class FsCommand implements Runnable {
 
     /** {@code fs put}. */
     @Command(name = "put", mixinStandardHelpOptions = true, sortOptions = false,
-            description = {"Write LOCAL to the device as FILE (default: LOCAL's file name), in parts of 48 KiB.",
-                    "The device has no rename: an interrupted upload leaves a shorter file; run it again."},
-            footer = EXIT)
+            description = "Write LOCAL to the device as FILE (default: LOCAL's file name), in parts of 48 "
+                    + "KiB. The device has no rename: an interrupted upload leaves a shorter file; run it again.",
+            footer = {DeviceOptions.PORTS, EXIT})
     static final class Put implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -171,8 +172,9 @@ public final class FsCommand implements Runnable {
     }
 
     /** {@code fs rm}. */
-    @Command(name = "rm", mixinStandardHelpOptions = true, sortOptions = false, description = "Remove files from the device.",
-            footer = EXIT)
+    @Command(name = "rm", mixinStandardHelpOptions = true, sortOptions = false,
+            description = "Remove files from the device.",
+            footer = {DeviceOptions.PORTS, EXIT})
     static final class Rm implements Callable<Integer> {
         @Spec
         CommandSpec spec;

@@ -20,11 +20,11 @@ import picocli.CommandLine.Spec;
  * is unreachable while it reboots; the command keeps asking until {@code --wait} runs out.
  */
 @Command(name = "ota", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Update a device from an image URL and follow it until commit or rollback.",
-                "Progress goes to standard error (a line per step, and every 2 s while downloading);",
-                "the outcome to standard output."},
-        footer = {"%nExit codes: 0 committed, 1 rolled back, failed or refused by the device, 2 usage error,",
-                "3 device unreachable or no outcome within --wait."})
+        description = "Update a device from an image URL and follow it until commit or rollback. Progress "
+                + "goes to standard error (a line per step, and every 2 s while downloading); the outcome to "
+                        + "standard output.",
+        footer = {DeviceOptions.PORTS, "%nExit codes: 0 committed, 1 rolled back, failed or refused by the device,",
+                "2 usage error, 3 device unreachable or no outcome within --wait."})
 public final class OtaCommand implements Callable<Integer> {
 
     private static final long POLL_MILLIS = 300;
@@ -36,11 +36,13 @@ public final class OtaCommand implements Callable<Integer> {
     @Mixin
     DeviceOptions device;
 
-    @Parameters(index = "0", paramLabel = "URL", description = "The signed image (http:// or https://), as the device fetches it.")
+    @Parameters(index = "0", paramLabel = "URL", description = "The signed image (http:// or https://), as "
+            + "the device fetches it.")
     String url;
 
     @Option(names = "--commit-timeout", paramLabel = "SECONDS",
-            description = "Healthy seconds of the test boot before the device commits (default: its ota.commit_timeout).")
+            description = "Healthy seconds of the test boot before the device commits (default: its "
+                    + "ota.commit_timeout).")
     Long commitTimeout;
 
     @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "600",
@@ -92,7 +94,8 @@ public final class OtaCommand implements Callable<Integer> {
                 }
                 String step = step(status);
                 boolean downloading = phase.equals("downloading") && status.has("total");
-                if (!step.equals(lastStep) || (downloading && System.nanoTime() - lastProgress > PROGRESS_MILLIS * 1_000_000)) {
+                boolean due = System.nanoTime() - lastProgress > PROGRESS_MILLIS * 1_000_000;
+                if (!step.equals(lastStep) || (downloading && due)) {
                     progress(err, "ota: " + step + (downloading ? " " + status.path("bytes").asLong(
                             status.path("offset").asLong(0)) + "/" + status.get("total").asLong() + " bytes" : ""));
                     lastStep = step;

@@ -46,14 +46,14 @@ public final class DeviceCommand implements Runnable {
 
     /** {@code device run}. */
     @Command(name = "run", mixinStandardHelpOptions = true,
-            description = {"Run an emulated device kept in a directory (flash, counters, files survive restarts),",
-                    "with its RPC reachable at http://127.0.0.1:PORT/rpc/<Method>. A new directory gets a fresh",
-                    "signing key (release.pem, trusted by the device) and the example v1 as factory firmware.",
-                    "RPC calls need HTTP Digest credentials (user admin): a new device prints its generated",
-                    "password once; --rpc-password-file sets another. With --broker the device also answers",
-                    "mg_rpc over MQTT (<id>/rpc, from the --mqtt-source names); an ssl:// broker gets mutual TLS",
-                    "with the device certificate (--cert) and its key in an emulated ATECC608 (--chip) or a file",
-                    "(--key). Broker, sources and CA apply when the directory is new. Stop with Ctrl-C."})
+            description = "Run an emulated device kept in a directory (flash, counters, files survive restarts), with "
+                    + "its RPC reachable at http://127.0.0.1:PORT/rpc/<Method>. A new directory gets a fresh "
+                    + "signing key (release.pem, trusted by the device) and the example v1 as factory firmware. "
+                    + "RPC calls need HTTP Digest credentials (user admin): a new device prints its generated "
+                    + "password once; --rpc-password-file sets another. With --broker the device also answers "
+                    + "mg_rpc over MQTT (<id>/rpc, from the --mqtt-source names); an ssl:// broker gets mutual "
+                    + "TLS with the device certificate (--cert) and its key in an emulated ATECC608 (--chip) or a "
+                    + "file (--key). Broker, sources and CA apply when the directory is new. Stop with Ctrl-C.")
     static final class RunCommand implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -64,14 +64,16 @@ public final class DeviceCommand implements Runnable {
         @Option(names = "--id", defaultValue = "meerkat-dev", description = "Device id (default ${DEFAULT-VALUE}).")
         String id;
 
-        @Option(names = "--http-port", defaultValue = "8910", description = "RPC port on 127.0.0.1 (default ${DEFAULT-VALUE}).")
+        @Option(names = "--http-port", defaultValue = "8910", description = "RPC port on 127.0.0.1 (default "
+                + "${DEFAULT-VALUE}).")
         int port;
 
         @Option(names = "--broker", paramLabel = "URL",
                 description = "MQTT broker: tcp://HOST:PORT or ssl://HOST:PORT (mqtt://, mqtts:// also accepted).")
         String broker;
 
-        @Option(names = "--broker-ca", paramLabel = "PEM", description = "CA certificates the device trusts for an ssl:// broker.")
+        @Option(names = "--broker-ca", paramLabel = "PEM", description = "CA certificates the device trusts "
+                + "for an ssl:// broker.")
         Path brokerCa;
 
         @Option(names = "--mqtt-source", paramLabel = "NAME=USER", split = ",",
@@ -80,7 +82,8 @@ public final class DeviceCommand implements Runnable {
 
         @Option(names = "--chip", paramLabel = "STATE",
                 description = {"Emulated ATECC608 kept in STATE (created and personalised when absent): the device's",
-                        "TLS identity key and image decryption key live in it. Without --cert its public key is printed."})
+                        "TLS identity key and image decryption key live in it. Without --cert its public key "
+                                + "is printed."})
         Path chip;
 
         @Option(names = "--cert", paramLabel = "PEM",
@@ -129,7 +132,8 @@ public final class DeviceCommand implements Runnable {
                 }
                 boolean tls = brokerUri.startsWith("ssl://");
                 if (tls && secureElement.certificate().isEmpty()) {
-                    throw CliException.usage("an ssl:// broker needs the device certificate: --cert with --chip or --key");
+                    throw CliException.usage("an ssl:// broker needs the device certificate: --cert with "
+                            + "--chip or --key");
                 }
                 ObjectNode mqtt = conf.putObject("mqtt").put("enable", true).put("server", brokerUri);
                 if (brokerCa != null) {
@@ -144,7 +148,8 @@ public final class DeviceCommand implements Runnable {
             if (mqttSources != null) {
                 for (String s : mqttSources) {
                     if (!s.matches("[A-Za-z0-9._-]{1,64}=[A-Za-z0-9._-]{1,64}")) {
-                        throw CliException.usage("--mqtt-source " + s + ": use NAME=USER (letters, digits, '.', '_', '-')");
+                        throw CliException.usage("--mqtt-source " + s + ": use NAME=USER (letters, digits, "
+                                + "'.', '_', '-')");
                     }
                 }
                 conf.putObject("rpc").put("mqtt_sources", String.join(",", mqttSources));
@@ -184,7 +189,8 @@ public final class DeviceCommand implements Runnable {
                 out.println("device " + id + " running " + board.runningVersion() + "; RPC: http://127.0.0.1:"
                         + board.httpPort() + "/rpc/Sys.GetInfo (HTTP Digest, user admin)");
                 if (brokerUri != null) {
-                    out.println("MQTT: " + brokerUri.replaceFirst("^ssl://", "mqtts://").replaceFirst("^tcp://", "mqtt://")
+                    out.println("MQTT: "
+                            + brokerUri.replaceFirst("^ssl://", "mqtts://").replaceFirst("^tcp://", "mqtt://")
                             + "/" + id + " (mg_rpc on " + id + "/rpc)");
                 }
             } else {
