@@ -103,15 +103,6 @@ public final class DeviceCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            Files.createDirectories(dir);
-            Path keyFile = dir.resolve("release.pem");
-            SigningKey key;
-            if (Files.exists(keyFile)) {
-                key = SigningKey.fromPem(Files.readString(keyFile), null);
-            } else {
-                key = SigningKey.generate(KeyType.ED25519);
-                Files.writeString(keyFile, key.toPem(null));
-            }
             char[] rpcPassword = null;
             if (rpcPasswordFile != null) {
                 rpcPassword = Files.readAllLines(rpcPasswordFile).stream().findFirst().orElse("").strip().toCharArray();
@@ -153,6 +144,22 @@ public final class DeviceCommand implements Runnable {
                     }
                 }
                 conf.putObject("rpc").put("mqtt_sources", String.join(",", mqttSources));
+            }
+            // options checked: from here on the device directory is created or changed
+            Files.createDirectories(dir);
+            Path keyFile = dir.resolve("release.pem");
+            SigningKey key;
+            if (Files.exists(keyFile)) {
+                key = SigningKey.fromPem(Files.readString(keyFile), null);
+            } else {
+                key = SigningKey.generate(KeyType.ED25519);
+                Files.writeString(keyFile, key.toPem(null));
+            }
+            if ((broker != null || brokerCa != null || mqttSources != null)
+                    && Files.exists(dir.resolve("fs").resolve("conf1.json"))) {
+                // factory settings: an existing device keeps the configuration it has
+                out.println("note: --broker, --broker-ca and --mqtt-source apply to a new directory; " + dir
+                        + " keeps its configuration (change it with meerkat config set)");
             }
             Board.Builder builder = Board.builder(id);
             if (brokerCa != null) {

@@ -217,6 +217,26 @@ class DeviceCommandsTest {
     }
 
     @Test
+    void deviceRunSaysWhenBrokerOptionsCannotApply() throws Exception {
+        Path dir = tmp.resolve("dev");
+        Cli.Run first = Cli.run("device", "run", "--dir", dir.toString(), "--http-port", "0", "--for", "0");
+        assertThat(first.exitCode()).as(first.err()).isZero();
+        Cli.Run again = Cli.run("device", "run", "--dir", dir.toString(), "--http-port", "0", "--for", "0",
+                "--broker", "tcp://127.0.0.1:1", "--mqtt-source", "ops=admin");
+        assertThat(again.exitCode()).as(again.err()).isZero();
+        assertThat(again.out()).contains("note: --broker, --broker-ca and --mqtt-source apply to a new directory");
+        Cli.Run tlsWithoutCert = Cli.run("device", "run", "--dir", tmp.resolve("dev2").toString(), "--for", "0",
+                "--broker", "mqtts://127.0.0.1:8883");
+        assertThat(tlsWithoutCert.exitCode()).isEqualTo(2);
+        assertThat(tlsWithoutCert.err()).contains("an ssl:// broker needs the device certificate");
+        assertThat(tmp.resolve("dev2")).doesNotExist();
+        Cli.Run noDir = Cli.run("device", "run", "--dir", tmp.resolve("dev3").toString(), "--for", "0", "--chip",
+                tmp.resolve("missing").resolve("c.chip").toString());
+        assertThat(noDir.exitCode()).isEqualTo(2);
+        assertThat(noDir.err()).contains("does not exist");
+    }
+
+    @Test
     void httpsAndWssWithClientCertificatesOrDigest() throws Exception {
         TestCa pki = new TestCa();
         String[] server = pki.issue("dev-cli", true);
