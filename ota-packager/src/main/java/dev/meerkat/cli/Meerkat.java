@@ -45,6 +45,11 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.fleetservice.GroupsCommand.class,
                 dev.meerkat.cli.fleetservice.DeployCommand.class,
                 dev.meerkat.cli.fleetservice.FleetServiceCommand.class,
+                dev.meerkat.cli.device.CallCommand.class,
+                dev.meerkat.cli.device.ConfigCommand.class,
+                dev.meerkat.cli.device.FsCommand.class,
+                dev.meerkat.cli.device.OtaCommand.class,
+                dev.meerkat.cli.device.ConsoleCommand.class,
                 CommandLine.HelpCommand.class
         })
 public final class Meerkat implements Runnable {
