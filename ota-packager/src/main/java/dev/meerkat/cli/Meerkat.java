@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
                 dev.meerkat.cli.remote.KeysCommand.class,
                 dev.meerkat.cli.remote.ApproveCommand.class,
                 dev.meerkat.cli.remote.AuditCommand.class,
+                dev.meerkat.cli.remote.PkiCommand.class,
                 dev.meerkat.cli.remote.ServeCommand.class,
                 dev.meerkat.cli.boot.BootsimCommand.class,
                 dev.meerkat.cli.chip.ChipCommand.class,

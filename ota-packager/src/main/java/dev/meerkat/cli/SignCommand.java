@@ -261,7 +261,10 @@ final class SignCommand implements Callable<Integer> {
         DigestSigner signer = null;
         if (key != null) signer = KeyFiles.signingKey(key);
         if (fixSig != null) signer = DigestSigner.fixed(KeyFiles.verificationKey(fixSigPubkey), readSignature(fixSig));
-        if (remote != null) signer = dev.meerkat.cli.remote.RemoteSigner.connect(remote, keyId, spec.commandLine().getErr());
+        if (remote != null) {
+            signer = dev.meerkat.cli.remote.RemoteSigner.connect(remote, keyId, spec.commandLine().getErr())
+                    .describing(input.getFileName().toString(), version, java.nio.file.Files.size(input));
+        }
         if (signer != null && padSig) signer = padded(signer);
         b.signer(signer);
         usedSigner = signer;

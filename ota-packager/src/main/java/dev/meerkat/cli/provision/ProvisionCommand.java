@@ -79,6 +79,10 @@ public final class ProvisionCommand implements Runnable {
     @Option(names = "--station", paramLabel = "NAME", description = "Station name in the record (default: host name).")
     String station;
 
+    @Option(names = "--renew", description = {"Ask the service for a new certificate where the chip's earlier one is revoked",
+            "or active for another key (the earlier one is revoked as superseded). Needs the admin role as well."})
+    boolean renew;
+
     @Override
     public void run() {
         if (parallel < 1) throw CliException.usage("--parallel must be at least 1");
@@ -88,7 +92,10 @@ public final class ProvisionCommand implements Runnable {
         } catch (RuntimeException e) {
             throw CliException.usage(e.getMessage());
         }
-        Provisioner p = new Provisioner(client(), t);
+        for (String chipSpec : chips) checkStatePath(chipSpec);
+        RemoteClient client = client();
+        preflight(client, renew);
+        Provisioner p = new Provisioner(client, t, renew);
         Journal journal = new Journal(log);
         String name = station != null ? station : hostName();
         PrintWriter out = spec.commandLine().getOut();
@@ -131,6 +138,46 @@ public final class ProvisionCommand implements Runnable {
             CliException first = failures.get(0);
             throw new CliException(first.exitCode(), failures.size() + " of " + chips.size() + " chips failed; first: "
                     + first.getMessage(), first);
+        }
+    }
+
+    /** An emulated chip's state file goes into an existing directory: a typo must not create directories. */
+    static void checkStatePath(String chipSpec) {
+        if (!chipSpec.startsWith("emulator:")) return;
+        Path file = Path.of(chipSpec.substring("emulator:".length())).toAbsolutePath();
+        Path dir = file.getParent();
+        if (dir != null && !java.nio.file.Files.isDirectory(dir)) {
+            throw CliException.usage("--chip " + chipSpec + ": directory " + dir + " does not exist");
+        }
+    }
+
+    /**
+     * Before the first irreversible chip step (config lock, key generation): the service answers, the
+     * credentials carry the factory-station role (and admin for --renew), and an issuing CA is active.
+     */
+    static void preflight(RemoteClient client, boolean renew) {
+        com.fasterxml.jackson.databind.JsonNode me;
+        try {
+            me = client.get("/api/v1/me");
+        } catch (CliException e) {
+            throw new CliException(e.exitCode(), "preflight, before any chip step: " + e.getMessage(), e);
+        }
+        List<String> roles = new ArrayList<>();
+        me.path("roles").forEach(r -> roles.add(r.asText()));
+        if (!roles.contains("factory-station")) {
+            throw new CliException(ExitCode.INVALID, "preflight, before any chip step: the credentials of "
+                    + me.path("name").asText() + " carry roles " + roles + ", not factory-station");
+        }
+        if (renew && !roles.contains("admin")) {
+            throw new CliException(ExitCode.INVALID, "preflight, before any chip step: --renew needs the admin role too");
+        }
+        boolean issuing = false;
+        for (com.fasterxml.jackson.databind.JsonNode ca : client.get("/api/v1/pki/cas")) {
+            if ("issuing".equals(ca.path("kind").asText()) && "active".equals(ca.path("state").asText())) issuing = true;
+        }
+        if (!issuing) {
+            throw new CliException(ExitCode.INVALID, "preflight, before any chip step: the service has no active issuing CA"
+                    + " (create one with 'meerkat pki root' and 'meerkat pki issuing-ca')");
         }
     }
 

@@ -57,6 +57,7 @@ public final class Provisioner {
 
     private final RemoteClient service;
     private final ConfigTemplate template;
+    private final boolean renew;
 
     /** One chip: a label for messages, the driver, and the emulator behind it if there is one. */
     public record Chip(String label, CryptoChip driver, EmulatedChip emulator) {
@@ -72,8 +73,14 @@ public final class Provisioner {
     }
 
     public Provisioner(RemoteClient service, ConfigTemplate template) {
+        this(service, template, false);
+    }
+
+    /** With {@code renew}, the service replaces a chip's earlier (revoked) certificate instead of refusing (admin role). */
+    public Provisioner(RemoteClient service, ConfigTemplate template, boolean renew) {
         this.service = service;
         this.template = template;
+        this.renew = renew;
         synchronized (Provisioner.class) {
             if (Security.getProvider(ChipProvider.NAME) == null) Security.addProvider(new ChipProvider());
         }
@@ -149,7 +156,8 @@ public final class Provisioner {
         }
 
         String csrPem = run.step("csr", () -> csr(c, keySlot, pub, serial));
-        JsonNode issued = run.step("issue", () -> service.post("/api/v1/pki/csr", Map.of("csr", csrPem)).json());
+        JsonNode issued = run.step("issue", () -> service.post("/api/v1/pki/csr", renew
+                ? Map.of("csr", csrPem, "renew", true) : Map.of("csr", csrPem)).json());
         String certPem = issued.path("cert").path("certificate").asText();
         List<String> chain = new ArrayList<>();
         issued.path("chain").forEach(n -> chain.add(n.asText()));

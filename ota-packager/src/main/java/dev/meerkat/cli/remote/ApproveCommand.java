@@ -74,8 +74,12 @@ public final class ApproveCommand implements Callable<Integer> {
         for (JsonNode a : r.path("approvals")) {
             if ("approved".equals(a.path("decision").asText())) approved++;
         }
-        return String.format("%s %-9s key %s v%d %s:%s by %s, %d/%d approvals", r.path("requestId").asText(),
-                r.path("state").asText(), r.path("keyId").asText(), r.path("keyVersion").asInt(),
+        String image = r.hasNonNull("fileName") || r.hasNonNull("imageVersion") || r.hasNonNull("imageSize")
+                ? String.format(" file %s version %s %s bytes,", r.path("fileName").asText("?"),
+                        r.path("imageVersion").asText("?"), r.hasNonNull("imageSize") ? r.path("imageSize").asText() : "?")
+                : "";
+        return String.format("%s %-9s key %s v%d%s image %s:%s by %s, %d/%d approvals", r.path("requestId").asText(),
+                r.path("state").asText(), r.path("keyId").asText(), r.path("keyVersion").asInt(), image,
                 r.path("algorithm").asText(), r.path("digest").asText(), r.path("requester").asText(), approved,
                 r.path("approvalsRequired").asInt());
     }

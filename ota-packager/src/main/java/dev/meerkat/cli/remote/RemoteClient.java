@@ -108,10 +108,19 @@ public final class RemoteClient {
         return ok(send("GET", path, null));
     }
 
+    /** GET of a non-JSON document (a CRL, a PEM chain) with the given Accept type. */
+    public Reply getAs(String path, String accept) {
+        return ok(send("GET", path, null, accept + ", application/problem+json"));
+    }
+
     private Reply send(String method, String path, Object body) {
+        return send(method, path, body, "application/json, text/plain, application/problem+json");
+    }
+
+    private Reply send(String method, String path, Object body, String accept) {
         try {
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
-                    .header("Accept", "application/json, text/plain, application/problem+json");
+                    .header("Accept", accept);
             if (token != null) b.header("Authorization", "Bearer " + token);
             if (body != null) {
                 b.header("Content-Type", "application/json");

@@ -27,13 +27,25 @@ public final class RemoteSigner implements DigestSigner {
     private final int keyVersion;
     private final VerificationKey key;
     private final PrintWriter err;
+    private final Map<String, Object> image;
 
-    private RemoteSigner(RemoteClient client, String keyId, int keyVersion, VerificationKey key, PrintWriter err) {
+    private RemoteSigner(RemoteClient client, String keyId, int keyVersion, VerificationKey key, PrintWriter err,
+                         Map<String, Object> image) {
         this.client = client;
         this.keyId = keyId;
         this.keyVersion = keyVersion;
         this.key = key;
         this.err = err;
+        this.image = image;
+    }
+
+    /** The same signer, telling approvers which file, version and size the digest is of. */
+    public RemoteSigner describing(String fileName, String version, long size) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (fileName != null) m.put("fileName", fileName.length() > 255 ? fileName.substring(0, 255) : fileName);
+        if (version != null) m.put("imageVersion", version);
+        m.put("imageSize", size);
+        return new RemoteSigner(client, keyId, keyVersion, key, err, m);
     }
 
     /** Fetches the key's current public key from the service at {@code url}. */
@@ -48,7 +60,7 @@ public final class RemoteSigner implements DigestSigner {
             throw CliException.invalid("the service returned an unreadable public key for " + keyId + ": " + e.getMessage());
         }
         if (!vk.type().canSign()) throw CliException.usage("key " + keyId + " cannot sign images");
-        return new RemoteSigner(client, keyId, version, vk, err);
+        return new RemoteSigner(client, keyId, version, vk, err, Map.of());
     }
 
     @Override
@@ -63,9 +75,21 @@ public final class RemoteSigner implements DigestSigner {
         if (keyVersion > 0) body.put("keyVersion", keyVersion);
         body.put("algorithm", "sha256");
         body.put("digest", HexFormat.of().formatHex(sha256Digest));
-        RemoteClient.Reply r = client.post("/api/v1/sign/digest", body);
-        JsonNode result = r.json();
-        if (r.status() == 202) result = awaitApproval(result);
+        body.putAll(image);
+        JsonNode result;
+        String resume = RemoteClient.setting("meerkat.sign.request", "MEERKAT_SIGN_REQUEST");
+        if (resume != null && !resume.isBlank()) {
+            // Resume waiting on a request made earlier (for the same digest) instead of making a new one.
+            result = client.get("/api/v1/requests/" + RemoteClient.encode(resume.strip()));
+            if (!HexFormat.of().formatHex(sha256Digest).equals(result.path("digest").asText())) {
+                throw CliException.invalid("signing request " + resume.strip() + " is for another digest than this image's");
+            }
+            if ("pending".equals(result.path("state").asText())) result = awaitApproval(result);
+        } else {
+            RemoteClient.Reply r = client.post("/api/v1/sign/digest", body);
+            result = r.json();
+            if (r.status() == 202) result = awaitApproval(result);
+        }
         if (!"signed".equals(result.path("state").asText())) {
             throw CliException.invalid("signing request " + result.path("requestId").asText() + " was "
                     + result.path("state").asText() + (result.hasNonNull("reason") ? ": " + result.path("reason").asText() : ""));
@@ -86,8 +110,9 @@ public final class RemoteSigner implements DigestSigner {
                 RemoteClient.setting("meerkat.approval.wait", "MEERKAT_APPROVAL_WAIT") == null ? "900"
                         : RemoteClient.setting("meerkat.approval.wait", "MEERKAT_APPROVAL_WAIT")));
         if (err != null) {
-            err.printf("production key %s: signing request %s needs %d approvals (meerkat approve %s); waiting up to %ds%n",
-                    keyId, id, pending.path("approvalsRequired").asInt(), id, waitSeconds);
+            err.printf("production key %s: signing request %s needs %d approvals (meerkat approve %s); waiting up to %ds"
+                    + " (to resume later: MEERKAT_SIGN_REQUEST=%s, or run the same command again)%n",
+                    keyId, id, pending.path("approvalsRequired").asInt(), id, waitSeconds, id);
             err.flush();
         }
         Instant deadline = Instant.now().plus(Duration.ofSeconds(waitSeconds));
@@ -95,7 +120,7 @@ public final class RemoteSigner implements DigestSigner {
         while ("pending".equals(r.path("state").asText())) {
             if (Instant.now().isAfter(deadline)) {
                 throw new CliException(ExitCode.INVALID, "signing request " + id + " is still pending after " + waitSeconds
-                        + "s; approve it and sign again");
+                        + "s; once approved, resume with MEERKAT_SIGN_REQUEST=" + id + " and the same command");
             }
             try {
                 Thread.sleep(1000);

@@ -28,12 +28,16 @@ public class AuditResource {
     @Inject
     AuditLog audit;
 
+    @Inject
+    dev.meerkat.signing.audit.RefusalSummaries summaries;
+
     @GET
     @RolesAllowed({Roles.AUDITOR, Roles.ADMIN})
     public Page page(@QueryParam("after") @DefaultValue("0") long after,
                      @QueryParam("limit") @DefaultValue("500") int limit) {
         if (limit < 1 || limit > 5000) throw Refusal.invalid("limit must be 1..5000");
         if (after < 0) throw Refusal.invalid("after must be >= 0");
+        summaries.flush().join();
         List<AuditEntry> entries = audit.page(after, limit);
         Long next = entries.size() < limit ? null : entries.get(entries.size() - 1).seq();
         return new Page(entries, next);

@@ -188,8 +188,8 @@ public class PkiResource {
     @Path("crl")
     @Produces(PKIX_CRL)
     @PermitAll
-    public byte[] crl() {
-        return certs.crl(Caller.of(identity));
+    public byte[] crl(io.vertx.core.http.HttpServerRequest http) {
+        return certs.crl(Caller.of(identity), RequestLimits.source(http));
     }
 
     @POST
@@ -197,8 +197,8 @@ public class PkiResource {
     @Consumes(OCSP_REQUEST)
     @Produces(OCSP_RESPONSE)
     @PermitAll
-    public byte[] ocspPost(byte[] request) {
-        return certs.ocsp(Caller.of(identity), request);
+    public byte[] ocspPost(byte[] request, io.vertx.core.http.HttpServerRequest http) {
+        return certs.ocsp(Caller.of(identity), RequestLimits.source(http), request);
     }
 
     /** RFC 6960 appendix A.1: the request, base64 and URL-encoded, as the last path segment. */
@@ -206,13 +206,13 @@ public class PkiResource {
     @Path("ocsp/{request: .+}")
     @Produces(OCSP_RESPONSE)
     @PermitAll
-    public byte[] ocspGet(@PathParam("request") String request) {
+    public byte[] ocspGet(@PathParam("request") String request, io.vertx.core.http.HttpServerRequest http) {
         byte[] der;
         try {
             der = Base64.getDecoder().decode(request.replace(' ', '+'));
         } catch (IllegalArgumentException e) {
             der = new byte[0];
         }
-        return certs.ocsp(Caller.of(identity), der);
+        return certs.ocsp(Caller.of(identity), RequestLimits.source(http), der);
     }
 }

@@ -16,6 +16,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 
 import dev.meerkat.signing.audit.AuditLog;
 import dev.meerkat.signing.audit.RefusalAudit;
+import dev.meerkat.signing.audit.RefusalSummaries;
 import dev.meerkat.signing.refusal.Refusal;
 import dev.meerkat.signing.security.Caller;
 import io.quarkus.security.AuthenticationFailedException;
@@ -47,6 +48,9 @@ public class ProblemMappers {
     AuditLog audit;
 
     @Inject
+    RefusalSummaries summaries;
+
+    @Inject
     SecurityIdentity identity;
 
     @ServerExceptionMapper
@@ -56,10 +60,11 @@ public class ProblemMappers {
         return audited(Caller.of(identity), request, e, answer);
     }
 
+    /** Anyone can cause these: counted into periodic summary entries, not one chained row each. */
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})
     public Response unauthorized(RuntimeException e, UriInfo uri, HttpServerRequest request) {
-        auditDenied(Caller.ANONYMOUS, request, 401, e instanceof AuthenticationFailedException
-                ? "credentials rejected" : "no credentials");
+        summaries.count(Caller.ANONYMOUS, RequestLimits.source(request), "http " + request.method() + " " + request.path(),
+                "denied", "401", e instanceof AuthenticationFailedException ? "credentials rejected" : "no credentials");
         return Response.fromResponse(respond(401, "Unauthorized",
                 "a bearer token or a client certificate is required", uri))
                 .header("WWW-Authenticate", "Bearer").build();

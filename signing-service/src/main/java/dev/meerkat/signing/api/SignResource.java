@@ -7,6 +7,8 @@ import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.PositiveOrZero;
+import jakarta.validation.constraints.Size;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -30,8 +32,13 @@ import io.vertx.core.Vertx;
 @Produces(MediaType.APPLICATION_JSON)
 public class SignResource {
 
-    /** {@code digest} in hex; {@code algorithm} sha256 (default) or sha384; {@code keyVersion} pins the version. */
-    public record DigestBody(@NotBlank String keyId, Integer keyVersion, String algorithm, @NotBlank String digest) {
+    /**
+     * {@code digest} in hex; {@code algorithm} sha256 (default) or sha384; {@code keyVersion} pins the version;
+     * {@code fileName}, {@code imageVersion}, {@code imageSize} tell approvers what they approve (production keys).
+     */
+    public record DigestBody(@NotBlank String keyId, Integer keyVersion, @Size(max = 16) String algorithm,
+                             @NotBlank @Size(max = 128) String digest, @Size(max = 255) String fileName,
+                             @Size(max = 64) String imageVersion, @PositiveOrZero Long imageSize) {
     }
 
     @Inject
@@ -58,7 +65,7 @@ public class SignResource {
         SecurityIdentity who = association.getIdentity();
         Caller caller = Caller.of(who);
         SigningService.DigestRequest req = new SigningService.DigestRequest(body.keyId(), body.keyVersion(),
-                body.algorithm(), body.digest());
+                body.algorithm(), body.digest(), body.fileName(), body.imageVersion(), body.imageSize());
         CompletableFuture<SignResult> now = signing.trySignDigestNow(caller, req);
         if (now != null) {
             Uni<SignResult> u = Uni.createFrom().completionStage(now);

@@ -15,7 +15,7 @@ import jakarta.ws.rs.core.Response;
 
 import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.security.Roles;
-import dev.meerkat.signing.security.TokenRevocations;
+import dev.meerkat.signing.tokens.TokenRevocations;
 import io.quarkus.security.identity.SecurityIdentity;
 
 /** Revokes bearer tokens by their {@code jti} before they expire (administrators). */

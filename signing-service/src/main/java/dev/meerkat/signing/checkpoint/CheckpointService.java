@@ -51,6 +51,9 @@ public class CheckpointService {
     @Inject
     Database db;
 
+    @Inject
+    dev.meerkat.signing.audit.RefusalSummaries summaries;
+
     private ScheduledExecutorService timer;
 
     void start(@Observes StartupEvent ev) {
@@ -81,6 +84,7 @@ public class CheckpointService {
 
     /** Signs the current committed head (or returns the checkpoint that exists for it). */
     public synchronized Checkpoint signHead() {
+        summaries.flush().join();
         AuditRepository.Head head = audit.head();
         Checkpoint existing = at(head.seq());
         if (existing != null) return existing;

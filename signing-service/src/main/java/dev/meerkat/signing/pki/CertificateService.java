@@ -82,6 +82,9 @@ public class CertificateService {
     RefusalAudit refusals;
 
     @Inject
+    dev.meerkat.signing.audit.RefusalSummaries summaries;
+
+    @Inject
     PkiConfig config;
 
     /** A device certificate as the API shows it. */
@@ -185,7 +188,7 @@ public class CertificateService {
     private Issued store(java.sql.Connection c, Prepared p, boolean renew) throws java.sql.SQLException {
         DeviceCert d = p.cert();
         DeviceCert same = repo.byCsrHash(c, d.csrHash());
-        if (same != null && "active".equals(same.status()) && !renew) {
+        if (same != null && "active".equals(same.status())) {
             return new Issued(CertView.of(same), true, chainFor(same, p.ca()));
         }
         if (same != null && !renew) {
@@ -297,7 +300,7 @@ public class CertificateService {
     }
 
     /** The current CRL of the issuing CA (DER), remade after a revocation or when half its validity has passed. */
-    public byte[] crl(Caller caller) {
+    public byte[] crl(Caller caller, String source) {
         CaService.Issuing ca = cas.issuing();
         CachedCrl c = crl;
         Instant now = Instant.now();
@@ -307,8 +310,7 @@ public class CertificateService {
             c = new CachedCrl(makeCrl(ca, now), now, revs, ca.record().id());
             crl = c;
         }
-        audit.append(new AuditLog.Event(caller, "pki.crl", ca.record().keyId(), null, null, "allowed", "served",
-                "thisUpdate " + c.at().truncatedTo(ChronoUnit.SECONDS)));
+        summaries.count(caller, source, "pki.crl", "allowed", "served", "thisUpdate " + c.at().truncatedTo(ChronoUnit.SECONDS));
         return c.der();
     }
 
@@ -332,14 +334,13 @@ public class CertificateService {
     }
 
     /** An RFC 6960 answer to a DER OCSP request, signed by the issuing CA; malformed requests get malformedRequest. */
-    public byte[] ocsp(Caller caller, byte[] request) {
+    public byte[] ocsp(Caller caller, String source, byte[] request) {
         try {
             OCSPReq req;
             try {
                 req = new OCSPReq(request);
             } catch (IOException | RuntimeException e) {
-                audit.append(new AuditLog.Event(caller, "pki.ocsp", null, null, null, "refused", "malformedRequest",
-                        String.valueOf(e.getMessage())));
+                summaries.count(caller, source, "pki.ocsp", "refused", "malformedRequest", String.valueOf(e.getMessage()));
                 return new OCSPRespBuilder().build(OCSPRespBuilder.MALFORMED_REQUEST, null).getEncoded();
             }
             CaService.Issuing ca = cas.issuing();
@@ -373,8 +374,7 @@ public class CertificateService {
                 b.setResponseExtensions(new Extensions(nonce));
             }
             BasicOCSPResp basic = b.build(Certificates.signer(ca.key()), new X509CertificateHolder[] {ca.cert()}, Date.from(now));
-            audit.append(new AuditLog.Event(caller, "pki.ocsp", ca.record().keyId(), null, null, "allowed", "answered",
-                    String.join(", ", answers)));
+            summaries.count(caller, source, "pki.ocsp", "allowed", "answered", String.join(", ", answers));
             return new OCSPRespBuilder().build(OCSPRespBuilder.SUCCESSFUL, basic).getEncoded();
         } catch (OCSPException | IOException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IllegalStateException("OCSP: " + e.getMessage(), e);

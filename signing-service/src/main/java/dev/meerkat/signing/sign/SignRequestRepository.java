@@ -21,7 +21,8 @@ public class SignRequestRepository implements PendingRequests {
     /** A request as stored; {@code signature} is base64 once signed. */
     public record SignRequest(String id, String keyId, int keyVersion, String algorithm, String digest,
                               String requester, String requesterRoles, String state, int approvalsRequired,
-                              String signature, String reason, String createdAt, List<SignResult.Approval> approvals) {
+                              String signature, String reason, String createdAt, List<SignResult.Approval> approvals,
+                              String fileName, String imageVersion, Long imageSize) {
     }
 
     @Inject
@@ -29,8 +30,8 @@ public class SignRequestRepository implements PendingRequests {
 
     public void insert(Connection c, SignRequest r) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO sign_request (id, key_id, key_version,"
-                + " algorithm, digest, requester, requester_roles, state, approvals_required, created_at)"
-                + " VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+                + " algorithm, digest, requester, requester_roles, state, approvals_required, created_at, file_name,"
+                + " image_version, image_size) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
             ps.setString(1, r.id());
             ps.setString(2, r.keyId());
             ps.setInt(3, r.keyVersion());
@@ -41,6 +42,10 @@ public class SignRequestRepository implements PendingRequests {
             ps.setString(8, r.state());
             ps.setInt(9, r.approvalsRequired());
             ps.setString(10, r.createdAt());
+            ps.setString(11, r.fileName());
+            ps.setString(12, r.imageVersion());
+            if (r.imageSize() == null) ps.setNull(13, java.sql.Types.BIGINT);
+            else ps.setLong(13, r.imageSize());
             ps.executeUpdate();
         }
     }
@@ -56,6 +61,25 @@ public class SignRequestRepository implements PendingRequests {
                     ? "SELECT id FROM sign_request ORDER BY created_at"
                     : "SELECT id FROM sign_request WHERE state = ? ORDER BY created_at")) {
                 if (state != null) ps.setString(1, state);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) ids.add(rs.getString(1));
+                }
+            }
+            List<SignRequest> out = new ArrayList<>();
+            for (String i : ids) out.add(load(c, i));
+            return out;
+        });
+    }
+
+    /** The ids of pending requests against {@code keyId} version {@code version} for {@code digest}, oldest first. */
+    public List<SignRequest> pendingFor(String keyId, int version, String digest) {
+        return db.tx(c -> {
+            List<String> ids = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT id FROM sign_request WHERE key_id = ? AND key_version = ?"
+                    + " AND digest = ? AND state = 'pending' ORDER BY created_at")) {
+                ps.setString(1, keyId);
+                ps.setInt(2, version);
+                ps.setString(3, digest);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) ids.add(rs.getString(1));
                 }
@@ -138,13 +162,17 @@ public class SignRequestRepository implements PendingRequests {
             }
         }
         try (PreparedStatement ps = c.prepareStatement("SELECT id, key_id, key_version, algorithm, digest, requester,"
-                + " requester_roles, state, approvals_required, signature, reason, created_at FROM sign_request WHERE id = ?")) {
+                + " requester_roles, state, approvals_required, signature, reason, created_at, file_name, image_version,"
+                + " image_size FROM sign_request WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) return null;
+                long size = rs.getLong(15);
+                Long imageSize = rs.wasNull() ? null : size;
                 return new SignRequest(rs.getString(1), rs.getString(2), rs.getInt(3), rs.getString(4), rs.getString(5),
                         rs.getString(6), rs.getString(7), rs.getString(8), rs.getInt(9), rs.getString(10),
-                        rs.getString(11), rs.getString(12), List.copyOf(approvals));
+                        rs.getString(11), rs.getString(12), List.copyOf(approvals), rs.getString(13), rs.getString(14),
+                        imageSize);
             }
         }
     }

@@ -66,8 +66,15 @@ public class SigningService {
         refreshPending();
     }
 
-    /** A digest to sign: SHA-256 (32 bytes) or SHA-384 (48 bytes), hex. */
-    public record DigestRequest(String keyId, Integer keyVersion, String algorithm, String digest) {
+    /**
+     * A digest to sign: SHA-256 (32 bytes) or SHA-384 (48 bytes), hex; {@code fileName}, {@code imageVersion}
+     * and {@code imageSize} describe the image to the approvers of a production key.
+     */
+    public record DigestRequest(String keyId, Integer keyVersion, String algorithm, String digest, String fileName,
+                                String imageVersion, Long imageSize) {
+        public DigestRequest(String keyId, Integer keyVersion, String algorithm, String digest) {
+            this(keyId, keyVersion, algorithm, digest, null, null, null);
+        }
     }
 
     private static RefusalAudit.Subject subject(DigestRequest req) {
@@ -106,9 +113,18 @@ public class SigningService {
             byte[] digest = checked(caller, k, req);
             KeyRecord.Version v = k.current();
             if (k.production()) {
-                SignRequest r = new SignRequest(UUID.randomUUID().toString(), k.id(), v.version(), algorithm(req),
-                        HexFormat.of().formatHex(digest), caller.name(), caller.roles(), "pending", k.approvalsRequired(),
-                        null, null, Instant.now().toString(), List.of());
+                String hex = HexFormat.of().formatHex(digest);
+                // The same person asking again for the same digest resumes waiting on their pending request.
+                for (SignRequest open : requests.pendingFor(k.id(), v.version(), hex)) {
+                    if (PersonId.same(open.requester(), caller.name())) {
+                        audit.append(new AuditLog.Event(caller, SIGN_DIGEST, k.id(), v.version(), subject.artifact(),
+                                "pending", "request " + open.id(), "resumed"));
+                        return view(open);
+                    }
+                }
+                SignRequest r = new SignRequest(UUID.randomUUID().toString(), k.id(), v.version(), algorithm(req), hex,
+                        caller.name(), caller.roles(), "pending", k.approvalsRequired(), null, null,
+                        Instant.now().toString(), List.of(), req.fileName(), req.imageVersion(), req.imageSize());
                 audit.commit(c -> {
                     requests.insert(c, r);
                     return r.id();
@@ -235,7 +251,8 @@ public class SigningService {
             if (t == KeyType.ECDSA_P256 || t == KeyType.ECDSA_P384) der = r.signature();
         }
         return new SignResult(r.state(), r.id(), r.keyId(), r.keyVersion(), v.keyHash(), r.algorithm(), r.digest(),
-                r.signature(), der, raw, r.approvalsRequired(), r.approvals(), r.requester(), r.reason(), r.createdAt());
+                r.signature(), der, raw, r.approvalsRequired(), r.approvals(), r.requester(), r.reason(), r.createdAt(),
+                r.fileName(), r.imageVersion(), r.imageSize());
     }
 
     private static SignResult signed(KeyRecord k, KeyRecord.Version v, String alg, byte[] digest, byte[] sig) {
@@ -243,7 +260,7 @@ public class SigningService {
         boolean ec = t == KeyType.ECDSA_P256 || t == KeyType.ECDSA_P384;
         return new SignResult("signed", null, k.id(), v.version(), v.keyHash(), alg, HexFormat.of().formatHex(digest),
                 SignatureCodec.b64(sig), ec ? SignatureCodec.b64(sig) : null, SignatureCodec.b64(SignatureCodec.raw(t, sig)),
-                null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     private static String algorithm(DigestRequest req) {

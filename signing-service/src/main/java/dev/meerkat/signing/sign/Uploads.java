@@ -10,6 +10,7 @@ import dev.meerkat.signing.refusal.Refusal;
 
 /** Spools an uploaded body to a file, holding it to its declared length and the configured maximum. */
 final class Uploads {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(Uploads.class);
     private Uploads() {
     }
 
@@ -34,6 +35,8 @@ final class Uploads {
                 try {
                     n = body.read(buf);
                 } catch (IOException e) {
+                    // One line, no stack trace: a client going away is not a service failure.
+                    LOG.warnf("upload cut after %d of %d bytes: %s", total, declared, String.valueOf(e.getMessage()));
                     throw Refusal.invalid("Upload cut", "the upload broke off after " + total + " of " + declared
                             + " bytes: " + e.getMessage());
                 }

@@ -97,4 +97,32 @@ class TokensAndApprovalsTest {
         return TestTokens.signRaw(parts[0], Base64.getUrlEncoder().withoutPadding()
                 .encodeToString(payload.getBytes(StandardCharsets.UTF_8)));
     }
+
+    /** Issue 10 point 4: approvers see what they approve; the requester resumes the same request. */
+    @Test
+    void approversSeeTheImageAndRequestersResume() {
+        given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
+                .body("{\"id\":\"ta-show\",\"type\":\"ecdsa-p256\",\"production\":true,\"approvals\":1,\"backend\":\"software\"}")
+                .post("/api/v1/keys").then().statusCode(201);
+        String requester = TestTokens.token("ta-req", Roles.RELEASE_ENGINEER);
+        String body = "{\"keyId\":\"ta-show\",\"digest\":\"" + "5a".repeat(32) + "\",\"fileName\":\"app-2.1.0.bin\","
+                + "\"imageVersion\":\"2.1.0+7\",\"imageSize\":123456}";
+        String id = given().auth().oauth2(requester).contentType(ContentType.JSON).body(body).post("/api/v1/sign/digest")
+                .then().statusCode(202).extract().path("requestId");
+        // Asking again for the same digest resumes the pending request instead of making a second one.
+        given().auth().oauth2(requester).contentType(ContentType.JSON).body(body).post("/api/v1/sign/digest")
+                .then().statusCode(202).body("requestId", equalTo(id));
+        String approver = TestTokens.token("ta-appr", Roles.APPROVER);
+        dev.meerkat.signing.Cli.Result list = dev.meerkat.signing.Cli.run(approver, "approve", "--list", "--url",
+                io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port);
+        assertThat(list.exit()).as(list.toString()).isZero();
+        assertThat(list.out()).contains(id).contains("file app-2.1.0.bin version 2.1.0+7 123456 bytes")
+                .contains("5a".repeat(32)).contains("by ta-req");
+        given().auth().oauth2(approver).contentType(ContentType.JSON).body("{}").post("/api/v1/requests/" + id + "/approve")
+                .then().statusCode(200).body("state", equalTo("signed")).body("fileName", equalTo("app-2.1.0.bin"))
+                .body("imageSize", equalTo(123456));
+        given().auth().oauth2(requester).contentType(ContentType.JSON)
+                .body("{\"keyId\":\"ta-show\",\"digest\":\"00\",\"fileName\":\"" + "f".repeat(300) + "\"}")
+                .post("/api/v1/sign/digest").then().statusCode(400).contentType("application/problem+json");
+    }
 }

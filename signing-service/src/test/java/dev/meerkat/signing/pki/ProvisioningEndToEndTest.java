@@ -219,12 +219,13 @@ class ProvisioningEndToEndTest {
         }
         assertThat(Files.readAllLines(log)).hasSize(resumed);
 
-        // Service down: the chip waits with its key; the next run with the service up completes it.
+        // Service down: the preflight stops before any chip step; the next run with the service up completes it.
         Path state = tmp.resolve("offline.state");
         Cli.Result down = Cli.run(STATION, "provision", "--chip", "emulator:" + state, "--service", "http://127.0.0.1:9",
                 "--log", log.toString());
         assertThat(down.exit()).as(down.toString()).isEqualTo(3);
-        assertThat(down.err()).contains("step issue").contains("cannot connect");
+        assertThat(down.err()).contains("preflight, before any chip step").contains("cannot connect");
+        assertThat(Files.exists(state)).isFalse();
         Cli.Result up = Cli.run(STATION, "provision", "--chip", "emulator:" + state, "--service", http.toString(),
                 "--log", log.toString());
         assertThat(up.exit()).as(up.toString()).isZero();

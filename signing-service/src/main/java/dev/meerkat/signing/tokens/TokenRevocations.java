@@ -1,4 +1,4 @@
-package dev.meerkat.signing.security;
+package dev.meerkat.signing.tokens;
 
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 
 import dev.meerkat.signing.audit.AuditLog;
 import dev.meerkat.signing.refusal.Refusal;
+import dev.meerkat.signing.security.Caller;
 import dev.meerkat.signing.store.Database;
 import io.quarkus.runtime.StartupEvent;
 

@@ -1,4 +1,4 @@
-package dev.meerkat.signing.security;
+package dev.meerkat.signing.tokens;
 
 import java.util.Set;
 
@@ -7,6 +7,8 @@ import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import dev.meerkat.signing.security.PersonId;
 
 /**
  * What a verified bearer token must also satisfy, on every use: it is meant for this service

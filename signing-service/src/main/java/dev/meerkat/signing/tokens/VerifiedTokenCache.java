@@ -1,4 +1,4 @@
-package dev.meerkat.signing.security;
+package dev.meerkat.signing.tokens;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
