@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the tests use; the tests start and stop the servers themselves.
-DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto nginx)
+DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto nginx nodejs npm)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
