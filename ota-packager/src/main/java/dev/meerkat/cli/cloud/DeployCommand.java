@@ -119,7 +119,7 @@ final class DeployCommand implements Callable<Integer> {
             description = "Exponential rollout: raise the rate after N more things were notified.")
     Integer increaseAfterNotified;
 
-    @Option(names = "--abort-percent", paramLabel = "P", description = "Abort (cancel) the job when more than P % "
+    @Option(names = "--abort-percent", paramLabel = "P", description = "Abort (cancel) the job when more than P %% "
             + "of executed things failed.")
     Double abortPercent;
 

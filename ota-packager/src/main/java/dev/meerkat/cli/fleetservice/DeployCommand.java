@@ -72,8 +72,8 @@ public final class DeployCommand implements Runnable {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Deploy a release to a group.",
-                    "Phases: --phase 10% --phase 5 --phase rest (share, count, or the rest; default one phase).",
-                    "Abort: --abort FAILED:20:10 = stop when >=20% of >=10 executed devices failed (FAILED, REJECTED, TIMED_OUT, ALL)."})
+                    "Phases: --phase 10%% --phase 5 --phase rest (share, count, or the rest; default one phase).",
+                    "Abort: --abort FAILED:20:10 = stop when >=20%% of >=10 executed devices failed (FAILED, REJECTED, TIMED_OUT, ALL)."})
     static final class Create implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -85,7 +85,7 @@ public final class DeployCommand implements Runnable {
         String group;
         @Option(names = "--id", paramLabel = "ID", description = "Deployment id (default: generated).")
         String id;
-        @Option(names = "--phase", paramLabel = "SIZE", description = "N% or N devices or 'rest'; repeat per phase, in order.")
+        @Option(names = "--phase", paramLabel = "SIZE", description = "N%% or N devices or 'rest'; repeat per phase, in order.")
         List<String> phases;
         @Option(names = "--phase-start", paramLabel = "INSTANT", description = "Start time (ISO-8601) of each phase, in order; '-' for none.")
         List<String> phaseStarts;
