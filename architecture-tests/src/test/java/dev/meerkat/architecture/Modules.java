@@ -21,7 +21,9 @@ final class Modules {
             new Module("ota-packager", Side.HOST, List.of("dev.meerkat.cli"),
                     Set.of("image-format", "hal", "bootloader", "crypto-chip-driver", "firmware", "fleet-sim",
                             "cloud-connectors")),
-            new Module("signing-service", Side.SERVICE, List.of("dev.meerkat.signing"), Set.of("image-format")));
+            new Module("signing-service", Side.SERVICE, List.of("dev.meerkat.signing"), Set.of("image-format")),
+            new Module("fleet-service", Side.SERVICE, List.of("dev.meerkat.fleet"),
+                    Set.of("image-format", "cloud-connectors")));
 
     private Modules() {}
 

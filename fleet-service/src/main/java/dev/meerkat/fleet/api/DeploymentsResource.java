@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.refusal.Refusal;
 import java.util.List;
 
 import jakarta.annotation.security.RolesAllowed;
@@ -46,7 +47,7 @@ public class DeploymentsResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.ADMIN, Roles.RELEASE_MANAGER})
     public Response create(@NotNull CreateBody b) {
-        if (b.release() == null || b.group() == null) throw FleetException.badRequest("release and group are required");
+        if (b.release() == null || b.group() == null) throw Refusal.badRequest("release and group are required");
         Deployment d = deployments.create(Caller.of(identity), b.id(), b.release(), b.group(), b.plan());
         return Response.status(201).entity(deployments.status(d.id())).build();
     }

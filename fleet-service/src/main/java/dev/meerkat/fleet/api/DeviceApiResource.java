@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.refusal.Refusal;
 import java.util.Optional;
 
 import jakarta.annotation.security.PermitAll;
@@ -21,7 +22,6 @@ import dev.meerkat.fleet.deploy.ExecutionService;
 import dev.meerkat.fleet.device.Device;
 import dev.meerkat.fleet.release.ObjectStore;
 import dev.meerkat.fleet.security.Caller;
-import dev.meerkat.fleet.security.DeviceAuthenticator;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -109,7 +109,7 @@ public class DeviceApiResource {
             @HeaderParam("Range") String range) {
         Device d = device(deviceId);
         ExecutionService.Work w = executions.work(d.id(), deploymentId).orElseThrow(() ->
-                FleetException.notFound("Execution", "device " + d.id() + " has no execution in " + deploymentId));
+                Refusal.notFound("Execution", "device " + d.id() + " has no execution in " + deploymentId));
         return ArtifactResponses.serve(store, w.release(), range);
     }
 

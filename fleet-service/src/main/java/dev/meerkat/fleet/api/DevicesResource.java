@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.refusal.Refusal;
 import java.util.List;
 import java.util.Map;
 
@@ -76,7 +77,7 @@ public class DevicesResource {
         Map<String, String> m = new java.util.TreeMap<>();
         for (String a : attrs) {
             int eq = a.indexOf('=');
-            if (eq <= 0) throw FleetException.badRequest("attr must be key=value, not " + a);
+            if (eq <= 0) throw Refusal.badRequest("attr must be key=value, not " + a);
             m.put(a.substring(0, eq), a.substring(eq + 1));
         }
         return devices.importJournal(Caller.of(identity), journal == null ? "" : journal, m, protocol);

@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.refusal.Refusal;
 import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -34,7 +35,7 @@ public class DownloadsResource {
     public Response download(@PathParam("releaseId") String releaseId, @QueryParam("expires") long expires,
             @QueryParam("sig") String sig, @HeaderParam("Range") String range) {
         if (!links.valid(releaseId, expires, sig)) {
-            throw new FleetException(403, "Forbidden", "the download link is not valid or has expired");
+            throw Refusal.forbidden("the download link is not valid or has expired");
         }
         return ArtifactResponses.serve(store, releases.get(releaseId), range);
     }

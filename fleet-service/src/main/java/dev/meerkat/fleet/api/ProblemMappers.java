@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.refusal.Refusal;
 import java.util.stream.Collectors;
 
 import jakarta.inject.Inject;
@@ -32,12 +33,19 @@ public class ProblemMappers {
     @Inject
     SecurityIdentity identity;
 
+    /** The HTTP status of each kind of refusal: the one place the domain's "no" meets HTTP. */
+    static final java.util.Map<Refusal.Kind, Integer> STATUS = new java.util.EnumMap<>(java.util.Map.of(
+            Refusal.Kind.INVALID, 400, Refusal.Kind.UNAUTHORIZED, 401, Refusal.Kind.FORBIDDEN, 403,
+            Refusal.Kind.NOT_FOUND, 404, Refusal.Kind.CONFLICT, 409, Refusal.Kind.TOO_LARGE, 413,
+            Refusal.Kind.UNPROCESSABLE, 422));
+
     @ServerExceptionMapper
-    public Response fleet(FleetException e, UriInfo uri, HttpServerRequest request) {
-        if (e.status() == 401) {
+    public Response fleet(Refusal e, UriInfo uri, HttpServerRequest request) {
+        int status = STATUS.get(e.kind());
+        if (status == 401) {
             auditDenied(Caller.ANONYMOUS, request, 401, e.getMessage());
         }
-        return respond(e.status(), e.title(), e.getMessage(), uri);
+        return respond(status, e.title(), e.getMessage(), uri);
     }
 
     @ServerExceptionMapper({UnauthorizedException.class, AuthenticationFailedException.class})

@@ -17,7 +17,7 @@ import java.util.UUID;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.audit.AuditLog;
 import dev.meerkat.fleet.device.DeviceIds;
 import dev.meerkat.fleet.group.Group;
@@ -60,14 +60,14 @@ public class DeploymentService {
                 .validated();
         return db.tx(c -> {
             if (deployments.find(c, depId).isPresent()) {
-                throw FleetException.conflict("Deployment exists", "deployment " + depId + " exists");
+                throw Refusal.conflict("Deployment exists", "deployment " + depId + " exists");
             }
             Release r = releases.find(c, releaseId)
-                    .orElseThrow(() -> FleetException.unprocessable("Unknown release", "no release " + releaseId));
+                    .orElseThrow(() -> Refusal.unprocessable("Unknown release", "no release " + releaseId));
             Group g = groups.require(c, groupName);
             List<String> members = shuffled(depId, groups.currentMembers(c, g));
             if (members.isEmpty() && g.kind() == Group.Kind.STATIC) {
-                throw FleetException.unprocessable("Empty group", "group " + groupName + " has no devices");
+                throw Refusal.unprocessable("Empty group", "group " + groupName + " has no devices");
             }
             int[] sizes = plan.phaseSizes(members.size());
             int[] phaseOf = new int[members.size()];
@@ -88,8 +88,8 @@ public class DeploymentService {
     /** Applies an operator command under the deployment's row lock. */
     public Deployment command(Caller caller, String id, DeploymentCommand cmd) {
         return db.tx(c -> {
-            Deployment d = deployments.lock(c, id).orElseThrow(() -> FleetException.notFound("Deployment", "no deployment " + id));
-            DeploymentState to = cmd.apply(d.state()).orElseThrow(() -> FleetException.conflict("Invalid state",
+            Deployment d = deployments.lock(c, id).orElseThrow(() -> Refusal.notFound("Deployment", "no deployment " + id));
+            DeploymentState to = cmd.apply(d.state()).orElseThrow(() -> Refusal.conflict("Invalid state",
                     "deployment " + id + " is " + d.state() + "; " + cmd + " is not possible"));
             Instant now = Instant.now();
             Deployment next = d.withState(to, null);
@@ -102,12 +102,12 @@ public class DeploymentService {
                 }
                 case NEXT_PHASE -> {
                     if (d.currentPhase() + 1 >= d.plan().phaseCount()) {
-                        throw FleetException.conflict("No next phase", "deployment " + id + " is in its last phase");
+                        throw Refusal.conflict("No next phase", "deployment " + id + " is in its last phase");
                     }
                     Map<ExecutionState, Integer> current = executions.counts(c, id).getOrDefault(d.currentPhase(), Map.of());
                     int open = current.getOrDefault(ExecutionState.QUEUED, 0) + current.getOrDefault(ExecutionState.IN_PROGRESS, 0);
                     if (open > 0) {
-                        throw FleetException.conflict("Phase not finished", "phase " + (d.currentPhase() + 1) + " still has "
+                        throw Refusal.conflict("Phase not finished", "phase " + (d.currentPhase() + 1) + " still has "
                                 + open + " executions queued or in progress");
                     }
                     next = d.withState(to, null).withPhase(d.currentPhase() + 1, now)
@@ -125,7 +125,7 @@ public class DeploymentService {
 
     public DeploymentStatus status(String id) {
         return db.tx(c -> status(c, deployments.find(c, id)
-                .orElseThrow(() -> FleetException.notFound("Deployment", "no deployment " + id))));
+                .orElseThrow(() -> Refusal.notFound("Deployment", "no deployment " + id))));
     }
 
     public List<DeploymentStatus> all() {
@@ -138,7 +138,7 @@ public class DeploymentService {
 
     public List<Execution> executions(String id, String after, int limit) {
         return db.tx(c -> {
-            deployments.find(c, id).orElseThrow(() -> FleetException.notFound("Deployment", "no deployment " + id));
+            deployments.find(c, id).orElseThrow(() -> Refusal.notFound("Deployment", "no deployment " + id));
             return executions.page(c, id, after, limit);
         });
     }

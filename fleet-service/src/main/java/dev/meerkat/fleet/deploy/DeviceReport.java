@@ -2,7 +2,7 @@ package dev.meerkat.fleet.deploy;
 
 import java.util.Locale;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 /**
  * What a device says about its execution: the new status, the version it last saw (optional; a
@@ -13,23 +13,23 @@ public record DeviceReport(String status, Long expectedVersion, String statusDet
     public static final int MAX_REASON = 500;
 
     public ExecutionEvent event() {
-        if (status == null) throw FleetException.badRequest("status is required");
+        if (status == null) throw Refusal.badRequest("status is required");
         return switch (status.toUpperCase(Locale.ROOT)) {
             case "IN_PROGRESS" -> ExecutionEvent.START;
             case "SUCCEEDED" -> ExecutionEvent.SUCCEED;
             case "FAILED" -> ExecutionEvent.FAIL;
             case "REJECTED" -> ExecutionEvent.REJECT;
-            default -> throw FleetException.badRequest("a device may report IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, not "
+            default -> throw Refusal.badRequest("a device may report IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, not "
                     + status);
         };
     }
 
     public DeviceReport bounded() {
         if (statusDetails != null && statusDetails.length() > MAX_DETAILS) {
-            throw FleetException.badRequest("statusDetails longer than " + MAX_DETAILS);
+            throw Refusal.badRequest("statusDetails longer than " + MAX_DETAILS);
         }
         if (rollbackReason != null && rollbackReason.length() > MAX_REASON) {
-            throw FleetException.badRequest("rollbackReason longer than " + MAX_REASON);
+            throw Refusal.badRequest("rollbackReason longer than " + MAX_REASON);
         }
         return this;
     }

@@ -8,7 +8,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.audit.AuditLog;
 import dev.meerkat.fleet.device.DeviceRepository;
 import dev.meerkat.fleet.release.Release;
@@ -107,14 +107,14 @@ public class ExecutionService {
         return db.tx(c -> {
             Execution e = executions.lock(c, deploymentId, deviceId)
                     .filter(x -> x.releasedAt() != null)
-                    .orElseThrow(() -> FleetException.notFound("Execution", "device " + deviceId
+                    .orElseThrow(() -> Refusal.notFound("Execution", "device " + deviceId
                             + " has no execution in deployment " + deploymentId));
             if (report.expectedVersion() != null && report.expectedVersion() != e.versionNumber()) {
-                throw FleetException.conflict("Version mismatch", "execution is at version " + e.versionNumber()
+                throw Refusal.conflict("Version mismatch", "execution is at version " + e.versionNumber()
                         + " (" + e.state() + "), the report expected " + report.expectedVersion());
             }
             if (e.state().isFinal()) {
-                throw FleetException.conflict("Terminal state reached", "execution is " + e.state()
+                throw Refusal.conflict("Terminal state reached", "execution is " + e.state()
                         + " and accepts no further report");
             }
             RolloutPlan plan = deployments.find(c, deploymentId).orElseThrow().plan();
@@ -125,10 +125,10 @@ public class ExecutionService {
                 effective = ExecutionEvent.RETRY;
             }
             ExecutionState to = ExecutionTransitions.next(e.state(), effective).orElseThrow(() ->
-                    FleetException.conflict("Invalid transition", "execution is " + e.state() + "; cannot report " + report.status()));
+                    Refusal.conflict("Invalid transition", "execution is " + e.state() + "; cannot report " + report.status()));
             ExecutionRepository.Change change = change(e, effective, event, plan, report, now);
             if (!executions.transition(c, e, to, change, now)) {
-                throw FleetException.conflict("Version mismatch", "execution changed concurrently; fetch it and retry");
+                throw Refusal.conflict("Version mismatch", "execution changed concurrently; fetch it and retry");
             }
             audit.record(c, caller, "execution." + to.name().toLowerCase(java.util.Locale.ROOT), deploymentId + "/" + deviceId,
                     "from=" + e.state() + " version=" + (e.versionNumber() + 1)

@@ -11,7 +11,7 @@ import java.util.Set;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 /**
  * How a deployment rolls out. Immutable; validated once by {@link #validated()} and stored as JSON
@@ -104,46 +104,46 @@ public record RolloutPlan(List<Phase> phases, ExponentialRate exponentialRate, I
     /** Checks every bound and returns the plan with absent lists made empty. */
     public RolloutPlan validated() {
         List<Phase> ph = phases == null ? List.of() : List.copyOf(phases);
-        if (ph.size() > MAX_PHASES) throw FleetException.badRequest("at most " + MAX_PHASES + " phases");
+        if (ph.size() > MAX_PHASES) throw Refusal.badRequest("at most " + MAX_PHASES + " phases");
         for (int i = 0; i < ph.size(); i++) {
             Phase p = ph.get(i);
             boolean last = i == ph.size() - 1;
             if (!last && (p.percent() == null) == (p.count() == null)) {
-                throw FleetException.badRequest("phase " + (i + 1) + " needs exactly one of percent or count");
+                throw Refusal.badRequest("phase " + (i + 1) + " needs exactly one of percent or count");
             }
             if (p.percent() != null && (p.percent() <= 0 || p.percent() > 100)) {
-                throw FleetException.badRequest("phase " + (i + 1) + ": percent must be in (0, 100]");
+                throw Refusal.badRequest("phase " + (i + 1) + ": percent must be in (0, 100]");
             }
-            if (p.count() != null && p.count() < 1) throw FleetException.badRequest("phase " + (i + 1) + ": count must be >= 1");
+            if (p.count() != null && p.count() < 1) throw Refusal.badRequest("phase " + (i + 1) + ": count must be >= 1");
             if (p.successPercent() != null && (p.successPercent() < 0 || p.successPercent() > 100)) {
-                throw FleetException.badRequest("phase " + (i + 1) + ": successPercent must be in [0, 100]");
+                throw Refusal.badRequest("phase " + (i + 1) + ": successPercent must be in [0, 100]");
             }
         }
         if (exponentialRate != null) {
             ExponentialRate r = exponentialRate;
             if (r.baseRatePerMinute() < 1 || r.baseRatePerMinute() > 1000) {
-                throw FleetException.badRequest("exponentialRate.baseRatePerMinute must be 1..1000");
+                throw Refusal.badRequest("exponentialRate.baseRatePerMinute must be 1..1000");
             }
             if (r.incrementFactor() < 1.1 || r.incrementFactor() > 5) {
-                throw FleetException.badRequest("exponentialRate.incrementFactor must be 1.1..5");
+                throw Refusal.badRequest("exponentialRate.incrementFactor must be 1.1..5");
             }
-            if (r.succeededPerStep() < 1) throw FleetException.badRequest("exponentialRate.succeededPerStep must be >= 1");
+            if (r.succeededPerStep() < 1) throw Refusal.badRequest("exponentialRate.succeededPerStep must be >= 1");
         }
-        if (maximumPerMinute != null && maximumPerMinute < 1) throw FleetException.badRequest("maximumPerMinute must be >= 1");
+        if (maximumPerMinute != null && maximumPerMinute < 1) throw Refusal.badRequest("maximumPerMinute must be >= 1");
         List<AbortCriterion> ac = abortCriteria == null ? List.of() : List.copyOf(abortCriteria);
         for (AbortCriterion a : ac) {
             if (a.failureType() == null || a.thresholdPercent() <= 0 || a.thresholdPercent() > 100 || a.minExecuted() < 1) {
-                throw FleetException.badRequest("abort criterion needs failureType, thresholdPercent in (0, 100]"
+                throw Refusal.badRequest("abort criterion needs failureType, thresholdPercent in (0, 100]"
                         + " and minExecuted >= 1");
             }
         }
         if (inProgressTimeoutSeconds != null && (inProgressTimeoutSeconds < 1 || inProgressTimeoutSeconds > 7 * 24 * 3600)) {
-            throw FleetException.badRequest("inProgressTimeoutSeconds must be 1..604800");
+            throw Refusal.badRequest("inProgressTimeoutSeconds must be 1..604800");
         }
         if (retry != null && (retry.failureType() == null || retry.failureType() == FailureType.REJECTED
                 || retry.maxRetries() < 0 || retry.maxRetries() > 10 || retry.backoffSeconds() < 0
                 || retry.maxBackoffSeconds() < retry.backoffSeconds())) {
-            throw FleetException.badRequest("retry needs failureType FAILED, TIMED_OUT or ALL, maxRetries 0..10 and"
+            throw Refusal.badRequest("retry needs failureType FAILED, TIMED_OUT or ALL, maxRetries 0..10 and"
                     + " 0 <= backoffSeconds <= maxBackoffSeconds");
         }
         List<MaintenanceWindow> mw = maintenanceWindows == null ? List.of() : List.copyOf(maintenanceWindows);
@@ -151,10 +151,10 @@ public record RolloutPlan(List<Phase> phases, ExponentialRate exponentialRate, I
             try {
                 LocalTime.parse(w.start());
             } catch (RuntimeException e) {
-                throw FleetException.badRequest("maintenance window start must be HH:MM (UTC)");
+                throw Refusal.badRequest("maintenance window start must be HH:MM (UTC)");
             }
             if (w.durationMinutes() < 1 || w.durationMinutes() > 1440) {
-                throw FleetException.badRequest("maintenance window durationMinutes must be 1..1440");
+                throw Refusal.badRequest("maintenance window durationMinutes must be 1..1440");
             }
         }
         return new RolloutPlan(ph, exponentialRate, maximumPerMinute, autoPause, ac, inProgressTimeoutSeconds, retry, mw);
@@ -177,7 +177,7 @@ public record RolloutPlan(List<Phase> phases, ExponentialRate exponentialRate, I
         sizes[n - 1] = left;
         for (int i = 0; i < n && devices > 0; i++) {
             if (sizes[i] == 0) {
-                throw FleetException.unprocessable("Empty phase", "phase " + (i + 1) + " of " + n + " would get no device"
+                throw Refusal.unprocessable("Empty phase", "phase " + (i + 1) + " of " + n + " would get no device"
                         + " out of " + devices + "; use fewer phases or counts");
             }
         }

@@ -2,7 +2,7 @@ package dev.meerkat.fleet.device;
 
 import java.util.regex.Pattern;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 /** Validation of the names the registry stores: bounded, printable, safe in URLs and MQTT topics. */
 public final class DeviceIds {
@@ -17,7 +17,7 @@ public final class DeviceIds {
 
     public static String name(String what, String value) {
         if (value == null || !NAME.matcher(value).matches()) {
-            throw FleetException.badRequest(what + " must be 1-64 characters of letters, digits, '.', '_', ':' or '-'"
+            throw Refusal.badRequest(what + " must be 1-64 characters of letters, digits, '.', '_', ':' or '-'"
                     + " starting with a letter or digit");
         }
         return value;
@@ -26,18 +26,18 @@ public final class DeviceIds {
     public static String fingerprint(String value) {
         if (value == null) return null;
         String v = value.replace(":", "").toLowerCase(java.util.Locale.ROOT);
-        if (!HEX64.matcher(v).matches()) throw FleetException.badRequest("fingerprint must be a SHA-256 in hex");
+        if (!HEX64.matcher(v).matches()) throw Refusal.badRequest("fingerprint must be a SHA-256 in hex");
         return v;
     }
 
     public static void attributes(java.util.Map<String, String> attrs) {
-        if (attrs.size() > MAX_ATTRIBUTES) throw FleetException.badRequest("at most " + MAX_ATTRIBUTES + " attributes");
+        if (attrs.size() > MAX_ATTRIBUTES) throw Refusal.badRequest("at most " + MAX_ATTRIBUTES + " attributes");
         attrs.forEach((k, v) -> {
             if (!ATTR_KEY.matcher(k).matches()) {
-                throw FleetException.badRequest("attribute name '" + k + "' must match " + ATTR_KEY.pattern());
+                throw Refusal.badRequest("attribute name '" + k + "' must match " + ATTR_KEY.pattern());
             }
             if (v == null || v.length() > MAX_ATTRIBUTE_VALUE) {
-                throw FleetException.badRequest("attribute " + k + " must have a value of at most "
+                throw Refusal.badRequest("attribute " + k + " must have a value of at most "
                         + MAX_ATTRIBUTE_VALUE + " characters");
             }
         });

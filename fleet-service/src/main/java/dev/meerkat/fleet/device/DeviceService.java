@@ -13,7 +13,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.audit.AuditLog;
 import dev.meerkat.fleet.security.Caller;
 import dev.meerkat.fleet.store.Database;
@@ -32,7 +32,7 @@ public class DeviceService {
     public static final java.util.Set<String> PROTOCOLS = java.util.Set.of("http", "ddi", "mqtt");
 
     static String protocol(String p) {
-        if (p != null && !PROTOCOLS.contains(p)) throw FleetException.badRequest("protocol must be one of " + PROTOCOLS);
+        if (p != null && !PROTOCOLS.contains(p)) throw Refusal.badRequest("protocol must be one of " + PROTOCOLS);
         return p;
     }
 
@@ -56,22 +56,22 @@ public class DeviceService {
         Map<String, String> attrs = r.attributes() == null ? Map.of() : r.attributes();
         DeviceIds.attributes(attrs);
         if (fp == null && r.token() == null) {
-            throw FleetException.badRequest("a device needs an identity: certFingerprint or token");
+            throw Refusal.badRequest("a device needs an identity: certFingerprint or token");
         }
         if (r.token() != null && (r.token().length() < 16 || r.token().length() > 256)) {
-            throw FleetException.badRequest("token must be 16 to 256 characters");
+            throw Refusal.badRequest("token must be 16 to 256 characters");
         }
         Device d = new Device(r.id(), fp, r.chipSerial(), r.token() != null, attrs, null, null, null, protocol(r.protocol()),
                 Instant.now());
         return db.tx(c -> {
             if (devices.find(c, d.id()).isPresent()) {
-                throw FleetException.conflict("Device exists", "device " + d.id() + " is already registered");
+                throw Refusal.conflict("Device exists", "device " + d.id() + " is already registered");
             }
             if (fp != null && devices.byFingerprint(c, fp).isPresent()) {
-                throw FleetException.conflict("Identity in use", "another device has certificate " + fp);
+                throw Refusal.conflict("Identity in use", "another device has certificate " + fp);
             }
             if (r.chipSerial() != null && devices.byChipSerial(c, r.chipSerial()).isPresent()) {
-                throw FleetException.conflict("Identity in use", "another device has chip serial " + r.chipSerial());
+                throw Refusal.conflict("Identity in use", "another device has chip serial " + r.chipSerial());
             }
             devices.insert(c, d, r.token() == null ? null : tokenHash(r.token()));
             audit.record(c, caller, "device.register", d.id(), "fingerprint=" + fp + " chip=" + r.chipSerial());
@@ -88,7 +88,7 @@ public class DeviceService {
         protocol(protocol);
         List<ProvisioningRecord> records = new ArrayList<>();
         String[] lines = journal.split("\n");
-        if (lines.length > MAX_IMPORT_LINES) throw FleetException.badRequest("at most " + MAX_IMPORT_LINES + " lines");
+        if (lines.length > MAX_IMPORT_LINES) throw Refusal.badRequest("at most " + MAX_IMPORT_LINES + " lines");
         for (int i = 0; i < lines.length; i++) {
             if (!lines[i].isBlank()) records.add(ProvisioningRecord.parse(lines[i], i + 1));
         }
@@ -100,14 +100,14 @@ public class DeviceService {
                 Optional<Device> bySerial = devices.byChipSerial(c, p.chipSerial());
                 if (bySerial.isPresent()) {
                     if (!p.fingerprint().equals(bySerial.get().certFingerprint())) {
-                        throw FleetException.conflict("Identity mismatch", "chip " + p.chipSerial()
+                        throw Refusal.conflict("Identity mismatch", "chip " + p.chipSerial()
                                 + " is registered with another certificate; re-register it explicitly");
                     }
                     known++;
                     continue;
                 }
                 if (devices.byFingerprint(c, p.fingerprint()).isPresent() || devices.find(c, p.chipSerial()).isPresent()) {
-                    throw FleetException.conflict("Identity in use", "certificate or id of chip " + p.chipSerial()
+                    throw Refusal.conflict("Identity in use", "certificate or id of chip " + p.chipSerial()
                             + " belongs to another device");
                 }
                 Map<String, String> attrs = new java.util.TreeMap<>(attributes);
@@ -124,7 +124,7 @@ public class DeviceService {
     }
 
     public Device get(String id) {
-        return db.tx(c -> devices.find(c, id)).orElseThrow(() -> FleetException.notFound("Device", "no device " + id));
+        return db.tx(c -> devices.find(c, id)).orElseThrow(() -> Refusal.notFound("Device", "no device " + id));
     }
 
     public List<Device> page(String after, int limit) {
@@ -134,7 +134,7 @@ public class DeviceService {
     public Device setAttributes(Caller caller, String id, Map<String, String> attrs) {
         DeviceIds.attributes(attrs);
         return db.tx(c -> {
-            devices.find(c, id).orElseThrow(() -> FleetException.notFound("Device", "no device " + id));
+            devices.find(c, id).orElseThrow(() -> Refusal.notFound("Device", "no device " + id));
             devices.updateAttributes(c, id, attrs);
             audit.record(c, caller, "device.attributes", id, attrs.toString());
             return devices.find(c, id).orElseThrow();

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 /**
  * One line of a factory station's {@code meerkat provision --log} journal: the chip serial, the
@@ -20,19 +20,19 @@ public record ProvisioningRecord(String chipSerial, String certSerial, String fi
         try {
             n = JSON.readTree(line);
         } catch (JsonProcessingException e) {
-            throw FleetException.badRequest("line " + lineNo + ": not JSON: " + e.getOriginalMessage());
+            throw Refusal.badRequest("line " + lineNo + ": not JSON: " + e.getOriginalMessage());
         }
-        if (n == null || !n.isObject()) throw FleetException.badRequest("line " + lineNo + ": not a JSON object");
+        if (n == null || !n.isObject()) throw Refusal.badRequest("line " + lineNo + ": not a JSON object");
         String serial = n.path("serial").asText("");
         String fp = n.path("fingerprint").asText("");
         if (serial.isEmpty() || fp.isEmpty()) {
-            throw FleetException.badRequest("line " + lineNo + ": a provisioning record needs serial and fingerprint");
+            throw Refusal.badRequest("line " + lineNo + ": a provisioning record needs serial and fingerprint");
         }
         try {
             return new ProvisioningRecord(DeviceIds.name("serial", serial), n.path("certSerial").asText(null),
                     DeviceIds.fingerprint(fp), n.path("station").asText(null), n.path("template").asText(null));
-        } catch (FleetException e) {
-            throw FleetException.badRequest("line " + lineNo + ": " + e.getMessage());
+        } catch (Refusal e) {
+            throw Refusal.badRequest("line " + lineNo + ": " + e.getMessage());
         }
     }
 }

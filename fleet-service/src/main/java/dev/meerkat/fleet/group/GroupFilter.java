@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 /**
  * The membership rule of a dynamic group, over a device's facts (its attributes plus {@code version},
@@ -44,13 +44,13 @@ public final class GroupFilter {
     }
 
     public static GroupFilter parse(String text) {
-        if (text == null || text.isBlank()) throw FleetException.badRequest("a dynamic group needs a filter");
-        if (text.length() > MAX_LENGTH) throw FleetException.badRequest("filter is longer than " + MAX_LENGTH);
+        if (text == null || text.isBlank()) throw Refusal.badRequest("a dynamic group needs a filter");
+        if (text.length() > MAX_LENGTH) throw Refusal.badRequest("filter is longer than " + MAX_LENGTH);
         List<Clause> out = new ArrayList<>();
         for (String part : text.split("(?i)\\s+and\\s+")) {
             Matcher m = CLAUSE.matcher(part);
             if (!m.matches()) {
-                throw FleetException.badRequest("filter clause '" + part.strip() + "' is not 'key op value'"
+                throw Refusal.badRequest("filter clause '" + part.strip() + "' is not 'key op value'"
                         + " (op one of = != < <= > >=)");
             }
             out.add(new Clause(m.group(1), m.group(2), m.group(3), glob(m.group(3))));

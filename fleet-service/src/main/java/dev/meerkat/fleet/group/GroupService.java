@@ -9,7 +9,7 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.audit.AuditLog;
 import dev.meerkat.fleet.device.Device;
 import dev.meerkat.fleet.device.DeviceIds;
@@ -38,13 +38,13 @@ public class GroupService {
         DeviceIds.name("group name", name);
         Optional<GroupFilter> f = filter == null ? Optional.empty() : Optional.of(GroupFilter.parse(filter));
         if (f.isPresent() && members != null && !members.isEmpty()) {
-            throw FleetException.badRequest("a group has either a filter (dynamic) or members (static), not both");
+            throw Refusal.badRequest("a group has either a filter (dynamic) or members (static), not both");
         }
         List<String> ids = members == null ? List.of() : members;
-        if (ids.size() > MAX_MEMBERS_PER_CALL) throw FleetException.badRequest("at most " + MAX_MEMBERS_PER_CALL + " members per call");
+        if (ids.size() > MAX_MEMBERS_PER_CALL) throw Refusal.badRequest("at most " + MAX_MEMBERS_PER_CALL + " members per call");
         Group g = new Group(name, f.isPresent() ? Group.Kind.DYNAMIC : Group.Kind.STATIC, f, Instant.now());
         return db.tx(c -> {
-            if (groups.find(c, name).isPresent()) throw FleetException.conflict("Group exists", "group " + name + " exists");
+            if (groups.find(c, name).isPresent()) throw Refusal.conflict("Group exists", "group " + name + " exists");
             groups.insert(c, g);
             requireDevices(c, ids);
             groups.addMembers(c, name, ids);
@@ -56,11 +56,11 @@ public class GroupService {
     public int changeMembers(Caller caller, String name, List<String> add, List<String> remove) {
         List<String> a = add == null ? List.of() : add;
         List<String> r = remove == null ? List.of() : remove;
-        if (a.size() + r.size() > MAX_MEMBERS_PER_CALL) throw FleetException.badRequest("at most " + MAX_MEMBERS_PER_CALL + " changes per call");
+        if (a.size() + r.size() > MAX_MEMBERS_PER_CALL) throw Refusal.badRequest("at most " + MAX_MEMBERS_PER_CALL + " changes per call");
         return db.tx(c -> {
             Group g = require(c, name);
             if (g.kind() == Group.Kind.DYNAMIC) {
-                throw FleetException.conflict("Dynamic group", "members of dynamic group " + name + " follow its filter");
+                throw Refusal.conflict("Dynamic group", "members of dynamic group " + name + " follow its filter");
             }
             requireDevices(c, a);
             int n = groups.addMembers(c, name, a) + groups.removeMembers(c, name, r);
@@ -89,12 +89,12 @@ public class GroupService {
     }
 
     public Group require(Connection c, String name) throws SQLException {
-        return groups.find(c, name).orElseThrow(() -> FleetException.notFound("Group", "no group " + name));
+        return groups.find(c, name).orElseThrow(() -> Refusal.notFound("Group", "no group " + name));
     }
 
     private void requireDevices(Connection c, List<String> ids) throws SQLException {
         for (String id : ids) {
-            if (devices.find(c, id).isEmpty()) throw FleetException.unprocessable("Unknown device", "no device " + id);
+            if (devices.find(c, id).isEmpty()) throw Refusal.unprocessable("Unknown device", "no device " + id);
         }
     }
 }

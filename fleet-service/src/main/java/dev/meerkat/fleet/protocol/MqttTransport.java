@@ -34,7 +34,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.deploy.DeviceReport;
 import dev.meerkat.fleet.deploy.Execution;
 import dev.meerkat.fleet.deploy.ExecutionService;
@@ -209,7 +209,7 @@ public class MqttTransport {
             } else if (topic.endsWith("/ota") && topic.indexOf('/') == topic.length() - 4) {
                 event(topic.substring(0, topic.length() - 4), m);
             }
-        } catch (FleetException e) {
+        } catch (Refusal e) {
             // a stale or duplicate report (409/404): the execution already moved on
             LOG.debugf("MQTT %s: %s", topic, e.getMessage());
         } catch (RuntimeException e) {

@@ -17,7 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.audit.AuditLog;
 import dev.meerkat.fleet.device.DeviceIds;
 import dev.meerkat.fleet.security.Caller;
@@ -68,7 +68,7 @@ public class ReleaseService {
             String releaseId = id != null ? id : v.platform() + "-" + v.version().replace('+', '.');
             DeviceIds.name("release id", releaseId);
             if (db.tx(c -> releases.find(c, releaseId)).isPresent()) {
-                throw FleetException.conflict("Release exists", "release " + releaseId + " exists");
+                throw Refusal.conflict("Release exists", "release " + releaseId + " exists");
             }
             String key = "releases/" + digest;
             store.put(key, tmp);
@@ -77,7 +77,7 @@ public class ReleaseService {
                     v.imageHash() == null ? digest : v.imageHash(), v.signerKeyHash(), key, Instant.now(), caller.name());
             return db.tx(c -> {
                 if (releases.find(c, releaseId).isPresent()) {
-                    throw FleetException.conflict("Release exists", "release " + releaseId + " exists");
+                    throw Refusal.conflict("Release exists", "release " + releaseId + " exists");
                 }
                 releases.insert(c, r);
                 audit.record(c, caller, "release.upload", releaseId, "version=" + r.version() + " platform="
@@ -90,7 +90,7 @@ public class ReleaseService {
     }
 
     public Release get(String id) {
-        return db.tx(c -> releases.find(c, id)).orElseThrow(() -> FleetException.notFound("Release", "no release " + id));
+        return db.tx(c -> releases.find(c, id)).orElseThrow(() -> Refusal.notFound("Release", "no release " + id));
     }
 
     public List<Release> all() {
@@ -103,11 +103,11 @@ public class ReleaseService {
         for (int n; (n = in.read(buf)) > 0; ) {
             total += n;
             if (total > max) {
-                throw new FleetException(413, "Payload too large", "a release may be at most " + max + " bytes");
+                throw Refusal.tooLarge("Payload too large", "a release may be at most " + max + " bytes");
             }
             out.write(buf, 0, n);
         }
-        if (total == 0) throw FleetException.badRequest("empty body: send the signed image or fw.zip");
+        if (total == 0) throw Refusal.badRequest("empty body: send the signed image or fw.zip");
         return total;
     }
 

@@ -20,7 +20,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fwzip.FwBundle;
 import dev.meerkat.fwzip.FwVerification;
 import dev.meerkat.fwzip.FwZipException;
@@ -82,17 +82,17 @@ public class ReleaseVerifier {
 
     /** Verifies {@code file}; {@code expectedPlatform} (optional) must match what the artifact names. */
     public Verified verify(Path file, String expectedPlatform) throws IOException {
-        if (keys.isEmpty()) throw FleetException.unprocessable("No trusted keys", "the fleet trusts no release key yet");
+        if (keys.isEmpty()) throw Refusal.unprocessable("No trusted keys", "the fleet trusts no release key yet");
         byte[] magic = new byte[4];
         try (var in = Files.newInputStream(file)) {
-            if (in.readNBytes(magic, 0, 4) < 4) throw FleetException.unprocessable("Not a release", "artifact is too short");
+            if (in.readNBytes(magic, 0, 4) < 4) throw Refusal.unprocessable("Not a release", "artifact is too short");
         }
         Verified v = magic[0] == 'P' && magic[1] == 'K' ? verifyFwZip(file) : verifyImage(file);
         if (v.platform() == null || v.platform().isEmpty()) {
-            throw FleetException.unprocessable("No platform", "the artifact does not name its platform");
+            throw Refusal.unprocessable("No platform", "the artifact does not name its platform");
         }
         if (expectedPlatform != null && !expectedPlatform.equals(v.platform())) {
-            throw FleetException.unprocessable("Wrong platform", "artifact is for platform " + v.platform()
+            throw Refusal.unprocessable("Wrong platform", "artifact is for platform " + v.platform()
                     + ", not " + expectedPlatform);
         }
         return v;
@@ -111,7 +111,7 @@ public class ReleaseVerifier {
             return new Verified("mcuboot", versionText(img.version()), sc.isPresent() ? sc.getAsLong() : null, platform,
                     img.hashHex(), img.signer().orElseThrow().keyHashHex());
         } catch (ImageFormatException e) {
-            throw FleetException.unprocessable("Image rejected", e.getMessage());
+            throw Refusal.unprocessable("Image rejected", e.getMessage());
         }
     }
 
@@ -120,17 +120,17 @@ public class ReleaseVerifier {
         try (FwBundle b = FwBundle.open(file)) {
             FwVerification r = b.verify(pub, true);
             if (!r.valid() || !r.signatureMatched()) {
-                throw FleetException.unprocessable("fw.zip rejected", r.problems().isEmpty()
+                throw Refusal.unprocessable("fw.zip rejected", r.problems().isEmpty()
                         ? "a part does not match its manifest hashes" : String.join("; ", r.problems()));
             }
             FwVerification.SignatureResult sig = r.signatures().stream().filter(FwVerification.SignatureResult::matched)
                     .findFirst().orElseThrow();
             String version = b.manifest().version();
-            if (version == null) throw FleetException.unprocessable("No version", "fw.zip manifest has no version");
+            if (version == null) throw Refusal.unprocessable("No version", "fw.zip manifest has no version");
             return new Verified("fwzip", version, null, b.manifest().platform(), null,
                     keys.get(sig.matchedKey()).keyHashHex());
         } catch (FwZipException e) {
-            throw FleetException.unprocessable("fw.zip rejected", e.getMessage());
+            throw Refusal.unprocessable("fw.zip rejected", e.getMessage());
         }
     }
 

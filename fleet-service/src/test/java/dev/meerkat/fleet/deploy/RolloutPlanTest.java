@@ -12,7 +12,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 class RolloutPlanTest {
 
@@ -38,7 +38,7 @@ class RolloutPlanTest {
     @Test
     void aPhaseWithNoDeviceIsRefused() {
         RolloutPlan p = phases(new RolloutPlan.Phase(null, 5, null, null), new RolloutPlan.Phase(null, null, null, null));
-        assertThatThrownBy(() -> p.phaseSizes(5)).isInstanceOf(FleetException.class).hasMessageContaining("phase 2 of 2");
+        assertThatThrownBy(() -> p.phaseSizes(5)).isInstanceOf(Refusal.class).hasMessageContaining("phase 2 of 2");
     }
 
     @Test

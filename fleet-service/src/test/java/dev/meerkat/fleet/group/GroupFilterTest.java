@@ -7,7 +7,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 
 class GroupFilterTest {
 
@@ -34,8 +34,8 @@ class GroupFilterTest {
 
     @Test
     void malformedFiltersAreRefusedWithTheClause() {
-        assertThatThrownBy(() -> GroupFilter.parse("region eu")).isInstanceOf(FleetException.class)
+        assertThatThrownBy(() -> GroupFilter.parse("region eu")).isInstanceOf(Refusal.class)
                 .hasMessageContaining("'region eu'");
-        assertThatThrownBy(() -> GroupFilter.parse("x=" + "a".repeat(1000))).isInstanceOf(FleetException.class);
+        assertThatThrownBy(() -> GroupFilter.parse("x=" + "a".repeat(1000))).isInstanceOf(Refusal.class);
     }
 }

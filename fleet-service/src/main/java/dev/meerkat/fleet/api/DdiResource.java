@@ -1,4 +1,4 @@
-package dev.meerkat.fleet.protocol;
+package dev.meerkat.fleet.api;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,8 +24,7 @@ import jakarta.ws.rs.core.UriInfo;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.api.ArtifactResponses;
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.deploy.DeviceReport;
 import dev.meerkat.fleet.deploy.Execution;
 import dev.meerkat.fleet.deploy.ExecutionService;
@@ -34,7 +33,6 @@ import dev.meerkat.fleet.device.DeviceService;
 import dev.meerkat.fleet.release.ObjectStore;
 import dev.meerkat.fleet.release.Release;
 import dev.meerkat.fleet.security.Caller;
-import dev.meerkat.fleet.security.DeviceAuthenticator;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -127,7 +125,7 @@ public class DdiResource {
             return Response.status(410).build();
         }
         JsonNode status = body == null ? null : body.path("status");
-        if (status == null || !status.isObject()) throw FleetException.badRequest("feedback needs a status object");
+        if (status == null || !status.isObject()) throw Refusal.badRequest("feedback needs a status object");
         String execution = status.path("execution").asText("");
         String finished = status.path("result").path("finished").asText("none");
         List<String> details = new ArrayList<>();
@@ -139,7 +137,7 @@ public class DdiResource {
             case "rejected" -> "REJECTED";
             case "canceled" -> null;
             case "proceeding", "scheduled", "resumed", "download", "downloaded" -> "IN_PROGRESS";
-            default -> throw FleetException.badRequest("unknown feedback execution status '" + execution + "'");
+            default -> throw Refusal.badRequest("unknown feedback execution status '" + execution + "'");
         };
         if (reportStatus == null) return Response.ok().build();
         String reason = "FAILED".equals(reportStatus) && !text.isEmpty()
@@ -156,7 +154,7 @@ public class DdiResource {
             JsonNode body) {
         Device d = device(tenant, controllerId);
         JsonNode data = body == null ? null : body.path("data");
-        if (data == null || !data.isObject()) throw FleetException.badRequest("configData needs a data object");
+        if (data == null || !data.isObject()) throw Refusal.badRequest("configData needs a data object");
         String mode = body.path("mode").asText("merge");
         Map<String, String> attrs = new java.util.TreeMap<>("replace".equals(mode) ? Map.of() : d.attributes());
         data.fields().forEachRemaining(f -> {
@@ -179,11 +177,11 @@ public class DdiResource {
 
     private ExecutionService.Work work(Device d, long actionId) {
         Optional<ExecutionService.Work> w = executions.workByAction(d.id(), actionId);
-        return w.orElseThrow(() -> FleetException.notFound("Action", "no action " + actionId + " for " + d.id()));
+        return w.orElseThrow(() -> Refusal.notFound("Action", "no action " + actionId + " for " + d.id()));
     }
 
     private Device device(String tenant, String controllerId) {
-        if (!config.ddi().tenant().equals(tenant)) throw FleetException.notFound("Tenant", "no tenant " + tenant);
+        if (!config.ddi().tenant().equals(tenant)) throw Refusal.notFound("Tenant", "no tenant " + tenant);
         return authenticator.authenticate(request, identity.getIdentity(), controllerId);
     }
 

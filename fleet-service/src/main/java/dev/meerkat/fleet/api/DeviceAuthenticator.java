@@ -1,4 +1,4 @@
-package dev.meerkat.fleet.security;
+package dev.meerkat.fleet.api;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -14,9 +14,10 @@ import javax.security.auth.x500.X500Principal;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import dev.meerkat.fleet.api.FleetException;
+import dev.meerkat.fleet.refusal.Refusal;
 import dev.meerkat.fleet.device.Device;
 import dev.meerkat.fleet.device.DeviceService;
+import dev.meerkat.fleet.security.Roles;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -38,7 +39,7 @@ public class DeviceAuthenticator {
         Optional<String> fp = clientCertificateFingerprint(request);
         if (fp.isPresent()) {
             Device d = devices.byFingerprint(fp.get()).orElseThrow(() ->
-                    FleetException.unauthorized("the client certificate belongs to no registered device"));
+                    Refusal.unauthorized("the client certificate belongs to no registered device"));
             return require(d, claimedId);
         }
         if (identity != null && !identity.isAnonymous() && identity.hasRole(Roles.DEVICE)
@@ -51,14 +52,14 @@ public class DeviceAuthenticator {
             if (!token.isEmpty() && token.length() <= 256 && devices.tokenMatches(claimedId, token)) {
                 return devices.get(claimedId);
             }
-            throw FleetException.unauthorized("the target token is not valid for " + claimedId);
+            throw Refusal.unauthorized("the target token is not valid for " + claimedId);
         }
-        throw FleetException.unauthorized("a device certificate, a device token or a device JWT is required");
+        throw Refusal.unauthorized("a device certificate, a device token or a device JWT is required");
     }
 
     private static Device require(Device d, String claimedId) {
         if (claimedId != null && !claimedId.equals(d.id())) {
-            throw new FleetException(403, "Forbidden", "device " + d.id() + " may not act for " + claimedId);
+            throw Refusal.forbidden("device " + d.id() + " may not act for " + claimedId);
         }
         return d;
     }
