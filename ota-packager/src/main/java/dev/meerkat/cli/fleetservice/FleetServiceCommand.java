@@ -1,8 +1,8 @@
 package dev.meerkat.cli.fleetservice;
 
+import dev.meerkat.cli.remote.ServiceJar;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -107,19 +107,7 @@ public final class FleetServiceCommand implements Runnable {
         }
 
         static Path locateJar() {
-            String env = System.getenv("MEERKAT_FLEET_SERVICE_JAR");
-            if (env != null) return Path.of(env);
-            try {
-                Path cli = Path.of(FleetServiceCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                for (Path p = cli.getParent(); p != null; p = p.getParent()) {
-                    Path candidate = p.resolve("fleet-service/target/quarkus-app/quarkus-run.jar");
-                    if (Files.isRegularFile(candidate)) return candidate;
-                }
-            } catch (URISyntaxException | RuntimeException ignored) {
-                // fall through
-            }
-            throw new CliException(ExitCode.IO, "the fleet service is not built: run 'mvn -pl fleet-service -am package"
-                    + " -DskipTests' or set MEERKAT_FLEET_SERVICE_JAR");
+            return ServiceJar.locate("fleet-service", "MEERKAT_FLEET_SERVICE_JAR", "fleet service");
         }
     }
 

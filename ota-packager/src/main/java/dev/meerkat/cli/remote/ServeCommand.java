@@ -2,7 +2,6 @@ package dev.meerkat.cli.remote;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -123,20 +122,7 @@ public final class ServeCommand implements Callable<Integer> {
     }
 
     private static Path locateJar() {
-        String env = System.getenv("MEERKAT_SERVICE_JAR");
-        if (env != null) return Path.of(env);
-        try {
-            Path cli = Path.of(ServeCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // ota-packager/target/meerkat-cli.jar (or target/classes) -> signing-service/target/quarkus-app
-            for (Path p = cli.getParent(); p != null; p = p.getParent()) {
-                Path candidate = p.resolve("signing-service/target/quarkus-app/quarkus-run.jar");
-                if (Files.isRegularFile(candidate)) return candidate;
-            }
-        } catch (URISyntaxException | RuntimeException ignored) {
-            // fall through
-        }
-        throw new CliException(ExitCode.IO, "the signing service is not built: run 'mvn -pl signing-service -am package"
-                + " -DskipTests' (./meerkat serve does this) or set MEERKAT_SERVICE_JAR");
+        return ServiceJar.locate("signing-service", "MEERKAT_SERVICE_JAR", "signing service");
     }
 
     @Command(name = "token", mixinStandardHelpOptions = true,
