@@ -137,7 +137,7 @@ class DeviceCommandsTest {
         Cli.Run invalid = Cli.run("config", "set", "mqtt.keep_alive=-5", "--port", http(), "--password-file",
                 pw.toString());
         assertThat(invalid.exitCode()).isEqualTo(1);
-        assertThat(invalid.err()).startsWith("meerkat set: device answered 400 to Config.Set");
+        assertThat(invalid.err()).startsWith("meerkat config set: device answered 400 to Config.Set");
 
         // files over WebSocket, authenticated with the device's own htdigest line (no clear-text password)
         Path creds = Files.writeString(tmp.resolve("rpc_auth.txt"),
