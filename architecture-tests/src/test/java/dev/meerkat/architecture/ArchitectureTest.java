@@ -19,11 +19,20 @@ class ArchitectureTest {
     @BeforeAll
     static void importAllModules() {
         Path root = Modules.root();
-        classes = new ClassFileImporter()
-                .importPaths(Modules.ALL.stream().map(m -> m.classes(root)).toList());
+        classes =
+                new ClassFileImporter()
+                        .importPaths(Modules.ALL.stream().map(m -> m.classes(root)).toList());
         for (Module module : Modules.ALL) {
-            assertThat(classes.stream().anyMatch(c -> module.packages().stream()
-                            .anyMatch(p -> c.getPackageName().startsWith(p))))
+            assertThat(
+                            classes.stream()
+                                    .anyMatch(
+                                            c ->
+                                                    module.packages().stream()
+                                                            .anyMatch(
+                                                                    p ->
+                                                                            c.getPackageName()
+                                                                                    .startsWith(
+                                                                                            p))))
                     .as("classes of " + module.name() + " were imported")
                     .isTrue();
         }
@@ -31,28 +40,48 @@ class ArchitectureTest {
 
     @TestFactory
     Stream<DynamicTest> noPackageCycleInsideAnyModule() {
-        return Modules.ALL.stream().flatMap(m -> m.packages().stream())
-                .map(root -> DynamicTest.dynamicTest(root, () -> Rules.noPackageCycles(root).check(classes)));
+        return Modules.ALL.stream()
+                .flatMap(m -> m.packages().stream())
+                .map(
+                        root ->
+                                DynamicTest.dynamicTest(
+                                        root, () -> Rules.noPackageCycles(root).check(classes)));
     }
 
     @TestFactory
     Stream<DynamicTest> deviceModulesUseNoFrameworkOrBroker() {
-        return Modules.ALL.stream().filter(m -> m.side() == Side.DEVICE)
-                .map(m -> DynamicTest.dynamicTest(m.name(), () -> Rules.deviceCodeStaysPlain(m).check(classes)));
+        return Modules.ALL.stream()
+                .filter(m -> m.side() == Side.DEVICE)
+                .map(
+                        m ->
+                                DynamicTest.dynamicTest(
+                                        m.name(),
+                                        () -> Rules.deviceCodeStaysPlain(m).check(classes)));
     }
 
     @TestFactory
     Stream<DynamicTest> serviceDomainsDoNotImportTheirApi() {
-        return Modules.ALL.stream().filter(m -> m.side() == Side.SERVICE)
+        return Modules.ALL.stream()
+                .filter(m -> m.side() == Side.SERVICE)
                 .flatMap(m -> m.packages().stream())
-                .map(root -> DynamicTest.dynamicTest(root,
-                        () -> Rules.domainDoesNotKnowTheWebLayer(root).check(classes)));
+                .map(
+                        root ->
+                                DynamicTest.dynamicTest(
+                                        root,
+                                        () ->
+                                                Rules.domainDoesNotKnowTheWebLayer(root)
+                                                        .check(classes)));
     }
 
     @TestFactory
     Stream<DynamicTest> modulesFollowTheArrows() {
         return Modules.ALL.stream()
-                .map(m -> DynamicTest.dynamicTest(m.name(),
-                        () -> Rules.followsTheArrows(m, Modules.ALL).check(classes)));
+                .map(
+                        m ->
+                                DynamicTest.dynamicTest(
+                                        m.name(),
+                                        () ->
+                                                Rules.followsTheArrows(m, Modules.ALL)
+                                                        .check(classes)));
     }
 }

@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * One Maven module as the architecture sees it: where its classes are compiled, the package roots it
- * owns, which side it is on and which modules it may use (the arrows of docs/architecture.md).
+ * One Maven module as the architecture sees it: where its classes are compiled, the package roots
+ * it owns, which side it is on and which modules it may use (the arrows of docs/architecture.md).
  */
 record Module(String name, Side side, List<String> packages, Set<String> mayUse) {
 
@@ -20,12 +20,15 @@ record Module(String name, Side side, List<String> packages, Set<String> mayUse)
         SERVICE
     }
 
-    /** The compiled classes of this module below the repository root; fails when they are missing. */
+    /**
+     * The compiled classes of this module below the repository root; fails when they are missing.
+     */
     Path classes(Path root) {
         Path dir = root.resolve(name).resolve("target/classes");
         if (!Files.isDirectory(dir)) {
             throw new IllegalStateException(
-                    dir + " is missing: compile the modules first (mvn verify runs this module last)");
+                    dir
+                            + " is missing: compile the modules first (mvn verify runs this module last)");
         }
         return dir;
     }

@@ -23,14 +23,18 @@ class RulesCanFailTest {
 
     @Test
     void deviceCodeUsingInjectionIsReported() {
-        Module device = new Module("fixture-device", Side.DEVICE, List.of(FIXTURE + ".device"), Set.of());
+        Module device =
+                new Module("fixture-device", Side.DEVICE, List.of(FIXTURE + ".device"), Set.of());
         assertThatThrownBy(() -> Rules.deviceCodeStaysPlain(device).check(fixtures))
                 .hasMessageContaining("jakarta.inject.Inject");
     }
 
     @Test
     void domainThrowingTheWebLayersExceptionIsReported() {
-        assertThatThrownBy(() -> Rules.domainDoesNotKnowTheWebLayer(FIXTURE + ".service").check(fixtures))
+        assertThatThrownBy(
+                        () ->
+                                Rules.domainDoesNotKnowTheWebLayer(FIXTURE + ".service")
+                                        .check(fixtures))
                 .hasMessageContaining("KeyStore");
     }
 

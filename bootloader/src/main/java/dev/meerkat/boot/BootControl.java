@@ -10,12 +10,12 @@ import dev.meerkat.image.ParsedImage;
 import java.util.Optional;
 
 /**
- * The application's view of the boot state (the firmware side of the bootloader contract):
- * {@link #beginUpdate(UpdateRules)} / {@link #resumeUpdate(UpdateRules, long)} open the
- * {@link UpdateSession} that writes and installs an update (the only slot writer), {@link #commit()},
- * {@link #revert()}, {@link #bootState()}; {@link #prepareSlot(Slot)} and {@link #installUpdate(Slot)}
- * are the two boot-state steps a session takes. Every call reads the current state from flash and
- * writes at most one record (commit may also raise the counter).
+ * The application's view of the boot state (the firmware side of the bootloader contract): {@link
+ * #beginUpdate(UpdateRules)} / {@link #resumeUpdate(UpdateRules, long)} open the {@link
+ * UpdateSession} that writes and installs an update (the only slot writer), {@link #commit()},
+ * {@link #revert()}, {@link #bootState()}; {@link #prepareSlot(Slot)} and {@link
+ * #installUpdate(Slot)} are the two boot-state steps a session takes. Every call reads the current
+ * state from flash and writes at most one record (commit may also raise the counter).
  */
 public final class BootControl {
 
@@ -35,12 +35,27 @@ public final class BootControl {
 
     /** The state in force; phase {@link BootPhase#EMPTY} before the bootloader's first boot. */
     public BootStatus bootState() {
-        return store.load().map(BootStatus::of).orElse(new BootStatus(BootPhase.EMPTY, Slot.A, Optional.empty(),
-                false, 0, RollbackReason.NONE, Optional.empty(), java.util.Set.of(), 0));
+        return store.load()
+                .map(BootStatus::of)
+                .orElse(
+                        new BootStatus(
+                                BootPhase.EMPTY,
+                                Slot.A,
+                                Optional.empty(),
+                                false,
+                                0,
+                                RollbackReason.NONE,
+                                Optional.empty(),
+                                java.util.Set.of(),
+                                0));
     }
 
     private BootRecord current() {
-        return store.load().orElseThrow(() -> new IllegalStateException("no boot state: the bootloader has not run"));
+        return store.load()
+                .orElseThrow(
+                        () ->
+                                new IllegalStateException(
+                                        "no boot state: the bootloader has not run"));
     }
 
     /**
@@ -62,13 +77,14 @@ public final class BootControl {
 
     /**
      * Continues an update of the inactive slot after a reset, at {@code checkpoint} (a sector
-     * boundary an earlier session reported by {@link UpdateSession#checkpoint()}); the slot was made
-     * not bootable when the update began.
+     * boundary an earlier session reported by {@link UpdateSession#checkpoint()}); the slot was
+     * made not bootable when the update began.
      *
      * @throws UpdateRejectedException when what is already written is not acceptable any more
-     * @throws IllegalStateException   while a test boot is not yet committed
+     * @throws IllegalStateException while a test boot is not yet committed
      */
-    public UpdateSession resumeUpdate(UpdateRules rules, long checkpoint) throws UpdateRejectedException {
+    public UpdateSession resumeUpdate(UpdateRules rules, long checkpoint)
+            throws UpdateRejectedException {
         BootRecord r = current();
         if (r.phase() == BootPhase.TESTING) {
             throw new IllegalStateException("commit or revert the image under test first");
@@ -79,16 +95,20 @@ public final class BootControl {
 
     private UpdatePrecheck precheck(UpdateRules rules) {
         Slot running = bootState().running();
-        return new UpdatePrecheck(device.counters().read(config.counterId()), headerVersion(layout.slot(running)),
-                config.imageId(), config.components(), rules);
+        return new UpdatePrecheck(
+                device.counters().read(config.counterId()),
+                headerVersion(layout.slot(running)),
+                config.imageId(),
+                config.components(),
+                rules);
     }
 
     /**
      * Marks {@code slot} not bootable before the updater erases it, so that a power cut while it is
      * rewritten can never boot a half-old, half-new slot or an update that is being replaced.
      *
-     * @throws IllegalStateException for the running slot, or while a test boot is not yet
-     *                               committed (its revert slot must stay intact)
+     * @throws IllegalStateException for the running slot, or while a test boot is not yet committed
+     *     (its revert slot must stay intact)
      */
     public void prepareSlot(Slot slot) {
         BootRecord r = current();
@@ -96,13 +116,21 @@ public final class BootControl {
             throw new IllegalStateException("slot " + slot + " holds the running image");
         }
         switch (r.phase()) {
-            case TESTING -> throw new IllegalStateException("commit or revert the image under test first");
-            case PENDING -> store.append(BootStateMachine.checked(BootPhase.PENDING, Event.PREPARE_SLOT,
-                    r.pendingReplaced(slot)));
+            case TESTING ->
+                    throw new IllegalStateException("commit or revert the image under test first");
+            case PENDING ->
+                    store.append(
+                            BootStateMachine.checked(
+                                    BootPhase.PENDING,
+                                    Event.PREPARE_SLOT,
+                                    r.pendingReplaced(slot)));
             default -> {
                 if (!r.isRejected(slot)) {
-                    store.append(BootStateMachine.checked(BootPhase.COMMITTED, Event.PREPARE_SLOT,
-                            r.next().withRejected(r.rejectedMask() | slot.bit())));
+                    store.append(
+                            BootStateMachine.checked(
+                                    BootPhase.COMMITTED,
+                                    Event.PREPARE_SLOT,
+                                    r.next().withRejected(r.rejectedMask() | slot.bit())));
                 }
             }
         }
@@ -124,20 +152,26 @@ public final class BootControl {
         if (slot == running) {
             throw new IllegalStateException("slot " + slot + " holds the running image");
         }
-        Validation v = validator.validate(layout.slot(slot), new ImageValidator.Context(
-                device.counters().read(config.counterId()), headerVersion(layout.slot(running)), Optional.empty()));
+        Validation v =
+                validator.validate(
+                        layout.slot(slot),
+                        new ImageValidator.Context(
+                                device.counters().read(config.counterId()),
+                                headerVersion(layout.slot(running)),
+                                Optional.empty()));
         if (v instanceof Validation.Invalid bad) {
             throw new UpdateRejectedException(bad.reason(), bad.detail());
         }
         Validation.Valid ok = (Validation.Valid) v;
-        BootRecord pending = BootStateMachine.checked(phase, Event.INSTALL, r.pending(slot, ok.image().hash()));
+        BootRecord pending =
+                BootStateMachine.checked(phase, Event.INSTALL, r.pending(slot, ok.image().hash()));
         store.append(pending);
         return ok.image();
     }
 
     /**
-     * Declares the running test image good: records it committed, then raises the security
-     * counter to the image's. No-op when already committed.
+     * Declares the running test image good: records it committed, then raises the security counter
+     * to the image's. No-op when already committed.
      */
     public void commit() {
         BootRecord r = current();
@@ -159,8 +193,10 @@ public final class BootControl {
      */
     public void revert() {
         BootRecord r = current();
-        RollbackReason reason = r.phase() == BootPhase.PENDING ? RollbackReason.UPDATE_CANCELLED
-                : RollbackReason.APP_REVERT;
+        RollbackReason reason =
+                r.phase() == BootPhase.PENDING
+                        ? RollbackReason.UPDATE_CANCELLED
+                        : RollbackReason.APP_REVERT;
         if (r.revert().isEmpty()) {
             throw new IllegalStateException("nothing to revert to");
         }

@@ -7,14 +7,11 @@ package dev.meerkat.boot;
 public interface BootListener {
 
     /** No-op listener. */
-    BootListener NONE = new BootListener() {
-    };
+    BootListener NONE = new BootListener() {};
 
     /** Called just before {@code record} is written at absolute flash {@code address}. */
-    default void beforeRecordWrite(long address, BootRecord record) {
-    }
+    default void beforeRecordWrite(long address, BootRecord record) {}
 
     /** A human-readable line about a boot decision. */
-    default void log(String message) {
-    }
+    default void log(String message) {}
 }

@@ -29,25 +29,35 @@ import java.util.zip.CRC32;
  *  28     4  CRC-32 (IEEE) of bytes 0..27, little-endian
  * </pre>
  *
- * @param sequence      record number; the highest valid one wins
- * @param active        slot to boot (the candidate while PENDING/TESTING)
- * @param revert        slot to fall back to while an update is on trial
- * @param committed     whether the active image is committed
- * @param attempts      test boots started for the uncommitted active image
- * @param lastRollback  reason of the most recent rollback (kept as history)
- * @param rollbackSlot  slot given up by that rollback
- * @param rejectedMask  slots holding images that failed and must not be booted again
- * @param activeHash    6-byte SHA-256 prefix of the active image, ties the state to an image
- * @param revertHash    6-byte SHA-256 prefix of the revert image
+ * @param sequence record number; the highest valid one wins
+ * @param active slot to boot (the candidate while PENDING/TESTING)
+ * @param revert slot to fall back to while an update is on trial
+ * @param committed whether the active image is committed
+ * @param attempts test boots started for the uncommitted active image
+ * @param lastRollback reason of the most recent rollback (kept as history)
+ * @param rollbackSlot slot given up by that rollback
+ * @param rejectedMask slots holding images that failed and must not be booted again
+ * @param activeHash 6-byte SHA-256 prefix of the active image, ties the state to an image
+ * @param revertHash 6-byte SHA-256 prefix of the revert image
  */
-public record BootRecord(long sequence, Slot active, Optional<Slot> revert, boolean committed, int attempts,
-        RollbackReason lastRollback, Optional<Slot> rollbackSlot, int rejectedMask, byte[] activeHash,
+public record BootRecord(
+        long sequence,
+        Slot active,
+        Optional<Slot> revert,
+        boolean committed,
+        int attempts,
+        RollbackReason lastRollback,
+        Optional<Slot> rollbackSlot,
+        int rejectedMask,
+        byte[] activeHash,
         byte[] revertHash) {
 
     /** Bytes per record (a multiple of every supported write alignment). */
     public static final int SIZE = 32;
+
     /** Bytes of image hash kept per slot. */
     public static final int HASH_PREFIX = 6;
+
     static final int MAGIC = 0x53424B4D;
     static final int FORMAT = 1;
     private static final int NONE = 0xFF;
@@ -90,7 +100,10 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
         return attempts == 0 ? BootPhase.PENDING : BootPhase.TESTING;
     }
 
-    /** The slot whose image runs now: the revert slot while an update is pending, else the active one. */
+    /**
+     * The slot whose image runs now: the revert slot while an update is pending, else the active
+     * one.
+     */
     public Slot running() {
         return phase() == BootPhase.PENDING ? revert.orElse(active) : active;
     }
@@ -123,10 +136,18 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
     /** The 32 stored bytes. */
     public byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE).order(ByteOrder.LITTLE_ENDIAN);
-        b.putInt(MAGIC).putInt((int) sequence).put((byte) FORMAT).put((byte) active.index())
-                .put((byte) (int) revert.map(Slot::index).orElse(NONE)).put((byte) (committed ? 1 : 0))
-                .put((byte) attempts).put((byte) lastRollback.code()).put((byte) rejectedMask)
-                .put((byte) (int) rollbackSlot.map(Slot::index).orElse(NONE)).put(activeHash).put(revertHash);
+        b.putInt(MAGIC)
+                .putInt((int) sequence)
+                .put((byte) FORMAT)
+                .put((byte) active.index())
+                .put((byte) (int) revert.map(Slot::index).orElse(NONE))
+                .put((byte) (committed ? 1 : 0))
+                .put((byte) attempts)
+                .put((byte) lastRollback.code())
+                .put((byte) rejectedMask)
+                .put((byte) (int) rollbackSlot.map(Slot::index).orElse(NONE))
+                .put(activeHash)
+                .put(revertHash);
         CRC32 crc = new CRC32();
         crc.update(b.array(), 0, SIZE - 4);
         b.putInt((int) crc.getValue());
@@ -144,7 +165,10 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
         }
         CRC32 crc = new CRC32();
         crc.update(raw, off, SIZE - 4);
-        if ((int) crc.getValue() != ByteBuffer.wrap(raw, off + SIZE - 4, 4).order(ByteOrder.LITTLE_ENDIAN).getInt()) {
+        if ((int) crc.getValue()
+                != ByteBuffer.wrap(raw, off + SIZE - 4, 4)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getInt()) {
             return Optional.empty();
         }
         long seq = Integer.toUnsignedLong(b.getInt());
@@ -159,35 +183,77 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
         byte[] ah = new byte[HASH_PREFIX];
         byte[] rh = new byte[HASH_PREFIX];
         b.get(ah).get(rh);
-        if (format != FORMAT || active > 1 || (revert > 1 && revert != NONE) || revert == active
-                || (rejected & ~0x3) != 0 || (rollbackSlot > 1 && rollbackSlot != NONE)) {
+        if (format != FORMAT
+                || active > 1
+                || (revert > 1 && revert != NONE)
+                || revert == active
+                || (rejected & ~0x3) != 0
+                || (rollbackSlot > 1 && rollbackSlot != NONE)) {
             return Optional.empty();
         }
-        return Optional.of(new BootRecord(seq, Slot.of(active),
-                revert == NONE ? Optional.empty() : Optional.of(Slot.of(revert)), (flags & 1) != 0, attempts,
-                RollbackReason.ofCode(reason), rollbackSlot == NONE ? Optional.empty() : Optional.of(Slot.of(rollbackSlot)),
-                rejected, ah, rh));
+        return Optional.of(
+                new BootRecord(
+                        seq,
+                        Slot.of(active),
+                        revert == NONE ? Optional.empty() : Optional.of(Slot.of(revert)),
+                        (flags & 1) != 0,
+                        attempts,
+                        RollbackReason.ofCode(reason),
+                        rollbackSlot == NONE
+                                ? Optional.empty()
+                                : Optional.of(Slot.of(rollbackSlot)),
+                        rejected,
+                        ah,
+                        rh));
     }
 
-    // ---------------------------------------------------------------- the records a state change writes
+    // ---------------------------------------------------------------- the records a state change
+    // writes
 
     /** The first record of a device: {@code slot} committed (nothing to revert to). */
     static BootRecord firstBoot(Slot slot, byte[] imageHash) {
-        return new BootRecord(1, slot, Optional.empty(), true, 0, RollbackReason.NONE, Optional.empty(), 0, imageHash,
+        return new BootRecord(
+                1,
+                slot,
+                Optional.empty(),
+                true,
+                0,
+                RollbackReason.NONE,
+                Optional.empty(),
+                0,
+                imageHash,
                 null);
     }
 
     /** {@code slot} holds a new image on trial; the running image is the one to revert to. */
     BootRecord pending(Slot slot, byte[] imageHash) {
         byte[] back = phase() == BootPhase.PENDING ? revertHash : activeHash;
-        return new BootRecord(sequence + 1, slot, Optional.of(running()), false, 0, lastRollback, rollbackSlot,
-                rejectedMask & ~slot.bit(), imageHash, back);
+        return new BootRecord(
+                sequence + 1,
+                slot,
+                Optional.of(running()),
+                false,
+                0,
+                lastRollback,
+                rollbackSlot,
+                rejectedMask & ~slot.bit(),
+                imageHash,
+                back);
     }
 
     /** The active image is declared good. */
     BootRecord committedActive() {
-        return new BootRecord(sequence + 1, active, Optional.empty(), true, 0, lastRollback, rollbackSlot,
-                rejectedMask & ~active.bit(), activeHash, null);
+        return new BootRecord(
+                sequence + 1,
+                active,
+                Optional.empty(),
+                true,
+                0,
+                lastRollback,
+                rollbackSlot,
+                rejectedMask & ~active.bit(),
+                activeHash,
+                null);
     }
 
     /**
@@ -197,36 +263,92 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
     BootRecord reverted(RollbackReason reason) {
         Slot failed = active;
         Slot back = revert.orElse(failed.other());
-        return new BootRecord(sequence + 1, back, Optional.empty(), true, 0, reason, Optional.of(failed),
-                (rejectedMask | failed.bit()) & ~back.bit(), revertHash, null);
+        return new BootRecord(
+                sequence + 1,
+                back,
+                Optional.empty(),
+                true,
+                0,
+                reason,
+                Optional.of(failed),
+                (rejectedMask | failed.bit()) & ~back.bit(),
+                revertHash,
+                null);
     }
 
-    /** A pending update is being overwritten in {@code slot}: the running image stays, committed. */
+    /**
+     * A pending update is being overwritten in {@code slot}: the running image stays, committed.
+     */
     BootRecord pendingReplaced(Slot slot) {
-        return new BootRecord(sequence + 1, running(), Optional.empty(), true, 0, RollbackReason.UPDATE_REPLACED,
-                Optional.of(slot), rejectedMask | slot.bit(), revertHash, null);
+        return new BootRecord(
+                sequence + 1,
+                running(),
+                Optional.empty(),
+                true,
+                0,
+                RollbackReason.UPDATE_REPLACED,
+                Optional.of(slot),
+                rejectedMask | slot.bit(),
+                revertHash,
+                null);
     }
 
     /** The committed image in {@code invalid} no longer validates: boot {@code to} instead. */
     BootRecord fallback(Slot invalid, Slot to, byte[] imageHash) {
-        return new BootRecord(sequence + 1, to, Optional.empty(), true, 0, RollbackReason.ACTIVE_IMAGE_INVALID,
-                Optional.of(invalid), (rejectedMask | invalid.bit()) & ~to.bit(), imageHash, null);
+        return new BootRecord(
+                sequence + 1,
+                to,
+                Optional.empty(),
+                true,
+                0,
+                RollbackReason.ACTIVE_IMAGE_INVALID,
+                Optional.of(invalid),
+                (rejectedMask | invalid.bit()) & ~to.bit(),
+                imageHash,
+                null);
     }
 
     /** Copy with the next sequence number; the base of every state change. */
     BootRecord next() {
-        return new BootRecord(sequence + 1, active, revert, committed, attempts, lastRollback, rollbackSlot,
-                rejectedMask, activeHash, revertHash);
+        return new BootRecord(
+                sequence + 1,
+                active,
+                revert,
+                committed,
+                attempts,
+                lastRollback,
+                rollbackSlot,
+                rejectedMask,
+                activeHash,
+                revertHash);
     }
 
     BootRecord withRejected(int mask) {
-        return new BootRecord(sequence, active, revert, committed, attempts, lastRollback, rollbackSlot, mask,
-                activeHash, revertHash);
+        return new BootRecord(
+                sequence,
+                active,
+                revert,
+                committed,
+                attempts,
+                lastRollback,
+                rollbackSlot,
+                mask,
+                activeHash,
+                revertHash);
     }
 
     BootRecord withAttempts(int n) {
-        return new BootRecord(sequence, active, revert, committed, n, lastRollback, rollbackSlot, rejectedMask,
-                activeHash, revertHash);
+        return new BootRecord(
+                sequence,
+                active,
+                revert,
+                committed,
+                n,
+                lastRollback,
+                rollbackSlot,
+                rejectedMask,
+                activeHash,
+                revertHash);
     }
 
     @Override
@@ -242,9 +364,25 @@ public record BootRecord(long sequence, Slot active, Optional<Slot> revert, bool
     @Override
     public String toString() {
         HexFormat hex = HexFormat.of();
-        return "BootRecord[#" + sequence + " " + phase() + " active=" + active + " revert="
-                + revert.map(Enum::name).orElse("-") + " attempts=" + attempts + " rejected=" + rejectedMask
-                + " last=" + lastRollback + rollbackSlot.map(s -> "@" + s).orElse("") + " hash="
-                + hex.formatHex(activeHash) + "/" + hex.formatHex(revertHash) + "]";
+        return "BootRecord[#"
+                + sequence
+                + " "
+                + phase()
+                + " active="
+                + active
+                + " revert="
+                + revert.map(Enum::name).orElse("-")
+                + " attempts="
+                + attempts
+                + " rejected="
+                + rejectedMask
+                + " last="
+                + lastRollback
+                + rollbackSlot.map(s -> "@" + s).orElse("")
+                + " hash="
+                + hex.formatHex(activeHash)
+                + "/"
+                + hex.formatHex(revertHash)
+                + "]";
     }
 }

@@ -10,12 +10,13 @@ public sealed interface BootResult permits BootResult.Jump, BootResult.Recovery 
     /**
      * Start the image in {@code slot}.
      *
-     * @param slot  slot to execute in place
-     * @param mode  normal or test boot
+     * @param slot slot to execute in place
+     * @param mode normal or test boot
      * @param image the validated image
      * @param state the boot state the firmware will see
      */
-    record Jump(Slot slot, BootMode mode, VerifiedImage image, BootRecord state) implements BootResult {
+    record Jump(Slot slot, BootMode mode, VerifiedImage image, BootRecord state)
+            implements BootResult {
         public Jump {
             Objects.requireNonNull(slot);
             Objects.requireNonNull(mode);

@@ -12,15 +12,15 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>Reading scans every record slot of every sector; the valid record (magic + CRC) with the
- *       highest sequence number is the state. Erased, torn or corrupted slots are skipped.</li>
+ *       highest sequence number is the state. Erased, torn or corrupted slots are skipped.
  *   <li>Appending programs the first erased slot after the newest record in the same sector. When
  *       that sector has no erased slot left, the next sector (cyclically) is erased and the record
  *       goes to its first slot. The sector holding the newest record is never erased, so a power
- *       cut at any point leaves the previous state readable.</li>
+ *       cut at any point leaves the previous state readable.
  *   <li>A record is written with a single program operation of {@link BootRecord#SIZE} bytes and
- *       its CRC is at the end, so a torn write never yields a valid record with wrong content.</li>
- *   <li>Records are never overwritten, so the store works on parts that forbid any second write
- *       to a programmed word.</li>
+ *       its CRC is at the end, so a torn write never yields a valid record with wrong content.
+ *   <li>Records are never overwritten, so the store works on parts that forbid any second write to
+ *       a programmed word.
  * </ul>
  */
 public final class BootStateStore {
@@ -39,8 +39,13 @@ public final class BootStateStore {
     }
 
     /** Where the newest record is, and where the next one goes. */
-    record Scan(Optional<BootRecord> newest, int sector, int slot, int nextSector, int nextSlot, boolean needsErase) {
-    }
+    record Scan(
+            Optional<BootRecord> newest,
+            int sector,
+            int slot,
+            int nextSector,
+            int nextSlot,
+            boolean needsErase) {}
 
     /** The current boot state: the newest valid record. */
     public Optional<BootRecord> load() {
@@ -94,8 +99,11 @@ public final class BootStateStore {
     public void append(BootRecord record) {
         Scan scan = scan();
         if (scan.newest().isPresent() && record.sequence() <= scan.newest().get().sequence()) {
-            throw new IllegalArgumentException("record #" + record.sequence() + " is not newer than #"
-                    + scan.newest().get().sequence());
+            throw new IllegalArgumentException(
+                    "record #"
+                            + record.sequence()
+                            + " is not newer than #"
+                            + scan.newest().get().sequence());
         }
         Sector target = sectors.get(scan.nextSector());
         if (scan.needsErase()) {
@@ -107,7 +115,10 @@ public final class BootStateStore {
         area.flash().write(address, record.encode());
     }
 
-    /** Erased record slots left in the sector that receives the next record (0 = next append rotates). */
+    /**
+     * Erased record slots left in the sector that receives the next record (0 = next append
+     * rotates).
+     */
     public int freeSlotsInCurrentSector() {
         Scan scan = scan();
         if (scan.needsErase()) {

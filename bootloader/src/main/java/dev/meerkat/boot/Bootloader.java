@@ -9,14 +9,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The boot decision, run at every reset: read the boot state, apply the state machine, validate
- * the chosen image, and either jump (return {@link BootResult.Jump}) or stay in recovery.
+ * The boot decision, run at every reset: read the boot state, apply the state machine, validate the
+ * chosen image, and either jump (return {@link BootResult.Jump}) or stay in recovery.
  *
  * <p>Every record the bootloader writes is written <em>before</em> the action it announces (a test
- * boot is recorded before the jump), so a reset at any point is seen at the next boot. The
- * security counter is raised only for committed images, after the committed record is durable; a
- * boot of a committed image whose counter is higher than the device's finishes an interrupted
- * raise.
+ * boot is recorded before the jump), so a reset at any point is seen at the next boot. The security
+ * counter is raised only for committed images, after the committed record is durable; a boot of a
+ * committed image whose counter is higher than the device's finishes an interrupted raise.
  */
 public final class Bootloader {
 
@@ -32,11 +31,16 @@ public final class Bootloader {
     }
 
     /** A bootloader that also asks a secure element to approve every image it would jump to. */
-    public Bootloader(Device device, FlashLayout layout, BootConfig config, SecureBootApprover approver) {
+    public Bootloader(
+            Device device, FlashLayout layout, BootConfig config, SecureBootApprover approver) {
         this(device, layout, config, Optional.of(new SecureBootGate(approver)));
     }
 
-    private Bootloader(Device device, FlashLayout layout, BootConfig config, Optional<SecureBootGate> secureBoot) {
+    private Bootloader(
+            Device device,
+            FlashLayout layout,
+            BootConfig config,
+            Optional<SecureBootGate> secureBoot) {
         this.device = device;
         this.layout = layout;
         this.config = config;
@@ -55,14 +59,25 @@ public final class Bootloader {
         BootRecord state = loaded.get();
         log("boot after " + cause + ": " + state);
         switch (state.phase()) {
-            case TESTING -> state = revert(state, Event.RESET_IN_TEST, RollbackReason.forTestBootReset(cause));
+            case TESTING ->
+                    state =
+                            revert(
+                                    state,
+                                    Event.RESET_IN_TEST,
+                                    RollbackReason.forTestBootReset(cause));
             case PENDING -> {
                 Slot candidate = state.active();
-                Validation v = validate(candidate, state.revert().map(this::versionIn).orElse(Optional.empty()),
-                        Optional.of(state.activeHash()));
+                Validation v =
+                        validate(
+                                candidate,
+                                state.revert().map(this::versionIn).orElse(Optional.empty()),
+                                Optional.of(state.activeHash()));
                 if (v instanceof Validation.Valid ok) {
-                    BootRecord testing = BootStateMachine.checked(BootPhase.PENDING, Event.BOOT_VALID,
-                            state.next().withAttempts(state.attempts() + 1));
+                    BootRecord testing =
+                            BootStateMachine.checked(
+                                    BootPhase.PENDING,
+                                    Event.BOOT_VALID,
+                                    state.next().withAttempts(state.attempts() + 1));
                     store.append(testing);
                     device.watchdog().start(config.testWatchdog());
                     log("test boot of " + candidate + " " + ok.image().version());
@@ -72,8 +87,7 @@ public final class Bootloader {
                 log("pending image in " + candidate + " refused: " + bad.detail());
                 state = revert(state, Event.BOOT_INVALID, bad.reason());
             }
-            default -> {
-            }
+            default -> {}
         }
         return bootCommitted(state);
     }
@@ -97,10 +111,19 @@ public final class Bootloader {
         } else {
             Validation w = validate(other, Optional.empty(), Optional.empty());
             if (w instanceof Validation.Valid ok) {
-                BootRecord fallback = BootStateMachine.checked(BootPhase.COMMITTED, Event.FALLBACK,
-                        state.fallback(slot, other, ok.image().hash()));
+                BootRecord fallback =
+                        BootStateMachine.checked(
+                                BootPhase.COMMITTED,
+                                Event.FALLBACK,
+                                state.fallback(slot, other, ok.image().hash()));
                 store.append(fallback);
-                log("committed image in " + slot + " invalid (" + bad.detail() + "); falling back to " + other);
+                log(
+                        "committed image in "
+                                + slot
+                                + " invalid ("
+                                + bad.detail()
+                                + "); falling back to "
+                                + other);
                 raiseCounter(ok.securityCounter());
                 startNormalWatchdog();
                 return new BootResult.Jump(other, BootMode.NORMAL, ok.image(), fallback);
@@ -137,8 +160,11 @@ public final class Bootloader {
             log(r.report());
             return r;
         }
-        BootRecord first = BootStateMachine.checked(BootPhase.EMPTY, Event.FIRST_BOOT,
-                BootRecord.firstBoot(bestSlot, best.image().hash()));
+        BootRecord first =
+                BootStateMachine.checked(
+                        BootPhase.EMPTY,
+                        Event.FIRST_BOOT,
+                        BootRecord.firstBoot(bestSlot, best.image().hash()));
         store.append(first);
         log("first boot: committing " + bestSlot + " " + best.image().version());
         raiseCounter(best.securityCounter());
@@ -147,17 +173,29 @@ public final class Bootloader {
     }
 
     private BootRecord revert(BootRecord state, Event event, RollbackReason reason) {
-        BootRecord reverted = BootStateMachine.checked(state.phase(), event, state.reverted(reason));
-        log("revert from " + state.active() + " to " + reverted.active() + ": " + reason.description());
+        BootRecord reverted =
+                BootStateMachine.checked(state.phase(), event, state.reverted(reason));
+        log(
+                "revert from "
+                        + state.active()
+                        + " to "
+                        + reverted.active()
+                        + ": "
+                        + reason.description());
         store.append(reverted);
         return reverted;
     }
 
-    private Validation validate(Slot slot, Optional<dev.meerkat.image.ImageVersion> running,
+    private Validation validate(
+            Slot slot,
+            Optional<dev.meerkat.image.ImageVersion> running,
             Optional<byte[]> expectedHash) {
         MonotonicCounters c = device.counters();
-        Validation v = validator.validate(layout.slot(slot),
-                new ImageValidator.Context(c.read(config.counterId()), running, expectedHash));
+        Validation v =
+                validator.validate(
+                        layout.slot(slot),
+                        new ImageValidator.Context(
+                                c.read(config.counterId()), running, expectedHash));
         if (v instanceof Validation.Valid ok && secureBoot.isPresent()) {
             return secureBoot.get().check(layout.slot(slot), ok);
         }

@@ -11,7 +11,8 @@ import java.util.Objects;
  * Partitioning of the flash part: bootloader, boot-state area (two sectors or more), slot A and
  * slot B. Areas are sector aligned and do not overlap.
  */
-public record FlashLayout(FlashArea bootloader, FlashArea bootState, FlashArea slotA, FlashArea slotB) {
+public record FlashLayout(
+        FlashArea bootloader, FlashArea bootState, FlashArea slotA, FlashArea slotB) {
 
     public FlashLayout {
         Objects.requireNonNull(bootloader);
@@ -34,23 +35,26 @@ public record FlashLayout(FlashArea bootloader, FlashArea bootState, FlashArea s
             }
         }
         if (bootState.sectors().size() < 2) {
-            throw new IllegalArgumentException("the boot-state area needs at least two sectors, has "
-                    + bootState.sectors().size());
+            throw new IllegalArgumentException(
+                    "the boot-state area needs at least two sectors, has "
+                            + bootState.sectors().size());
         }
         int record = BootRecord.SIZE;
         for (Sector s : bootState.sectors()) {
             if (s.size() < 2 * record) {
-                throw new IllegalArgumentException("boot-state sectors must hold at least two records");
+                throw new IllegalArgumentException(
+                        "boot-state sectors must hold at least two records");
             }
         }
     }
 
     /**
-     * Lays the areas out back to back from address 0: {@code bootloaderSize} bytes, then
-     * {@code stateSectors} sectors, then two slots of {@code slotSize} bytes each. Every boundary
-     * must fall on a sector boundary of the part.
+     * Lays the areas out back to back from address 0: {@code bootloaderSize} bytes, then {@code
+     * stateSectors} sectors, then two slots of {@code slotSize} bytes each. Every boundary must
+     * fall on a sector boundary of the part.
      */
-    public static FlashLayout sequential(Flash flash, long bootloaderSize, int stateSectors, long slotSize) {
+    public static FlashLayout sequential(
+            Flash flash, long bootloaderSize, int stateSectors, long slotSize) {
         FlashGeometry g = flash.geometry();
         long stateStart = bootloaderSize;
         long stateEnd = stateStart;

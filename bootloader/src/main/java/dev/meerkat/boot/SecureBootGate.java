@@ -25,7 +25,8 @@ final class SecureBootGate {
             return new Validation.Invalid(RollbackReason.IMAGE_BAD_TLV, e.getMessage());
         }
         if (sig.isEmpty()) {
-            return new Validation.Invalid(RollbackReason.SECURE_ELEMENT_REFUSED,
+            return new Validation.Invalid(
+                    RollbackReason.SECURE_ELEMENT_REFUSED,
                     "image has no ECDSA signature for the secure element to check");
         }
         SecureBootApprover.Decision d;

@@ -27,8 +27,16 @@ public final class SlotImageSource implements ImageSource {
     @Override
     public void read(long offset, byte[] dst, int off, int len) throws IOException {
         if (offset < 0 || len < 0 || offset + len > area.size()) {
-            throw new EOFException("read of " + len + " bytes at " + offset + " beyond the end of "
-                    + area.name() + " (" + area.size() + " bytes)");
+            throw new EOFException(
+                    "read of "
+                            + len
+                            + " bytes at "
+                            + offset
+                            + " beyond the end of "
+                            + area.name()
+                            + " ("
+                            + area.size()
+                            + " bytes)");
         }
         area.read(offset, dst, off, len);
         bytesRead += len;

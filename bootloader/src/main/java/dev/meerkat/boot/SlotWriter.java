@@ -21,14 +21,17 @@ final class SlotWriter {
     private long written;
     private long erasedTo;
 
-    /** A writer that continues at {@code resumeAt}, a sector boundary; the rest is erased on demand. */
+    /**
+     * A writer that continues at {@code resumeAt}, a sector boundary; the rest is erased on demand.
+     */
     SlotWriter(FlashArea area, long resumeAt) {
         this.area = area;
         this.align = area.writeAlignment();
         this.sectors = area.sectors();
         this.tail = new byte[align];
         if (resumeAt != sectorStart(resumeAt)) {
-            throw new IllegalArgumentException("resume offset " + resumeAt + " is not a sector boundary");
+            throw new IllegalArgumentException(
+                    "resume offset " + resumeAt + " is not a sector boundary");
         }
         this.written = resumeAt;
         this.erasedTo = resumeAt;

@@ -4,7 +4,8 @@ import java.util.Objects;
 
 /**
  * An update was refused: by the precheck while it was written ({@link #beforeInstall()}), or by
- * {@link BootControl#installUpdate(Slot)}; the boot state is unchanged (the slot stays not bootable).
+ * {@link BootControl#installUpdate(Slot)}; the boot state is unchanged (the slot stays not
+ * bootable).
  */
 public final class UpdateRejectedException extends Exception {
 
@@ -35,7 +36,10 @@ public final class UpdateRejectedException extends Exception {
         return detail;
     }
 
-    /** Whether the precheck refused the image while it was written, rather than validation at install. */
+    /**
+     * Whether the precheck refused the image while it was written, rather than validation at
+     * install.
+     */
     public boolean beforeInstall() {
         return beforeInstall;
     }

@@ -15,18 +15,18 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One update of the inactive slot, from the first byte to the pending boot state, opened by
- * {@link BootControl#beginUpdate(UpdateRules)} (which has already marked the slot not bootable) or
- * {@link BootControl#resumeUpdate(UpdateRules, long)}. The session owns the order that keeps every
+ * One update of the inactive slot, from the first byte to the pending boot state, opened by {@link
+ * BootControl#beginUpdate(UpdateRules)} (which has already marked the slot not bootable) or {@link
+ * BootControl#resumeUpdate(UpdateRules, long)}. The session owns the order that keeps every
  * intermediate state safe: sectors are erased just before their first write, the header is checked
- * by {@link UpdatePrecheck} as soon as it arrives and the protected TLVs as soon as the hashed part is
- * on flash, an encrypted payload is decrypted in place after the last byte, and {@link #install()}
- * validates hash and signature before the slot is marked pending.
+ * by {@link UpdatePrecheck} as soon as it arrives and the protected TLVs as soon as the hashed part
+ * is on flash, an encrypted payload is decrypted in place after the last byte, and {@link
+ * #install()} validates hash and signature before the slot is marked pending.
  *
- * <p>Bytes arrive in order: {@link #write(long, byte[], int, int)} takes the bytes at
- * {@link #accepted()}. After a broken connection the stream continues at {@link #durable()} (after
- * {@link #rewind()}); after a reset it continues at a {@link #checkpoint()} saved before the reset.
- * Not thread-safe: the firmware's main loop drives it.
+ * <p>Bytes arrive in order: {@link #write(long, byte[], int, int)} takes the bytes at {@link
+ * #accepted()}. After a broken connection the stream continues at {@link #durable()} (after {@link
+ * #rewind()}); after a reset it continues at a {@link #checkpoint()} saved before the reset. Not
+ * thread-safe: the firmware's main loop drives it.
  */
 public final class UpdateSession {
 
@@ -41,7 +41,8 @@ public final class UpdateSession {
     private boolean protectedChecked;
     private ParsedImage finished;
 
-    UpdateSession(BootControl control, Slot slot, FlashArea area, UpdatePrecheck precheck, long resumeAt)
+    UpdateSession(
+            BootControl control, Slot slot, FlashArea area, UpdatePrecheck precheck, long resumeAt)
             throws UpdateRejectedException {
         this.control = control;
         this.slot = slot;
@@ -64,11 +65,20 @@ public final class UpdateSession {
         return area.size();
     }
 
-    /** Announces the image length (e.g. from the HTTP response), refusing an image that cannot fit. */
+    /**
+     * Announces the image length (e.g. from the HTTP response), refusing an image that cannot fit.
+     */
     public void expectLength(long bytes) throws UpdateRejectedException {
         if (bytes > area.size()) {
-            throw refused(RollbackReason.IMAGE_TOO_LARGE, "image of " + bytes + " bytes does not fit " + area.name()
-                    + " (" + area.size() + ")");
+            throw refused(
+                    RollbackReason.IMAGE_TOO_LARGE,
+                    "image of "
+                            + bytes
+                            + " bytes does not fit "
+                            + area.name()
+                            + " ("
+                            + area.size()
+                            + ")");
         }
         this.length = bytes;
         if (header != null) {
@@ -82,15 +92,17 @@ public final class UpdateSession {
     }
 
     /**
-     * Writes the {@code len} bytes of {@code b} at {@code off} that hold the image from {@code offset},
-     * which must be {@link #accepted()}.
+     * Writes the {@code len} bytes of {@code b} at {@code off} that hold the image from {@code
+     * offset}, which must be {@link #accepted()}.
      *
-     * @throws UpdateRejectedException when what has arrived so far shows the image is not acceptable here
+     * @throws UpdateRejectedException when what has arrived so far shows the image is not
+     *     acceptable here
      */
     public void write(long offset, byte[] b, int off, int len) throws UpdateRejectedException {
         long at = writer.accepted();
         if (offset != at) {
-            throw new IllegalArgumentException("write at " + offset + "; the session continues at " + at);
+            throw new IllegalArgumentException(
+                    "write at " + offset + "; the session continues at " + at);
         }
         if (length > 0 && at + len > length) {
             throw new IllegalArgumentException("more data than the announced " + length + " bytes");
@@ -128,7 +140,9 @@ public final class UpdateSession {
         return writer.sectorStart(writer.durable());
     }
 
-    /** Forgets the RAM tail after a broken connection: the stream continues at {@link #durable()}. */
+    /**
+     * Forgets the RAM tail after a broken connection: the stream continues at {@link #durable()}.
+     */
     public void rewind() {
         writer.dropTail();
     }
@@ -152,7 +166,9 @@ public final class UpdateSession {
         try {
             p = ParsedImage.parse(new SlotImageSource(area));
         } catch (ImageFormatException e) {
-            throw refused(RollbackReason.forProblem(e.problem()), "image refused: " + e.problem() + ": " + e.getMessage());
+            throw refused(
+                    RollbackReason.forProblem(e.problem()),
+                    "image refused: " + e.problem() + ": " + e.getMessage());
         }
         reject(precheck.header(p.header(), area.size(), length));
         reject(precheck.protectedTlvs(p));
@@ -160,7 +176,10 @@ public final class UpdateSession {
         return p;
     }
 
-    /** Whether the finished image's payload is encrypted (then {@link #decrypt} before {@link #install()}). */
+    /**
+     * Whether the finished image's payload is encrypted (then {@link #decrypt} before {@link
+     * #install()}).
+     */
     public boolean encrypted() {
         return finishedImage().header().isEncrypted();
     }
@@ -175,13 +194,17 @@ public final class UpdateSession {
     public void decrypt(Optional<ImageKeyUnwrapper> keys) throws UpdateRejectedException {
         ParsedImage p = finishedImage();
         if (keys.isEmpty()) {
-            throw refused(RollbackReason.IMAGE_UNSUPPORTED, "image is encrypted and this device has no decryption key");
+            throw refused(
+                    RollbackReason.IMAGE_UNSUPPORTED,
+                    "image is encrypted and this device has no decryption key");
         }
         PayloadCipher cipher;
         try {
             cipher = PayloadCipher.forImage(p, keys.get());
         } catch (ImageFormatException e) {
-            throw refused(RollbackReason.forProblem(e.problem()), "image refused: " + e.problem() + ": " + e.getMessage());
+            throw refused(
+                    RollbackReason.forProblem(e.problem()),
+                    "image refused: " + e.problem() + ": " + e.getMessage());
         }
         long pos = writer.sectorStart(cipher.payloadStart());
         for (Sector s : sectorsFrom(pos)) {
@@ -228,7 +251,9 @@ public final class UpdateSession {
         try {
             header = ImageHeader.decode(head);
         } catch (ImageFormatException e) {
-            throw refused(RollbackReason.forProblem(e.problem()), "not a firmware image: " + e.getMessage());
+            throw refused(
+                    RollbackReason.forProblem(e.problem()),
+                    "not a firmware image: " + e.getMessage());
         }
         reject(precheck.header(header, area.size(), length));
     }
@@ -246,12 +271,15 @@ public final class UpdateSession {
         try {
             hashed = ParsedImage.parseHashedPart(new Prefix(area, writer.durable()));
         } catch (ImageFormatException e) {
-            throw refused(RollbackReason.forProblem(e.problem()), "image refused: " + e.problem() + ": " + e.getMessage());
+            throw refused(
+                    RollbackReason.forProblem(e.problem()),
+                    "image refused: " + e.problem() + ": " + e.getMessage());
         }
         reject(precheck.protectedTlvs(hashed));
     }
 
-    private static void reject(Optional<Validation.Invalid> invalid) throws UpdateRejectedException {
+    private static void reject(Optional<Validation.Invalid> invalid)
+            throws UpdateRejectedException {
         if (invalid.isPresent()) {
             throw refused(invalid.get().reason(), invalid.get().detail());
         }
@@ -270,8 +298,14 @@ public final class UpdateSession {
         @Override
         public void read(long offset, byte[] dst, int off, int len) throws IOException {
             if (offset < 0 || len < 0 || offset + len > size) {
-                throw new EOFException("read of " + len + " bytes at " + offset + " beyond the " + size
-                        + " bytes written");
+                throw new EOFException(
+                        "read of "
+                                + len
+                                + " bytes at "
+                                + offset
+                                + " beyond the "
+                                + size
+                                + " bytes written");
             }
             area.read(offset, dst, off, len);
         }

@@ -14,7 +14,7 @@ public sealed interface Validation permits Validation.Valid, Validation.Invalid 
     /**
      * The image passed every check.
      *
-     * @param image           what the verifier established
+     * @param image what the verifier established
      * @param securityCounter the image's security counter (0 when it carries none)
      */
     record Valid(VerifiedImage image, long securityCounter) implements Validation {

@@ -10,8 +10,7 @@ final class Boards {
 
     static final SimImages IMAGES = new SimImages(4096);
 
-    private Boards() {
-    }
+    private Boards() {}
 
     static SimDevice fresh() {
         return SimDevice.create(SimProfile.uniform4k(), IMAGES, 1, BootListener.NONE);

@@ -67,7 +67,8 @@ class BootFlowTest {
         assertThat(normal.mode()).isEqualTo(BootMode.NORMAL);
     }
 
-    private SimDevice failedUpdate(String label, ResetCause expected, RollbackReason reason) throws Exception {
+    private SimDevice failedUpdate(String label, ResetCause expected, RollbackReason reason)
+            throws Exception {
         SimDevice d = Boards.runningV1();
         jump(d.cycle().boot());
         d.install(Slot.B, IMAGES.standard(label));
@@ -93,7 +94,8 @@ class BootFlowTest {
 
     @Test
     void watchdogDuringTestBootReverts() throws Exception {
-        SimDevice d = failedUpdate("v3-hang", ResetCause.WATCHDOG, RollbackReason.TEST_BOOT_WATCHDOG);
+        SimDevice d =
+                failedUpdate("v3-hang", ResetCause.WATCHDOG, RollbackReason.TEST_BOOT_WATCHDOG);
         assertThat(d.device().watchdog().expirations()).isEqualTo(1);
     }
 
@@ -106,24 +108,29 @@ class BootFlowTest {
         assertThat(jump(d.boot()).mode()).isEqualTo(BootMode.TEST);
         d.reboot(ResetCause.POWER_LOSS);
         assertThat(jump(d.boot()).slot()).isEqualTo(Slot.A);
-        assertThat(d.control().bootState().lastRollback()).isEqualTo(RollbackReason.TEST_BOOT_POWER_LOSS);
+        assertThat(d.control().bootState().lastRollback())
+                .isEqualTo(RollbackReason.TEST_BOOT_POWER_LOSS);
     }
 
     @Test
     void failedImageIsNeverBootedAgainUnlessReinstalled() throws Exception {
-        SimDevice d = failedUpdate("v3-fail-init", ResetCause.FAULT, RollbackReason.TEST_BOOT_FAULT);
+        SimDevice d =
+                failedUpdate("v3-fail-init", ResetCause.FAULT, RollbackReason.TEST_BOOT_FAULT);
         // even when the committed image disappears, the rejected one is not started
         d.layout().slotA().eraseAll();
         d.reboot(ResetCause.SOFTWARE);
         BootResult r = d.boot();
         assertThat(r).isInstanceOf(BootResult.Recovery.class);
-        assertThat(((BootResult.Recovery) r).report()).contains("RECOVERY").contains("A: IMAGE_MISSING")
+        assertThat(((BootResult.Recovery) r).report())
+                .contains("RECOVERY")
+                .contains("A: IMAGE_MISSING")
                 .contains("B: rejected");
     }
 
     @Test
     void reinstallingClearsTheRejection() throws Exception {
-        SimDevice d = failedUpdate("v3-fail-init", ResetCause.FAULT, RollbackReason.TEST_BOOT_FAULT);
+        SimDevice d =
+                failedUpdate("v3-fail-init", ResetCause.FAULT, RollbackReason.TEST_BOOT_FAULT);
         d.cycle();
         d.install(Slot.B, IMAGES.standard("v2"));
         assertThat(d.control().bootState().rejected()).isEmpty();
@@ -160,7 +167,8 @@ class BootFlowTest {
         jump(d.cycle().boot());
         d.install(Slot.B, IMAGES.standard("v2"));
         d.control().revert();
-        assertThat(d.control().bootState().lastRollback()).isEqualTo(RollbackReason.UPDATE_CANCELLED);
+        assertThat(d.control().bootState().lastRollback())
+                .isEqualTo(RollbackReason.UPDATE_CANCELLED);
         assertThat(d.control().bootState().phase()).isEqualTo(BootPhase.COMMITTED);
 
         d.install(Slot.B, IMAGES.standard("v2"));
@@ -175,25 +183,34 @@ class BootFlowTest {
     void misuseOfTheApiIsRefused() throws Exception {
         SimDevice d = Boards.runningV1();
         jump(d.cycle().boot());
-        assertThatThrownBy(() -> d.control().installUpdate(Slot.A)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> d.control().prepareSlot(Slot.A)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> d.control().installUpdate(Slot.A))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> d.control().prepareSlot(Slot.A))
+                .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> d.control().revert()).isInstanceOf(IllegalStateException.class);
         d.install(Slot.B, IMAGES.standard("v2"));
         assertThatThrownBy(() -> d.control().commit()).isInstanceOf(IllegalStateException.class);
         d.reboot(ResetCause.SOFTWARE);
         jump(d.boot());
-        assertThatThrownBy(() -> d.control().installUpdate(Slot.A)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> d.control().prepareSlot(Slot.A)).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> d.control().installUpdate(Slot.A))
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> d.control().prepareSlot(Slot.A))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void emptyDeviceReportsRecovery() {
         SimDevice d = Boards.fresh();
         BootResult r = d.boot();
-        assertThat(r).isInstanceOfSatisfying(BootResult.Recovery.class, rec -> {
-            assertThat(rec.problems()).hasSize(2);
-            assertThat(rec.report()).contains("A: IMAGE_MISSING").contains("B: IMAGE_MISSING");
-        });
+        assertThat(r)
+                .isInstanceOfSatisfying(
+                        BootResult.Recovery.class,
+                        rec -> {
+                            assertThat(rec.problems()).hasSize(2);
+                            assertThat(rec.report())
+                                    .contains("A: IMAGE_MISSING")
+                                    .contains("B: IMAGE_MISSING");
+                        });
         assertThat(d.control().bootState().phase()).isEqualTo(BootPhase.EMPTY);
         assertThatThrownBy(() -> d.control().commit()).isInstanceOf(IllegalStateException.class);
     }
@@ -206,11 +223,13 @@ class BootFlowTest {
         d.reboot(ResetCause.SOFTWARE);
         d.cycle(); // v2 commits; counter 2
         d.reboot(ResetCause.SOFTWARE);
-        d.factoryFlash(Slot.A, IMAGES.standard("v3").bytes()); // valid image written outside the API
+        d.factoryFlash(
+                Slot.A, IMAGES.standard("v3").bytes()); // valid image written outside the API
         d.layout().slotB().eraseAll();
         BootResult.Jump j = jump(d.boot());
         assertThat(j.slot()).isEqualTo(Slot.A);
-        assertThat(d.control().bootState().lastRollback()).isEqualTo(RollbackReason.ACTIVE_IMAGE_INVALID);
+        assertThat(d.control().bootState().lastRollback())
+                .isEqualTo(RollbackReason.ACTIVE_IMAGE_INVALID);
         assertThat(d.control().bootState().rejected()).containsExactly(Slot.B);
     }
 
@@ -219,7 +238,8 @@ class BootFlowTest {
         SimDevice d = Boards.runningV1();
         jump(d.cycle().boot());
         d.install(Slot.B, IMAGES.standard("v3"));
-        d.factoryFlash(Slot.B, IMAGES.standard("v2").bytes()); // valid, signed, but not what was installed
+        d.factoryFlash(
+                Slot.B, IMAGES.standard("v2").bytes()); // valid, signed, but not what was installed
         d.reboot(ResetCause.SOFTWARE);
         assertThat(jump(d.boot()).slot()).isEqualTo(Slot.A);
         assertThat(d.control().bootState().lastRollback()).isEqualTo(RollbackReason.IMAGE_CHANGED);
@@ -228,12 +248,17 @@ class BootFlowTest {
     @Test
     void bootLogNamesTheDecisions() throws Exception {
         List<String> log = new ArrayList<>();
-        SimDevice d = SimDevice.create(dev.meerkat.boot.sim.SimProfile.uniform4k(), IMAGES, 1, new BootListener() {
-            @Override
-            public void log(String message) {
-                log.add(message);
-            }
-        });
+        SimDevice d =
+                SimDevice.create(
+                        dev.meerkat.boot.sim.SimProfile.uniform4k(),
+                        IMAGES,
+                        1,
+                        new BootListener() {
+                            @Override
+                            public void log(String message) {
+                                log.add(message);
+                            }
+                        });
         d.factoryFlash(Slot.A, IMAGES.standard("v1").bytes());
         d.cycle();
         assertThat(log).anyMatch(l -> l.contains("first boot"));

@@ -14,8 +14,17 @@ class BootRecordTest {
         byte[] h2 = new byte[32];
         Arrays.fill(h1, (byte) 0x11);
         Arrays.fill(h2, (byte) 0x22);
-        return new BootRecord(0x01020304L, Slot.B, Optional.of(Slot.A), false, 1, RollbackReason.TEST_BOOT_WATCHDOG,
-                Optional.of(Slot.B), 0b01, h1, h2);
+        return new BootRecord(
+                0x01020304L,
+                Slot.B,
+                Optional.of(Slot.A),
+                false,
+                1,
+                RollbackReason.TEST_BOOT_WATCHDOG,
+                Optional.of(Slot.B),
+                0b01,
+                h1,
+                h2);
     }
 
     @Test
@@ -68,12 +77,48 @@ class BootRecordTest {
 
     @Test
     void rejectsInconsistentFields() {
-        assertThatThrownBy(() -> new BootRecord(1, Slot.A, Optional.of(Slot.A), true, 0, RollbackReason.NONE,
-                Optional.empty(), 0, null, null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BootRecord(-1, Slot.A, Optional.empty(), true, 0, RollbackReason.NONE,
-                Optional.empty(), 0, null, null)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BootRecord(1, Slot.A, Optional.empty(), true, 0, RollbackReason.NONE,
-                Optional.empty(), 4, null, null)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                new BootRecord(
+                                        1,
+                                        Slot.A,
+                                        Optional.of(Slot.A),
+                                        true,
+                                        0,
+                                        RollbackReason.NONE,
+                                        Optional.empty(),
+                                        0,
+                                        null,
+                                        null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                new BootRecord(
+                                        -1,
+                                        Slot.A,
+                                        Optional.empty(),
+                                        true,
+                                        0,
+                                        RollbackReason.NONE,
+                                        Optional.empty(),
+                                        0,
+                                        null,
+                                        null))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                new BootRecord(
+                                        1,
+                                        Slot.A,
+                                        Optional.empty(),
+                                        true,
+                                        0,
+                                        RollbackReason.NONE,
+                                        Optional.empty(),
+                                        4,
+                                        null,
+                                        null))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

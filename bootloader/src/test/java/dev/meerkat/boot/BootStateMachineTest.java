@@ -21,9 +21,12 @@ class BootStateMachineTest {
 
     @Test
     void updatesOnlyBecomeCommittedThroughATestBoot() {
-        assertThat(BootStateMachine.transition(BootPhase.COMMITTED, Event.INSTALL).to()).isEqualTo(BootPhase.PENDING);
-        assertThat(BootStateMachine.transition(BootPhase.PENDING, Event.BOOT_VALID).to()).isEqualTo(BootPhase.TESTING);
-        assertThat(BootStateMachine.transition(BootPhase.TESTING, Event.COMMIT).to()).isEqualTo(BootPhase.COMMITTED);
+        assertThat(BootStateMachine.transition(BootPhase.COMMITTED, Event.INSTALL).to())
+                .isEqualTo(BootPhase.PENDING);
+        assertThat(BootStateMachine.transition(BootPhase.PENDING, Event.BOOT_VALID).to())
+                .isEqualTo(BootPhase.TESTING);
+        assertThat(BootStateMachine.transition(BootPhase.TESTING, Event.COMMIT).to())
+                .isEqualTo(BootPhase.COMMITTED);
         assertThat(BootStateMachine.find(BootPhase.PENDING, Event.COMMIT)).isEmpty();
         assertThat(BootStateMachine.transition(BootPhase.TESTING, Event.RESET_IN_TEST).to())
                 .isEqualTo(BootPhase.COMMITTED);

@@ -15,14 +15,25 @@ import org.junit.jupiter.api.Test;
 class BootStateStoreTest {
 
     private final PowerSupply power = new PowerSupply(5);
-    private final NorFlash flash = NorFlash.inMemory(
-            FlashGeometry.uniform(1024, 4, 32).withOverwrite(OverwritePolicy.ERASED_ONLY), power);
+    private final NorFlash flash =
+            NorFlash.inMemory(
+                    FlashGeometry.uniform(1024, 4, 32).withOverwrite(OverwritePolicy.ERASED_ONLY),
+                    power);
     private final FlashArea area = new FlashArea(flash, "boot-state", 1024, 3 * 1024);
     private final BootStateStore store = new BootStateStore(area, BootListener.NONE);
 
     private static BootRecord rec(long seq) {
-        return new BootRecord(seq, seq % 2 == 0 ? Slot.A : Slot.B, Optional.empty(), true, 0, RollbackReason.NONE,
-                Optional.empty(), 0, null, null);
+        return new BootRecord(
+                seq,
+                seq % 2 == 0 ? Slot.A : Slot.B,
+                Optional.empty(),
+                true,
+                0,
+                RollbackReason.NONE,
+                Optional.empty(),
+                0,
+                null,
+                null);
     }
 
     @Test
@@ -54,7 +65,8 @@ class BootStateStoreTest {
         long e2 = flash.eraseCount(2);
         long e3 = flash.eraseCount(3);
         assertThat(e1 + e2 + e3).isEqualTo(4L * 3 - 1);
-        assertThat(Math.max(e1, Math.max(e2, e3)) - Math.min(e1, Math.min(e2, e3))).isLessThanOrEqualTo(1);
+        assertThat(Math.max(e1, Math.max(e2, e3)) - Math.min(e1, Math.min(e2, e3)))
+                .isLessThanOrEqualTo(1);
         assertThat(flash.eraseCount(0)).isZero();
     }
 
@@ -80,7 +92,8 @@ class BootStateStoreTest {
         }
         for (int seed = 0; seed < 10; seed++) {
             power.cutAfter(0); // the erase of the next sector
-            assertThatThrownBy(() -> store.append(rec(perSector + 1))).isInstanceOf(PowerLossException.class);
+            assertThatThrownBy(() -> store.append(rec(perSector + 1)))
+                    .isInstanceOf(PowerLossException.class);
             power.restore();
             assertThat(store.load()).contains(rec(perSector));
         }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.meerkat.boot.sim.PowerCutCampaign;
 import dev.meerkat.boot.sim.Scenarios;
 import dev.meerkat.boot.sim.SimProfile;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class PowerCutCampaignTest {

@@ -22,9 +22,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Hostile or broken images are never booted and the reason is recorded: refused by
- * {@code installUpdate}, and — when slipped into a slot after a good install — refused at boot with
- * a rollback to the committed image.
+ * Hostile or broken images are never booted and the reason is recorded: refused by {@code
+ * installUpdate}, and — when slipped into a slot after a good install — refused at boot with a
+ * rollback to the committed image.
  */
 class SecurityTest {
 
@@ -49,12 +49,16 @@ class SecurityTest {
         long seq = d.control().bootState().sequence();
         d.factoryFlash(Slot.B, bad);
         assertThatThrownBy(() -> d.control().installUpdate(Slot.B))
-                .isInstanceOfSatisfying(UpdateRejectedException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+                .isInstanceOfSatisfying(
+                        UpdateRejectedException.class,
+                        e -> assertThat(e.reason()).isEqualTo(reason));
         assertThat(d.control().bootState().sequence()).isEqualTo(seq);
         assertThat(d.control().bootState().phase()).isEqualTo(BootPhase.COMMITTED);
     }
 
-    /** A good install whose slot is then replaced by {@code bad}: the boot refuses it and reverts. */
+    /**
+     * A good install whose slot is then replaced by {@code bad}: the boot refuses it and reverts.
+     */
     private static void refusedAtBoot(byte[] bad, RollbackReason reason) throws Exception {
         SimDevice d = Boards.runningV1();
         jump(d.cycle().boot());
@@ -78,22 +82,43 @@ class SecurityTest {
 
     @Test
     void wrongKey() throws Exception {
-        SimImages.Image rogue = IMAGES.build("rogue", "1.3.0", 3, Behavior.COMMIT, IMAGES.rogueKey(), List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image rogue =
+                IMAGES.build(
+                        "rogue",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.rogueKey(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
         refused(rogue.bytes(), RollbackReason.IMAGE_UNKNOWN_KEY);
     }
 
     @Test
     void rogueKeyCarriedInThePubkeyTlv() throws Exception {
-        SimImages.Image rogue = IMAGES.build("rogue-full", "1.3.0", 3, Behavior.COMMIT, IMAGES.rogueKey(), List.of(),
-                ImageSigner.PublicKeyFormat.FULL);
+        SimImages.Image rogue =
+                IMAGES.build(
+                        "rogue-full",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.rogueKey(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.FULL);
         refused(rogue.bytes(), RollbackReason.IMAGE_UNKNOWN_KEY);
     }
 
     @Test
     void unsignedImage() throws Exception {
-        SimImages.Image unsigned = IMAGES.build("unsigned", "1.3.0", 3, Behavior.COMMIT, null, List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image unsigned =
+                IMAGES.build(
+                        "unsigned",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        null,
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
         refused(unsigned.bytes(), RollbackReason.IMAGE_NOT_SIGNED);
     }
 
@@ -132,7 +157,9 @@ class SecurityTest {
     @Test
     void imageLargerThanItsSlot() throws Exception {
         byte[] bad = V2.bytes();
-        ByteBuffer.wrap(bad).order(ByteOrder.LITTLE_ENDIAN).putInt(12, 64 * 1024); // img_size beyond a 40 KiB slot
+        ByteBuffer.wrap(bad)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putInt(12, 64 * 1024); // img_size beyond a 40 KiB slot
         refused(bad, RollbackReason.IMAGE_TOO_LARGE);
     }
 
@@ -140,13 +167,21 @@ class SecurityTest {
     void updaterRefusesAnImageThatCannotFit() {
         SimDevice d = Boards.runningV1();
         jump(d.cycle().boot());
-        assertThatThrownBy(() -> d.updater().install(Slot.B, new byte[64 * 1024])).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> d.updater().install(Slot.B, new byte[64 * 1024]))
+                .isInstanceOf(IOException.class);
     }
 
     @Test
     void downgradeBelowTheSecurityCounter() throws Exception {
-        SimImages.Image low = IMAGES.build("low-counter", "1.9.0", 0, Behavior.COMMIT, IMAGES.key1(), List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image low =
+                IMAGES.build(
+                        "low-counter",
+                        "1.9.0",
+                        0,
+                        Behavior.COMMIT,
+                        IMAGES.key1(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
         refused(low.bytes(), RollbackReason.IMAGE_DOWNGRADE);
     }
 
@@ -159,22 +194,37 @@ class SecurityTest {
         d.cycle(); // v3 commits, counter 3
         d.factoryFlash(Slot.A, IMAGES.standard("v1").bytes());
         assertThatThrownBy(() -> d.control().installUpdate(Slot.A))
-                .isInstanceOfSatisfying(UpdateRejectedException.class,
+                .isInstanceOfSatisfying(
+                        UpdateRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(RollbackReason.IMAGE_DOWNGRADE));
         assertThat(d.device().counters().read(0)).isEqualTo(3);
     }
 
     @Test
     void dependencyOnAnAbsentComponent() throws Exception {
-        SimImages.Image dep = IMAGES.build("needs-radio", "1.3.0", 3, Behavior.COMMIT, IMAGES.key1(),
-                List.of(new Dependency(1, ImageVersion.parse("2.0.0"))), ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image dep =
+                IMAGES.build(
+                        "needs-radio",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.key1(),
+                        List.of(new Dependency(1, ImageVersion.parse("2.0.0"))),
+                        ImageSigner.PublicKeyFormat.HASH);
         refused(dep.bytes(), RollbackReason.IMAGE_DEPENDENCY_UNMET);
     }
 
     @Test
     void dependencyOnTheRunningVersion() throws Exception {
-        SimImages.Image needs11 = IMAGES.build("needs-1.1", "1.3.0", 3, Behavior.COMMIT, IMAGES.key1(),
-                List.of(new Dependency(0, ImageVersion.parse("1.1.0"))), ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image needs11 =
+                IMAGES.build(
+                        "needs-1.1",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.key1(),
+                        List.of(new Dependency(0, ImageVersion.parse("1.1.0"))),
+                        ImageSigner.PublicKeyFormat.HASH);
         refused(needs11.bytes(), RollbackReason.IMAGE_DEPENDENCY_UNMET);
 
         // from 1.1.0 the same image is accepted
@@ -189,8 +239,15 @@ class SecurityTest {
 
     @Test
     void dependencyMetByAConfiguredComponent() throws Exception {
-        SimImages.Image dep = IMAGES.build("needs-radio-ok", "1.3.0", 3, Behavior.COMMIT, IMAGES.key1(),
-                List.of(new Dependency(1, ImageVersion.parse("2.0.0"))), ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image dep =
+                IMAGES.build(
+                        "needs-radio-ok",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.key1(),
+                        List.of(new Dependency(1, ImageVersion.parse("2.0.0"))),
+                        ImageSigner.PublicKeyFormat.HASH);
         SimDevice base = Boards.runningV1();
         BootConfig cfg = base.config().withComponents(Map.of(1, ImageVersion.parse("2.1.0")));
         BootControl control = new BootControl(base.device(), base.layout(), cfg);
@@ -215,17 +272,37 @@ class SecurityTest {
 
     @Test
     void keyProvisionedOnlyAsKeyHash() throws Exception {
-        SimImages.Image full = IMAGES.build("kh-full", "1.3.0", 3, Behavior.COMMIT, IMAGES.key2(), List.of(),
-                ImageSigner.PublicKeyFormat.FULL);
-        SimImages.Image hashOnly = IMAGES.build("kh-hash", "1.3.1", 3, Behavior.COMMIT, IMAGES.key2(), List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
-        SimDevice d = SimDevice.create(SimProfile.uniform4k(), IMAGES, IMAGES.rootOfTrustWithKeyHash(), 1,
-                BootListener.NONE);
+        SimImages.Image full =
+                IMAGES.build(
+                        "kh-full",
+                        "1.3.0",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.key2(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.FULL);
+        SimImages.Image hashOnly =
+                IMAGES.build(
+                        "kh-hash",
+                        "1.3.1",
+                        3,
+                        Behavior.COMMIT,
+                        IMAGES.key2(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
+        SimDevice d =
+                SimDevice.create(
+                        SimProfile.uniform4k(),
+                        IMAGES,
+                        IMAGES.rootOfTrustWithKeyHash(),
+                        1,
+                        BootListener.NONE);
         d.factoryFlash(Slot.A, IMAGES.standard("v1").bytes());
         jump(d.cycle().boot());
         d.factoryFlash(Slot.B, hashOnly.bytes());
         assertThatThrownBy(() -> d.control().installUpdate(Slot.B))
-                .isInstanceOfSatisfying(UpdateRejectedException.class,
+                .isInstanceOfSatisfying(
+                        UpdateRejectedException.class,
                         e -> assertThat(e.reason()).isEqualTo(RollbackReason.IMAGE_UNKNOWN_KEY));
         d.install(Slot.B, full);
         d.reboot(ResetCause.SOFTWARE);
@@ -236,10 +313,17 @@ class SecurityTest {
 
     @Test
     void unprovisionedDeviceBootsNothing() {
-        SimDevice d = SimDevice.create(SimProfile.uniform4k(), IMAGES, dev.meerkat.hal.RootOfTrust.none(), 1,
-                BootListener.NONE);
+        SimDevice d =
+                SimDevice.create(
+                        SimProfile.uniform4k(),
+                        IMAGES,
+                        dev.meerkat.hal.RootOfTrust.none(),
+                        1,
+                        BootListener.NONE);
         d.factoryFlash(Slot.A, IMAGES.standard("v1").bytes());
-        assertThat(d.boot()).isInstanceOfSatisfying(BootResult.Recovery.class,
-                r -> assertThat(r.report()).contains("IMAGE_UNKNOWN_KEY"));
+        assertThat(d.boot())
+                .isInstanceOfSatisfying(
+                        BootResult.Recovery.class,
+                        r -> assertThat(r.report()).contains("IMAGE_UNKNOWN_KEY"));
     }
 }

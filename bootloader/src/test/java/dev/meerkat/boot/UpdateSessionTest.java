@@ -3,7 +3,6 @@ package dev.meerkat.boot;
 import static dev.meerkat.boot.Boards.IMAGES;
 import static dev.meerkat.boot.Boards.jump;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.meerkat.boot.sim.Behavior;
 import dev.meerkat.boot.sim.SimDevice;
@@ -14,7 +13,10 @@ import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** The update session: the precheck refuses while the image streams in, and a write resumes at a checkpoint. */
+/**
+ * The update session: the precheck refuses while the image streams in, and a write resumes at a
+ * checkpoint.
+ */
 class UpdateSessionTest {
 
     private static SimDevice running() {
@@ -23,7 +25,10 @@ class UpdateSessionTest {
         return d;
     }
 
-    /** Writes {@code img} in 64-byte chunks; returns how many bytes had been accepted when it was refused. */
+    /**
+     * Writes {@code img} in 64-byte chunks; returns how many bytes had been accepted when it was
+     * refused.
+     */
     private static long refusedAt(UpdateSession s, byte[] img, RollbackReason reason) {
         for (int at = 0; at < img.length; at += 64) {
             int n = Math.min(64, img.length - at);
@@ -41,11 +46,19 @@ class UpdateSessionTest {
     @Test
     void aLowSecurityCounterIsRefusedBeforeTheLastByte() {
         SimDevice d = running();
-        SimImages.Image low = IMAGES.build("low-counter", "1.9.0", 0, Behavior.COMMIT, IMAGES.key1(), List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image low =
+                IMAGES.build(
+                        "low-counter",
+                        "1.9.0",
+                        0,
+                        Behavior.COMMIT,
+                        IMAGES.key1(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
         UpdateSession s = d.control().beginUpdate(UpdateRules.bootloaderOnly());
         assertThat(s.slot()).isEqualTo(Slot.B);
-        assertThat(refusedAt(s, low.bytes(), RollbackReason.IMAGE_DOWNGRADE)).isLessThan(low.bytes().length - 64);
+        assertThat(refusedAt(s, low.bytes(), RollbackReason.IMAGE_DOWNGRADE))
+                .isLessThan(low.bytes().length - 64);
         assertThat(d.control().bootState().phase()).isEqualTo(BootPhase.COMMITTED);
         assertThat(d.control().bootState().rejected()).contains(Slot.B);
     }
@@ -53,15 +66,27 @@ class UpdateSessionTest {
     @Test
     void aLowerVersionAndAnotherPlatformAreRefusedByTheFirmwaresRules() {
         SimDevice d = running();
-        SimImages.Image older = IMAGES.build("older", "0.9.0", 1, Behavior.COMMIT, IMAGES.key1(), List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
+        SimImages.Image older =
+                IMAGES.build(
+                        "older",
+                        "0.9.0",
+                        1,
+                        Behavior.COMMIT,
+                        IMAGES.key1(),
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
         UpdateSession s = d.control().beginUpdate(new UpdateRules(Optional.empty(), false));
         assertThat(refusedAt(s, older.bytes(), RollbackReason.IMAGE_DOWNGRADE)).isZero();
 
         byte[] v2 = IMAGES.standard("v2").bytes();
-        UpdateSession p = d.control().beginUpdate(new UpdateRules(Optional.of(new UpdateRules.Platform(0xA0, "esp32")),
-                true));
-        assertThat(refusedAt(p, v2, RollbackReason.IMAGE_WRONG_PLATFORM)).isLessThan(v2.length - 64);
+        UpdateSession p =
+                d.control()
+                        .beginUpdate(
+                                new UpdateRules(
+                                        Optional.of(new UpdateRules.Platform(0xA0, "esp32")),
+                                        true));
+        assertThat(refusedAt(p, v2, RollbackReason.IMAGE_WRONG_PLATFORM))
+                .isLessThan(v2.length - 64);
     }
 
     @Test

@@ -5,11 +5,11 @@ import java.security.MessageDigest;
 import java.util.Arrays;
 
 /**
- * AES-GCM (NIST SP 800-38D) and AES-CCM (SP 800-38C) computed on the host from the 608's AES command:
- * every block cipher call is AES-ECB in the chip with a key that never leaves it (a slot, or TempKey
- * with keyId 0xFFFF), and GHASH uses the chip's GFM mode, the way cryptoauthlib's atcab_aes_gcm and
- * atcab_aes_ccm build on the same commands. One instance per key; not thread-safe on its own (the
- * driver serialises the commands).
+ * AES-GCM (NIST SP 800-38D) and AES-CCM (SP 800-38C) computed on the host from the 608's AES
+ * command: every block cipher call is AES-ECB in the chip with a key that never leaves it (a slot,
+ * or TempKey with keyId 0xFFFF), and GHASH uses the chip's GFM mode, the way cryptoauthlib's
+ * atcab_aes_gcm and atcab_aes_ccm build on the same commands. One instance per key; not thread-safe
+ * on its own (the driver serialises the commands).
  */
 public final class ChipAesModes {
     private final CryptoChip chip;
@@ -17,7 +17,7 @@ public final class ChipAesModes {
     private final int keyBlock;
 
     /**
-     * @param keyId    slot of an AES key (KeyType 6), or 0xFFFF for TempKey
+     * @param keyId slot of an AES key (KeyType 6), or 0xFFFF for TempKey
      * @param keyBlock which 16-byte key of the slot (0-3)
      */
     public ChipAesModes(CryptoChip chip, int keyId, int keyBlock) {
@@ -27,8 +27,7 @@ public final class ChipAesModes {
     }
 
     /** Ciphertext and tag. */
-    public record Sealed(byte[] ciphertext, byte[] tag) {
-    }
+    public record Sealed(byte[] ciphertext, byte[] tag) {}
 
     private byte[] e(byte[] block) {
         return chip.aesEncrypt(keyId, keyBlock, block);
@@ -45,13 +44,18 @@ public final class ChipAesModes {
         return new Sealed(c, Arrays.copyOf(HostCrypto.xor(e(j0), s), tagLength));
     }
 
-    /** Decrypts, or throws if the tag does not match (constant-time comparison; nothing is returned then). */
+    /**
+     * Decrypts, or throws if the tag does not match (constant-time comparison; nothing is returned
+     * then).
+     */
     public byte[] gcmDecrypt(byte[] iv, byte[] aad, byte[] ciphertext, byte[] tag) {
         checkTag(tag.length, 12, 16);
         byte[] h = e(new byte[16]);
         byte[] j0 = j0(h, iv);
-        byte[] expected = Arrays.copyOf(HostCrypto.xor(e(j0), ghash(h, aad, ciphertext)), tag.length);
-        if (!MessageDigest.isEqual(expected, tag)) throw new IllegalArgumentException("AES-GCM tag mismatch");
+        byte[] expected =
+                Arrays.copyOf(HostCrypto.xor(e(j0), ghash(h, aad, ciphertext)), tag.length);
+        if (!MessageDigest.isEqual(expected, tag))
+            throw new IllegalArgumentException("AES-GCM tag mismatch");
         return gctr(inc32(j0), ciphertext);
     }
 
@@ -65,7 +69,10 @@ public final class ChipAesModes {
         return ghash(h, new byte[0], iv);
     }
 
-    /** GHASH(A, C) with both padded to 16 bytes and the 128-bit lengths block (for an IV: A empty, C = IV). */
+    /**
+     * GHASH(A, C) with both padded to 16 bytes and the 128-bit lengths block (for an IV: A empty, C
+     * = IV).
+     */
     private byte[] ghash(byte[] h, byte[] a, byte[] c) {
         byte[] y = new byte[16];
         y = absorb(h, y, a);
@@ -82,7 +89,9 @@ public final class ChipAesModes {
 
     private byte[] absorb(byte[] h, byte[] y, byte[] data) {
         for (int off = 0; off < data.length; off += 16) {
-            byte[] block = Arrays.copyOf(Arrays.copyOfRange(data, off, Math.min(off + 16, data.length)), 16);
+            byte[] block =
+                    Arrays.copyOf(
+                            Arrays.copyOfRange(data, off, Math.min(off + 16, data.length)), 16);
             y = chip.aesGfm(h, HostCrypto.xor(y, block));
         }
         return y;
@@ -93,7 +102,8 @@ public final class ChipAesModes {
         byte[] cb = counter.clone();
         for (int off = 0; off < data.length; off += 16) {
             byte[] ks = e(cb);
-            for (int i = off; i < Math.min(off + 16, data.length); i++) out[i] = (byte) (data[i] ^ ks[i - off]);
+            for (int i = off; i < Math.min(off + 16, data.length); i++)
+                out[i] = (byte) (data[i] ^ ks[i - off]);
             cb = inc32(cb);
         }
         return out;
@@ -121,13 +131,16 @@ public final class ChipAesModes {
         byte[] p = ccmCtr(nonce, ciphertext);
         byte[] t = cbcMac(nonce, aad, p, tag.length);
         byte[] expected = HostCrypto.xor(t, Arrays.copyOf(e(ctrBlock(nonce, 0)), tag.length));
-        if (!MessageDigest.isEqual(expected, tag)) throw new IllegalArgumentException("AES-CCM tag mismatch");
+        if (!MessageDigest.isEqual(expected, tag))
+            throw new IllegalArgumentException("AES-CCM tag mismatch");
         return p;
     }
 
     private static void checkCcm(byte[] nonce, int tagLength) {
-        if (nonce.length < 7 || nonce.length > 13) throw new IllegalArgumentException("CCM nonce is 7-13 bytes");
-        if (tagLength < 4 || tagLength > 16 || tagLength % 2 != 0) throw new IllegalArgumentException("CCM tag is 4, 6, ..., 16 bytes");
+        if (nonce.length < 7 || nonce.length > 13)
+            throw new IllegalArgumentException("CCM nonce is 7-13 bytes");
+        if (tagLength < 4 || tagLength > 16 || tagLength % 2 != 0)
+            throw new IllegalArgumentException("CCM tag is 4, 6, ..., 16 bytes");
     }
 
     private byte[] cbcMac(byte[] nonce, byte[] aad, byte[] p, int tagLength) {
@@ -137,7 +150,8 @@ public final class ChipAesModes {
         b.writeBytes(nonce);
         for (int i = q - 1; i >= 0; i--) b.write((int) ((long) p.length >>> (8 * i)));
         if (aad.length > 0) {
-            if (aad.length >= 0xFF00) throw new IllegalArgumentException("associated data up to 65279 bytes");
+            if (aad.length >= 0xFF00)
+                throw new IllegalArgumentException("associated data up to 65279 bytes");
             ByteArrayOutputStream a = new ByteArrayOutputStream();
             a.write(aad.length >>> 8);
             a.write(aad.length);
@@ -147,7 +161,8 @@ public final class ChipAesModes {
         b.writeBytes(pad16(p));
         byte[] blocks = b.toByteArray();
         byte[] y = new byte[16];
-        for (int off = 0; off < blocks.length; off += 16) y = e(HostCrypto.xor(y, Arrays.copyOfRange(blocks, off, off + 16)));
+        for (int off = 0; off < blocks.length; off += 16)
+            y = e(HostCrypto.xor(y, Arrays.copyOfRange(blocks, off, off + 16)));
         return Arrays.copyOf(y, tagLength);
     }
 
@@ -155,7 +170,8 @@ public final class ChipAesModes {
         byte[] out = new byte[data.length];
         for (int off = 0, i = 1; off < data.length; off += 16, i++) {
             byte[] ks = e(ctrBlock(nonce, i));
-            for (int j = off; j < Math.min(off + 16, data.length); j++) out[j] = (byte) (data[j] ^ ks[j - off]);
+            for (int j = off; j < Math.min(off + 16, data.length); j++)
+                out[j] = (byte) (data[j] ^ ks[j - off]);
         }
         return out;
     }
@@ -174,6 +190,7 @@ public final class ChipAesModes {
     }
 
     private static void checkTag(int length, int min, int max) {
-        if (length < min || length > max) throw new IllegalArgumentException("tag length " + length);
+        if (length < min || length > max)
+            throw new IllegalArgumentException("tag length " + length);
     }
 }

@@ -2,7 +2,8 @@ package dev.meerkat.chip;
 
 /**
  * Anything that goes wrong talking to a secure element: either the chip answered with an error
- * status ({@link ChipStatusException}) or the exchange itself failed ({@link ChipCommunicationException}).
+ * status ({@link ChipStatusException}) or the exchange itself failed ({@link
+ * ChipCommunicationException}).
  */
 public abstract sealed class ChipException extends RuntimeException
         permits ChipStatusException, ChipCommunicationException {

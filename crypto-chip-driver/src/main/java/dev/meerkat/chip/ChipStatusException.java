@@ -7,8 +7,14 @@ public final class ChipStatusException extends ChipException {
     private final int opcode;
 
     public ChipStatusException(int opcode, int code) {
-        super(String.format("%s failed: status 0x%02X (%s)", Opcode.name(opcode), code & 0xFF,
-                ChipStatus.of(code) == null ? "unknown" : ChipStatus.of(code).description()));
+        super(
+                String.format(
+                        "%s failed: status 0x%02X (%s)",
+                        Opcode.name(opcode),
+                        code & 0xFF,
+                        ChipStatus.of(code) == null
+                                ? "unknown"
+                                : ChipStatus.of(code).description()));
         this.code = code & 0xFF;
         this.status = ChipStatus.of(code);
         this.opcode = opcode;

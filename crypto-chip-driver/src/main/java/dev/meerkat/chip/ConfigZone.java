@@ -28,10 +28,16 @@ public final class ConfigZone {
     public static final int SLOT_CONFIG = 20;
     public static final int COUNTER_0 = 52;
     public static final int COUNTER_1 = 60;
+
     /** 508A: LastKeyUse[16], the use bits of slot 15 when it is limited-use. */
     public static final int LAST_KEY_USE = 68;
-    /** 608: UseLock (68), VolatileKeyPermission (69), SecureBoot (70-71), KdfIvLoc (72), KdfIvStr (73-74). */
+
+    /**
+     * 608: UseLock (68), VolatileKeyPermission (69), SecureBoot (70-71), KdfIvLoc (72), KdfIvStr
+     * (73-74).
+     */
     public static final int USE_LOCK = 68;
+
     public static final int VOLATILE_KEY_PERMISSION = 69;
     public static final int SECURE_BOOT = 70;
     public static final int KDF_IV_LOC = 72;
@@ -50,7 +56,8 @@ public final class ConfigZone {
     private final byte[] bytes;
 
     public ConfigZone(byte[] bytes) {
-        if (bytes.length != Zone.CONFIG_SIZE) throw new IllegalArgumentException("config zone is 128 bytes");
+        if (bytes.length != Zone.CONFIG_SIZE)
+            throw new IllegalArgumentException("config zone is 128 bytes");
         this.bytes = bytes.clone();
     }
 
@@ -95,7 +102,10 @@ public final class ConfigZone {
         return u16(CHIP_OPTIONS);
     }
 
-    /** ChipMode (byte 19): bit 2 long watchdog (13 s instead of 1.3 s), bits 3-7 clock divider (608). */
+    /**
+     * ChipMode (byte 19): bit 2 long watchdog (13 s instead of 1.3 s), bits 3-7 clock divider
+     * (608).
+     */
     public int chipMode() {
         return bytes[CHIP_MODE] & 0xFF;
     }
@@ -109,7 +119,10 @@ public final class ConfigZone {
         return (bytes[COUNT_MATCH] & 0xF0) >>> 4;
     }
 
-    /** 608 VolatileKeyPermission (byte 69): bit 7 enable, bits 0-3 the slot that authorises the latch. */
+    /**
+     * 608 VolatileKeyPermission (byte 69): bit 7 enable, bits 0-3 the slot that authorises the
+     * latch.
+     */
     public boolean volatileKeyPermitEnabled() {
         return (bytes[VOLATILE_KEY_PERMISSION] & 0x80) != 0;
     }
@@ -137,7 +150,10 @@ public final class ConfigZone {
         return (chipOptions() & 0x0004) != 0;
     }
 
-    /** ChipOptions bits 8-9 (ECDH) and 10-11 (KDF): where the result may go, see {@link OutputProtection}. */
+    /**
+     * ChipOptions bits 8-9 (ECDH) and 10-11 (KDF): where the result may go, see {@link
+     * OutputProtection}.
+     */
     public OutputProtection ecdhProtection() {
         return OutputProtection.of((chipOptions() >>> 8) & 3);
     }
@@ -150,9 +166,15 @@ public final class ConfigZone {
     public enum OutputProtection {
         /** 00: anywhere, output buffer in clear included. */
         CLEAR_ALLOWED,
-        /** 01: the output buffer only encrypted with the IO protection key (slots and TempKey stay allowed). */
+        /**
+         * 01: the output buffer only encrypted with the IO protection key (slots and TempKey stay
+         * allowed).
+         */
         ENCRYPTED_ONLY,
-        /** 10 and 11: never to the output buffer, only into TempKey, a slot or the alternate key buffer. */
+        /**
+         * 10 and 11: never to the output buffer, only into TempKey, a slot or the alternate key
+         * buffer.
+         */
         STORE_ONLY;
 
         static OutputProtection of(int bits) {
@@ -161,9 +183,10 @@ public final class ConfigZone {
     }
 
     /**
-     * SecureBoot config: mode bits 0-1 (0 disabled, 1 FullBoth, 2 FullSig, 3 FullDig), bit 3 persistent
-     * enable (a pass sets the persistent latch), bit 4 RandNonce (encrypted digests need a random nonce),
-     * bits 8-11 the slot of the stored digest or signature, bits 12-15 the public key slot.
+     * SecureBoot config: mode bits 0-1 (0 disabled, 1 FullBoth, 2 FullSig, 3 FullDig), bit 3
+     * persistent enable (a pass sets the persistent latch), bit 4 RandNonce (encrypted digests need
+     * a random nonce), bits 8-11 the slot of the stored digest or signature, bits 12-15 the public
+     * key slot.
      */
     public record SecureBootConfig(int value) {
         public static final int DISABLED = 0;
@@ -204,7 +227,10 @@ public final class ConfigZone {
         return (bytes[offset] & 0xFF) | (bytes[offset + 1] & 0xFF) << 8;
     }
 
-    /** SlotConfig bits: ReadKey 0-3, NoMac 4, LimitedUse 5, EncryptRead 6, IsSecret 7, WriteKey 8-11, WriteConfig 12-15. */
+    /**
+     * SlotConfig bits: ReadKey 0-3, NoMac 4, LimitedUse 5, EncryptRead 6, IsSecret 7, WriteKey
+     * 8-11, WriteConfig 12-15.
+     */
     public record SlotConfig(int value) {
         public int readKey() {
             return value & 0xF;
@@ -249,7 +275,10 @@ public final class ConfigZone {
             return (value & 0x4) != 0;
         }
 
-        /** Private key slots: ReadKey bit 3 writes the ECDH secret to slot N|1 instead of returning it. */
+        /**
+         * Private key slots: ReadKey bit 3 writes the ECDH secret to slot N|1 instead of returning
+         * it.
+         */
         public boolean ecdhToNextSlot() {
             return (value & 0x8) != 0;
         }
@@ -264,7 +293,10 @@ public final class ConfigZone {
             return (writeConfig() & 0x4) != 0;
         }
 
-        /** Write command after data lock: WriteConfig 0000 always, 0001 PubInvalid, x1xx encrypted, otherwise never. */
+        /**
+         * Write command after data lock: WriteConfig 0000 always, 0001 PubInvalid, x1xx encrypted,
+         * otherwise never.
+         */
         public WriteMode writeMode() {
             int wc = writeConfig();
             if ((wc & 0x4) != 0) return WriteMode.ENCRYPT;
@@ -274,9 +306,17 @@ public final class ConfigZone {
         }
     }
 
-    public enum WriteMode { ALWAYS, PUB_INVALID, NEVER, ENCRYPT }
+    public enum WriteMode {
+        ALWAYS,
+        PUB_INVALID,
+        NEVER,
+        ENCRYPT
+    }
 
-    /** KeyConfig bits: Private 0, PubInfo 1, KeyType 2-4, Lockable 5, ReqRandom 6, ReqAuth 7, AuthKey 8-11, X509id 14-15. */
+    /**
+     * KeyConfig bits: Private 0, PubInfo 1, KeyType 2-4, Lockable 5, ReqRandom 6, ReqAuth 7,
+     * AuthKey 8-11, X509id 14-15.
+     */
     public record KeyConfig(int value) {
         public static final int TYPE_P256 = 4;
         public static final int TYPE_AES = 6;

@@ -2,16 +2,18 @@ package dev.meerkat.chip;
 
 /**
  * The CRC-16 used on the ATECC508A/608 I/O channel and for lock summaries: polynomial 0x8005, data
- * bits fed least significant bit first, register starting at zero, no final XOR. On the wire the two
- * CRC bytes follow the data low byte first.
+ * bits fed least significant bit first, register starting at zero, no final XOR. On the wire the
+ * two CRC bytes follow the data low byte first.
  */
 public final class Crc16 {
     private static final int POLY = 0x8005;
 
-    private Crc16() {
-    }
+    private Crc16() {}
 
-    /** CRC of {@code len} bytes of {@code data} starting at {@code off}, as an unsigned 16-bit value. */
+    /**
+     * CRC of {@code len} bytes of {@code data} starting at {@code off}, as an unsigned 16-bit
+     * value.
+     */
     public static int compute(byte[] data, int off, int len) {
         int crc = 0;
         for (int i = off; i < off + len; i++) {
@@ -36,7 +38,9 @@ public final class Crc16 {
         return new byte[] {(byte) crc, (byte) (crc >>> 8)};
     }
 
-    /** True if the last two bytes of {@code packet[0..len)} are the CRC of the bytes before them. */
+    /**
+     * True if the last two bytes of {@code packet[0..len)} are the CRC of the bytes before them.
+     */
     public static boolean check(byte[] packet, int len) {
         if (len < 3) return false;
         int crc = compute(packet, 0, len - 2);

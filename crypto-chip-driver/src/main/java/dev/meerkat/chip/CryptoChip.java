@@ -5,10 +5,10 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * Driver for one ATECC508A/608: frames commands, wakes the chip, waits the datasheet execution time,
- * reads and checks the response, idles the chip, retries communication errors and maps error statuses
- * to {@link ChipStatusException}. Not thread-safe by itself; methods are synchronized so one chip can
- * be shared by a TLS stack and a provisioning tool.
+ * Driver for one ATECC508A/608: frames commands, wakes the chip, waits the datasheet execution
+ * time, reads and checks the response, idles the chip, retries communication errors and maps error
+ * statuses to {@link ChipStatusException}. Not thread-safe by itself; methods are synchronized so
+ * one chip can be shared by a TLS stack and a provisioning tool.
  */
 public final class CryptoChip implements AutoCloseable {
     /** How long to wait between sending a command and reading its response. */
@@ -41,7 +41,8 @@ public final class CryptoChip implements AutoCloseable {
         this(transport, type, 3, Wait.DATASHEET, Thread::sleep);
     }
 
-    public CryptoChip(Transport transport, DeviceType type, int retries, Wait wait, Sleeper sleeper) {
+    public CryptoChip(
+            Transport transport, DeviceType type, int retries, Wait wait, Sleeper sleeper) {
         this.transport = Objects.requireNonNull(transport);
         this.type = Objects.requireNonNull(type);
         this.retries = retries;
@@ -68,7 +69,9 @@ public final class CryptoChip implements AutoCloseable {
 
     // ------------------------------------------------------------------ core exchange
 
-    /** Executes one command and returns the response body (data, or the single status byte 0x00). */
+    /**
+     * Executes one command and returns the response body (data, or the single status byte 0x00).
+     */
     public synchronized byte[] execute(int opcode, int param1, int param2, byte[] data) {
         byte[] packet = Packet.command(opcode, param1, param2, data);
         ChipException last = null;
@@ -95,7 +98,8 @@ public final class CryptoChip implements AutoCloseable {
     }
 
     private static boolean isTransient(ChipStatus status) {
-        return status == ChipStatus.CRC_OR_COMM_ERROR || status == ChipStatus.AFTER_WAKE
+        return status == ChipStatus.CRC_OR_COMM_ERROR
+                || status == ChipStatus.AFTER_WAKE
                 || status == ChipStatus.WATCHDOG_EXPIRING;
     }
 
@@ -140,7 +144,10 @@ public final class CryptoChip implements AutoCloseable {
         wake(false);
     }
 
-    /** Wakes the chip; a failed self test is tolerated only when the next command is SelfTest itself. */
+    /**
+     * Wakes the chip; a failed self test is tolerated only when the next command is SelfTest
+     * itself.
+     */
     private void wake(boolean selfTestFollows) {
         byte[] w = transport.sendWake();
         if (Arrays.equals(w, Packet.WAKE_RESPONSE)) return;
@@ -151,7 +158,10 @@ public final class CryptoChip implements AutoCloseable {
         throw new ChipCommunicationException("unexpected wake response " + Hex.format(w));
     }
 
-    /** Puts the chip to sleep (TempKey and the other volatile state are lost); an idle chip is woken first. */
+    /**
+     * Puts the chip to sleep (TempKey and the other volatile state are lost); an idle chip is woken
+     * first.
+     */
     public synchronized void sleep() {
         transport.sendWake();
         transport.sleep();
@@ -176,7 +186,8 @@ public final class CryptoChip implements AutoCloseable {
 
     private static byte[] expect(byte[] body, int length, int opcode) {
         if (body.length != length) {
-            throw new ChipCommunicationException(Opcode.name(opcode) + ": expected " + length + " bytes, got " + body.length);
+            throw new ChipCommunicationException(
+                    Opcode.name(opcode) + ": expected " + length + " bytes, got " + body.length);
         }
         return body;
     }
@@ -204,8 +215,7 @@ public final class CryptoChip implements AutoCloseable {
     }
 
     /** Result of Nonce in random mode: what the chip returned and the TempKey it now holds. */
-    public record Nonce(byte[] randOut, byte[] tempKey) {
-    }
+    public record Nonce(byte[] randOut, byte[] tempKey) {}
 
     /** Nonce random mode with a 20-byte NumIn; returns RandOut and the resulting TempKey. */
     public Nonce nonceRandom(byte[] numIn) {
@@ -219,9 +229,13 @@ public final class CryptoChip implements AutoCloseable {
         nonceLoad(0x00, value32);
     }
 
-    /** Nonce pass-through to a target: 0x00 TempKey, 0x40 message digest buffer, 0x80 alternate key buffer (608). */
+    /**
+     * Nonce pass-through to a target: 0x00 TempKey, 0x40 message digest buffer, 0x80 alternate key
+     * buffer (608).
+     */
     public void nonceLoad(int target, byte[] value) {
-        if (value.length != 32 && value.length != 64) throw new IllegalArgumentException("nonce value is 32 or 64 bytes");
+        if (value.length != 32 && value.length != 64)
+            throw new IllegalArgumentException("nonce value is 32 or 64 bytes");
         int mode = 0x03 | target | (value.length == 64 ? 0x20 : 0);
         execute(Opcode.NONCE, mode, 0, value);
     }
@@ -238,7 +252,10 @@ public final class CryptoChip implements AutoCloseable {
         return expect(execute(Opcode.GENKEY, 0x00, slot, null), 64, Opcode.GENKEY);
     }
 
-    /** Signs a 32-byte digest with the key in the slot: Nonce pass-through then Sign(External). Returns r||s. */
+    /**
+     * Signs a 32-byte digest with the key in the slot: Nonce pass-through then Sign(External).
+     * Returns r||s.
+     */
     public synchronized byte[] sign(int slot, byte[] digest) {
         if (digest.length != 32) throw new IllegalArgumentException("digest is 32 bytes");
         nonceLoad(digest);
@@ -247,13 +264,20 @@ public final class CryptoChip implements AutoCloseable {
 
     /** Sign(Internal) of the message built from TempKey (after GenDig or GenKey digest). */
     public byte[] signInternal(int slot, boolean includeSerial) {
-        return expect(execute(Opcode.SIGN, includeSerial ? 0x40 : 0x00, slot, null), 64, Opcode.SIGN);
+        return expect(
+                execute(Opcode.SIGN, includeSerial ? 0x40 : 0x00, slot, null), 64, Opcode.SIGN);
     }
 
     /** Verify(External): checks r||s over a digest against a public key X||Y. */
     public synchronized boolean verifyExternal(byte[] digest, byte[] signature, byte[] publicKey) {
         nonceLoad(digest);
-        return verifyResult(() -> execute(Opcode.VERIFY, 0x02, KeyConfigType.P256, concat(signature, publicKey)));
+        return verifyResult(
+                () ->
+                        execute(
+                                Opcode.VERIFY,
+                                0x02,
+                                KeyConfigType.P256,
+                                concat(signature, publicKey)));
     }
 
     /** Verify(Stored): checks r||s over a digest against the public key stored in a slot. */
@@ -272,7 +296,10 @@ public final class CryptoChip implements AutoCloseable {
         }
     }
 
-    /** ECDH with the private key in the slot and a peer public key X||Y; returns the 32-byte shared secret. */
+    /**
+     * ECDH with the private key in the slot and a peer public key X||Y; returns the 32-byte shared
+     * secret.
+     */
     public byte[] ecdh(int slot, byte[] peerPublicKey) {
         int mode = type == DeviceType.ATECC608 ? 0x0C : 0x00;
         return expect(execute(Opcode.ECDH, mode, slot, peerPublicKey), 32, Opcode.ECDH);
@@ -289,7 +316,8 @@ public final class CryptoChip implements AutoCloseable {
     public byte[] readConfigZone() {
         byte[] config = new byte[Zone.CONFIG_SIZE];
         for (int block = 0; block < 4; block++) {
-            System.arraycopy(read(Zone.CONFIG, Zone.address(block, 0), true), 0, config, block * 32, 32);
+            System.arraycopy(
+                    read(Zone.CONFIG, Zone.address(block, 0), true), 0, config, block * 32, 32);
         }
         return config;
     }
@@ -317,13 +345,15 @@ public final class CryptoChip implements AutoCloseable {
         int pos = 0;
         int block = 0;
         while (size - pos >= 32) {
-            System.arraycopy(read(Zone.DATA, Zone.dataAddress(slot, block, 0), true), 0, out, pos, 32);
+            System.arraycopy(
+                    read(Zone.DATA, Zone.dataAddress(slot, block, 0), true), 0, out, pos, 32);
             pos += 32;
             block++;
         }
         int word = 0;
         while (pos < size) {
-            System.arraycopy(read(Zone.DATA, Zone.dataAddress(slot, block, word), false), 0, out, pos, 4);
+            System.arraycopy(
+                    read(Zone.DATA, Zone.dataAddress(slot, block, word), false), 0, out, pos, 4);
             pos += 4;
             word++;
         }
@@ -338,7 +368,9 @@ public final class CryptoChip implements AutoCloseable {
         return otp;
     }
 
-    /** Encrypted read of one 32-byte block: Nonce, GenDig with the read key, Read, XOR with TempKey. */
+    /**
+     * Encrypted read of one 32-byte block: Nonce, GenDig with the read key, Read, XOR with TempKey.
+     */
     public synchronized byte[] readEncrypted(int slot, int block, byte[] readKey, int readKeySlot) {
         byte[] tempKey = authorize(readKey, readKeySlot);
         byte[] cipher = read(Zone.DATA, Zone.dataAddress(slot, block, 0), true);
@@ -347,38 +379,50 @@ public final class CryptoChip implements AutoCloseable {
 
     /** Plain Write of 4 or 32 bytes at a raw address. */
     public void write(int zone, int address, byte[] data) {
-        if (data.length != 4 && data.length != 32) throw new IllegalArgumentException("write 4 or 32 bytes");
+        if (data.length != 4 && data.length != 32)
+            throw new IllegalArgumentException("write 4 or 32 bytes");
         execute(Opcode.WRITE, zone | (data.length == 32 ? Zone.SIZE_32 : 0), address, data);
     }
 
     /**
-     * Writes a full config zone image: bytes 16-127 except the UserExtra/Selector/LockValue/LockConfig word,
-     * then UserExtra and UserExtraAdd through UpdateExtra when they are non-zero.
+     * Writes a full config zone image: bytes 16-127 except the
+     * UserExtra/Selector/LockValue/LockConfig word, then UserExtra and UserExtraAdd through
+     * UpdateExtra when they are non-zero.
      */
     public void writeConfigZone(byte[] config) {
-        if (config.length != Zone.CONFIG_SIZE) throw new IllegalArgumentException("config zone is 128 bytes");
+        if (config.length != Zone.CONFIG_SIZE)
+            throw new IllegalArgumentException("config zone is 128 bytes");
         for (int word = 4; word < 32; word++) {
             if (word == 21) continue; // bytes 84-87
-            write(Zone.CONFIG, Zone.address(word / 8, word % 8), Arrays.copyOfRange(config, word * 4, word * 4 + 4));
+            write(
+                    Zone.CONFIG,
+                    Zone.address(word / 8, word % 8),
+                    Arrays.copyOfRange(config, word * 4, word * 4 + 4));
         }
-        if (config[ConfigZone.USER_EXTRA] != 0) updateExtra(0, config[ConfigZone.USER_EXTRA] & 0xFF);
-        if (config[ConfigZone.USER_EXTRA_ADD] != 0) updateExtra(1, config[ConfigZone.USER_EXTRA_ADD] & 0xFF);
+        if (config[ConfigZone.USER_EXTRA] != 0)
+            updateExtra(0, config[ConfigZone.USER_EXTRA] & 0xFF);
+        if (config[ConfigZone.USER_EXTRA_ADD] != 0)
+            updateExtra(1, config[ConfigZone.USER_EXTRA_ADD] & 0xFF);
     }
 
     /**
-     * Writes data to a slot from offset 0 with 32-byte blocks (the tail block is zero-padded; the chip
-     * ignores bytes past the end of the slot). Valid before the data zone is locked and for slots whose
-     * WriteConfig is Always.
+     * Writes data to a slot from offset 0 with 32-byte blocks (the tail block is zero-padded; the
+     * chip ignores bytes past the end of the slot). Valid before the data zone is locked and for
+     * slots whose WriteConfig is Always.
      */
     public void writeSlot(int slot, byte[] data) {
-        if (data.length > Zone.slotSize(slot)) throw new IllegalArgumentException("data longer than slot " + slot);
+        if (data.length > Zone.slotSize(slot))
+            throw new IllegalArgumentException("data longer than slot " + slot);
         for (int block = 0; block * 32 < data.length; block++) {
             byte[] chunk = Arrays.copyOfRange(data, block * 32, block * 32 + 32);
             write(Zone.DATA, Zone.dataAddress(slot, block, 0), chunk);
         }
     }
 
-    /** Writes the 64-byte X||Y public key in the 72-byte format used for Verify(Stored): pad(4)||X||pad(4)||Y. */
+    /**
+     * Writes the 64-byte X||Y public key in the 72-byte format used for Verify(Stored):
+     * pad(4)||X||pad(4)||Y.
+     */
     public void writePublicKey(int slot, byte[] publicKey) {
         writeSlot(slot, publicKeySlotFormat(publicKey));
     }
@@ -408,8 +452,10 @@ public final class CryptoChip implements AutoCloseable {
     }
 
     /** Encrypted Write of a 32-byte block after the data zone is locked (WriteConfig Encrypt). */
-    public synchronized void writeEncrypted(int slot, int block, byte[] data32, byte[] writeKey, int writeKeySlot) {
-        if (data32.length != 32) throw new IllegalArgumentException("encrypted writes are 32 bytes");
+    public synchronized void writeEncrypted(
+            int slot, int block, byte[] data32, byte[] writeKey, int writeKeySlot) {
+        if (data32.length != 32)
+            throw new IllegalArgumentException("encrypted writes are 32 bytes");
         byte[] tempKey = authorize(writeKey, writeKeySlot);
         int param1 = Zone.DATA | Zone.SIZE_32 | Zone.ENCRYPTED;
         int param2 = Zone.dataAddress(slot, block, 0);
@@ -417,22 +463,31 @@ public final class CryptoChip implements AutoCloseable {
         execute(Opcode.WRITE, param1, param2, concat(HostCrypto.xor(data32, tempKey), mac));
     }
 
-    /** PrivWrite in clear (only while the data zone is unlocked): loads a P-256 private scalar into a slot. */
+    /**
+     * PrivWrite in clear (only while the data zone is unlocked): loads a P-256 private scalar into
+     * a slot.
+     */
     public void privWrite(int slot, byte[] privateKey32) {
         byte[] value = privValue(privateKey32);
         execute(Opcode.PRIVWRITE, 0x00, slot, concat(value, new byte[32]));
     }
 
     /** Encrypted PrivWrite (after data lock; WriteConfig must allow PrivWrite). */
-    public synchronized void privWriteEncrypted(int slot, byte[] privateKey32, byte[] writeKey, int writeKeySlot) {
+    public synchronized void privWriteEncrypted(
+            int slot, byte[] privateKey32, byte[] writeKey, int writeKeySlot) {
         byte[] value = privValue(privateKey32);
         byte[] tempKey = authorize(writeKey, writeKeySlot);
         byte[] mac = HostCrypto.privWriteMac(tempKey, 0x40, slot, serialNumber(), value);
-        execute(Opcode.PRIVWRITE, 0x40, slot, concat(HostCrypto.privWriteEncrypt(value, tempKey), mac));
+        execute(
+                Opcode.PRIVWRITE,
+                0x40,
+                slot,
+                concat(HostCrypto.privWriteEncrypt(value, tempKey), mac));
     }
 
     private static byte[] privValue(byte[] privateKey32) {
-        if (privateKey32.length != 32) throw new IllegalArgumentException("P-256 private key is 32 bytes");
+        if (privateKey32.length != 32)
+            throw new IllegalArgumentException("P-256 private key is 32 bytes");
         byte[] value = new byte[36];
         System.arraycopy(privateKey32, 0, value, 4, 32);
         return value;
@@ -440,7 +495,9 @@ public final class CryptoChip implements AutoCloseable {
 
     // ------------------------------------------------------------------ Lock
 
-    /** Locks the config zone; the chip checks that {@code crc} is the CRC of all 128 config bytes. */
+    /**
+     * Locks the config zone; the chip checks that {@code crc} is the CRC of all 128 config bytes.
+     */
     public void lockConfig(int crc) {
         execute(Opcode.LOCK, 0x00, crc, null);
     }
@@ -465,7 +522,8 @@ public final class CryptoChip implements AutoCloseable {
         execute(Opcode.LOCK, 0x80 | zone, 0, null);
     }
 
-    // ------------------------------------------------------------------ SHA, HMAC, Counter, AES, misc
+    // ------------------------------------------------------------------ SHA, HMAC, Counter, AES,
+    // misc
 
     /** SHA-256 of a message computed by the chip (Start, Update per 64 bytes, End). */
     public synchronized byte[] sha256(byte[] message) {
@@ -515,12 +573,18 @@ public final class CryptoChip implements AutoCloseable {
         return expect(execute(Opcode.AES, (keyBlock << 6) | 0x01, slot, cipher16), 16, Opcode.AES);
     }
 
-    /** UpdateExtra: mode 0 sets UserExtra (byte 84), mode 1 UserExtraAdd/Selector (byte 85); only once each. */
+    /**
+     * UpdateExtra: mode 0 sets UserExtra (byte 84), mode 1 UserExtraAdd/Selector (byte 85); only
+     * once each.
+     */
     public void updateExtra(int mode, int value) {
         execute(Opcode.UPDATE_EXTRA, mode, value, null);
     }
 
-    /** GenDig over a zone: 0 config block, 1 OTP block, 2 data slot key, 3 shared nonce (608, with 32 bytes). */
+    /**
+     * GenDig over a zone: 0 config block, 1 OTP block, 2 data slot key, 3 shared nonce (608, with
+     * 32 bytes).
+     */
     public void genDig(int zone, int keyId, byte[] otherData) {
         execute(Opcode.GENDIG, zone, keyId, otherData);
     }
@@ -529,78 +593,114 @@ public final class CryptoChip implements AutoCloseable {
      * CheckMac: the chip recomputes the MAC over its key and the challenge and compares it with
      * {@code response}; true on match.
      */
-    public boolean checkMac(int mode, int slot, byte[] challenge, byte[] response, byte[] otherData) {
+    public boolean checkMac(
+            int mode, int slot, byte[] challenge, byte[] response, byte[] otherData) {
         if (challenge.length != 32 || response.length != 32 || otherData.length != 13) {
             throw new IllegalArgumentException("challenge 32, response 32, other data 13 bytes");
         }
-        return verifyResult(() -> execute(Opcode.CHECKMAC, mode, slot, concat(challenge, response, otherData)));
+        return verifyResult(
+                () -> execute(Opcode.CHECKMAC, mode, slot, concat(challenge, response, otherData)));
     }
 
-    // ------------------------------------------------------------------ the rest of the 608/508A command set
+    // ------------------------------------------------------------------ the rest of the 608/508A
+    // command set
 
     /**
-     * Nonce in the 608's TempKey calculation mode (param2 0x8000): TempKey' = SHA-256(TempKey || NumIn ||
-     * 0x16 || 0x00 || 0x00), returned by the chip.
+     * Nonce in the 608's TempKey calculation mode (param2 0x8000): TempKey' = SHA-256(TempKey ||
+     * NumIn || 0x16 || 0x00 || 0x00), returned by the chip.
      */
     public byte[] nonceFromTempKey(byte[] numIn) {
         if (numIn.length != 20) throw new IllegalArgumentException("NumIn is 20 bytes");
         return expect(execute(Opcode.NONCE, 0x00, 0x8000, numIn), 32, Opcode.NONCE);
     }
 
-    /** Sign(External) of the digest in the message digest buffer (608, loaded with {@code nonceLoad(0x40, ...)}). */
+    /**
+     * Sign(External) of the digest in the message digest buffer (608, loaded with {@code
+     * nonceLoad(0x40, ...)}).
+     */
     public byte[] signDigestBuffer(int slot) {
         return expect(execute(Opcode.SIGN, 0xA0, slot, null), 64, Opcode.SIGN);
     }
 
-    /** GenKey with KeyID 0xFFFF (608): a new private key in TempKey for ECDH; returns its public key. */
+    /**
+     * GenKey with KeyID 0xFFFF (608): a new private key in TempKey for ECDH; returns its public
+     * key.
+     */
     public byte[] genKeyInTempKey() {
         return expect(execute(Opcode.GENKEY, 0x04, 0xFFFF, null), 64, Opcode.GENKEY);
     }
 
-    /** GenKey mode 0x10: TempKey becomes the digest of the public key in the slot (input of Verify(Validate)). */
+    /**
+     * GenKey mode 0x10: TempKey becomes the digest of the public key in the slot (input of
+     * Verify(Validate)).
+     */
     public void genKeyPublicDigest(int slot, byte[] otherData3) {
         if (otherData3.length != 3) throw new IllegalArgumentException("OtherData is 3 bytes");
         execute(Opcode.GENKEY, 0x10, slot, otherData3);
     }
 
-    /** MAC command: SHA-256 over the key (or TempKey), the challenge (or TempKey) and the chip's identity bytes. */
+    /**
+     * MAC command: SHA-256 over the key (or TempKey), the challenge (or TempKey) and the chip's
+     * identity bytes.
+     */
     public byte[] mac(int mode, int slot, byte[] challengeOrNull) {
-        if (((mode & 0x01) == 0) != (challengeOrNull != null)) throw new IllegalArgumentException("challenge iff mode bit 0 is clear");
-        if (challengeOrNull != null && challengeOrNull.length != 32) throw new IllegalArgumentException("challenge is 32 bytes");
+        if (((mode & 0x01) == 0) != (challengeOrNull != null))
+            throw new IllegalArgumentException("challenge iff mode bit 0 is clear");
+        if (challengeOrNull != null && challengeOrNull.length != 32)
+            throw new IllegalArgumentException("challenge is 32 bytes");
         return expect(execute(Opcode.MAC, mode, slot, challengeOrNull), 32, Opcode.MAC);
     }
 
-    /** HMAC command of the ATECC508A: HMAC-SHA256 with the slot key over TempKey and the chip's identity bytes. */
+    /**
+     * HMAC command of the ATECC508A: HMAC-SHA256 with the slot key over TempKey and the chip's
+     * identity bytes.
+     */
     public byte[] hmacCommand(int mode, int slot) {
         return expect(execute(Opcode.HMAC, mode, slot, null), 32, Opcode.HMAC);
     }
 
-    /** DeriveKey (roll or create per the target's WriteConfig); {@code macOrNull} when WriteConfig bit 3 asks for one. */
+    /**
+     * DeriveKey (roll or create per the target's WriteConfig); {@code macOrNull} when WriteConfig
+     * bit 3 asks for one.
+     */
     public void deriveKey(int mode, int targetSlot, byte[] macOrNull) {
-        if (macOrNull != null && macOrNull.length != 32) throw new IllegalArgumentException("MAC is 32 bytes");
+        if (macOrNull != null && macOrNull.length != 32)
+            throw new IllegalArgumentException("MAC is 32 bytes");
         execute(Opcode.DERIVE_KEY, mode, targetSlot, macOrNull);
     }
 
-    /** What KDF and ECDH put in the output buffer: the result (clear or encrypted) and, if encrypted, the nonce. */
+    /**
+     * What KDF and ECDH put in the output buffer: the result (clear or encrypted) and, if
+     * encrypted, the nonce.
+     */
     public record Output(byte[] data, byte[] outNonce) {
         /** The clear result: decrypted with the IO protection key when the chip encrypted it. */
         public byte[] clear(byte[] ioKeyOrNull) {
-            return outNonce == null ? data.clone() : HostCrypto.ioDecrypt(ioKeyOrNull, outNonce, data);
+            return outNonce == null
+                    ? data.clone()
+                    : HostCrypto.ioDecrypt(ioKeyOrNull, outNonce, data);
         }
     }
 
     /**
-     * KDF (608): {@code mode} = algorithm | target | source, {@code keyId} = target slot << 8 | source slot,
-     * {@code details} as the datasheet encodes it (the message length in its top byte is filled in here
-     * for PRF and HKDF). Returns the output buffer (empty data when the result stayed inside the chip).
+     * KDF (608): {@code mode} = algorithm | target | source, {@code keyId} = target slot << 8 |
+     * source slot, {@code details} as the datasheet encodes it (the message length in its top byte
+     * is filled in here for PRF and HKDF). Returns the output buffer (empty data when the result
+     * stayed inside the chip).
      */
     public Output kdf(int mode, int keyId, long details, byte[] message) {
         boolean aes = (mode & 0x60) == 0x20;
         if (aes ? message.length != 16 : (message.length == 0 || message.length > 128)) {
-            throw new IllegalArgumentException(aes ? "KDF AES takes 16 bytes" : "KDF message is 1-128 bytes");
+            throw new IllegalArgumentException(
+                    aes ? "KDF AES takes 16 bytes" : "KDF message is 1-128 bytes");
         }
         long d = aes ? details : (details & 0x00FFFFFFL) | ((long) message.length << 24);
-        byte[] data = concat(new byte[] {(byte) d, (byte) (d >>> 8), (byte) (d >>> 16), (byte) (d >>> 24)}, message);
+        byte[] data =
+                concat(
+                        new byte[] {
+                            (byte) d, (byte) (d >>> 8), (byte) (d >>> 16), (byte) (d >>> 24)
+                        },
+                        message);
         byte[] body = execute(Opcode.KDF, mode, keyId, data);
         return output(body, (mode & 0x1C) == 0x14);
     }
@@ -618,23 +718,46 @@ public final class CryptoChip implements AutoCloseable {
         return new Output(Arrays.copyOf(body, n), Arrays.copyOfRange(body, n, body.length));
     }
 
-    /** ECDH with the slot key, the secret returned encrypted with the IO protection key and decrypted here. */
+    /**
+     * ECDH with the slot key, the secret returned encrypted with the IO protection key and
+     * decrypted here.
+     */
     public byte[] ecdhEncrypted(int slot, byte[] peerPublicKey, byte[] ioKey) {
         return ecdh(0x0E, slot, peerPublicKey).clear(ioKey);
     }
 
-    /** Verify(External) with the MAC result (608): true only if the chip's MAC proves the signature matched. */
-    public synchronized boolean verifyExternalMac(byte[] digest, byte[] signature, byte[] publicKey, byte[] systemNonce, byte[] ioKey) {
-        return verifyMac(0x02, KeyConfigType.P256, digest, signature, concat(signature, publicKey), systemNonce, ioKey);
+    /**
+     * Verify(External) with the MAC result (608): true only if the chip's MAC proves the signature
+     * matched.
+     */
+    public synchronized boolean verifyExternalMac(
+            byte[] digest, byte[] signature, byte[] publicKey, byte[] systemNonce, byte[] ioKey) {
+        return verifyMac(
+                0x02,
+                KeyConfigType.P256,
+                digest,
+                signature,
+                concat(signature, publicKey),
+                systemNonce,
+                ioKey);
     }
 
     /** Verify(Stored) with the MAC result (608). */
-    public synchronized boolean verifyStoredMac(byte[] digest, byte[] signature, int slot, byte[] systemNonce, byte[] ioKey) {
+    public synchronized boolean verifyStoredMac(
+            byte[] digest, byte[] signature, int slot, byte[] systemNonce, byte[] ioKey) {
         return verifyMac(0x00, slot, digest, signature, signature, systemNonce, ioKey);
     }
 
-    private boolean verifyMac(int kind, int keyId, byte[] digest, byte[] signature, byte[] data, byte[] systemNonce, byte[] ioKey) {
-        if (digest.length != 32 || systemNonce.length != 32) throw new IllegalArgumentException("digest and system nonce are 32 bytes");
+    private boolean verifyMac(
+            int kind,
+            int keyId,
+            byte[] digest,
+            byte[] signature,
+            byte[] data,
+            byte[] systemNonce,
+            byte[] ioKey) {
+        if (digest.length != 32 || systemNonce.length != 32)
+            throw new IllegalArgumentException("digest and system nonce are 32 bytes");
         nonceLoad(0x40, concat(digest, systemNonce));
         int mode = kind | 0x20 | 0x80;
         byte[] expected = HostCrypto.verifyMac(ioKey, digest, systemNonce, signature, mode, keyId);
@@ -648,15 +771,26 @@ public final class CryptoChip implements AutoCloseable {
     }
 
     /**
-     * Verify(Validate) or (Invalidate) of the public key in {@code slot}: TempKey must hold its GenKey
-     * digest; the signature is checked with the key in the slot's KeyConfig.AuthKey.
+     * Verify(Validate) or (Invalidate) of the public key in {@code slot}: TempKey must hold its
+     * GenKey digest; the signature is checked with the key in the slot's KeyConfig.AuthKey.
      */
-    public boolean verifyValidate(int slot, byte[] signature, byte[] otherData19, boolean invalidate) {
-        if (signature.length != 64 || otherData19.length != 19) throw new IllegalArgumentException("signature 64, other data 19 bytes");
-        return verifyResult(() -> execute(Opcode.VERIFY, invalidate ? 0x07 : 0x03, slot, concat(signature, otherData19)));
+    public boolean verifyValidate(
+            int slot, byte[] signature, byte[] otherData19, boolean invalidate) {
+        if (signature.length != 64 || otherData19.length != 19)
+            throw new IllegalArgumentException("signature 64, other data 19 bytes");
+        return verifyResult(
+                () ->
+                        execute(
+                                Opcode.VERIFY,
+                                invalidate ? 0x07 : 0x03,
+                                slot,
+                                concat(signature, otherData19)));
     }
 
-    /** SHA start/update/end one step at a time; {@code target} of End: 0x00 TempKey, 0x40 digest buffer, 0xC0 output only. */
+    /**
+     * SHA start/update/end one step at a time; {@code target} of End: 0x00 TempKey, 0x40 digest
+     * buffer, 0xC0 output only.
+     */
     public void shaStart() {
         execute(Opcode.SHA, 0x00, 0, null);
     }
@@ -676,7 +810,10 @@ public final class CryptoChip implements AutoCloseable {
         return expect(execute(Opcode.SHA, 0x02 | target, tail.length, tail), 32, Opcode.SHA);
     }
 
-    /** SHA mode 6 (608): the running SHA-256 context, to be restored later with {@link #shaWriteContext}. */
+    /**
+     * SHA mode 6 (608): the running SHA-256 context, to be restored later with {@link
+     * #shaWriteContext}.
+     */
     public byte[] shaReadContext() {
         return execute(Opcode.SHA, 0x06, 0, null);
     }
@@ -685,7 +822,10 @@ public final class CryptoChip implements AutoCloseable {
         execute(Opcode.SHA, 0x07, context.length, context);
     }
 
-    /** HMAC-SHA256 on the 608 with the key in a slot or (keyId 0xFFFF) TempKey, the result also sent to {@code target}. */
+    /**
+     * HMAC-SHA256 on the 608 with the key in a slot or (keyId 0xFFFF) TempKey, the result also sent
+     * to {@code target}.
+     */
     public synchronized byte[] hmac(int keyId, byte[] message, int target) {
         execute(Opcode.SHA, 0x04, keyId, null);
         int pos = 0;
@@ -699,23 +839,32 @@ public final class CryptoChip implements AutoCloseable {
 
     /** AES GFM (608): the GHASH product of H and a block, both 16 bytes. */
     public byte[] aesGfm(byte[] h16, byte[] block16) {
-        if (h16.length != 16 || block16.length != 16) throw new IllegalArgumentException("GFM takes two 16-byte blocks");
+        if (h16.length != 16 || block16.length != 16)
+            throw new IllegalArgumentException("GFM takes two 16-byte blocks");
         return expect(execute(Opcode.AES, 0x03, 0, concat(h16, block16)), 16, Opcode.AES);
     }
 
-    /** SecureBoot (608) in clear: mode 5 Full, 6 FullStore (digest only), 7 FullCopy; true if the chip approved. */
+    /**
+     * SecureBoot (608) in clear: mode 5 Full, 6 FullStore (digest only), 7 FullCopy; true if the
+     * chip approved.
+     */
     public boolean secureBoot(int mode, byte[] digest, byte[] signatureOrNull) {
         byte[] data = signatureOrNull == null ? digest : concat(digest, signatureOrNull);
         return verifyResult(() -> execute(Opcode.SECUREBOOT, mode, 0, data));
     }
 
     /**
-     * SecureBoot with the digest encrypted under the IO protection key and a MAC answer: Nonce(random) with
-     * {@code numIn}, digest XOR SHA-256(IO key || TempKey), then the chip's MAC checked here. True only if
-     * the chip approved and proved it with the MAC.
+     * SecureBoot with the digest encrypted under the IO protection key and a MAC answer:
+     * Nonce(random) with {@code numIn}, digest XOR SHA-256(IO key || TempKey), then the chip's MAC
+     * checked here. True only if the chip approved and proved it with the MAC.
      */
-    public synchronized boolean secureBootMac(int mode, byte[] digest, byte[] signatureOrNull, byte[] numIn, byte[] ioKey,
-                                              int secureBootConfig) {
+    public synchronized boolean secureBootMac(
+            int mode,
+            byte[] digest,
+            byte[] signatureOrNull,
+            byte[] numIn,
+            byte[] ioKey,
+            int secureBootConfig) {
         Nonce n = nonceRandom(numIn);
         byte[] key = HostCrypto.secureBootKey(ioKey, n.tempKey());
         byte[] encrypted = HostCrypto.xor(digest, key);
@@ -729,7 +878,8 @@ public final class CryptoChip implements AutoCloseable {
             throw e;
         }
         boolean digestOnly = (mode & 0x07) == 0x06 && (secureBootConfig & 0x3) == 0x3;
-        byte[] expected = HostCrypto.secureBootMac(key, digest, digestOnly ? null : signatureOrNull, m, 0);
+        byte[] expected =
+                HostCrypto.secureBootMac(key, digest, digestOnly ? null : signatureOrNull, m, 0);
         return java.security.MessageDigest.isEqual(expected, mac);
     }
 
@@ -738,7 +888,10 @@ public final class CryptoChip implements AutoCloseable {
         return (expect(execute(Opcode.INFO, 0x04, 0, null), 4, Opcode.INFO)[0] & 1) != 0;
     }
 
-    /** Sets or clears the latch; setting needs a CheckMac with the VolatileKeyPermit slot in the same wake. */
+    /**
+     * Sets or clears the latch; setting needs a CheckMac with the VolatileKeyPermit slot in the
+     * same wake.
+     */
     public void persistentLatch(boolean set) {
         execute(Opcode.INFO, 0x04, 0x02 | (set ? 1 : 0), null);
     }
@@ -779,7 +932,6 @@ public final class CryptoChip implements AutoCloseable {
     static final class KeyConfigType {
         static final int P256 = 0x0004;
 
-        private KeyConfigType() {
-        }
+        private KeyConfigType() {}
     }
 }

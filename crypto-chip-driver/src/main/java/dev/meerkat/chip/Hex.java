@@ -6,8 +6,7 @@ import java.util.HexFormat;
 public final class Hex {
     private static final HexFormat UPPER = HexFormat.of().withUpperCase();
 
-    private Hex() {
-    }
+    private Hex() {}
 
     public static String format(byte[] b) {
         return b == null ? "null" : UPPER.formatHex(b);

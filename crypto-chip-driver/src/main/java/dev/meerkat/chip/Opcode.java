@@ -8,8 +8,10 @@ public final class Opcode {
     public static final int ECDH = 0x43;
     public static final int GENDIG = 0x15;
     public static final int GENKEY = 0x40;
+
     /** HMAC command of the ATECC508A (the 608 computes HMAC with the SHA command). */
     public static final int HMAC = 0x11;
+
     public static final int INFO = 0x30;
     public static final int LOCK = 0x17;
     public static final int MAC = 0x08;
@@ -27,8 +29,7 @@ public final class Opcode {
     public static final int SECUREBOOT = 0x80;
     public static final int SELFTEST = 0x77;
 
-    private Opcode() {
-    }
+    private Opcode() {}
 
     public static String name(int opcode) {
         return switch (opcode) {

@@ -3,24 +3,27 @@ package dev.meerkat.chip;
 import java.util.Arrays;
 
 /**
- * Command and response packets. A command is {@code [count][opcode][param1][param2 lo][param2 hi][data..][crc lo][crc hi]}
- * where count covers the whole packet including itself and the CRC; a response is {@code [count][data or status][crc]}.
+ * Command and response packets. A command is {@code [count][opcode][param1][param2 lo][param2
+ * hi][data..][crc lo][crc hi]} where count covers the whole packet including itself and the CRC; a
+ * response is {@code [count][data or status][crc]}.
  */
 public final class Packet {
     /** The four-byte block the chip answers after a wake pulse: count 4, status 0x11, CRC. */
     public static final byte[] WAKE_RESPONSE = {0x04, 0x11, 0x33, 0x43};
+
     /** Wake response of a chip whose power-on self test failed (status 0x07). */
     public static final byte[] WAKE_SELF_TEST_FAILED = {0x04, 0x07, (byte) 0xC4, 0x40};
+
     public static final int MIN_COMMAND = 7;
     public static final int MAX_COMMAND = 155;
 
-    private Packet() {
-    }
+    private Packet() {}
 
     public static byte[] command(int opcode, int param1, int param2, byte[] data) {
         int dataLen = data == null ? 0 : data.length;
         int count = MIN_COMMAND + dataLen;
-        if (count > MAX_COMMAND) throw new IllegalArgumentException("command packet too long: " + count);
+        if (count > MAX_COMMAND)
+            throw new IllegalArgumentException("command packet too long: " + count);
         byte[] p = new byte[count];
         p[0] = (byte) count;
         p[1] = (byte) opcode;
@@ -56,10 +59,12 @@ public final class Packet {
         }
         int count = response[0] & 0xFF;
         if (count < 4 || count > response.length) {
-            throw new ChipCommunicationException("bad response count " + count + ": " + Hex.format(response));
+            throw new ChipCommunicationException(
+                    "bad response count " + count + ": " + Hex.format(response));
         }
         if (!Crc16.check(response, count)) {
-            throw new ChipCommunicationException("response CRC mismatch: " + Hex.format(Arrays.copyOf(response, count)));
+            throw new ChipCommunicationException(
+                    "response CRC mismatch: " + Hex.format(Arrays.copyOf(response, count)));
         }
         return Arrays.copyOfRange(response, 1, count - 2);
     }

@@ -6,7 +6,10 @@ package dev.meerkat.chip;
  * Implementations throw {@link ChipCommunicationException} when the chip does not acknowledge.
  */
 public interface Transport extends AutoCloseable {
-    /** Sends the wake pulse and returns the four-byte block read back (normally {@link Packet#WAKE_RESPONSE}). */
+    /**
+     * Sends the wake pulse and returns the four-byte block read back (normally {@link
+     * Packet#WAKE_RESPONSE}).
+     */
     byte[] sendWake();
 
     /** Writes a command packet (word address 0x03 on I2C). */
@@ -22,6 +25,5 @@ public interface Transport extends AutoCloseable {
     void sleep();
 
     @Override
-    default void close() {
-    }
+    default void close() {}
 }

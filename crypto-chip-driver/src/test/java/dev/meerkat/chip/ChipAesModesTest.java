@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Arrays;
-
 import org.junit.jupiter.api.Test;
 
 /** Host-side AES-GCM and AES-CCM on the chip's AES-ECB and GFM, against the NIST examples. */
@@ -16,10 +15,14 @@ class ChipAesModesTest {
         chip.nonceLoad(Arrays.copyOf(Hex.parse("FEFFE9928665731C6D6A8F9467308308"), 32));
         ChipAesModes gcm = new ChipAesModes(chip, 0xFFFF, 0);
         byte[] iv = Hex.parse("CAFEBABEFACEDBADDECAF888");
-        byte[] p = Hex.parse("D9313225F88406E5A55909C5AFF5269A86A7A9531534F7DA2E4C303D8A318A721C3C0C95956809532FCF0E2449A6B525"
-                + "B16AEDF5AA0DE657BA637B39");
-        byte[] c = Hex.parse("42831EC2217774244B7221B784D0D49CE3AA212F2C02A4E035C17E2329ACA12E21D514B25466931C7D8F6A5AAC84AA05"
-                + "1BA30B396A0AAC973D58E091");
+        byte[] p =
+                Hex.parse(
+                        "D9313225F88406E5A55909C5AFF5269A86A7A9531534F7DA2E4C303D8A318A721C3C0C95956809532FCF0E2449A6B525"
+                                + "B16AEDF5AA0DE657BA637B39");
+        byte[] c =
+                Hex.parse(
+                        "42831EC2217774244B7221B784D0D49CE3AA212F2C02A4E035C17E2329ACA12E21D514B25466931C7D8F6A5AAC84AA05"
+                                + "1BA30B396A0AAC973D58E091");
         byte[] aad = Hex.parse("FEEDFACEDEADBEEFFEEDFACEDEADBEEFABADDAD2");
         ChipAesModes.Sealed s = gcm.gcmEncrypt(iv, aad, p, 16);
         assertThat(s.ciphertext()).containsExactly(c);
@@ -27,7 +30,8 @@ class ChipAesModesTest {
         assertThat(gcm.gcmDecrypt(iv, aad, c, s.tag())).containsExactly(p);
         byte[] bad = s.tag().clone();
         bad[15] ^= 1;
-        assertThatThrownBy(() -> gcm.gcmDecrypt(iv, aad, c, bad)).hasMessageContaining("tag mismatch");
+        assertThatThrownBy(() -> gcm.gcmDecrypt(iv, aad, c, bad))
+                .hasMessageContaining("tag mismatch");
     }
 
     @Test
@@ -44,6 +48,7 @@ class ChipAesModesTest {
         assertThat(s.ciphertext()).containsExactly(Hex.parse("D2A1F0E051EA5F62081A7792073D593D"));
         assertThat(s.tag()).containsExactly(Hex.parse("1FC64FBFACCD"));
         assertThat(ccm.ccmDecrypt(nonce, aad, s.ciphertext(), s.tag())).containsExactly(p);
-        assertThatThrownBy(() -> ccm.ccmDecrypt(nonce, new byte[1], s.ciphertext(), s.tag())).hasMessageContaining("tag mismatch");
+        assertThatThrownBy(() -> ccm.ccmDecrypt(nonce, new byte[1], s.ciphertext(), s.tag()))
+                .hasMessageContaining("tag mismatch");
     }
 }

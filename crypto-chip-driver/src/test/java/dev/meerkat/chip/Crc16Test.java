@@ -21,8 +21,10 @@ class Crc16Test {
 
     @Test
     void commandPacketsCarryCountAndCrcLowByteFirst() {
-        assertThat(Hex.format(Packet.command(Opcode.INFO, 0, 0, null))).isEqualTo("07300000" + "00035D");
-        assertThat(Hex.format(Packet.command(Opcode.READ, 0x80, 0, null))).isEqualTo("0702800000" + "09AD");
+        assertThat(Hex.format(Packet.command(Opcode.INFO, 0, 0, null)))
+                .isEqualTo("07300000" + "00035D");
+        assertThat(Hex.format(Packet.command(Opcode.READ, 0x80, 0, null)))
+                .isEqualTo("0702800000" + "09AD");
         byte[] withData = Packet.command(Opcode.NONCE, 3, 0x1234, new byte[32]);
         assertThat(withData).hasSize(39);
         assertThat(withData[0]).isEqualTo((byte) 39);
@@ -39,7 +41,8 @@ class Crc16Test {
         byte[] bad = Packet.WAKE_RESPONSE.clone();
         bad[3] ^= 1;
         assertThatThrownBy(() -> Packet.body(bad)).isInstanceOf(ChipCommunicationException.class);
-        assertThatThrownBy(() -> Packet.body(new byte[] {0x04, 0x00})).isInstanceOf(ChipCommunicationException.class);
+        assertThatThrownBy(() -> Packet.body(new byte[] {0x04, 0x00}))
+                .isInstanceOf(ChipCommunicationException.class);
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.meerkat.chip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.meerkat.chip.TestChips.Pair;
+import dev.meerkat.chip.jca.EcKeys;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
@@ -11,21 +13,17 @@ import java.security.interfaces.ECPrivateKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
-
 import javax.crypto.Cipher;
 import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-
 import org.junit.jupiter.api.Test;
-
-import dev.meerkat.chip.TestChips.Pair;
-import dev.meerkat.chip.jca.EcKeys;
 
 /** Every command of the driver against the emulated ATECC608 (and 508A where they differ). */
 class DriverCommandsTest {
 
-    private static boolean softwareVerify(byte[] pub, byte[] message, byte[] rawSig) throws Exception {
+    private static boolean softwareVerify(byte[] pub, byte[] message, byte[] rawSig)
+            throws Exception {
         Signature v = Signature.getInstance("SHA256withECDSA");
         v.initVerify(EcKeys.publicKey(pub));
         v.update(message);
@@ -40,8 +38,10 @@ class DriverCommandsTest {
 
     @Test
     void infoReturnsTheRevision() {
-        assertThat(TestChips.fresh(DeviceType.ATECC608).chip().info()).containsExactly(0x00, 0x00, 0x60, 0x02);
-        assertThat(TestChips.fresh(DeviceType.ATECC508A).chip().info()).containsExactly(0x00, 0x00, 0x50, 0x00);
+        assertThat(TestChips.fresh(DeviceType.ATECC608).chip().info())
+                .containsExactly(0x00, 0x00, 0x60, 0x02);
+        assertThat(TestChips.fresh(DeviceType.ATECC508A).chip().info())
+                .containsExactly(0x00, 0x00, 0x50, 0x00);
     }
 
     @Test
@@ -82,14 +82,17 @@ class DriverCommandsTest {
         CryptoChip chip = p.chip();
         CryptoChip.Nonce n = chip.nonceRandom(new byte[20]);
         assertThat(n.randOut()).hasSize(32);
-        // prove the shared TempKey: GenDig with the config block, then an encrypted read would need slot keys,
+        // prove the shared TempKey: GenDig with the config block, then an encrypted read would need
+        // slot keys,
         // so use Info(State) for the flags and CheckMac(TempKey) for the value
         byte[] state = chip.infoState();
         assertThat(state[1]).isEqualTo((byte) 1); // valid
         assertThat(state[0] & 0x10).isZero(); // SourceFlag random
         byte[] other = new byte[13];
         byte[] challenge = new byte[32];
-        byte[] response = HostCrypto.checkMacResponse(TestChips.MAC_KEY, n.tempKey(), other, null, chip.serialNumber());
+        byte[] response =
+                HostCrypto.checkMacResponse(
+                        TestChips.MAC_KEY, n.tempKey(), other, null, chip.serialNumber());
         assertThat(chip.checkMac(0x01, 14, challenge, response, other)).isTrue();
     }
 
@@ -98,7 +101,9 @@ class DriverCommandsTest {
         CryptoChip chip = TestChips.personalized(DeviceType.ATECC608).chip();
         byte[] challenge = HostCrypto.sha256("challenge".getBytes());
         byte[] other = Hex.parse("08000000000000000000000000");
-        byte[] good = HostCrypto.checkMacResponse(TestChips.MAC_KEY, challenge, other, null, chip.serialNumber());
+        byte[] good =
+                HostCrypto.checkMacResponse(
+                        TestChips.MAC_KEY, challenge, other, null, chip.serialNumber());
         assertThat(chip.checkMac(0x00, 14, challenge, good, other)).isTrue();
         byte[] bad = good.clone();
         bad[0] ^= 1;
@@ -109,7 +114,8 @@ class DriverCommandsTest {
         chip.nonceLoad(challenge);
         assertThatThrownBy(() -> chip.checkMac(0x01, 14, new byte[32], good, other))
                 .isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.EXECUTION_ERROR);
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.EXECUTION_ERROR);
     }
 
     @Test
@@ -148,7 +154,8 @@ class DriverCommandsTest {
         // a point off the curve is refused
         byte[] offCurve = pub.clone();
         offCurve[63] ^= 1;
-        assertThatThrownBy(() -> chip.verifyExternal(digest, sig, offCurve)).isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.verifyExternal(digest, sig, offCurve))
+                .isInstanceOf(ChipStatusException.class);
     }
 
     @Test
@@ -171,7 +178,8 @@ class DriverCommandsTest {
         byte[] peerPub = EcKeys.raw((ECPublicKey) peer.getPublic());
         byte[] clear = chip.ecdh(0, peerPub);
         assertThat(clear).hasSize(32);
-        assertThatThrownBy(() -> chip.ecdh(4, peerPub)).isInstanceOf(ChipCommunicationException.class);
+        assertThatThrownBy(() -> chip.ecdh(4, peerPub))
+                .isInstanceOf(ChipCommunicationException.class);
         KeyAgreement ka = KeyAgreement.getInstance("ECDH");
         ka.init(peer.getPrivate());
         ka.doPhase(EcKeys.publicKey(chip.publicKey(4)), true);
@@ -186,16 +194,28 @@ class DriverCommandsTest {
         CryptoChip.Nonce n = chip.nonceRandom(numIn);
         chip.genDig(Zone.DATA, 8, null);
         byte[] slot8 = chip.readSlot(8);
-        byte[] tempKey = HostCrypto.genDig(Arrays.copyOf(slot8, 32), Zone.DATA, 8, chip.serialNumber(), n.tempKey());
+        byte[] tempKey =
+                HostCrypto.genDig(
+                        Arrays.copyOf(slot8, 32), Zone.DATA, 8, chip.serialNumber(), n.tempKey());
         byte[] sig = chip.signInternal(0, true);
         ConfigZone c = chip.config();
         int flags = HostCrypto.tempKeyFlags(8, false, true, false, false);
-        byte[] msg = HostCrypto.signInternalMessage(tempKey, 0x40, 0, c.slotConfig(8).value(), c.keyConfig(8).value(), flags,
-                chip.serialNumber(), false, false);
+        byte[] msg =
+                HostCrypto.signInternalMessage(
+                        tempKey,
+                        0x40,
+                        0,
+                        c.slotConfig(8).value(),
+                        c.keyConfig(8).value(),
+                        flags,
+                        chip.serialNumber(),
+                        false,
+                        false);
         assertThat(softwareVerify(pub, msg, sig)).isTrue();
         // without a GenDig/GenKey TempKey, internal signing is refused
         chip.nonceLoad(new byte[32]);
-        assertThatThrownBy(() -> chip.signInternal(0, false)).isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.signInternal(0, false))
+                .isInstanceOf(ChipStatusException.class);
     }
 
     @Test
@@ -216,7 +236,8 @@ class DriverCommandsTest {
         // slot 5 is Always-writable: 4-byte writes after the data lock
         chip.write(Zone.DATA, Zone.dataAddress(5, 1, 0), new byte[] {1, 2, 3, 4});
         assertThat(Arrays.copyOfRange(chip.readSlot(5), 32, 36)).containsExactly(1, 2, 3, 4);
-        assertThat(chip.read(Zone.CONFIG, Zone.address(0, 1), false)).containsExactly(0x00, 0x00, 0x60, 0x02);
+        assertThat(chip.read(Zone.CONFIG, Zone.address(0, 1), false))
+                .containsExactly(0x00, 0x00, 0x60, 0x02);
     }
 
     @Test
@@ -230,7 +251,8 @@ class DriverCommandsTest {
         // a wrong key gives a wrong MAC: refused, slot unchanged
         byte[] wrongKey = TestChips.WRITE_KEY.clone();
         wrongKey[0] ^= 1;
-        assertThatThrownBy(() -> chip.writeEncrypted(10, 0, new byte[32], wrongKey, 6)).isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.writeEncrypted(10, 0, new byte[32], wrongKey, 6))
+                .isInstanceOf(ChipStatusException.class);
         assertThat(Arrays.copyOf(chip.readSlot(10), 32)).containsExactly(value);
     }
 
@@ -256,13 +278,17 @@ class DriverCommandsTest {
         byte[] data = Arrays.copyOf("pinned".getBytes(), 72);
         chip.writeSlot(12, data);
         chip.lockData(Crc16.compute(p.emulator().dataZoneImage()));
-        assertThatThrownBy(() -> chip.lockSlot(12, Crc16.compute(data) ^ 1)).isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.lockSlot(12, Crc16.compute(data) ^ 1))
+                .isInstanceOf(ChipStatusException.class);
         chip.lockSlot(12, Crc16.compute(data));
         assertThat(chip.config().slotLocked(12)).isTrue();
         assertThatThrownBy(() -> chip.write(Zone.DATA, Zone.dataAddress(12, 0, 0), new byte[4]))
                 .isInstanceOf(ChipStatusException.class);
-        assertThatThrownBy(() -> chip.lockSlot(12, Crc16.compute(data))).isInstanceOf(ChipStatusException.class);
-        assertThatThrownBy(() -> chip.lockSlot(8, 0)).as("slot 8 is not lockable").isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.lockSlot(12, Crc16.compute(data)))
+                .isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.lockSlot(8, 0))
+                .as("slot 8 is not lockable")
+                .isInstanceOf(ChipStatusException.class);
     }
 
     @Test
@@ -271,7 +297,8 @@ class DriverCommandsTest {
         for (int len : new int[] {0, 1, 63, 64, 65, 200}) {
             byte[] m = new byte[len];
             for (int i = 0; i < len; i++) m[i] = (byte) (i * 31);
-            assertThat(chip.sha256(m)).containsExactly(MessageDigest.getInstance("SHA-256").digest(m));
+            assertThat(chip.sha256(m))
+                    .containsExactly(MessageDigest.getInstance("SHA-256").digest(m));
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(TestChips.MAC_KEY, "HmacSHA256"));
             assertThat(chip.hmac(14, m)).containsExactly(mac.doFinal(m));
@@ -290,10 +317,14 @@ class DriverCommandsTest {
         assertThat(chip.counterRead(1)).isEqualTo(40);
         assertThat(chip.counterRead(0)).isZero();
         byte[] config = chip.readConfigZone();
-        // 40 = 1*32 + 8: linear A = FFFF >> 8, linear B = FFFF >> 24 = 0, binary A = 1, binary B = 0
-        assertThat(Arrays.copyOfRange(config, 60, 68)).containsExactly(Hex.parse("00FF000000010000"));
-        assertThatThrownBy(() -> chip.counterRead(2)).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.PARSE_ERROR);
+        // 40 = 1*32 + 8: linear A = FFFF >> 8, linear B = FFFF >> 24 = 0, binary A = 1, binary B =
+        // 0
+        assertThat(Arrays.copyOfRange(config, 60, 68))
+                .containsExactly(Hex.parse("00FF000000010000"));
+        assertThatThrownBy(() -> chip.counterRead(2))
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.PARSE_ERROR);
     }
 
     @Test
@@ -305,10 +336,13 @@ class DriverCommandsTest {
         byte[] cipher = chip.aesEncrypt(9, 0, plain);
         assertThat(cipher).containsExactly(c.doFinal(plain));
         assertThat(chip.aesDecrypt(9, 0, cipher)).containsExactly(plain);
-        assertThatThrownBy(() -> chip.aesEncrypt(8, 0, plain)).isInstanceOf(ChipStatusException.class);
+        assertThatThrownBy(() -> chip.aesEncrypt(8, 0, plain))
+                .isInstanceOf(ChipStatusException.class);
         CryptoChip c508 = TestChips.personalized(DeviceType.ATECC508A).chip();
-        assertThatThrownBy(() -> c508.aesEncrypt(9, 0, plain)).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.PARSE_ERROR);
+        assertThatThrownBy(() -> c508.aesEncrypt(9, 0, plain))
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.PARSE_ERROR);
     }
 
     @Test
@@ -329,12 +363,21 @@ class DriverCommandsTest {
         CryptoChip.Nonce n = chip.nonceRandom(new byte[20]);
         chip.genDig(Zone.CONFIG, 2, null);
         byte[] config = chip.readConfigZone();
-        byte[] tk = HostCrypto.genDig(Arrays.copyOfRange(config, 64, 96), Zone.CONFIG, 2, chip.serialNumber(), n.tempKey());
+        byte[] tk =
+                HostCrypto.genDig(
+                        Arrays.copyOfRange(config, 64, 96),
+                        Zone.CONFIG,
+                        2,
+                        chip.serialNumber(),
+                        n.tempKey());
         // CheckMac with TempKey as the second block proves both sides hold the same TempKey
         byte[] other = new byte[13];
-        byte[] resp = HostCrypto.checkMacResponse(TestChips.MAC_KEY, tk, other, null, chip.serialNumber());
+        byte[] resp =
+                HostCrypto.checkMacResponse(
+                        TestChips.MAC_KEY, tk, other, null, chip.serialNumber());
         assertThat(chip.checkMac(0x01, 14, new byte[32], resp, other)).isTrue();
-        assertThatThrownBy(() -> chip.genDig(Zone.CONFIG, 1, null)).as("TempKey consumed by CheckMac")
+        assertThatThrownBy(() -> chip.genDig(Zone.CONFIG, 1, null))
+                .as("TempKey consumed by CheckMac")
                 .isInstanceOf(ChipStatusException.class);
     }
 }

@@ -3,8 +3,7 @@ package dev.meerkat.chip;
 import java.security.interfaces.ECPrivateKey;
 
 final class EcKeysTestSupport {
-    private EcKeysTestSupport() {
-    }
+    private EcKeysTestSupport() {}
 
     static byte[] scalar(ECPrivateKey key) {
         byte[] b = key.getS().toByteArray();

@@ -3,17 +3,15 @@ package dev.meerkat.chip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import dev.meerkat.chip.TestChips.Pair;
 import dev.meerkat.chip.emulator.EmulatedChip;
 import dev.meerkat.chip.emulator.EmulatorTransport;
 import dev.meerkat.chip.emulator.StateFile;
 import dev.meerkat.chip.emulator.TimingModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Raw I2C replay, injected faults and driver retries, persistence, timing model. */
 class EmulatorBehaviourTest {
@@ -23,7 +21,8 @@ class EmulatorBehaviourTest {
         EmulatedChip emu = TestChips.fresh(DeviceType.ATECC608).emulator();
         assertThat(Hex.format(emu.wakePulse())).isEqualTo("04113343");
         emu.i2cWrite(Hex.parse("03" + "0730000000035D"));
-        assertThat(Hex.format(emu.i2cRead())).isEqualTo(Hex.format(Packet.response(Hex.parse("00006002"))));
+        assertThat(Hex.format(emu.i2cRead()))
+                .isEqualTo(Hex.format(Packet.response(Hex.parse("00006002"))));
         emu.i2cWrite(Hex.parse("03" + "070280000009AD"));
         byte[] r = emu.i2cRead();
         assertThat(r[0]).isEqualTo((byte) 35);
@@ -35,7 +34,8 @@ class EmulatorBehaviourTest {
         // idle keeps the chip quiet until the next wake; sleep too
         emu.i2cWrite(new byte[] {WordAddress.IDLE});
         assertThatThrownBy(emu::i2cRead).isInstanceOf(ChipCommunicationException.class);
-        assertThatThrownBy(() -> emu.i2cWrite(Hex.parse("03" + "0730000000035D"))).isInstanceOf(ChipCommunicationException.class);
+        assertThatThrownBy(() -> emu.i2cWrite(Hex.parse("03" + "0730000000035D")))
+                .isInstanceOf(ChipCommunicationException.class);
         emu.wakePulse();
         emu.i2cWrite(new byte[] {WordAddress.SLEEP});
         assertThatThrownBy(emu::i2cRead).isInstanceOf(ChipCommunicationException.class);
@@ -54,8 +54,10 @@ class EmulatorBehaviourTest {
         assertThat(chip.random()).hasSize(32);
         assertThat(chip.retryCount()).isGreaterThanOrEqualTo(2);
         p.emulator().faults().commErrors(10);
-        assertThatThrownBy(chip::info).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.CRC_OR_COMM_ERROR);
+        assertThatThrownBy(chip::info)
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.CRC_OR_COMM_ERROR);
         p.emulator().faults().commErrors(-100);
         assertThat(chip.info()).hasSize(4);
     }
@@ -65,8 +67,10 @@ class EmulatorBehaviourTest {
         Pair p = TestChips.personalized(DeviceType.ATECC608);
         CryptoChip chip = p.chip();
         p.emulator().faults().failCommand(Opcode.SIGN, 0x05, 1);
-        assertThatThrownBy(() -> chip.sign(0, new byte[32])).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.ECC_FAULT);
+        assertThatThrownBy(() -> chip.sign(0, new byte[32]))
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.ECC_FAULT);
         assertThat(chip.sign(0, new byte[32])).hasSize(64);
     }
 
@@ -75,12 +79,16 @@ class EmulatorBehaviourTest {
         Pair p = TestChips.personalized(DeviceType.ATECC608);
         CryptoChip chip = p.chip();
         p.emulator().faults().selfTestFailure(true);
-        assertThatThrownBy(chip::wake).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.SELF_TEST_ERROR);
+        assertThatThrownBy(chip::wake)
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.SELF_TEST_ERROR);
         p.emulator().faults().selfTestFailure(false);
         // the failed state persists until a SelfTest passes
-        assertThatThrownBy(() -> chip.sign(0, new byte[32])).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(ChipStatus.SELF_TEST_ERROR);
+        assertThatThrownBy(() -> chip.sign(0, new byte[32]))
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(ChipStatus.SELF_TEST_ERROR);
         assertThat(chip.selfTest(0x3B)).isTrue();
         assertThat(chip.sign(0, new byte[32])).hasSize(64);
     }
@@ -89,7 +97,13 @@ class EmulatorBehaviourTest {
     void stateSurvivesARestartThroughTheStateFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("chip.state");
         EmulatedChip emu = StateFile.openOrCreate(file, DeviceType.ATECC608);
-        CryptoChip chip = new CryptoChip(new EmulatorTransport(emu), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        CryptoChip chip =
+                new CryptoChip(
+                        new EmulatorTransport(emu),
+                        DeviceType.ATECC608,
+                        3,
+                        CryptoChip.Wait.POLL,
+                        ms -> {});
         chip.writeConfigZone(TestChips.testConfig(chip.readConfigZone()));
         chip.lockConfig();
         byte[] pub = chip.genKey(0);
@@ -100,7 +114,13 @@ class EmulatorBehaviourTest {
         }
 
         EmulatedChip again = StateFile.read(file);
-        CryptoChip chip2 = new CryptoChip(new EmulatorTransport(again), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        CryptoChip chip2 =
+                new CryptoChip(
+                        new EmulatorTransport(again),
+                        DeviceType.ATECC608,
+                        3,
+                        CryptoChip.Wait.POLL,
+                        ms -> {});
         assertThat(chip2.serialNumber()).containsExactly(chip.serialNumber());
         assertThat(chip2.config().configLocked()).isTrue();
         assertThat(chip2.publicKey(0)).containsExactly(pub);
@@ -116,7 +136,8 @@ class EmulatorBehaviourTest {
         EmulatedChip emu = p.emulator();
         emu.wakePulse();
         emu.i2cWrite(Hex.parse("03" + "0730000000035D"));
-        // busy or ready depending on scheduling; either way the response arrives within the datasheet time
+        // busy or ready depending on scheduling; either way the response arrives within the
+        // datasheet time
         long deadline = System.nanoTime() + 2_000_000_000L;
         byte[] r = null;
         while (r == null && System.nanoTime() < deadline) {
@@ -127,6 +148,7 @@ class EmulatorBehaviourTest {
             }
         }
         assertThat(r).isNotNull();
-        assertThat(emu.chipMillis()).isEqualTo(2L * DeviceType.ATECC608.executionMillis(Opcode.INFO));
+        assertThat(emu.chipMillis())
+                .isEqualTo(2L * DeviceType.ATECC608.executionMillis(Opcode.INFO));
     }
 }

@@ -1,5 +1,7 @@
 package dev.meerkat.chip;
 
+import dev.meerkat.chip.emulator.EmulatedChip;
+import dev.meerkat.chip.emulator.EmulatorTransport;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
@@ -7,12 +9,10 @@ import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.util.Arrays;
 
-import dev.meerkat.chip.emulator.EmulatedChip;
-import dev.meerkat.chip.emulator.EmulatorTransport;
-
 /**
- * A 608 configured for the whole command set: IO protection key, SecureBoot, KDF, DeriveKey, limited-use
- * keys with count match, PubInfo keys validated by an authority, the persistent latch and ReqAuth.
+ * A 608 configured for the whole command set: IO protection key, SecureBoot, KDF, DeriveKey,
+ * limited-use keys with count match, PubInfo keys validated by an authority, the persistent latch
+ * and ReqAuth.
  */
 final class FullChips {
     static final byte[] IO_KEY = HostCrypto.sha256("io protection key".getBytes());
@@ -20,10 +20,15 @@ final class FullChips {
     static final byte[] ROLL_KEY = HostCrypto.sha256("slot 5 before rolling".getBytes());
     static final byte[] CREATE_KEY = HostCrypto.sha256("slot 6 before creation".getBytes());
     static final byte[] LIMITED_KEY = HostCrypto.sha256("limited-use key slot 10".getBytes());
-    static final byte[] LATCHED_KEY = HostCrypto.sha256("persistent-disable key slot 13".getBytes());
+    static final byte[] LATCHED_KEY =
+            HostCrypto.sha256("persistent-disable key slot 13".getBytes());
     static final byte[] AUTH_KEY = HostCrypto.sha256("req-auth key slot 15".getBytes());
     static final byte[] AES_KEY = Hex.parse("2B7E151628AED2A6ABF7158809CF4F3C");
-    /** SecureBoot config: FullDig, persistent enable, random nonce; digest in slot 8, public key in slot 11. */
+
+    /**
+     * SecureBoot config: FullDig, persistent enable, random nonce; digest in slot 8, public key in
+     * slot 11.
+     */
     static final int SECURE_BOOT = 0xB81B;
 
     static final int[][] LAYOUT = {
@@ -39,14 +44,15 @@ final class FullChips {
         {0x8080, 0x0018}, // 9 AES key
         {0x80A0, 0x003C}, // 10 limited-use secret
         {0x0000, 0x0030}, // 11 P-256 public key: SecureBoot and validation authority
-        {0x1000, 0x0B12}, // 12 P-256 public key with PubInfo, validated by slot 11, writable while invalid
+        {
+            0x1000, 0x0B12
+        }, // 12 P-256 public key with PubInfo, validated by slot 11, writable while invalid
         {0x8080, 0x103C}, // 13 secret usable only with the persistent latch
         {0x0000, 0x003C}, // 14 count match value
         {0x8080, 0x07FC}, // 15 ReqAuth (key 7) and ReqRandom
     };
 
-    private FullChips() {
-    }
+    private FullChips() {}
 
     record Setup(EmulatedChip emulator, CryptoChip chip, KeyPair authority, KeyPair pubInfoKey) {
         byte[] sn() {
@@ -75,16 +81,24 @@ final class FullChips {
     /** With the given ChipOptions and count match limit (0: no count match). */
     static Setup personalized(int chipOptions, long countMatchLimit) {
         EmulatedChip emu = newChip();
-        CryptoChip chip = new CryptoChip(new EmulatorTransport(emu), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        CryptoChip chip =
+                new CryptoChip(
+                        new EmulatorTransport(emu),
+                        DeviceType.ATECC608,
+                        3,
+                        CryptoChip.Wait.POLL,
+                        ms -> {});
         return personalize(emu, chip, chipOptions, countMatchLimit);
     }
 
     static EmulatedChip newChip() {
-        return new EmulatedChip(DeviceType.ATECC608, Hex.parse("0123A1B2C3D4E5F6EE"), new SecureRandom());
+        return new EmulatedChip(
+                DeviceType.ATECC608, Hex.parse("0123A1B2C3D4E5F6EE"), new SecureRandom());
     }
 
     /** Programs and locks {@code emu} through {@code chip} (any transport). */
-    static Setup personalize(EmulatedChip emu, CryptoChip chip, int chipOptions, long countMatchLimit) {
+    static Setup personalize(
+            EmulatedChip emu, CryptoChip chip, int chipOptions, long countMatchLimit) {
         byte[] c = chip.readConfigZone();
         for (int slot = 0; slot < 16; slot++) {
             c[ConfigZone.SLOT_CONFIG + 2 * slot] = (byte) LAYOUT[slot][0];
@@ -116,7 +130,8 @@ final class FullChips {
         chip.writePublicKey(11, raw(authority));
         chip.writePublicKey(12, raw(pubInfoKey));
         chip.writeSlot(13, LATCHED_KEY);
-        if (countMatchLimit > 0) chip.writeSlot(14, Arrays.copyOf(HostCrypto.counterMatchValue(countMatchLimit), 32));
+        if (countMatchLimit > 0)
+            chip.writeSlot(14, Arrays.copyOf(HostCrypto.counterMatchValue(countMatchLimit), 32));
         chip.writeSlot(15, AUTH_KEY);
         chip.lockData(Crc16.compute(emu.dataZoneImage()));
         return new Setup(emu, chip, authority, pubInfoKey);

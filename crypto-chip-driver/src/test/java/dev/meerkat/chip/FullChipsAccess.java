@@ -1,18 +1,15 @@
 package dev.meerkat.chip;
 
-import java.security.KeyPair;
-
 import dev.meerkat.chip.emulator.EmulatedChip;
+import java.security.KeyPair;
 
 /** {@link FullChips} for tests in other packages. */
 public final class FullChipsAccess {
     public static final int SECURE_BOOT = FullChips.SECURE_BOOT;
 
-    private FullChipsAccess() {
-    }
+    private FullChipsAccess() {}
 
-    public record Keys(byte[] ioKey, byte[] parentKey, byte[] rollKey, KeyPair authority) {
-    }
+    public record Keys(byte[] ioKey, byte[] parentKey, byte[] rollKey, KeyPair authority) {}
 
     public static EmulatedChip newChip() {
         return FullChips.newChip();

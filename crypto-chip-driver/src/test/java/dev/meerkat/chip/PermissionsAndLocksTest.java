@@ -3,19 +3,19 @@ package dev.meerkat.chip;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.meerkat.chip.TestChips.Pair;
 import java.util.Arrays;
-
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
-
-import dev.meerkat.chip.TestChips.Pair;
 
 /** Lock ordering, lock CRCs and SlotConfig/KeyConfig permissions as the emulator enforces them. */
 class PermissionsAndLocksTest {
 
     private static void refused(ThrowingCallable call, ChipStatus status) {
-        assertThatThrownBy(call).isInstanceOf(ChipStatusException.class)
-                .extracting(e -> ((ChipStatusException) e).status()).isEqualTo(status);
+        assertThatThrownBy(call)
+                .isInstanceOf(ChipStatusException.class)
+                .extracting(e -> ((ChipStatusException) e).status())
+                .isEqualTo(status);
     }
 
     private static void refused(ThrowingCallable call) {
@@ -31,7 +31,8 @@ class PermissionsAndLocksTest {
         refused(() -> chip.genKey(0));
         refused(() -> chip.counterIncrement(0));
         refused(() -> chip.spendLimitedUse(0));
-        // UserExtra may be set before the config lock: cryptoauthlib's atcab_write_config_zone does so
+        // UserExtra may be set before the config lock: cryptoauthlib's atcab_write_config_zone does
+        // so
         chip.updateExtra(0, 0);
     }
 

@@ -1,11 +1,12 @@
 package dev.meerkat.chip;
 
-import java.security.SecureRandom;
-
 import dev.meerkat.chip.emulator.EmulatedChip;
 import dev.meerkat.chip.emulator.EmulatorTransport;
+import java.security.SecureRandom;
 
-/** Emulated chips with a test configuration that exercises every permission the emulator enforces. */
+/**
+ * Emulated chips with a test configuration that exercises every permission the emulator enforces.
+ */
 final class TestChips {
     static final byte[] WRITE_KEY = HostCrypto.sha256("write key slot 6".getBytes());
     static final byte[] MAC_KEY = HostCrypto.sha256("checkmac key slot 14".getBytes());
@@ -31,8 +32,7 @@ final class TestChips {
         {0x0000, 0x001C}, // 15 clear data
     };
 
-    private TestChips() {
-    }
+    private TestChips() {}
 
     static byte[] testConfig(byte[] current) {
         byte[] c = current.clone();
@@ -46,13 +46,13 @@ final class TestChips {
         return c;
     }
 
-    record Pair(EmulatedChip emulator, CryptoChip chip) {
-    }
+    record Pair(EmulatedChip emulator, CryptoChip chip) {}
 
     static Pair fresh(DeviceType type) {
         byte[] sn = Hex.parse("0123A1B2C3D4E5F6EE");
         EmulatedChip emu = new EmulatedChip(type, sn, new SecureRandom());
-        CryptoChip chip = new CryptoChip(new EmulatorTransport(emu), type, 3, CryptoChip.Wait.POLL, ms -> { });
+        CryptoChip chip =
+                new CryptoChip(new EmulatorTransport(emu), type, 3, CryptoChip.Wait.POLL, ms -> {});
         return new Pair(emu, chip);
     }
 
@@ -61,7 +61,11 @@ final class TestChips {
         Pair p = fresh(type);
         p.chip().writeConfigZone(testConfig(p.chip().readConfigZone()));
         if (type == DeviceType.ATECC608) {
-            p.chip().write(Zone.CONFIG, Zone.address(0, 3), new byte[] {(byte) 0xEE, 0x01, 0x01, 0x00});
+            p.chip()
+                    .write(
+                            Zone.CONFIG,
+                            Zone.address(0, 3),
+                            new byte[] {(byte) 0xEE, 0x01, 0x01, 0x00});
         }
         p.chip().lockConfig();
         return p;

@@ -1,8 +1,5 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-import dev.meerkat.firmware.app.FirmwareImage;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.boot.BootConfig;
@@ -13,6 +10,7 @@ import dev.meerkat.boot.BootStatus;
 import dev.meerkat.boot.Bootloader;
 import dev.meerkat.boot.FlashLayout;
 import dev.meerkat.boot.Slot;
+import dev.meerkat.firmware.app.FirmwareImage;
 import dev.meerkat.firmware.crypto.SecureElement;
 import dev.meerkat.firmware.crypto.SoftwareSecureElement;
 import dev.meerkat.firmware.device.Library;
@@ -20,6 +18,7 @@ import dev.meerkat.firmware.device.Network;
 import dev.meerkat.firmware.fs.DirectoryFileStore;
 import dev.meerkat.firmware.fs.FileStore;
 import dev.meerkat.firmware.fs.MemoryFileStore;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.RpcException;
 import dev.meerkat.hal.Device;
@@ -42,8 +41,8 @@ import java.util.function.Predicate;
 
 /**
  * An emulated board running the firmware: the hal {@link Device} (flash, counters, root of trust,
- * clock, watchdog), the file store, the secure element and a CPU thread that boots through the
- * real {@link Bootloader}, runs the {@link Firmware} it jumps to and, at every reset (reboot, fault,
+ * clock, watchdog), the file store, the secure element and a CPU thread that boots through the real
+ * {@link Bootloader}, runs the {@link Firmware} it jumps to and, at every reset (reboot, fault,
  * watchdog, power cut), boots again. A bootloader in recovery (no bootable image) or a crash loop
  * of the committed firmware stops the board.
  *
@@ -54,14 +53,23 @@ import java.util.function.Predicate;
 public final class Board implements AutoCloseable {
 
     /** Board states. */
-    public enum State { OFF, BOOTING, RUNNING, RECOVERY, HALTED }
+    public enum State {
+        OFF,
+        BOOTING,
+        RUNNING,
+        RECOVERY,
+        HALTED
+    }
 
     private static final int CRASH_LOOP_LIMIT = 5;
-    private static final ScheduledExecutorService SCHEDULER = Executors.newScheduledThreadPool(2, r -> {
-        Thread t = new Thread(r, "board-timers");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ScheduledExecutorService SCHEDULER =
+            Executors.newScheduledThreadPool(
+                    2,
+                    r -> {
+                        Thread t = new Thread(r, "board-timers");
+                        t.setDaemon(true);
+                        return t;
+                    });
 
     private final String id;
     private final Device device;
@@ -151,7 +159,10 @@ public final class Board implements AutoCloseable {
                 fw.shutdown();
                 listener.log(id, "reset (" + e.cause() + "): " + e.getMessage());
                 device.reset(e.cause());
-                crashes = e.cause() == ResetCause.FAULT && j.mode() == BootMode.NORMAL ? crashes + 1 : 0;
+                crashes =
+                        e.cause() == ResetCause.FAULT && j.mode() == BootMode.NORMAL
+                                ? crashes + 1
+                                : 0;
             } catch (RuntimeException e) {
                 fw.shutdown();
                 listener.log(id, "firmware crashed: " + e);
@@ -266,7 +277,9 @@ public final class Board implements AutoCloseable {
         return firmware;
     }
 
-    /** Boot state as recorded in flash (readable in any board state except while a task writes it). */
+    /**
+     * Boot state as recorded in flash (readable in any board state except while a task writes it).
+     */
     public BootStatus bootStatus() {
         if (isUp()) {
             return onDevice(fw -> fw.control().bootState());
@@ -277,7 +290,9 @@ public final class Board implements AutoCloseable {
     /** Version of the running firmware, if running. */
     public String runningVersion() {
         BootResult r = lastBoot;
-        return r instanceof BootResult.Jump j ? FirmwareImage.versionString(j.image().version()) : "none";
+        return r instanceof BootResult.Jump j
+                ? FirmwareImage.versionString(j.image().version())
+                : "none";
     }
 
     /** Port of the HTTP RPC server of the running firmware, or -1. */
@@ -416,7 +431,9 @@ public final class Board implements AutoCloseable {
             return this;
         }
 
-        /** Configuration written to {@code conf1.json} at the factory ({@code device.id} is added). */
+        /**
+         * Configuration written to {@code conf1.json} at the factory ({@code device.id} is added).
+         */
         public Builder factoryConfig(ObjectNode c) {
             this.factoryConfig = c.deepCopy();
             return this;
@@ -482,20 +499,26 @@ public final class Board implements AutoCloseable {
          */
         public Board build() {
             try {
-                Device.Builder db = Device.builder(profile.geometry()).seed(seed).rootOfTrust(rootOfTrust);
+                Device.Builder db =
+                        Device.builder(profile.geometry()).seed(seed).rootOfTrust(rootOfTrust);
                 if (directory != null) {
                     db.backedBy(directory.resolve("hw"));
                 }
                 Device d = db.build();
-                FileStore fs = directory != null ? new DirectoryFileStore(directory.resolve("fs"))
-                        : new MemoryFileStore(d.power());
+                FileStore fs =
+                        directory != null
+                                ? new DirectoryFileStore(directory.resolve("fs"))
+                                : new MemoryFileStore(d.power());
                 boolean fresh = fs.read("conf1.json").isEmpty();
                 if (fresh) {
                     if (factoryImage != null) {
                         FlashArea a = profile.layout(d.flash()).slot(Slot.A);
                         a.eraseAll();
                         int align = a.writeAlignment();
-                        byte[] padded = Arrays.copyOf(factoryImage, (factoryImage.length + align - 1) / align * align);
+                        byte[] padded =
+                                Arrays.copyOf(
+                                        factoryImage,
+                                        (factoryImage.length + align - 1) / align * align);
                         Arrays.fill(padded, factoryImage.length, padded.length, (byte) 0xFF);
                         a.write(0, padded);
                     }

@@ -49,7 +49,8 @@ public final class BoardHarness {
             return fw.submit(() -> f.apply(fw)).get(60, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ResetException re) {
-                throw new IllegalStateException(board.id() + " reset during the call: " + re.getMessage(), re);
+                throw new IllegalStateException(
+                        board.id() + " reset during the call: " + re.getMessage(), re);
             }
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
@@ -62,13 +63,15 @@ public final class BoardHarness {
 
     /** Calls an RPC method in-process (the same dispatcher the channels use). */
     public JsonNode rpc(String method, JsonNode args) throws RpcException {
-        Object r = onDevice(fw -> {
-            try {
-                return fw.rpc().call(method, args);
-            } catch (RpcException e) {
-                return e;
-            }
-        });
+        Object r =
+                onDevice(
+                        fw -> {
+                            try {
+                                return fw.rpc().call(method, args);
+                            } catch (RpcException e) {
+                                return e;
+                            }
+                        });
         if (r instanceof RpcException e) {
             throw e;
         }
@@ -77,9 +80,10 @@ public final class BoardHarness {
 
     /** Lets {@code d} of device time pass at once (timers such as the commit deadline fire). */
     public void advance(Duration d) {
-        onDevice(fw -> {
-            fw.advance(d);
-            return null;
-        });
+        onDevice(
+                fw -> {
+                    fw.advance(d);
+                    return null;
+                });
     }
 }

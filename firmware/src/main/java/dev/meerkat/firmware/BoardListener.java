@@ -5,17 +5,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 /** Observes a board: its log and the events it publishes (in the same JVM, no broker needed). */
 public interface BoardListener {
 
-    BoardListener NONE = new BoardListener() {
-    };
+    BoardListener NONE = new BoardListener() {};
 
-    default void log(String deviceId, String line) {
-    }
+    default void log(String deviceId, String line) {}
 
     /** An event the firmware published on {@code <device>/<subtopic>} (or queued while offline). */
-    default void event(String deviceId, String subtopic, JsonNode payload) {
-    }
+    default void event(String deviceId, String subtopic, JsonNode payload) {}
 
     /** The board changed state. */
-    default void state(String deviceId, Board.State state) {
-    }
+    default void state(String deviceId, Board.State state) {}
 }

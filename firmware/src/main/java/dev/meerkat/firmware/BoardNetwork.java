@@ -16,7 +16,10 @@ import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** The emulated board's network interface: host sockets, CA files from the file store, injected drops. */
+/**
+ * The emulated board's network interface: host sockets, CA files from the file store, injected
+ * drops.
+ */
 final class BoardNetwork implements Network {
 
     private final FileStore files;
@@ -30,21 +33,28 @@ final class BoardNetwork implements Network {
     }
 
     @Override
-    public SSLContext tlsContext(String caFile, boolean clientAuth) throws GeneralSecurityException, IOException {
+    public SSLContext tlsContext(String caFile, boolean clientAuth)
+            throws GeneralSecurityException, IOException {
         SSLContext ctx = SSLContext.getInstance("TLS");
         TrustManagerFactory tmf = null;
         if (caFile != null && !caFile.isEmpty()) {
-            byte[] pem = files.read(caFile).orElseThrow(() -> new IOException("CA file " + caFile + " missing"));
+            byte[] pem =
+                    files.read(caFile)
+                            .orElseThrow(() -> new IOException("CA file " + caFile + " missing"));
             KeyStore ts = KeyStore.getInstance("PKCS12");
             ts.load(null, null);
             int i = 0;
-            for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(pem))) {
+            for (var c :
+                    CertificateFactory.getInstance("X.509")
+                            .generateCertificates(new ByteArrayInputStream(pem))) {
                 ts.setCertificateEntry("ca" + i++, (X509Certificate) c);
             }
             tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             tmf.init(ts);
         }
-        ctx.init(clientAuth ? secureElement.tlsKeyManagers() : null, tmf == null ? null : tmf.getTrustManagers(),
+        ctx.init(
+                clientAuth ? secureElement.tlsKeyManagers() : null,
+                tmf == null ? null : tmf.getTrustManagers(),
                 null);
         return ctx;
     }

@@ -21,7 +21,8 @@ public record DeviceProfile(long slotSize) {
 
     public DeviceProfile {
         if (slotSize <= 0 || slotSize % SECTOR != 0) {
-            throw new IllegalArgumentException("slot size must be a positive multiple of " + SECTOR);
+            throw new IllegalArgumentException(
+                    "slot size must be a positive multiple of " + SECTOR);
         }
     }
 
@@ -32,13 +33,17 @@ public record DeviceProfile(long slotSize) {
 
     /** Slots that hold an image of {@code imageBytes} with room to spare. */
     public static DeviceProfile forImages(long imageBytes) {
-        long s = Math.max(64 * 1024, (imageBytes + imageBytes / 8 + 8192 + SECTOR - 1) / SECTOR * SECTOR);
+        long s =
+                Math.max(
+                        64 * 1024,
+                        (imageBytes + imageBytes / 8 + 8192 + SECTOR - 1) / SECTOR * SECTOR);
         return new DeviceProfile(s);
     }
 
     public FlashGeometry geometry() {
         int sectors = (int) ((BOOTLOADER + (long) STATE_SECTORS * SECTOR + 2 * slotSize) / SECTOR);
-        return new FlashGeometry(List.of(new SectorRegion(SECTOR, sectors)), 8, OverwritePolicy.CLEAR_BITS_ONLY);
+        return new FlashGeometry(
+                List.of(new SectorRegion(SECTOR, sectors)), 8, OverwritePolicy.CLEAR_BITS_ONLY);
     }
 
     public FlashLayout layout(Flash flash) {

@@ -8,9 +8,9 @@ import java.io.InputStream;
 import java.util.Optional;
 
 /**
- * Faults a test or a fleet rehearsal injects into one board: a download connection that drops
- * once after a number of bytes, and a firmware whose test boots fail init (a device-specific
- * fault). Power cuts are the hal's ({@code Device.power()}).
+ * Faults a test or a fleet rehearsal injects into one board: a download connection that drops once
+ * after a number of bytes, and a firmware whose test boots fail init (a device-specific fault).
+ * Power cuts are the hal's ({@code Device.power()}).
  */
 public final class FaultInjection {
 
@@ -31,7 +31,9 @@ public final class FaultInjection {
         this.failInitOnTestBoot = fail;
     }
 
-    /** {@code body}, or a stream that fails after the armed number of bytes (the drop is used up). */
+    /**
+     * {@code body}, or a stream that fails after the armed number of bytes (the drop is used up).
+     */
     InputStream download(InputStream body) {
         long dropAt = downloadDropAt;
         if (dropAt < 0) {
@@ -61,23 +63,24 @@ public final class FaultInjection {
         if (!failInitOnTestBoot) {
             return Optional.empty();
         }
-        return Optional.of(new Library() {
-            @Override
-            public String name() {
-                return "fault-injection";
-            }
+        return Optional.of(
+                new Library() {
+                    @Override
+                    public String name() {
+                        return "fault-injection";
+                    }
 
-            @Override
-            public int order() {
-                return 90;
-            }
+                    @Override
+                    public int order() {
+                        return 90;
+                    }
 
-            @Override
-            public void init(DeviceContext device) {
-                if (device.testBoot()) {
-                    throw new IllegalStateException("injected init failure on test boot");
-                }
-            }
-        });
+                    @Override
+                    public void init(DeviceContext device) {
+                        if (device.testBoot()) {
+                            throw new IllegalStateException("injected init failure on test boot");
+                        }
+                    }
+                });
     }
 }

@@ -1,8 +1,5 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-import dev.meerkat.firmware.app.FirmwareImage;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.boot.BootControl;
@@ -12,15 +9,17 @@ import dev.meerkat.boot.FlashLayout;
 import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.firmware.app.AppContext;
+import dev.meerkat.firmware.app.FirmwareImage;
 import dev.meerkat.firmware.config.Config;
 import dev.meerkat.firmware.config.ConfigLayers;
 import dev.meerkat.firmware.crypto.SecureElement;
-import dev.meerkat.firmware.fs.FileStore;
-import dev.meerkat.firmware.mqtt.Backoff;
-import dev.meerkat.firmware.mqtt.MqttLink;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.device.Network;
+import dev.meerkat.firmware.fs.FileStore;
+import dev.meerkat.firmware.json.Json;
+import dev.meerkat.firmware.mqtt.Backoff;
+import dev.meerkat.firmware.mqtt.MqttLink;
 import dev.meerkat.firmware.ota.OtaRpc;
 import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.firmware.rpc.HttpRpcServer;
@@ -63,13 +62,14 @@ import javax.net.ssl.SSLContext;
  * timers, download steps), so device state needs no locking. Device time is the board's virtual
  * clock; the loop advances it with the host's time, at most 1 s per turn.
  *
- * <p>Libraries get this run as a {@link DeviceContext}; the application gets the narrower
- * {@link AppContext}.
+ * <p>Libraries get this run as a {@link DeviceContext}; the application gets the narrower {@link
+ * AppContext}.
  */
 public final class Firmware implements DeviceContext {
 
     /** Defaults of the runtime's own configuration keys; the application's conf0 adds to them. */
-    static final String SYSTEM_DEFAULTS = """
+    static final String SYSTEM_DEFAULTS =
+            """
             {"device": {"id": "", "platform": "meerkat-sim"},
              "debug": {"level": 2},
              "mqtt": {"enable": false, "server": "", "client_id": "", "ssl_ca_cert": "", "keep_alive": 30,
@@ -87,7 +87,8 @@ public final class Firmware implements DeviceContext {
     private final Device device;
     private final BootControl control;
     private final BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
-    private final PriorityQueue<Timer> timers = new PriorityQueue<>(Comparator.comparingLong(Timer::due));
+    private final PriorityQueue<Timer> timers =
+            new PriorityQueue<>(Comparator.comparingLong(Timer::due));
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     private final List<Runnable> initDone = new ArrayList<>();
     private final long bootMillis;
@@ -103,8 +104,7 @@ public final class Firmware implements DeviceContext {
     private String deviceId;
     private long timerSeq;
 
-    private record Timer(long due, long seq, long period, Runnable task) {
-    }
+    private record Timer(long due, long seq, long period, Runnable task) {}
 
     Firmware(Board board, BootResult.Jump jump) {
         this.board = board;
@@ -125,38 +125,62 @@ public final class Firmware implements DeviceContext {
     }
 
     private void init() {
-        step("hal", () -> {
-            log("boot: " + jump.mode() + " boot of slot " + jump.slot() + " " + jump.image().version()
-                    + ", reset cause " + device.lastResetCause());
-            device.watchdog().kick();
-        });
-        step("config", () -> {
-            bundle = readBundle();
-            loadConfig();
-        });
-        step("crypto", () -> {
-            SecureElement se = board.secureElement();
-            if (config.getString("mqtt.server").startsWith("ssl://")) {
-                se.tlsKeyManagers();
-            }
-            log("crypto: " + se.kind() + (se.certificate().isPresent() ? ", device certificate "
-                    + se.certificate().get().getSubjectX500Principal().getName() : ", no certificate"));
-        });
-        step("network", () -> {
-            try {
-                startNetwork();
-            } catch (Exception e) {
-                // a configuration that stops the network must not brick the device: retry with the last good one
-                stopNetwork();
-                Optional<String> fallback = new ConfigLayers(board.files()).fallBack();
-                if (fallback.isEmpty()) {
-                    throw e;
-                }
-                log("config: network init failed (" + e + "); " + fallback.get());
-                loadConfig();
-                startNetwork();
-            }
-        });
+        step(
+                "hal",
+                () -> {
+                    log(
+                            "boot: "
+                                    + jump.mode()
+                                    + " boot of slot "
+                                    + jump.slot()
+                                    + " "
+                                    + jump.image().version()
+                                    + ", reset cause "
+                                    + device.lastResetCause());
+                    device.watchdog().kick();
+                });
+        step(
+                "config",
+                () -> {
+                    bundle = readBundle();
+                    loadConfig();
+                });
+        step(
+                "crypto",
+                () -> {
+                    SecureElement se = board.secureElement();
+                    if (config.getString("mqtt.server").startsWith("ssl://")) {
+                        se.tlsKeyManagers();
+                    }
+                    log(
+                            "crypto: "
+                                    + se.kind()
+                                    + (se.certificate().isPresent()
+                                            ? ", device certificate "
+                                                    + se.certificate()
+                                                            .get()
+                                                            .getSubjectX500Principal()
+                                                            .getName()
+                                            : ", no certificate"));
+                });
+        step(
+                "network",
+                () -> {
+                    try {
+                        startNetwork();
+                    } catch (Exception e) {
+                        // a configuration that stops the network must not brick the device: retry
+                        // with the last good one
+                        stopNetwork();
+                        Optional<String> fallback = new ConfigLayers(board.files()).fallBack();
+                        if (fallback.isEmpty()) {
+                            throw e;
+                        }
+                        log("config: network init failed (" + e + "); " + fallback.get());
+                        loadConfig();
+                        startNetwork();
+                    }
+                });
         List<Library> libs = new ArrayList<>();
         libs.add(new SysLibrary());
         OtaUpdate ota = new OtaUpdate();
@@ -168,15 +192,19 @@ public final class Firmware implements DeviceContext {
         for (Library l : libs) {
             step("library " + l.name(), () -> l.init(this));
         }
-        step("app " + bundle.name() + " " + bundle.version(), () -> {
-            app = bundle.instantiate(Firmware.class.getClassLoader());
-            app.init(new Context());
-        });
-        step("init done", () -> {
-            for (Runnable r : initDone) {
-                r.run();
-            }
-        });
+        step(
+                "app " + bundle.name() + " " + bundle.version(),
+                () -> {
+                    app = bundle.instantiate(Firmware.class.getClassLoader());
+                    app.init(new Context());
+                });
+        step(
+                "init done",
+                () -> {
+                    for (Runnable r : initDone) {
+                        r.run();
+                    }
+                });
         board.files().delete("boot-error.json");
         new ConfigLayers(board.files()).recordGood();
         log("init done: " + bundle.name() + " " + bundle.version());
@@ -203,7 +231,10 @@ public final class Firmware implements DeviceContext {
         merge(defaults, c0);
         config = new Config(defaults, board.files());
         config.warnings().forEach(w -> log("config: " + w));
-        deviceId = config.getString("device.id").isEmpty() ? board.id() : config.getString("device.id");
+        deviceId =
+                config.getString("device.id").isEmpty()
+                        ? board.id()
+                        : config.getString("device.id");
     }
 
     @FunctionalInterface
@@ -235,14 +266,30 @@ public final class Firmware implements DeviceContext {
         if (config.getBool("http.enable")) {
             String addr = config.getString("http.listen_addr");
             int colon = addr.lastIndexOf(':');
-            SSLContext tls = RpcTls.serverContext(board.files(), config.getString("http.ssl_cert"),
-                    config.getString("http.ssl_key"), config.getString("http.ssl_ca_cert")).orElse(null);
-            http = new HttpRpcServer(new InetSocketAddress(addr.substring(0, colon),
-                    Integer.parseInt(addr.substring(colon + 1))), new RpcEndpoint(rpc, rpcAuth, this::onLoop), tls,
-                    !config.getString("http.ssl_ca_cert").isEmpty());
+            SSLContext tls =
+                    RpcTls.serverContext(
+                                    board.files(),
+                                    config.getString("http.ssl_cert"),
+                                    config.getString("http.ssl_key"),
+                                    config.getString("http.ssl_ca_cert"))
+                            .orElse(null);
+            http =
+                    new HttpRpcServer(
+                            new InetSocketAddress(
+                                    addr.substring(0, colon),
+                                    Integer.parseInt(addr.substring(colon + 1))),
+                            new RpcEndpoint(rpc, rpcAuth, this::onLoop),
+                            tls,
+                            !config.getString("http.ssl_ca_cert").isEmpty());
             board.httpPort(http.port());
-            log("http: RPC on " + (tls == null ? "http" : "https") + "://" + addr.substring(0, colon) + ":"
-                    + http.port() + "/rpc");
+            log(
+                    "http: RPC on "
+                            + (tls == null ? "http" : "https")
+                            + "://"
+                            + addr.substring(0, colon)
+                            + ":"
+                            + http.port()
+                            + "/rpc");
         }
         if (config.getBool("mqtt.enable") && !config.getString("mqtt.server").isEmpty()) {
             startMqtt();
@@ -257,28 +304,46 @@ public final class Firmware implements DeviceContext {
     }
 
     private static void merge(ObjectNode into, ObjectNode from) {
-        from.fields().forEachRemaining(f -> {
-            JsonNode cur = into.get(f.getKey());
-            if (cur instanceof ObjectNode c && f.getValue() instanceof ObjectNode o) {
-                merge(c, o);
-            } else {
-                into.set(f.getKey(), f.getValue().deepCopy());
-            }
-        });
+        from.fields()
+                .forEachRemaining(
+                        f -> {
+                            JsonNode cur = into.get(f.getKey());
+                            if (cur instanceof ObjectNode c
+                                    && f.getValue() instanceof ObjectNode o) {
+                                merge(c, o);
+                            } else {
+                                into.set(f.getKey(), f.getValue().deepCopy());
+                            }
+                        });
     }
 
     private void startMqtt() throws Exception {
         String server = config.getString("mqtt.server");
         javax.net.SocketFactory sf = null;
         if (server.startsWith("ssl://")) {
-            sf = board.network().tlsContext(config.getString("mqtt.ssl_ca_cert"), true).getSocketFactory();
+            sf =
+                    board.network()
+                            .tlsContext(config.getString("mqtt.ssl_ca_cert"), true)
+                            .getSocketFactory();
         }
-        String clientId = config.getString("mqtt.client_id").isEmpty() ? deviceId : config.getString("mqtt.client_id");
-        MqttLink.Settings s = new MqttLink.Settings(server, clientId, sf, config.getInt("mqtt.keep_alive"),
-                config.getInt("mqtt.queue_max"), config.getString("mqtt.user"),
-                config.getString("mqtt.pass").toCharArray());
-        Backoff b = new Backoff(config.getLong("mqtt.reconnect_timeout_min"),
-                config.getLong("mqtt.reconnect_timeout_max"), new Random(deviceId.hashCode() ^ System.nanoTime()));
+        String clientId =
+                config.getString("mqtt.client_id").isEmpty()
+                        ? deviceId
+                        : config.getString("mqtt.client_id");
+        MqttLink.Settings s =
+                new MqttLink.Settings(
+                        server,
+                        clientId,
+                        sf,
+                        config.getInt("mqtt.keep_alive"),
+                        config.getInt("mqtt.queue_max"),
+                        config.getString("mqtt.user"),
+                        config.getString("mqtt.pass").toCharArray());
+        Backoff b =
+                new Backoff(
+                        config.getLong("mqtt.reconnect_timeout_min"),
+                        config.getLong("mqtt.reconnect_timeout_max"),
+                        new Random(deviceId.hashCode() ^ System.nanoTime()));
         mqtt = new MqttLink(s, b, board.scheduler(), List.of(deviceId + "/rpc"), this::mqttMessage);
         mqtt.start();
     }
@@ -290,12 +355,14 @@ public final class Firmware implements DeviceContext {
         } catch (IllegalArgumentException e) {
             return;
         }
-        post(() -> {
-            ObjectNode resp = rpcAuth.handle(rpc, frame, new RpcCredential.MqttTopic(topic));
-            if (resp != null && frame.hasNonNull("src")) {
-                mqtt.publish(frame.get("src").asText() + "/rpc", Json.bytes(resp), 1);
-            }
-        });
+        post(
+                () -> {
+                    ObjectNode resp =
+                            rpcAuth.handle(rpc, frame, new RpcCredential.MqttTopic(topic));
+                    if (resp != null && frame.hasNonNull("src")) {
+                        mqtt.publish(frame.get("src").asText() + "/rpc", Json.bytes(resp), 1);
+                    }
+                });
     }
 
     private <T> T onLoop(Callable<T> task) {
@@ -348,7 +415,10 @@ public final class Firmware implements DeviceContext {
         }
     }
 
-    /** Lets {@code d} of device time pass at once (in steps, timers firing on the way); main loop only. */
+    /**
+     * Lets {@code d} of device time pass at once (in steps, timers firing on the way); main loop
+     * only.
+     */
     void advance(Duration d) {
         long left = d.toMillis();
         while (left > 0) {
@@ -371,18 +441,19 @@ public final class Firmware implements DeviceContext {
         if (stop) {
             f.completeExceptionally(new IllegalStateException("device is not running"));
         }
-        post(() -> {
-            try {
-                f.complete(c.call());
-            } catch (ResetException e) {
-                f.completeExceptionally(e);
-                throw e;
-            } catch (Throwable e) {
-                f.completeExceptionally(e);
-            } finally {
-                pending.remove(f);
-            }
-        });
+        post(
+                () -> {
+                    try {
+                        f.complete(c.call());
+                    } catch (ResetException e) {
+                        f.completeExceptionally(e);
+                        throw e;
+                    } catch (Throwable e) {
+                        f.completeExceptionally(e);
+                    } finally {
+                        pending.remove(f);
+                    }
+                });
         return f;
     }
 
@@ -393,20 +464,23 @@ public final class Firmware implements DeviceContext {
 
     /** Runs {@code task} every {@code periodMillis} of device time; main loop only. */
     public void every(long periodMillis, Runnable task) {
-        timers.add(new Timer(device.clock().millis() + periodMillis, timerSeq++, periodMillis, task));
+        timers.add(
+                new Timer(device.clock().millis() + periodMillis, timerSeq++, periodMillis, task));
     }
 
     /** Reboots (software reset) after {@code delayMillis} so that replies can leave first. */
     public void rebootAfter(long delayMillis, String why) {
         log("reboot in " + delayMillis + " ms: " + why);
-        schedule(delayMillis, () -> {
-            throw Device.reboot(why);
-        });
+        schedule(
+                delayMillis,
+                () -> {
+                    throw Device.reboot(why);
+                });
     }
 
     void requestStop() {
         stop = true;
-        post(() -> { });
+        post(() -> {});
     }
 
     /** Releases network resources after the run ended (any thread). */
@@ -524,7 +598,10 @@ public final class Firmware implements DeviceContext {
         return appOk && (mqtt == null || mqtt.isConnected());
     }
 
-    /** Publishes on {@code <device.id>/<subtopic>} (queued while offline) and tells the board's listener. */
+    /**
+     * Publishes on {@code <device.id>/<subtopic>} (queued while offline) and tells the board's
+     * listener.
+     */
     public void publish(String subtopic, JsonNode payload) {
         board.listener().event(deviceId, subtopic, payload);
         if (mqtt != null) {

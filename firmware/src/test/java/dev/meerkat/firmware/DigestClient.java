@@ -1,8 +1,7 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.firmware.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,7 +43,10 @@ final class DigestClient {
 
     static String md5(String s) {
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("MD5").digest(s.getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(
+                            MessageDigest.getInstance("MD5")
+                                    .digest(s.getBytes(StandardCharsets.UTF_8)));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
@@ -58,40 +60,82 @@ final class DigestClient {
         String count = String.format("%08x", ++nc);
         String cnonce = Long.toHexString(System.nanoTime());
         String ha1 = md5(user + ":" + realm + ":" + password);
-        String response = md5(ha1 + ":" + nonce + ":" + count + ":" + cnonce + ":auth:" + md5(method + ":" + uri));
-        return "Digest username=\"" + user + "\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\"" + uri
-                + "\", qop=auth, nc=" + count + ", cnonce=\"" + cnonce + "\", response=\"" + response
+        String response =
+                md5(
+                        ha1
+                                + ":"
+                                + nonce
+                                + ":"
+                                + count
+                                + ":"
+                                + cnonce
+                                + ":auth:"
+                                + md5(method + ":" + uri));
+        return "Digest username=\""
+                + user
+                + "\", realm=\""
+                + realm
+                + "\", nonce=\""
+                + nonce
+                + "\", uri=\""
+                + uri
+                + "\", qop=auth, nc="
+                + count
+                + ", cnonce=\""
+                + cnonce
+                + "\", response=\""
+                + response
                 + "\", algorithm=MD5";
     }
 
-    /** mg_rpc frame credentials answering a 401 error frame's challenge {@code {"nonce","realm"}}. */
+    /**
+     * mg_rpc frame credentials answering a 401 error frame's challenge {@code {"nonce","realm"}}.
+     */
     ObjectNode frameAuth(String realm, String nonce) {
         String cnonce = Long.toHexString(System.nanoTime());
         String ha1 = md5(user + ":" + realm + ":" + password);
-        String response = md5(ha1 + ":" + nonce + ":1:" + cnonce + ":auth:" + md5("dummy_method:dummy_uri"));
+        String response =
+                md5(ha1 + ":" + nonce + ":1:" + cnonce + ":auth:" + md5("dummy_method:dummy_uri"));
         ObjectNode a = Json.object();
-        a.put("realm", realm).put("username", user).put("nonce", nonce).put("cnonce", cnonce).put("response", response);
+        a.put("realm", realm)
+                .put("username", user)
+                .put("nonce", nonce)
+                .put("cnonce", cnonce)
+                .put("response", response);
         return a;
     }
 
     /** POSTs {@code body}; on 401 answers the challenge once. */
     HttpResponse<String> post(HttpClient http, String url, String body) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 401) {
             return r;
         }
         String challenge = r.headers().firstValue("WWW-Authenticate").orElseThrow();
-        return http.send(HttpRequest.newBuilder(URI.create(url))
-                .header("Authorization", authorization(challenge, "POST", URI.create(url).getRawPath()))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        return http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .header(
+                                "Authorization",
+                                authorization(challenge, "POST", URI.create(url).getRawPath()))
+                        .POST(HttpRequest.BodyPublishers.ofString(body))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     /** A challenge from the device (an anonymous call answered 401). */
     static String challenge(HttpClient http, int port) throws Exception {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                + "/rpc/Sys.GetInfo")).POST(HttpRequest.BodyPublishers.noBody()).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(
+                                        URI.create("http://127.0.0.1:" + port + "/rpc/Sys.GetInfo"))
+                                .POST(HttpRequest.BodyPublishers.noBody())
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         return r.headers().firstValue("WWW-Authenticate").orElseThrow();
     }
 }

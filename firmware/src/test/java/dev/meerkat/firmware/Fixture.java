@@ -1,10 +1,9 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.examples.ExampleApps;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.rpc.RpcCredentials;
 import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
@@ -22,18 +21,23 @@ final class Fixture {
     static final SigningKey KEY = SigningKey.generate(KeyType.ED25519);
     static final SigningKey ROGUE = SigningKey.generate(KeyType.ED25519);
     static final Duration WAIT = Duration.ofSeconds(60);
+
     /** The RPC admin password every test board is given at manufacturing. */
     static final String PASSWORD = "test-admin-password";
+
     private static final Map<String, byte[]> IMAGES = new ConcurrentHashMap<>();
 
-    private Fixture() {
-    }
+    private Fixture() {}
 
     static RootOfTrust rot() {
-        return RootOfTrust.of(ProvisionedKey.publicKey(KEY.verificationKey().publicKey().getEncoded()));
+        return RootOfTrust.of(
+                ProvisionedKey.publicKey(KEY.verificationKey().publicKey().getEncoded()));
     }
 
-    /** Example image signed with the provisioned key, padded to 40 KiB so downloads take several steps. */
+    /**
+     * Example image signed with the provisioned key, padded to 40 KiB so downloads take several
+     * steps.
+     */
     static byte[] image(String name) {
         return IMAGES.computeIfAbsent(name, n -> ExampleApps.image(n, KEY, null, 40 * 1024));
     }
@@ -79,10 +83,16 @@ final class Fixture {
     static Board.Builder board(String id, Events events) {
         ObjectNode conf = Json.object();
         conf.putObject("ota").put("chunk", 4096).put("checkpoint", 8192);
-        return Board.builder(id).rootOfTrust(rot()).factoryImage(image("v1")).factoryConfig(conf)
-                .factoryFile("rpc_auth.txt", RpcCredentials.htdigestLine(RpcCredentials.ADMIN, "meerkat",
-                        PASSWORD.toCharArray()))
-                .listener(events).tickMillis(5);
+        return Board.builder(id)
+                .rootOfTrust(rot())
+                .factoryImage(image("v1"))
+                .factoryConfig(conf)
+                .factoryFile(
+                        "rpc_auth.txt",
+                        RpcCredentials.htdigestLine(
+                                RpcCredentials.ADMIN, "meerkat", PASSWORD.toCharArray()))
+                .listener(events)
+                .tickMillis(5);
     }
 
     static ObjectNode args(String json) {

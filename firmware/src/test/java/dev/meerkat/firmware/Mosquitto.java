@@ -14,8 +14,12 @@ import java.util.List;
  */
 final class Mosquitto implements AutoCloseable {
 
-    static final List<String> CANDIDATES = List.of("/usr/sbin/mosquitto", "/usr/bin/mosquitto",
-            "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto");
+    static final List<String> CANDIDATES =
+            List.of(
+                    "/usr/sbin/mosquitto",
+                    "/usr/bin/mosquitto",
+                    "/usr/local/sbin/mosquitto",
+                    "/usr/local/bin/mosquitto");
 
     final int port;
     private final Path dir;
@@ -24,7 +28,10 @@ final class Mosquitto implements AutoCloseable {
     Mosquitto(TestPki pki, Path tmp) throws Exception {
         this.dir = tmp;
         // started as root, the broker drops to user mosquitto: it must be able to read its files
-        for (Path p = dir; p != null && p.startsWith(dir.getRoot().resolve("tmp")) && !p.equals(Path.of("/tmp"));
+        for (Path p = dir;
+                p != null
+                        && p.startsWith(dir.getRoot().resolve("tmp"))
+                        && !p.equals(Path.of("/tmp"));
                 p = p.getParent()) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
@@ -35,18 +42,21 @@ final class Mosquitto implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        write("mosquitto.conf", String.join("\n",
-                "per_listener_settings false",
-                "allow_anonymous true",
-                "persistence false",
-                "log_dest stderr",
-                "listener " + port + " 127.0.0.1",
-                "cafile " + dir.resolve("ca.pem"),
-                "certfile " + dir.resolve("server.pem"),
-                "keyfile " + dir.resolve("server.key"),
-                "require_certificate true",
-                "use_identity_as_username true",
-                ""));
+        write(
+                "mosquitto.conf",
+                String.join(
+                        "\n",
+                        "per_listener_settings false",
+                        "allow_anonymous true",
+                        "persistence false",
+                        "log_dest stderr",
+                        "listener " + port + " 127.0.0.1",
+                        "cafile " + dir.resolve("ca.pem"),
+                        "certfile " + dir.resolve("server.pem"),
+                        "keyfile " + dir.resolve("server.key"),
+                        "require_certificate true",
+                        "use_identity_as_username true",
+                        ""));
         start();
     }
 
@@ -56,8 +66,10 @@ final class Mosquitto implements AutoCloseable {
                 return c;
             }
         }
-        throw new AssertionError("mosquitto is not installed (looked in " + CANDIDATES
-                + "): install the Debian package 'mosquitto' (./test.sh does)");
+        throw new AssertionError(
+                "mosquitto is not installed (looked in "
+                        + CANDIDATES
+                        + "): install the Debian package 'mosquitto' (./test.sh does)");
     }
 
     private void write(String name, String content) throws IOException {
@@ -67,8 +79,11 @@ final class Mosquitto implements AutoCloseable {
     }
 
     void start() throws Exception {
-        process = new ProcessBuilder(binary(), "-c", dir.resolve("mosquitto.conf").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
+        process =
+                new ProcessBuilder(binary(), "-c", dir.resolve("mosquitto.conf").toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("mosquitto.log").toFile())
+                        .start();
         long end = System.nanoTime() + 20_000_000_000L;
         Path log = dir.resolve("mosquitto.log");
         while (System.nanoTime() < end) {

@@ -18,8 +18,13 @@ import java.util.List;
  */
 final class Nginx implements AutoCloseable {
 
-    static final List<String> CANDIDATES = List.of("/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx",
-            "/usr/local/bin/nginx", "/usr/local/nginx/sbin/nginx");
+    static final List<String> CANDIDATES =
+            List.of(
+                    "/usr/sbin/nginx",
+                    "/usr/bin/nginx",
+                    "/usr/local/sbin/nginx",
+                    "/usr/local/bin/nginx",
+                    "/usr/local/nginx/sbin/nginx");
 
     final int port;
     final Path dir;
@@ -33,7 +38,10 @@ final class Nginx implements AutoCloseable {
             Files.createDirectories(dir.resolve(d));
         }
         // started as root, the workers run as nobody: the files must be readable by everyone
-        for (Path p = www; p != null && p.startsWith(dir.getRoot().resolve("tmp")) && !p.equals(Path.of("/tmp"));
+        for (Path p = www;
+                p != null
+                        && p.startsWith(dir.getRoot().resolve("tmp"))
+                        && !p.equals(Path.of("/tmp"));
                 p = p.getParent()) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
@@ -41,33 +49,36 @@ final class Nginx implements AutoCloseable {
             port = s.getLocalPort();
         }
         Path t = dir.resolve("tmp");
-        Files.writeString(dir.resolve("nginx.conf"), String.join("\n",
-                "daemon off;",
-                "worker_processes 1;",
-                "pid " + dir.resolve("nginx.pid") + ";",
-                "error_log " + dir.resolve("logs/error.log") + " info;",
-                "events { worker_connections 256; }",
-                "http {",
-                "  log_format ranges '$status $request_method $uri range=\"$http_range\" if_range=\"$http_if_range\" "
-                        + "bytes=$body_bytes_sent';",
-                "  access_log " + dir.resolve("logs/access.log") + " ranges;",
-                "  client_body_temp_path " + t.resolve("body") + ";",
-                "  proxy_temp_path " + t.resolve("proxy") + ";",
-                "  fastcgi_temp_path " + t.resolve("fastcgi") + ";",
-                "  uwsgi_temp_path " + t.resolve("uwsgi") + ";",
-                "  scgi_temp_path " + t.resolve("scgi") + ";",
-                "  types { application/octet-stream bin; }",
-                "  default_type application/octet-stream;",
-                "  sendfile on;",
-                "  server {",
-                "    listen 127.0.0.1:" + port + ";",
-                "    root " + www + ";",
-                "    location / { }",
-                "    location /norange/ { alias " + www + "/; max_ranges 0; }",
-                "    location /slow/ { alias " + www + "/; limit_rate 16k; }",
-                "  }",
-                "}",
-                ""));
+        Files.writeString(
+                dir.resolve("nginx.conf"),
+                String.join(
+                        "\n",
+                        "daemon off;",
+                        "worker_processes 1;",
+                        "pid " + dir.resolve("nginx.pid") + ";",
+                        "error_log " + dir.resolve("logs/error.log") + " info;",
+                        "events { worker_connections 256; }",
+                        "http {",
+                        "  log_format ranges '$status $request_method $uri range=\"$http_range\" if_range=\"$http_if_range\" "
+                                + "bytes=$body_bytes_sent';",
+                        "  access_log " + dir.resolve("logs/access.log") + " ranges;",
+                        "  client_body_temp_path " + t.resolve("body") + ";",
+                        "  proxy_temp_path " + t.resolve("proxy") + ";",
+                        "  fastcgi_temp_path " + t.resolve("fastcgi") + ";",
+                        "  uwsgi_temp_path " + t.resolve("uwsgi") + ";",
+                        "  scgi_temp_path " + t.resolve("scgi") + ";",
+                        "  types { application/octet-stream bin; }",
+                        "  default_type application/octet-stream;",
+                        "  sendfile on;",
+                        "  server {",
+                        "    listen 127.0.0.1:" + port + ";",
+                        "    root " + www + ";",
+                        "    location / { }",
+                        "    location /norange/ { alias " + www + "/; max_ranges 0; }",
+                        "    location /slow/ { alias " + www + "/; limit_rate 16k; }",
+                        "  }",
+                        "}",
+                        ""));
         start();
     }
 
@@ -77,11 +88,16 @@ final class Nginx implements AutoCloseable {
                 return c;
             }
         }
-        throw new AssertionError("nginx is not installed (looked in " + CANDIDATES
-                + "): install the Debian package 'nginx' (./test.sh does)");
+        throw new AssertionError(
+                "nginx is not installed (looked in "
+                        + CANDIDATES
+                        + "): install the Debian package 'nginx' (./test.sh does)");
     }
 
-    /** Publishes {@code content} as {@code www/name}; returns its URL under {@code location} ("" or "norange/"...). */
+    /**
+     * Publishes {@code content} as {@code www/name}; returns its URL under {@code location} ("" or
+     * "norange/"...).
+     */
     String put(String name, byte[] content) throws IOException {
         Path f = www.resolve(name);
         Files.write(f, content);
@@ -94,14 +110,25 @@ final class Nginx implements AutoCloseable {
     }
 
     void start() throws Exception {
-        process = new ProcessBuilder(binary(), "-p", dir.toString(), "-c", dir.resolve("nginx.conf").toString(),
-                "-e", dir.resolve("logs/error.log").toString())
-                .redirectErrorStream(true).redirectOutput(dir.resolve("logs/stdout.log").toFile()).start();
+        process =
+                new ProcessBuilder(
+                                binary(),
+                                "-p",
+                                dir.toString(),
+                                "-c",
+                                dir.resolve("nginx.conf").toString(),
+                                "-e",
+                                dir.resolve("logs/error.log").toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("logs/stdout.log").toFile())
+                        .start();
         long end = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < end) {
             if (!process.isAlive()) {
-                throw new AssertionError("nginx exited: " + Files.readString(dir.resolve("logs/stdout.log"))
-                        + Files.readString(dir.resolve("logs/error.log")));
+                throw new AssertionError(
+                        "nginx exited: "
+                                + Files.readString(dir.resolve("logs/stdout.log"))
+                                + Files.readString(dir.resolve("logs/error.log")));
             }
             try (Socket s = new Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
                 return;

@@ -10,11 +10,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Updates downloaded from a real nginx: Range + If-Range resume, nginx with ranges off, nginx killed mid-download. */
+/**
+ * Updates downloaded from a real nginx: Range + If-Range resume, nginx with ranges off, nginx
+ * killed mid-download.
+ */
 class NginxDownloadTest {
 
-    @TempDir
-    static Path tmp;
+    @TempDir static Path tmp;
     static Nginx nginx;
 
     @BeforeAll
@@ -49,14 +51,23 @@ class NginxDownloadTest {
         try (Board b = up("dev-nginx-drop", ev)) {
             b.dropDownloadAfter(10_000);
             update(b, nginx.url("", "v2.bin"));
-            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT))
+                    .as(ev.log.toString())
+                    .isTrue();
             assertThat(b.runningVersion()).isEqualTo("2.0.0");
             assertThat(ev.has("retrying")).isTrue();
             List<String> requests = log("/v2.bin");
-            // one full GET cut short, then a 206 for the rest, conditional on nginx's own ETag (its log writes \" as \\x22)
-            assertThat(requests).anyMatch(l -> l.startsWith("200 GET") && l.contains("range=\"-\""));
-            assertThat(requests).as(requests.toString())
-                    .anyMatch(l -> l.startsWith("206 GET") && l.matches(".*range=\"bytes=\\d+-\" if_range=\"(\\\\x22)?[0-9a-f]+-[0-9a-f]+(\\\\x22)?\".*"));
+            // one full GET cut short, then a 206 for the rest, conditional on nginx's own ETag (its
+            // log writes \" as \\x22)
+            assertThat(requests)
+                    .anyMatch(l -> l.startsWith("200 GET") && l.contains("range=\"-\""));
+            assertThat(requests)
+                    .as(requests.toString())
+                    .anyMatch(
+                            l ->
+                                    l.startsWith("206 GET")
+                                            && l.matches(
+                                                    ".*range=\"bytes=\\d+-\" if_range=\"(\\\\x22)?[0-9a-f]+-[0-9a-f]+(\\\\x22)?\".*"));
         }
     }
 
@@ -66,10 +77,13 @@ class NginxDownloadTest {
         try (Board b = up("dev-nginx-norange", ev)) {
             b.dropDownloadAfter(10_000);
             update(b, nginx.url("norange/", "v2.bin"));
-            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT))
+                    .as(ev.log.toString())
+                    .isTrue();
             assertThat(ev.log).anyMatch(l -> l.contains("ignored Range"));
             List<String> requests = log("/norange/v2.bin");
-            assertThat(requests).as(requests.toString())
+            assertThat(requests)
+                    .as(requests.toString())
                     .anyMatch(l -> l.startsWith("200 GET") && l.contains("range=\"bytes="))
                     .noneMatch(l -> l.startsWith("206"));
         }
@@ -81,11 +95,17 @@ class NginxDownloadTest {
         try (Board b = up("dev-nginx-kill", ev)) {
             update(b, nginx.url("slow/", "v2.bin"));
             // rate-limited to 16 KiB/s: the transfer is under way when the server dies
-            assertThat(b.await(x -> progress(ev) >= 20, Fixture.WAIT)).as(ev.ota.toString()).isTrue();
+            assertThat(b.await(x -> progress(ev) >= 20, Fixture.WAIT))
+                    .as(ev.ota.toString())
+                    .isTrue();
             nginx.stop();
-            assertThat(b.await(x -> ev.has("retrying"), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(b.await(x -> ev.has("retrying"), Fixture.WAIT))
+                    .as(ev.log.toString())
+                    .isTrue();
             nginx.start();
-            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT))
+                    .as(ev.log.toString())
+                    .isTrue();
             assertThat(b.runningVersion()).isEqualTo("2.0.0");
             List<String> requests = log("/slow/v2.bin");
             assertThat(requests).as(requests.toString()).anyMatch(l -> l.startsWith("206 GET"));

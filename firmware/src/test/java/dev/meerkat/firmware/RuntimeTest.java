@@ -1,7 +1,5 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,15 +13,14 @@ import dev.meerkat.firmware.crypto.SoftwareSecureElement;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.firmware.examples.TelemetrySensor;
 import dev.meerkat.firmware.fs.MemoryFileStore;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.mqtt.Backoff;
 import dev.meerkat.firmware.rpc.RpcException;
 import dev.meerkat.hal.PowerLossException;
 import dev.meerkat.hal.PowerSupply;
 import dev.meerkat.image.DecryptionKey;
 import dev.meerkat.image.KeyType;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Base64;
 import java.util.List;
@@ -33,7 +30,9 @@ import org.junit.jupiter.api.Test;
 class RuntimeTest {
 
     private static ObjectNode defaults() {
-        return (ObjectNode) Json.parse("{\"wifi\":{\"ssid\":\"\",\"pass\":\"\"},\"app\":{\"n\":1,\"on\":false}}");
+        return (ObjectNode)
+                Json.parse(
+                        "{\"wifi\":{\"ssid\":\"\",\"pass\":\"\"},\"app\":{\"n\":1,\"on\":false}}");
     }
 
     @Test
@@ -48,8 +47,10 @@ class RuntimeTest {
         assertThat(c.get("", true).toString()).doesNotContain("s3cret").contains("home");
         assertThatThrownBy(() -> c.get("wifi.pass", true)).isInstanceOf(ConfigException.class);
         assertThat(c.getString("wifi.pass")).isEqualTo("s3cret");
-        assertThatThrownBy(() -> c.set(Json.parse("{\"app\":{\"n\":\"x\"}}"))).hasMessageContaining("integer");
-        assertThatThrownBy(() -> c.set(Json.parse("{\"app\":{\"nope\":1}}"))).hasMessageContaining("no config key");
+        assertThatThrownBy(() -> c.set(Json.parse("{\"app\":{\"n\":\"x\"}}")))
+                .hasMessageContaining("integer");
+        assertThatThrownBy(() -> c.set(Json.parse("{\"app\":{\"nope\":1}}")))
+                .hasMessageContaining("no config key");
         assertThat(c.getInt("app.n")).isEqualTo(7);
         c.save();
         assertThat(new Config(defaults(), fs).getInt("app.n")).isEqualTo(7);
@@ -73,7 +74,8 @@ class RuntimeTest {
         assertThat(app.getClass()).isNotSameAs(TelemetrySensor.class);
         assertThat(app.getClass().getClassLoader()).isNotSameAs(getClass().getClassLoader());
         assertThat(b.files()).containsKey("README.txt");
-        assertThatThrownBy(() -> AppBundle.fromJar(new byte[] {1, 2, 3})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> AppBundle.fromJar(new byte[] {1, 2, 3}))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -96,8 +98,11 @@ class RuntimeTest {
         ObjectNode conf = Json.object();
         conf.putObject("http").put("enable", true);
         Fixture.Events ev = new Fixture.Events();
-        try (Board b = Fixture.board("dev-http", ev).factoryConfig(conf)
-                .secureElement(new SoftwareSecureElement(null, List.of(), devKey)).build()) {
+        try (Board b =
+                Fixture.board("dev-http", ev)
+                        .factoryConfig(conf)
+                        .secureElement(new SoftwareSecureElement(null, List.of(), devKey))
+                        .build()) {
             b.start();
             assertThat(b.await(Board::isUp, Fixture.WAIT)).as(ev.log.toString()).isTrue();
             HttpClient http = HttpClient.newHttpClient();
@@ -108,24 +113,43 @@ class RuntimeTest {
             assertThat(Json.parse(r.body()).get("id").asText()).isEqualTo("dev-http");
             r = admin.post(http, base + "Nope", "");
             assertThat(r.statusCode()).isEqualTo(404);
-            r = admin.post(http, base.substring(0, base.length() - 1),
-                    "{\"id\":3,\"src\":\"me\",\"method\":\"Config.Get\",\"args\":{\"key\":\"app\"}}");
+            r =
+                    admin.post(
+                            http,
+                            base.substring(0, base.length() - 1),
+                            "{\"id\":3,\"src\":\"me\",\"method\":\"Config.Get\",\"args\":{\"key\":\"app\"}}");
             JsonNode frame = Json.parse(r.body());
             assertThat(frame.get("id").asInt()).isEqualTo(3);
             assertThat(frame.get("dst").asText()).isEqualTo("me");
             assertThat(frame.get("result").get("interval_ms").asInt()).isEqualTo(1000);
 
-            b.rpc("Config.Set", Fixture.args("{\"config\":{\"app\":{\"interval_ms\":250}},\"save\":true}"));
-            assertThat(b.rpc("Config.Get", Fixture.args("{\"key\":\"app.interval_ms\"}")).asInt()).isEqualTo(250);
+            b.rpc(
+                    "Config.Set",
+                    Fixture.args("{\"config\":{\"app\":{\"interval_ms\":250}},\"save\":true}"));
+            assertThat(b.rpc("Config.Get", Fixture.args("{\"key\":\"app.interval_ms\"}")).asInt())
+                    .isEqualTo(250);
             assertThatThrownBy(() -> b.rpc("Config.Get", Fixture.args("{\"key\":\"mqtt.pass\"}")))
                     .isInstanceOf(RpcException.class);
             assertThatThrownBy(() -> b.rpc("FS.Get", Fixture.args("{\"filename\":\"conf9.json\"}")))
                     .hasMessageContaining("secrets");
-            b.rpc("FS.Put", Fixture.args("{\"filename\":\"note.txt\",\"data\":\""
-                    + Base64.getEncoder().encodeToString("hello".getBytes()) + "\"}"));
+            b.rpc(
+                    "FS.Put",
+                    Fixture.args(
+                            "{\"filename\":\"note.txt\",\"data\":\""
+                                    + Base64.getEncoder().encodeToString("hello".getBytes())
+                                    + "\"}"));
             assertThat(b.rpc("FS.List", null).toString()).contains("note.txt");
-            assertThat(new String(Base64.getDecoder().decode(b.rpc("FS.Get",
-                    Fixture.args("{\"filename\":\"note.txt\"}")).get("data").asText()))).isEqualTo("hello");
+            assertThat(
+                            new String(
+                                    Base64.getDecoder()
+                                            .decode(
+                                                    b.rpc(
+                                                                    "FS.Get",
+                                                                    Fixture.args(
+                                                                            "{\"filename\":\"note.txt\"}"))
+                                                            .get("data")
+                                                            .asText())))
+                    .isEqualTo("hello");
             b.rpc("FS.Remove", Fixture.args("{\"filename\":\"note.txt\"}"));
             assertThat(b.rpc("FS.List", null).toString()).doesNotContain("note.txt");
 
@@ -133,15 +157,22 @@ class RuntimeTest {
             byte[] img = ExampleApps.image("v2", Fixture.KEY, devKey.encryptionKey(), 20_000);
             b.rpc("OTA.Begin", Fixture.args("{\"size\":" + img.length + ",\"commit_timeout\":0}"));
             for (int off = 0; off < img.length; off += 3000) {
-                byte[] part = java.util.Arrays.copyOfRange(img, off, Math.min(img.length, off + 3000));
-                b.rpc("OTA.Write", Fixture.args("{\"data\":\"" + Base64.getEncoder().encodeToString(part) + "\"}"));
+                byte[] part =
+                        java.util.Arrays.copyOfRange(img, off, Math.min(img.length, off + 3000));
+                b.rpc(
+                        "OTA.Write",
+                        Fixture.args(
+                                "{\"data\":\"" + Base64.getEncoder().encodeToString(part) + "\"}"));
             }
             b.rpc("OTA.End", null);
-            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT)).as(ev.log.toString()).isTrue();
+            assertThat(b.await(x -> ev.has("committed") && x.isUp(), Fixture.WAIT))
+                    .as(ev.log.toString())
+                    .isTrue();
             assertThat(b.runningVersion()).isEqualTo("2.0.0");
             // the user's setting survived the update; v2's new key has its default
             assertThat(b.rpc("Config.Get", Fixture.args("{\"key\":\"app\"}")).toString())
-                    .contains("\"interval_ms\":250").contains("\"unit\":\"C\"");
+                    .contains("\"interval_ms\":250")
+                    .contains("\"unit\":\"C\"");
         }
     }
 }

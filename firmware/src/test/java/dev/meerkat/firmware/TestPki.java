@@ -6,8 +6,8 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.KeyManagerFactory;
@@ -24,7 +24,9 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway device CA with server and device certificates (EC P-256), made with Bouncy Castle. */
+/**
+ * A throwaway device CA with server and device certificates (EC P-256), made with Bouncy Castle.
+ */
 final class TestPki {
 
     record Issued(KeyPair keys, X509Certificate cert) {
@@ -34,7 +36,8 @@ final class TestPki {
 
         String keyPem() {
             return "-----BEGIN PRIVATE KEY-----\n"
-                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(keys.getPrivate().getEncoded())
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                            .encodeToString(keys.getPrivate().getEncoded())
                     + "\n-----END PRIVATE KEY-----\n";
         }
     }
@@ -45,28 +48,40 @@ final class TestPki {
     TestPki() throws Exception {
         KeyPair k = ec();
         X500Name name = new X500Name("CN=Meerkat Test Device CA");
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), from(), to(), name, k.getPublic());
+        JcaX509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(name, serial(), from(), to(), name, k.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+        b.addExtension(
+                Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         ca = new Issued(k, sign(b, k));
     }
 
-    /** A device certificate for a public key whose private half lives elsewhere (e.g. in a chip). */
+    /**
+     * A device certificate for a public key whose private half lives elsewhere (e.g. in a chip).
+     */
     X509Certificate issueFor(String cn, java.security.PublicKey key) throws Exception {
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), from(), to(),
-                new X500Name("CN=" + cn), key);
+        JcaX509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(
+                        ca.cert(), serial(), from(), to(), new X500Name("CN=" + cn), key);
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         return sign(b, ca.keys());
     }
 
     Issued issue(String cn, boolean server) throws Exception {
         KeyPair k = ec();
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), from(), to(),
-                new X500Name("CN=" + cn), k.getPublic());
+        JcaX509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(
+                        ca.cert(), serial(), from(), to(), new X500Name("CN=" + cn), k.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         if (server) {
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+            b.addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
+                    new GeneralNames(
+                            new GeneralName[] {
+                                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                                new GeneralName(GeneralName.dNSName, "localhost")
+                            }));
         }
         return new Issued(k, sign(b, ca.keys()));
     }
@@ -77,9 +92,13 @@ final class TestPki {
         return g.generateKeyPair();
     }
 
-    private static X509Certificate sign(JcaX509v3CertificateBuilder b, KeyPair signer) throws Exception {
-        return new JcaX509CertificateConverter().getCertificate(
-                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+    private static X509Certificate sign(JcaX509v3CertificateBuilder b, KeyPair signer)
+            throws Exception {
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        b.build(
+                                new JcaContentSignerBuilder("SHA256withECDSA")
+                                        .build(signer.getPrivate())));
     }
 
     private static BigInteger serial() {
@@ -104,11 +123,15 @@ final class TestPki {
         return w.toString();
     }
 
-    /** A TLS client context that presents {@code id} and trusts this CA (an MQTT or HTTPS peer in tests). */
+    /**
+     * A TLS client context that presents {@code id} and trusts this CA (an MQTT or HTTPS peer in
+     * tests).
+     */
     SSLContext clientTls(Issued id) throws Exception {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
-        ks.setKeyEntry("k", id.keys().getPrivate(), "x".toCharArray(), new Certificate[] {id.cert()});
+        ks.setKeyEntry(
+                "k", id.keys().getPrivate(), "x".toCharArray(), new Certificate[] {id.cert()});
         KeyManagerFactory kmf =
                 KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, "x".toCharArray());

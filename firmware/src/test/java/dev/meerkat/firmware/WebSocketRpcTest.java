@@ -1,14 +1,12 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.firmware.json.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocket;
 import java.nio.ByteBuffer;
@@ -34,7 +32,10 @@ class WebSocketRpcTest {
         public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
             partial.append(data);
             if (last) {
-                messages.add(Json.parse(partial.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                messages.add(
+                        Json.parse(
+                                partial.toString()
+                                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 partial.setLength(0);
             }
             ws.request(1);
@@ -79,18 +80,27 @@ class WebSocketRpcTest {
             HttpClient http = HttpClient.newHttpClient();
             Client c = new Client();
             DigestClient admin = new DigestClient("admin", Fixture.PASSWORD);
-            WebSocket ws = http.newWebSocketBuilder()
-                    .header("Authorization", admin.authorization(DigestClient.challenge(http, b.httpPort()), "GET", "/rpc"))
-                    .buildAsync(URI.create("ws://127.0.0.1:" + b.httpPort() + "/rpc"), c).get(30, TimeUnit.SECONDS);
+            WebSocket ws =
+                    http.newWebSocketBuilder()
+                            .header(
+                                    "Authorization",
+                                    admin.authorization(
+                                            DigestClient.challenge(http, b.httpPort()),
+                                            "GET",
+                                            "/rpc"))
+                            .buildAsync(URI.create("ws://127.0.0.1:" + b.httpPort() + "/rpc"), c)
+                            .get(30, TimeUnit.SECONDS);
 
-            ws.sendText("{\"id\":1,\"src\":\"ws-client\",\"method\":\"Sys.GetInfo\"}", true).get(10, TimeUnit.SECONDS);
+            ws.sendText("{\"id\":1,\"src\":\"ws-client\",\"method\":\"Sys.GetInfo\"}", true)
+                    .get(10, TimeUnit.SECONDS);
             JsonNode r = c.next();
             assertThat(r.get("id").asInt()).isEqualTo(1);
             assertThat(r.get("src").asText()).isEqualTo("dev-ws");
             assertThat(r.get("dst").asText()).isEqualTo("ws-client");
             assertThat(r.get("result").get("fw_version").asText()).isEqualTo("1.0.0");
 
-            ws.sendText("{\"id\":2,\"src\":\"ws-client\",\"method\":\"No.Such\"}", true).get(10, TimeUnit.SECONDS);
+            ws.sendText("{\"id\":2,\"src\":\"ws-client\",\"method\":\"No.Such\"}", true)
+                    .get(10, TimeUnit.SECONDS);
             r = c.next();
             assertThat(r.get("id").asInt()).isEqualTo(2);
             assertThat(r.get("error").get("code").asInt()).isEqualTo(404);
@@ -108,8 +118,12 @@ class WebSocketRpcTest {
 
             byte[] big = new byte[96 * 1024];
             new java.util.Random(6).nextBytes(big);
-            ws.sendText("{\"id\":4,\"method\":\"FS.Put\",\"args\":{\"filename\":\"big.bin\",\"data\":\""
-                    + Base64.getEncoder().encodeToString(big) + "\"}}", true).get(10, TimeUnit.SECONDS);
+            ws.sendText(
+                            "{\"id\":4,\"method\":\"FS.Put\",\"args\":{\"filename\":\"big.bin\",\"data\":\""
+                                    + Base64.getEncoder().encodeToString(big)
+                                    + "\"}}",
+                            true)
+                    .get(10, TimeUnit.SECONDS);
             assertThat(c.next().has("result")).isTrue();
             byte[] stored = b.onDevice(fw -> fw.files().read("big.bin").orElseThrow());
             assertThat(stored).isEqualTo(big);
@@ -118,9 +132,11 @@ class WebSocketRpcTest {
             assertThat(c.pongs.poll(30, TimeUnit.SECONDS)).isEqualTo("are you there");
 
             // plain HTTP RPC keeps working on the same port while the WebSocket is open
-            HttpResponse<String> h = admin.post(http, "http://127.0.0.1:" + b.httpPort() + "/rpc/Sys.GetInfo", "");
+            HttpResponse<String> h =
+                    admin.post(http, "http://127.0.0.1:" + b.httpPort() + "/rpc/Sys.GetInfo", "");
             assertThat(h.statusCode()).isEqualTo(200);
-            assertThat(Json.parse(h.body().getBytes()).get("fw_version").asText()).isEqualTo("1.0.0");
+            assertThat(Json.parse(h.body().getBytes()).get("fw_version").asText())
+                    .isEqualTo("1.0.0");
 
             ws.sendClose(WebSocket.NORMAL_CLOSURE, "done").get(10, TimeUnit.SECONDS);
             assertThat(c.closed.get(30, TimeUnit.SECONDS)).isEqualTo(WebSocket.NORMAL_CLOSURE);

@@ -1,11 +1,10 @@
 package dev.meerkat.fleet;
 
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 
 /** The fleet service's own settings ({@code meerkat.fleet.*}). */
 @ConfigMapping(prefix = "meerkat.fleet")
@@ -32,8 +31,8 @@ public interface FleetConfig {
 
     /**
      * Mongoose mg_rpc over MQTT: the broker (tcp:// or ssl://; absent: MQTT off), TLS material for
-     * ssl://, the shared-subscription group replicas consume device reports in, and how long a released
-     * execution may stay unacknowledged before its OTA.Update is sent again.
+     * ssl://, the shared-subscription group replicas consume device reports in, and how long a
+     * released execution may stay unacknowledged before its OTA.Update is sent again.
      */
     interface Mqtt {
         Optional<String> server();
@@ -47,7 +46,10 @@ public interface FleetConfig {
         @WithDefault("fleet-service")
         String shareGroup();
 
-        /** The MQTT user name (the broker's ACL grants it the device topics; with mTLS, the certificate CN). */
+        /**
+         * The MQTT user name (the broker's ACL grants it the device topics; with mTLS, the
+         * certificate CN).
+         */
         @WithDefault("fleet-service")
         String username();
 
@@ -78,7 +80,9 @@ public interface FleetConfig {
         Duration presignTtl();
     }
 
-    /** hawkBit DDI: the one tenant name this service answers to, and how often devices should poll. */
+    /**
+     * hawkBit DDI: the one tenant name this service answers to, and how often devices should poll.
+     */
     interface Ddi {
         @WithDefault("DEFAULT")
         String tenant();

@@ -1,14 +1,12 @@
 package dev.meerkat.fleet;
 
+import dev.meerkat.cli.Meerkat;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
-import dev.meerkat.cli.Meerkat;
-
 /** Runs the real meerkat command line in-process against the service under test. */
 public final class Cli {
-    private Cli() {
-    }
+    private Cli() {}
 
     public record Result(int exit, String out, String err) {
         @Override

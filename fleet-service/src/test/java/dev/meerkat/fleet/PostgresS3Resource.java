@@ -1,5 +1,6 @@
 package dev.meerkat.fleet;
 
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -12,12 +13,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
 import org.gaul.s3proxy.S3Proxy;
 import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.nio2blob.TransientNio2BlobStore;
-
-import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -58,28 +56,37 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
             startPostgres(pgPort);
             startS3();
             startMosquitto();
-            Path data = Files.createTempDirectory(Files.createDirectories(Path.of("target").toAbsolutePath()), "fleet-pg");
-            config = Map.ofEntries(
-                    Map.entry("quarkus.datasource.h2.active", "false"),
-                    Map.entry("quarkus.datasource.pg.active", "true"),
-                    Map.entry("quarkus.datasource.pg.jdbc.url", jdbcUrl()),
-                    Map.entry("quarkus.datasource.pg.username", "meerkat"),
-                    Map.entry("quarkus.datasource.pg.password", "unused"),
-                    Map.entry("meerkat.fleet.data-dir", data.toString()),
-                    Map.entry("meerkat.fleet.release-keys", TestReleases.trustedKeyDir().toString()),
-                    Map.entry("meerkat.fleet.storage.kind", "s3"),
-                    Map.entry("meerkat.fleet.storage.endpoint", s3Endpoint),
-                    Map.entry("meerkat.fleet.storage.access-key", ACCESS_KEY),
-                    Map.entry("meerkat.fleet.storage.secret-key", SECRET_KEY),
-                    Map.entry("meerkat.fleet.storage.presign-ttl", "PT5M"),
-                    Map.entry("meerkat.fleet.engine.tick", "PT0.1S"),
-                    Map.entry("meerkat.fleet.ddi.polling-sleep", "PT1S"),
-                    Map.entry("meerkat.fleet.mqtt.server", mqttUri()),
-                    Map.entry("meerkat.fleet.mqtt.resend-after", "PT3S"),
-                    Map.entry("mp.jwt.verify.publickey.location", TestTokens.publicKeyFile().toString()));
+            Path data =
+                    Files.createTempDirectory(
+                            Files.createDirectories(Path.of("target").toAbsolutePath()),
+                            "fleet-pg");
+            config =
+                    Map.ofEntries(
+                            Map.entry("quarkus.datasource.h2.active", "false"),
+                            Map.entry("quarkus.datasource.pg.active", "true"),
+                            Map.entry("quarkus.datasource.pg.jdbc.url", jdbcUrl()),
+                            Map.entry("quarkus.datasource.pg.username", "meerkat"),
+                            Map.entry("quarkus.datasource.pg.password", "unused"),
+                            Map.entry("meerkat.fleet.data-dir", data.toString()),
+                            Map.entry(
+                                    "meerkat.fleet.release-keys",
+                                    TestReleases.trustedKeyDir().toString()),
+                            Map.entry("meerkat.fleet.storage.kind", "s3"),
+                            Map.entry("meerkat.fleet.storage.endpoint", s3Endpoint),
+                            Map.entry("meerkat.fleet.storage.access-key", ACCESS_KEY),
+                            Map.entry("meerkat.fleet.storage.secret-key", SECRET_KEY),
+                            Map.entry("meerkat.fleet.storage.presign-ttl", "PT5M"),
+                            Map.entry("meerkat.fleet.engine.tick", "PT0.1S"),
+                            Map.entry("meerkat.fleet.ddi.polling-sleep", "PT1S"),
+                            Map.entry("meerkat.fleet.mqtt.server", mqttUri()),
+                            Map.entry("meerkat.fleet.mqtt.resend-after", "PT3S"),
+                            Map.entry(
+                                    "mp.jwt.verify.publickey.location",
+                                    TestTokens.publicKeyFile().toString()));
             return config;
         } catch (Exception e) {
-            throw new IllegalStateException("cannot start PostgreSQL/S3Proxy for the tests: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot start PostgreSQL/S3Proxy for the tests: " + e.getMessage(), e);
         }
     }
 
@@ -91,57 +98,86 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
     public static synchronized String startS3() throws Exception {
         if (s3Endpoint != null) return s3Endpoint;
         int port = freePort();
-        S3Proxy proxy = S3Proxy.builder().blobStore(new TransientNio2BlobStore())
-                .endpoint(URI.create("http://127.0.0.1:" + port))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
+        S3Proxy proxy =
+                S3Proxy.builder()
+                        .blobStore(new TransientNio2BlobStore())
+                        .endpoint(URI.create("http://127.0.0.1:" + port))
+                        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                        .build();
         proxy.start();
         for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
         String endpoint = "http://127.0.0.1:" + port;
-        try (S3Client s3 = S3Client.builder().endpointOverride(URI.create(endpoint)).region(Region.US_EAST_1)
-                .forcePathStyle(true).httpClient(UrlConnectionHttpClient.create())
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
-                .build()) {
+        try (S3Client s3 =
+                S3Client.builder()
+                        .endpointOverride(URI.create(endpoint))
+                        .region(Region.US_EAST_1)
+                        .forcePathStyle(true)
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .credentialsProvider(
+                                StaticCredentialsProvider.create(
+                                        AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+                        .build()) {
             s3.createBucket(b -> b.bucket(BUCKET));
         }
         s3Endpoint = endpoint;
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                proxy.stop();
-            } catch (Exception ignored) {
-                // best effort
-            }
-        }));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        proxy.stop();
+                                    } catch (Exception ignored) {
+                                        // best effort
+                                    }
+                                }));
         return endpoint;
     }
 
     /**
-     * Mosquitto with the ACL a fleet needs: a device (MQTT client id = device id) reads only its own
-     * {@code <id>/rpc}, publishes only its {@code <id>/ota} events and its replies on
-     * {@code fleet/<id>/rpc}; user {@code fleet-service} may command every device and read every report.
+     * Mosquitto with the ACL a fleet needs: a device (MQTT client id = device id) reads only its
+     * own {@code <id>/rpc}, publishes only its {@code <id>/ota} events and its replies on {@code
+     * fleet/<id>/rpc}; user {@code fleet-service} may command every device and read every report.
      */
     static void startMosquitto() throws IOException, InterruptedException {
         mqttPort = freePort();
         Path dir = Files.createTempDirectory("fleet-mosquitto");
         Path acl = dir.resolve("acl");
-        Files.writeString(acl, "user fleet-service\ntopic write +/rpc\ntopic read +/ota\ntopic read fleet/+/rpc\n\n"
-                + "pattern read %c/rpc\npattern write %c/ota\npattern write fleet/%c/rpc\n");
+        Files.writeString(
+                acl,
+                "user fleet-service\ntopic write +/rpc\ntopic read +/ota\ntopic read fleet/+/rpc\n\n"
+                        + "pattern read %c/rpc\npattern write %c/ota\npattern write fleet/%c/rpc\n");
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + mqttPort + " 127.0.0.1\nallow_anonymous true\nacl_file " + acl
-                + "\npersistence false\nlog_dest file " + dir.resolve("mosquitto.log") + "\nlog_type error\nlog_type warning\n"
-                + "max_inflight_messages 0\nmax_queued_messages 100000\n");
-        // Started as root, Mosquitto drops to its own user: it must be able to read these and write its log.
-        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.writeString(
+                conf,
+                "listener "
+                        + mqttPort
+                        + " 127.0.0.1\nallow_anonymous true\nacl_file "
+                        + acl
+                        + "\npersistence false\nlog_dest file "
+                        + dir.resolve("mosquitto.log")
+                        + "\nlog_type error\nlog_type warning\n"
+                        + "max_inflight_messages 0\nmax_queued_messages 100000\n");
+        // Started as root, Mosquitto drops to its own user: it must be able to read these and write
+        // its log.
+        Files.setPosixFilePermissions(
+                dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         for (Path p : List.of(acl, conf)) {
-            Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+            Files.setPosixFilePermissions(
+                    p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
-        Process p = new ProcessBuilder("mosquitto", "-c", conf.toString()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        Process p =
+                new ProcessBuilder("mosquitto", "-c", conf.toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("stdout.log").toFile())
+                        .start();
         Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
         for (int i = 0; i < 100; i++) {
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", mqttPort)) {
                 return;
             } catch (IOException notYet) {
-                if (!p.isAlive()) throw new IOException("mosquitto exited: " + Files.readString(dir.resolve("stdout.log")));
+                if (!p.isAlive())
+                    throw new IOException(
+                            "mosquitto exited: " + Files.readString(dir.resolve("stdout.log")));
                 Thread.sleep(50);
             }
         }
@@ -154,42 +190,87 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
         if (root) run(List.of("chown", "-R", "postgres:", dir.toString()), false);
         Path bin = pgBin();
         Path data = dir.resolve("data");
-        run(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-A", "trust", "-U", "meerkat", "-E", "UTF8",
-                "--no-sync"), root);
-        run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", dir.resolve("log").toString(), "-w",
-                "-o", "-p " + port + " -k " + dir + " -c listen_addresses=127.0.0.1 -c fsync=off"
-                        + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200", "start"), root);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                run(List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-m", "immediate", "-w", "stop"), root);
-            } catch (Exception ignored) {
-                // best effort
-            }
-            try (Stream<Path> s = Files.walk(dir)) {
-                s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            } catch (IOException ignored) {
-                // best effort
-            }
-        }));
+        run(
+                List.of(
+                        bin.resolve("initdb").toString(),
+                        "-D",
+                        data.toString(),
+                        "-A",
+                        "trust",
+                        "-U",
+                        "meerkat",
+                        "-E",
+                        "UTF8",
+                        "--no-sync"),
+                root);
+        run(
+                List.of(
+                        bin.resolve("pg_ctl").toString(),
+                        "-D",
+                        data.toString(),
+                        "-l",
+                        dir.resolve("log").toString(),
+                        "-w",
+                        "-o",
+                        "-p "
+                                + port
+                                + " -k "
+                                + dir
+                                + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                                + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+                        "start"),
+                root);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        run(
+                                                List.of(
+                                                        bin.resolve("pg_ctl").toString(),
+                                                        "-D",
+                                                        data.toString(),
+                                                        "-m",
+                                                        "immediate",
+                                                        "-w",
+                                                        "stop"),
+                                                root);
+                                    } catch (Exception ignored) {
+                                        // best effort
+                                    }
+                                    try (Stream<Path> s = Files.walk(dir)) {
+                                        s.sorted(Comparator.reverseOrder())
+                                                .forEach(f -> f.toFile().delete());
+                                    } catch (IOException ignored) {
+                                        // best effort
+                                    }
+                                }));
     }
 
     static Path pgBin() throws IOException {
         String env = System.getenv("MEERKAT_PG_BIN");
         if (env != null) return Path.of(env);
         try (Stream<Path> s = Files.list(Path.of("/usr/lib/postgresql"))) {
-            return s.sorted(Comparator.reverseOrder()).map(p -> p.resolve("bin"))
-                    .filter(p -> Files.isExecutable(p.resolve("initdb"))).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("no PostgreSQL under /usr/lib/postgresql"));
+            return s.sorted(Comparator.reverseOrder())
+                    .map(p -> p.resolve("bin"))
+                    .filter(p -> Files.isExecutable(p.resolve("initdb")))
+                    .findFirst()
+                    .orElseThrow(
+                            () ->
+                                    new IllegalStateException(
+                                            "no PostgreSQL under /usr/lib/postgresql"));
         }
     }
 
-    static String run(List<String> cmd, boolean asPostgres) throws IOException, InterruptedException {
+    static String run(List<String> cmd, boolean asPostgres)
+            throws IOException, InterruptedException {
         List<String> full = new ArrayList<>();
         if (asPostgres) full.addAll(List.of("runuser", "-u", "postgres", "--"));
         full.addAll(cmd);
         Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException(String.join(" ", full) + ": " + out);
+        if (!p.waitFor(120, TimeUnit.SECONDS) || p.exitValue() != 0)
+            throw new IOException(String.join(" ", full) + ": " + out);
         return out;
     }
 

@@ -1,5 +1,6 @@
 package dev.meerkat.fleet;
 
+import io.smallrye.jwt.build.Jwt;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,24 +12,24 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 import java.util.Set;
 
-import io.smallrye.jwt.build.Jwt;
-
 /** One RS256 issuing key per test JVM; the service under test trusts its public half. */
 public final class TestTokens {
     private static final KeyPair KEYS = newKeyPair();
     private static Path publicKeyFile;
 
-    private TestTokens() {
-    }
+    private TestTokens() {}
 
     public static synchronized Path publicKeyFile() {
         if (publicKeyFile == null) {
             try {
                 Path dir = Files.createDirectories(Path.of("target", "test-jwt"));
                 publicKeyFile = dir.resolve("jwt-public.pem").toAbsolutePath();
-                String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                        .encodeToString(KEYS.getPublic().getEncoded());
-                Files.writeString(publicKeyFile, "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n");
+                String b64 =
+                        Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                .encodeToString(KEYS.getPublic().getEncoded());
+                Files.writeString(
+                        publicKeyFile,
+                        "-----BEGIN PUBLIC KEY-----\n" + b64 + "\n-----END PUBLIC KEY-----\n");
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -37,12 +38,20 @@ public final class TestTokens {
     }
 
     public static String token(String subject, String... roles) {
-        return Jwt.issuer("meerkat").subject(subject).upn(subject).groups(Set.of(roles)).expiresIn(3600)
+        return Jwt.issuer("meerkat")
+                .subject(subject)
+                .upn(subject)
+                .groups(Set.of(roles))
+                .expiresIn(3600)
                 .sign(KEYS.getPrivate());
     }
 
     public static String forged(String subject, String... roles) {
-        return Jwt.issuer("meerkat").subject(subject).upn(subject).groups(Set.of(roles)).expiresIn(3600)
+        return Jwt.issuer("meerkat")
+                .subject(subject)
+                .upn(subject)
+                .groups(Set.of(roles))
+                .expiresIn(3600)
                 .sign(newKeyPair().getPrivate());
     }
 

@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.BoardListener;
 import dev.meerkat.firmware.DeviceProfile;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
 import dev.meerkat.firmware.examples.ExampleApps;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
 import dev.meerkat.image.KeyType;
@@ -33,54 +33,128 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 /**
  * Runs a fleet of emulated boards in this JVM, rolls an update out to all of them over MQTT (an
  * mg_rpc OTA.Update to {@code <device>/rpc}) and collects the outcomes each device reports on
- * {@code <device>/ota}. Without a broker it starts an embedded one (Moquette) and without an
- * update URL it serves the example v2 itself. Faults can be injected per device: init failure of
- * the new firmware, a power cut at a random point of the update, a dropped download connection.
+ * {@code <device>/ota}. Without a broker it starts an embedded one (Moquette) and without an update
+ * URL it serves the example v2 itself. Faults can be injected per device: init failure of the new
+ * firmware, a power cut at a random point of the update, a dropped download connection.
  */
 public final class FleetSimulator {
 
     /**
      * What to simulate.
      *
-     * @param devices     number of boards
-     * @param broker      MQTT server URI (tcp://…), null for an embedded broker
-     * @param updateUrl   image URL, null to serve the example v2 (or v2-broken when {@code broken})
-     * @param key         signing key of the factory image (and of the update), null for a fresh key
-     * @param broken      roll out v2-broken instead of v2 (built-in update only)
+     * @param devices number of boards
+     * @param broker MQTT server URI (tcp://…), null for an embedded broker
+     * @param updateUrl image URL, null to serve the example v2 (or v2-broken when {@code broken})
+     * @param key signing key of the factory image (and of the update), null for a fresh key
+     * @param broken roll out v2-broken instead of v2 (built-in update only)
      * @param failInitPct percentage of boards whose new firmware fails init
      * @param powerCutPct percentage of boards that lose power at a random point of the update
-     * @param netDropPct  percentage of boards whose download connection drops once
-     * @param imageSize   size of the built-in images in bytes (0 for the bare examples)
-     * @param seed        seed of the fault choices
-     * @param timeout     give-up time for the whole rollout
+     * @param netDropPct percentage of boards whose download connection drops once
+     * @param imageSize size of the built-in images in bytes (0 for the bare examples)
+     * @param seed seed of the fault choices
+     * @param timeout give-up time for the whole rollout
      */
-    public record Options(int devices, String broker, String updateUrl, SigningKey key, boolean broken,
-            double failInitPct, double powerCutPct, double netDropPct, int imageSize, long seed, Duration timeout,
-            List<Update> updates, byte[] factoryImage, boolean chips) {
+    public record Options(
+            int devices,
+            String broker,
+            String updateUrl,
+            SigningKey key,
+            boolean broken,
+            double failInitPct,
+            double powerCutPct,
+            double netDropPct,
+            int imageSize,
+            long seed,
+            Duration timeout,
+            List<Update> updates,
+            byte[] factoryImage,
+            boolean chips) {
 
         /** One rollout of the example v2 (or v2-broken) or of {@code updateUrl}, software keys. */
-        public Options(int devices, String broker, String updateUrl, SigningKey key, boolean broken,
-                double failInitPct, double powerCutPct, double netDropPct, int imageSize, long seed, Duration timeout) {
-            this(devices, broker, updateUrl, key, broken, failInitPct, powerCutPct, netDropPct, imageSize, seed,
-                    timeout, List.of(), null, false);
+        public Options(
+                int devices,
+                String broker,
+                String updateUrl,
+                SigningKey key,
+                boolean broken,
+                double failInitPct,
+                double powerCutPct,
+                double netDropPct,
+                int imageSize,
+                long seed,
+                Duration timeout) {
+            this(
+                    devices,
+                    broker,
+                    updateUrl,
+                    key,
+                    broken,
+                    failInitPct,
+                    powerCutPct,
+                    netDropPct,
+                    imageSize,
+                    seed,
+                    timeout,
+                    List.of(),
+                    null,
+                    false);
         }
 
         /** Rollouts done one after the other on the same fleet (replaces updateUrl/broken). */
         public Options withUpdates(List<Update> u) {
-            return new Options(devices, broker, updateUrl, key, broken, failInitPct, powerCutPct, netDropPct,
-                    imageSize, seed, timeout, List.copyOf(u), factoryImage, chips);
+            return new Options(
+                    devices,
+                    broker,
+                    updateUrl,
+                    key,
+                    broken,
+                    failInitPct,
+                    powerCutPct,
+                    netDropPct,
+                    imageSize,
+                    seed,
+                    timeout,
+                    List.copyOf(u),
+                    factoryImage,
+                    chips);
         }
 
         /** The image every device has in slot A at the factory (default: the example v1). */
         public Options withFactoryImage(byte[] image) {
-            return new Options(devices, broker, updateUrl, key, broken, failInitPct, powerCutPct, netDropPct,
-                    imageSize, seed, timeout, updates, image, chips);
+            return new Options(
+                    devices,
+                    broker,
+                    updateUrl,
+                    key,
+                    broken,
+                    failInitPct,
+                    powerCutPct,
+                    netDropPct,
+                    imageSize,
+                    seed,
+                    timeout,
+                    updates,
+                    image,
+                    chips);
         }
 
         /** Gives every device its own emulated ATECC608 (keys generated in the chip). */
         public Options withChips(boolean c) {
-            return new Options(devices, broker, updateUrl, key, broken, failInitPct, powerCutPct, netDropPct,
-                    imageSize, seed, timeout, updates, factoryImage, c);
+            return new Options(
+                    devices,
+                    broker,
+                    updateUrl,
+                    key,
+                    broken,
+                    failInitPct,
+                    powerCutPct,
+                    netDropPct,
+                    imageSize,
+                    seed,
+                    timeout,
+                    updates,
+                    factoryImage,
+                    c);
         }
     }
 
@@ -102,15 +176,26 @@ public final class FleetSimulator {
     /**
      * Outcome counts of one rollout.
      *
-     * @param versions         devices per running firmware version at the end
-     * @param bytesServed      image bytes sent by the built-in HTTP server during the rollout (-1: not ours)
-     * @param brokerBytes      bytes the broker received plus sent during the rollout, from its
-     *                         {@code $SYS/broker/bytes/*} topics (-1 when it publishes none)
-     * @param memoryPerDevice  heap per running device (after GC, fleet up on the factory image)
+     * @param versions devices per running firmware version at the end
+     * @param bytesServed image bytes sent by the built-in HTTP server during the rollout (-1: not
+     *     ours)
+     * @param brokerBytes bytes the broker received plus sent during the rollout, from its {@code
+     *     $SYS/broker/bytes/*} topics (-1 when it publishes none)
+     * @param memoryPerDevice heap per running device (after GC, fleet up on the factory image)
      */
-    public record Result(String update, int devices, int committed, int rolledBack, int bricked, int failed,
-            double seconds, Map<String, Integer> reasons, long bytesServed, Map<String, Integer> versions,
-            long brokerBytes, long memoryPerDevice) {
+    public record Result(
+            String update,
+            int devices,
+            int committed,
+            int rolledBack,
+            int bricked,
+            int failed,
+            double seconds,
+            Map<String, Integer> reasons,
+            long bytesServed,
+            Map<String, Integer> versions,
+            long brokerBytes,
+            long memoryPerDevice) {
 
         public ObjectNode toJson() {
             ObjectNode o = Json.object();
@@ -169,16 +254,21 @@ public final class FleetSimulator {
                 brokerUri = "tcp://127.0.0.1:" + port;
                 out.accept("embedded MQTT broker on " + brokerUri);
             }
-            SigningKey key = options.key() != null ? options.key() : SigningKey.generate(KeyType.ED25519);
-            byte[] v1 = options.factoryImage() != null ? options.factoryImage()
-                    : ExampleApps.image("v1", key, null, options.imageSize());
+            SigningKey key =
+                    options.key() != null ? options.key() : SigningKey.generate(KeyType.ED25519);
+            byte[] v1 =
+                    options.factoryImage() != null
+                            ? options.factoryImage()
+                            : ExampleApps.image("v1", key, null, options.imageSize());
             List<Update> updates = new ArrayList<>(options.updates());
             if (updates.isEmpty()) {
                 if (options.updateUrl() != null) {
                     updates.add(Update.at(options.updateUrl()));
                 } else {
                     String name = options.broken() ? "v2-broken" : "v2";
-                    updates.add(Update.served(name, ExampleApps.image(name, key, null, options.imageSize())));
+                    updates.add(
+                            Update.served(
+                                    name, ExampleApps.image(name, key, null, options.imageSize())));
                 }
             }
             long largest = v1.length;
@@ -194,32 +284,49 @@ public final class FleetSimulator {
                     String url = images.put(u.name() + ".bin", u.image());
                     urls.put(u, url);
                     largest = Math.max(largest, u.image().length);
-                    out.accept("serving " + u.name() + " (" + u.image().length + " bytes) at " + url);
+                    out.accept(
+                            "serving " + u.name() + " (" + u.image().length + " bytes) at " + url);
                 }
             }
-            RootOfTrust rot = RootOfTrust.of(ProvisionedKey.publicKey(key.verificationKey().publicKey().getEncoded()));
+            RootOfTrust rot =
+                    RootOfTrust.of(
+                            ProvisionedKey.publicKey(
+                                    key.verificationKey().publicKey().getEncoded()));
             DeviceProfile profile = DeviceProfile.forImages(largest + 64 * 1024L);
             Random random = new Random(options.seed());
             Map<String, String> outcome = new ConcurrentHashMap<>();
             Map<String, String> reason = new ConcurrentHashMap<>();
-            BoardListener listener = new BoardListener() {
-                @Override
-                public void event(String id, String subtopic, JsonNode e) {
-                    // outcomes are taken from the broker, like a cloud service would
-                }
-            };
+            BoardListener listener =
+                    new BoardListener() {
+                        @Override
+                        public void event(String id, String subtopic, JsonNode e) {
+                            // outcomes are taken from the broker, like a cloud service would
+                        }
+                    };
             long heapBefore = usedHeap();
             long t0 = System.nanoTime();
             for (int i = 0; i < options.devices(); i++) {
                 String id = String.format("sim-%05d", i);
                 ObjectNode conf = Json.object();
-                conf.putObject("mqtt").put("enable", true).put("server", brokerUri)
-                        .put("reconnect_timeout_min", 250).put("reconnect_timeout_max", 5000).put("queue_max", 16);
+                conf.putObject("mqtt")
+                        .put("enable", true)
+                        .put("server", brokerUri)
+                        .put("reconnect_timeout_min", 250)
+                        .put("reconnect_timeout_max", 5000)
+                        .put("queue_max", 16);
                 conf.putObject("app").put("interval_ms", 60_000);
                 conf.putObject("rpc").put("mqtt_sources", "fleet=admin");
-                Board.Builder bb = Board.builder(id).profile(profile).rootOfTrust(rot).factoryImage(v1)
-                        .factoryConfig(conf).seed(options.seed() + i).listener(listener).tickMillis(20)
-                        .failInitOnTestBoot(random.nextDouble() * 100 < options.failInitPct());
+                Board.Builder bb =
+                        Board.builder(id)
+                                .profile(profile)
+                                .rootOfTrust(rot)
+                                .factoryImage(v1)
+                                .factoryConfig(conf)
+                                .seed(options.seed() + i)
+                                .listener(listener)
+                                .tickMillis(20)
+                                .failInitOnTestBoot(
+                                        random.nextDouble() * 100 < options.failInitPct());
                 if (options.chips()) {
                     bb.secureElement(new ChipSecureElement(DeviceChip.emulated(), List.of()));
                 }
@@ -229,41 +336,68 @@ public final class FleetSimulator {
             }
             Duration wait = options.timeout();
             for (Board b : boards) {
-                if (!b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().map(m -> m.isConnected()).orElse(false)),
+                if (!b.await(
+                        x ->
+                                x.isUp()
+                                        && x.onDevice(
+                                                fw ->
+                                                        fw.mqtt()
+                                                                .map(m -> m.isConnected())
+                                                                .orElse(false)),
                         wait)) {
                     throw new IllegalStateException(b.id() + " did not come up: " + b.state());
                 }
             }
-            out.accept(boards.size() + " devices up on " + boards.get(0).runningVersion()
-                    + (options.chips() ? " (keys in emulated ATECC608s)" : "") + " in " + secs(t0) + " s");
+            out.accept(
+                    boards.size()
+                            + " devices up on "
+                            + boards.get(0).runningVersion()
+                            + (options.chips() ? " (keys in emulated ATECC608s)" : "")
+                            + " in "
+                            + secs(t0)
+                            + " s");
             long memoryPerDevice = Math.max(0, usedHeap() - heapBefore) / boards.size();
 
-            cloud = new MqttClient(brokerUri, "fleet-" + System.nanoTime(), new MemoryPersistence());
+            cloud =
+                    new MqttClient(
+                            brokerUri, "fleet-" + System.nanoTime(), new MemoryPersistence());
             MqttConnectOptions co = new MqttConnectOptions();
             co.setMaxInflight(65535);
             co.setCleanSession(true);
             cloud.connect(co);
-            cloud.subscribe("+/ota", 1, (topic, m) -> {
-                String id = topic.substring(0, topic.indexOf('/'));
-                JsonNode e = Json.parse(m.getPayload());
-                String s = e.path("state").asText();
-                if (s.equals("committed") || s.equals("rolled_back") || s.equals("failed")) {
-                    outcome.put(id, s);
-                    if (e.has("reason") || e.has("error")) {
-                        reason.put(id, e.has("reason") ? e.get("reason").asText() : "error");
-                    }
-                }
-            });
+            cloud.subscribe(
+                    "+/ota",
+                    1,
+                    (topic, m) -> {
+                        String id = topic.substring(0, topic.indexOf('/'));
+                        JsonNode e = Json.parse(m.getPayload());
+                        String s = e.path("state").asText();
+                        if (s.equals("committed")
+                                || s.equals("rolled_back")
+                                || s.equals("failed")) {
+                            outcome.put(id, s);
+                            if (e.has("reason") || e.has("error")) {
+                                reason.put(
+                                        id, e.has("reason") ? e.get("reason").asText() : "error");
+                            }
+                        }
+                    });
             Map<String, String> refusals = new ConcurrentHashMap<>();
-            cloud.subscribe("fleet/rpc", 1, (topic, m) -> {
-                JsonNode r = Json.parse(m.getPayload());
-                if (r.has("error")) {
-                    refusals.put(r.path("src").asText("?"), r.get("error").path("message").asText());
-                }
-            });
+            cloud.subscribe(
+                    "fleet/rpc",
+                    1,
+                    (topic, m) -> {
+                        JsonNode r = Json.parse(m.getPayload());
+                        if (r.has("error")) {
+                            refusals.put(
+                                    r.path("src").asText("?"),
+                                    r.get("error").path("message").asText());
+                        }
+                    });
             BrokerBytes sys = new BrokerBytes();
             if (options.broker() != null) {
-                cloud.subscribe("$SYS/broker/bytes/+", 0, (topic, m) -> sys.update(topic, m.getPayload()));
+                cloud.subscribe(
+                        "$SYS/broker/bytes/+", 0, (topic, m) -> sys.update(topic, m.getPayload()));
                 sys.awaitFresh(Duration.ofSeconds(3));
             }
 
@@ -272,8 +406,19 @@ public final class FleetSimulator {
                 outcome.clear();
                 reason.clear();
                 refusals.clear();
-                results.add(rollout(cloud, boards, u, urls.get(u), random, outcome, reason, images, sys,
-                        memoryPerDevice, v1.length));
+                results.add(
+                        rollout(
+                                cloud,
+                                boards,
+                                u,
+                                urls.get(u),
+                                random,
+                                outcome,
+                                reason,
+                                images,
+                                sys,
+                                memoryPerDevice,
+                                v1.length));
                 refusals.forEach((id, why) -> out.accept(id + " refused the update: " + why));
             }
             return results;
@@ -296,9 +441,19 @@ public final class FleetSimulator {
         }
     }
 
-    private Result rollout(MqttClient cloud, List<Board> boards, Update u, String url, Random random,
-            Map<String, String> outcome, Map<String, String> reason, ImageServer images, BrokerBytes sys,
-            long memoryPerDevice, int imageLength) throws Exception {
+    private Result rollout(
+            MqttClient cloud,
+            List<Board> boards,
+            Update u,
+            String url,
+            Random random,
+            Map<String, String> outcome,
+            Map<String, String> reason,
+            ImageServer images,
+            BrokerBytes sys,
+            long memoryPerDevice,
+            int imageLength)
+            throws Exception {
         out.accept("rolling out " + u.name() + " to " + boards.size() + " devices");
         for (Board b : boards) {
             if (random.nextDouble() * 100 < options.netDropPct()) {
@@ -306,10 +461,11 @@ public final class FleetSimulator {
             }
             if (random.nextDouble() * 100 < options.powerCutPct()) {
                 int cut = random.nextInt(40);
-                b.onDevice(fw -> {
-                    fw.device().power().cutAfter(cut);
-                    return null;
-                });
+                b.onDevice(
+                        fw -> {
+                            fw.device().power().cutAfter(cut);
+                            return null;
+                        });
             }
         }
         long served0 = images == null ? 0 : images.bytesServed();
@@ -317,7 +473,8 @@ public final class FleetSimulator {
         long start = System.nanoTime();
         Map<String, Long> sent = new ConcurrentHashMap<>();
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
-        // The outcome a device keeps in its OTA state, to recognise a new one if its MQTT report is lost.
+        // The outcome a device keeps in its OTA state, to recognise a new one if its MQTT report is
+        // lost.
         Map<String, JsonNode> resultBefore = new ConcurrentHashMap<>();
         for (Board b : boards) {
             resultBefore.put(b.id(), lastResult(b));
@@ -330,7 +487,8 @@ public final class FleetSimulator {
         while (System.nanoTime() < deadline) {
             int done = 0;
             for (Board b : boards) {
-                if (outcome.containsKey(b.id()) || b.state() == Board.State.RECOVERY
+                if (outcome.containsKey(b.id())
+                        || b.state() == Board.State.RECOVERY
                         || b.state() == Board.State.HALTED) {
                     done++;
                 }
@@ -339,20 +497,24 @@ public final class FleetSimulator {
                 break;
             }
             if (System.nanoTime() - lastRetry > 5_000_000_000L) {
-                // a device that lost the request (to a reset, or on the way) and sits idle gets it again
+                // a device that lost the request (to a reset, or on the way) and sits idle gets it
+                // again
                 lastRetry = System.nanoTime();
                 for (Board b : boards) {
                     if (!outcome.containsKey(b.id()) && b.isUp()) {
                         JsonNode r = lastResult(b);
                         if (!r.isMissingNode() && !r.equals(resultBefore.get(b.id()))) {
-                            // the device reached an outcome but its report never arrived: read it from the device
+                            // the device reached an outcome but its report never arrived: read it
+                            // from the device
                             outcome.put(b.id(), r.path("state").asText());
                             if (r.has("reason")) reason.put(b.id(), r.get("reason").asText());
                             continue;
                         }
                     }
-                    if (!outcome.containsKey(b.id()) && b.isUp()
-                            && (b.boots() > sent.get(b.id()) || System.nanoTime() - sentAt.get(b.id()) > 10_000_000_000L)
+                    if (!outcome.containsKey(b.id())
+                            && b.isUp()
+                            && (b.boots() > sent.get(b.id())
+                                    || System.nanoTime() - sentAt.get(b.id()) > 10_000_000_000L)
                             && idle(b)) {
                         trigger(cloud, b, url);
                         sent.put(b.id(), b.boots());
@@ -388,8 +550,18 @@ public final class FleetSimulator {
             sys.awaitFresh(Duration.ofSeconds(3));
             brokerBytes = sys.total() - broker0;
         }
-        return new Result(u.name(), boards.size(), committed, rolledBack, bricked, failed, seconds, reasons,
-                images == null || u.url() != null ? -1 : images.bytesServed() - served0, versions, brokerBytes,
+        return new Result(
+                u.name(),
+                boards.size(),
+                committed,
+                rolledBack,
+                bricked,
+                failed,
+                seconds,
+                reasons,
+                images == null || u.url() != null ? -1 : images.bytesServed() - served0,
+                versions,
+                brokerBytes,
                 memoryPerDevice);
     }
 
@@ -401,7 +573,10 @@ public final class FleetSimulator {
 
         synchronized void update(String topic, byte[] payload) {
             try {
-                long v = Long.parseLong(new String(payload, java.nio.charset.StandardCharsets.US_ASCII).trim());
+                long v =
+                        Long.parseLong(
+                                new String(payload, java.nio.charset.StandardCharsets.US_ASCII)
+                                        .trim());
                 if (topic.endsWith("/received")) {
                     received = v;
                 } else if (topic.endsWith("/sent")) {
@@ -427,10 +602,14 @@ public final class FleetSimulator {
         }
     }
 
-    /** Moquette logs through log4j 1.2, which complains on stderr without a configuration: give it one. */
+    /**
+     * Moquette logs through log4j 1.2, which complains on stderr without a configuration: give it
+     * one.
+     */
     private static void quietBrokerLogging() {
         if (System.getProperty("log4j.configuration") == null) {
-            System.setProperty("log4j.configuration", "dev/meerkat/fleetsim/broker-log4j.properties");
+            System.setProperty(
+                    "log4j.configuration", "dev/meerkat/fleetsim/broker-log4j.properties");
         }
     }
 

@@ -18,8 +18,8 @@ import java.util.regex.Pattern;
 
 /**
  * A small HTTP server for firmware images on 127.0.0.1: GET with single-range {@code Range}
- * requests (206 + Content-Range, ETag, If-Range), or, in {@code ignoreRange} mode, always the
- * whole file with 200, as some servers and proxies do.
+ * requests (206 + Content-Range, ETag, If-Range), or, in {@code ignoreRange} mode, always the whole
+ * file with 200, as some servers and proxies do.
  */
 public final class ImageServer implements AutoCloseable {
 
@@ -36,19 +36,24 @@ public final class ImageServer implements AutoCloseable {
     public ImageServer(boolean ignoreRange) throws IOException {
         this.ignoreRange = ignoreRange;
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 128);
-        executor = Executors.newFixedThreadPool(8, r -> {
-            Thread t = new Thread(r, "image-server");
-            t.setDaemon(true);
-            return t;
-        });
+        executor =
+                Executors.newFixedThreadPool(
+                        8,
+                        r -> {
+                            Thread t = new Thread(r, "image-server");
+                            t.setDaemon(true);
+                            return t;
+                        });
         server.setExecutor(executor);
-        server.createContext("/", ex -> {
-            try (ex) {
-                serve(ex);
-            } catch (IOException e) {
-                // client went away
-            }
-        });
+        server.createContext(
+                "/",
+                ex -> {
+                    try (ex) {
+                        serve(ex);
+                    } catch (IOException e) {
+                        // client went away
+                    }
+                });
         server.start();
     }
 
@@ -93,7 +98,8 @@ public final class ImageServer implements AutoCloseable {
                     }
                     status = 206;
                     rangeRequests.incrementAndGet();
-                    ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + to + "/" + f.length);
+                    ex.getResponseHeaders()
+                            .set("Content-Range", "bytes " + from + "-" + to + "/" + f.length);
                 }
             }
         }

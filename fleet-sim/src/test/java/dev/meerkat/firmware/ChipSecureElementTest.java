@@ -1,7 +1,5 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -16,6 +14,7 @@ import dev.meerkat.chip.emulator.EmulatorTransport;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
 import dev.meerkat.firmware.examples.ExampleApps;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.fleetsim.ImageServer;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageHeader;
@@ -43,8 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChipSecureElementTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /** Remembers which command opcodes crossed the bus. */
     static final class Bus implements Transport {
@@ -85,7 +83,8 @@ class ChipSecureElementTest {
     private static ChipSecureElement chip(Bus[] bus) {
         EmulatedChip emu = EmulatedChip.fresh(DeviceType.ATECC608);
         bus[0] = new Bus(new EmulatorTransport(emu));
-        CryptoChip chip = new CryptoChip(bus[0], DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        CryptoChip chip =
+                new CryptoChip(bus[0], DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> {});
         DeviceChip.personalize(chip, emu);
         return new ChipSecureElement(chip, List.of());
     }
@@ -103,28 +102,47 @@ class ChipSecureElementTest {
         ImageHeader h = ImageHeader.decode(Arrays.copyOf(encrypted, ImageHeader.SIZE));
         assertThat(h.isEncrypted()).isTrue();
         ParsedImage parsed = ParsedImage.parse(dev.meerkat.image.ImageSource.of(encrypted));
-        var enc = parsed.tlvs().stream().filter(e -> e.type() == TlvType.ENC_EC256).findFirst().orElseThrow();
+        var enc =
+                parsed.tlvs().stream()
+                        .filter(e -> e.type() == TlvType.ENC_EC256)
+                        .findFirst()
+                        .orElseThrow();
 
         // the image key does not unwrap in another device's chip
         ChipSecureElement other = chip(new Bus[1]);
         assertThatThrownBy(() -> other.unwrapImageKey(enc.tlv(), h.aesKeyLength(), enc.offset()))
-                .isInstanceOfSatisfying(ImageFormatException.class, e -> {
-                    assertThat(e.problem()).isEqualTo(ImageFormatException.Problem.BAD_ENCRYPTION);
-                    assertThat(e.getMessage()).contains("encrypted for a different key");
-                });
+                .isInstanceOfSatisfying(
+                        ImageFormatException.class,
+                        e -> {
+                            assertThat(e.problem())
+                                    .isEqualTo(ImageFormatException.Problem.BAD_ENCRYPTION);
+                            assertThat(e.getMessage()).contains("encrypted for a different key");
+                        });
         // and a certificate for another key is refused
-        assertThatThrownBy(() -> other.withCertificate(List.of(cert))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> other.withCertificate(List.of(cert)))
+                .isInstanceOf(IllegalArgumentException.class);
 
         Path brokerDir = Files.createDirectory(tmp.resolve("broker"));
-        try (Mosquitto broker = new Mosquitto(pki, brokerDir); ImageServer images = new ImageServer(false)) {
+        try (Mosquitto broker = new Mosquitto(pki, brokerDir);
+                ImageServer images = new ImageServer(false)) {
             String url = images.put("v2-dev-chip.bin", encrypted);
             ObjectNode conf = Json.object();
-            conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem");
+            conf.putObject("mqtt")
+                    .put("enable", true)
+                    .put("server", broker.uri())
+                    .put("ssl_ca_cert", "ca.pem");
             conf.putObject("rpc").put("mqtt_sources", "cloud=admin");
             Fixture.Events ev = new Fixture.Events();
-            Board b = Board.builder("dev-chip").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
-                    .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)
-                    .secureElement(se).build();
+            Board b =
+                    Board.builder("dev-chip")
+                            .rootOfTrust(Fixture.rot())
+                            .factoryImage(Fixture.image("v1"))
+                            .factoryConfig(conf)
+                            .factoryFile("ca.pem", pki.ca.certPem())
+                            .listener(ev)
+                            .tickMillis(5)
+                            .secureElement(se)
+                            .build();
             MqttClient cloud = new MqttClient(broker.uri(), "cloud", new MemoryPersistence());
             try (b) {
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
@@ -136,14 +154,33 @@ class ChipSecureElementTest {
 
                 bus[0].opcodes.clear();
                 b.start();
-                assertThat(b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT))
-                        .as(ev.log.toString()).isTrue();
-                // the TLS handshake was signed by the chip: Sign crossed the bus, no key was ever read
+                assertThat(
+                                b.await(
+                                        x ->
+                                                x.isUp()
+                                                        && x.onDevice(
+                                                                fw ->
+                                                                        fw.mqtt()
+                                                                                .get()
+                                                                                .isConnected()),
+                                        Fixture.WAIT))
+                        .as(ev.log.toString())
+                        .isTrue();
+                // the TLS handshake was signed by the chip: Sign crossed the bus, no key was ever
+                // read
                 assertThat(bus[0].opcodes).contains(Opcode.SIGN).doesNotContain(Opcode.ECDH);
                 assertThat(b.rpc("Sys.GetInfo", null).toString()).contains("ATECC608");
 
-                cloud.publish("dev-chip/rpc", Json.bytes(Fixture.args("{\"id\":1,\"src\":\"cloud\","
-                        + "\"method\":\"OTA.Update\",\"args\":{\"url\":\"" + url + "\",\"commit_timeout\":0}}")), 1, false);
+                cloud.publish(
+                        "dev-chip/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":1,\"src\":\"cloud\","
+                                                + "\"method\":\"OTA.Update\",\"args\":{\"url\":\""
+                                                + url
+                                                + "\",\"commit_timeout\":0}}")),
+                        1,
+                        false);
                 JsonNode e;
                 String outcome = null;
                 while ((e = ota.poll(60, TimeUnit.SECONDS)) != null) {
@@ -157,7 +194,16 @@ class ChipSecureElementTest {
                 assertThat(bus[0].opcodes).contains(Opcode.ECDH);
                 assertThat(b.runningVersion()).isEqualTo("2.0.0");
                 // after the reboot into v2 the device reconnected with the chip key
-                assertThat(b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT))
+                assertThat(
+                                b.await(
+                                        x ->
+                                                x.isUp()
+                                                        && x.onDevice(
+                                                                fw ->
+                                                                        fw.mqtt()
+                                                                                .get()
+                                                                                .isConnected()),
+                                        Fixture.WAIT))
                         .isTrue();
             } finally {
                 if (cloud.isConnected()) {
@@ -173,9 +219,11 @@ class ChipSecureElementTest {
         Path state = tmp.resolve("dev-1.chip");
         ChipSecureElement first = new ChipSecureElement(DeviceChip.emulated(state), List.of());
         ChipSecureElement again = new ChipSecureElement(DeviceChip.emulated(state), List.of());
-        ChipSecureElement otherDevice = new ChipSecureElement(DeviceChip.emulated(tmp.resolve("dev-2.chip")), List.of());
+        ChipSecureElement otherDevice =
+                new ChipSecureElement(DeviceChip.emulated(tmp.resolve("dev-2.chip")), List.of());
         assertThat(again.identityPublicKey()).isEqualTo(first.identityPublicKey());
-        assertThat(again.chip().publicKey(DeviceChip.IMAGE_KEY_SLOT)).isEqualTo(first.chip().publicKey(DeviceChip.IMAGE_KEY_SLOT));
+        assertThat(again.chip().publicKey(DeviceChip.IMAGE_KEY_SLOT))
+                .isEqualTo(first.chip().publicKey(DeviceChip.IMAGE_KEY_SLOT));
         assertThat(otherDevice.identityPublicKey()).isNotEqualTo(first.identityPublicKey());
         assertThat(Files.readString(state)).contains("config=");
     }

@@ -1,25 +1,18 @@
 package dev.meerkat.firmware;
 
-import dev.meerkat.firmware.json.Json;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.crypto.SoftwareSecureElement;
-import dev.meerkat.firmware.examples.ExampleApps;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.fleetsim.ImageServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-
-
-
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
@@ -29,25 +22,39 @@ import org.junit.jupiter.api.io.TempDir;
 /** The device against a real Mosquitto with mutual TLS: RPC over MQTT, OTA events, reconnect. */
 class MqttMosquittoTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void rpcOverMqttOtaEventsAndReconnect() throws Exception {
         TestPki pki = new TestPki();
         Path brokerDir = Files.createDirectory(tmp.resolve("broker"));
-        try (Mosquitto broker = new Mosquitto(pki, brokerDir); ImageServer images = new ImageServer(false)) {
+        try (Mosquitto broker = new Mosquitto(pki, brokerDir);
+                ImageServer images = new ImageServer(false)) {
             String url = images.put("v2.bin", Fixture.image("v2"));
             TestPki.Issued device = pki.issue("dev-mqtt", false);
             ObjectNode conf = Json.object();
-            conf.putObject("mqtt").put("enable", true).put("server", broker.uri()).put("ssl_ca_cert", "ca.pem")
-                    .put("reconnect_timeout_min", 200).put("reconnect_timeout_max", 1000);
+            conf.putObject("mqtt")
+                    .put("enable", true)
+                    .put("server", broker.uri())
+                    .put("ssl_ca_cert", "ca.pem")
+                    .put("reconnect_timeout_min", 200)
+                    .put("reconnect_timeout_max", 1000);
             conf.putObject("rpc").put("mqtt_sources", "cloud=admin,watcher=viewer");
             Fixture.Events ev = new Fixture.Events();
-            Board b = Board.builder("dev-mqtt").rootOfTrust(Fixture.rot()).factoryImage(Fixture.image("v1"))
-                    .factoryConfig(conf).factoryFile("ca.pem", pki.ca.certPem()).listener(ev).tickMillis(5)
-                    .secureElement(new SoftwareSecureElement(device.keys().getPrivate(), List.of(device.cert()), null))
-                    .build();
+            Board b =
+                    Board.builder("dev-mqtt")
+                            .rootOfTrust(Fixture.rot())
+                            .factoryImage(Fixture.image("v1"))
+                            .factoryConfig(conf)
+                            .factoryFile("ca.pem", pki.ca.certPem())
+                            .listener(ev)
+                            .tickMillis(5)
+                            .secureElement(
+                                    new SoftwareSecureElement(
+                                            device.keys().getPrivate(),
+                                            List.of(device.cert()),
+                                            null))
+                            .build();
             MqttClient cloud = new MqttClient(broker.uri(), "cloud", new MemoryPersistence());
             try (b) {
                 BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
@@ -58,19 +65,46 @@ class MqttMosquittoTest {
                 cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("dev-mqtt/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
                 b.start();
-                assertThat(b.await(x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT))
-                        .as(ev.log.toString()).isTrue();
+                assertThat(
+                                b.await(
+                                        x ->
+                                                x.isUp()
+                                                        && x.onDevice(
+                                                                fw ->
+                                                                        fw.mqtt()
+                                                                                .get()
+                                                                                .isConnected()),
+                                        Fixture.WAIT))
+                        .as(ev.log.toString())
+                        .isTrue();
 
                 cloud.subscribe("intruder/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("watcher/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 // a control source whose user the ACL does not allow gets an mg_rpc 403 frame
-                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":5,\"src\":\"watcher\","
-                        + "\"method\":\"Sys.Reboot\"}")), 1, false);
+                cloud.publish(
+                        "dev-mqtt/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":5,\"src\":\"watcher\","
+                                                + "\"method\":\"Sys.Reboot\"}")),
+                        1,
+                        false);
                 // a source that is not a control source is neither obeyed nor answered
-                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":6,\"src\":\"intruder\","
-                        + "\"method\":\"Config.Set\",\"args\":{\"config\":{\"app\":{\"interval_ms\":5}}}}")), 1, false);
-                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
-                        "{\"id\":7,\"src\":\"cloud\",\"method\":\"Sys.GetInfo\"}")), 1, false);
+                cloud.publish(
+                        "dev-mqtt/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":6,\"src\":\"intruder\","
+                                                + "\"method\":\"Config.Set\",\"args\":{\"config\":{\"app\":{\"interval_ms\":5}}}}")),
+                        1,
+                        false);
+                cloud.publish(
+                        "dev-mqtt/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":7,\"src\":\"cloud\",\"method\":\"Sys.GetInfo\"}")),
+                        1,
+                        false);
                 JsonNode r = replies.poll(30, TimeUnit.SECONDS);
                 assertThat(r).isNotNull();
                 assertThat(r.get("id").asInt()).isEqualTo(5);
@@ -82,15 +116,31 @@ class MqttMosquittoTest {
                 assertThat(r.get("src").asText()).isEqualTo("dev-mqtt");
                 assertThat(r.get("dst").asText()).isEqualTo("cloud");
                 assertThat(r.get("result").get("fw_version").asText()).isEqualTo("1.0.0");
-                assertThat(b.rpc("Config.Get", Fixture.args("{\"key\":\"app.interval_ms\"}")).asInt()).isEqualTo(1000);
+                assertThat(
+                                b.rpc("Config.Get", Fixture.args("{\"key\":\"app.interval_ms\"}"))
+                                        .asInt())
+                        .isEqualTo(1000);
 
-                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args(
-                        "{\"id\":8,\"src\":\"cloud\",\"method\":\"No.Such\"}")), 1, false);
+                cloud.publish(
+                        "dev-mqtt/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":8,\"src\":\"cloud\",\"method\":\"No.Such\"}")),
+                        1,
+                        false);
                 r = replies.poll(30, TimeUnit.SECONDS);
                 assertThat(r.get("error").get("code").asInt()).isEqualTo(404);
 
-                cloud.publish("dev-mqtt/rpc", Json.bytes(Fixture.args("{\"id\":9,\"src\":\"cloud\","
-                        + "\"method\":\"OTA.Update\",\"args\":{\"url\":\"" + url + "\",\"commit_timeout\":0}}")), 1, false);
+                cloud.publish(
+                        "dev-mqtt/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":9,\"src\":\"cloud\","
+                                                + "\"method\":\"OTA.Update\",\"args\":{\"url\":\""
+                                                + url
+                                                + "\",\"commit_timeout\":0}}")),
+                        1,
+                        false);
                 assertThat(replies.poll(30, TimeUnit.SECONDS).has("result")).isTrue();
                 JsonNode e;
                 boolean committed = false;
@@ -106,14 +156,27 @@ class MqttMosquittoTest {
                 // broker goes away: telemetry queues, the link comes back with backoff
                 long connects = b.onDevice(fw -> fw.mqtt().get().connects());
                 broker.stop();
-                assertThat(b.await(x -> !x.onDevice(fw -> fw.mqtt().get().isConnected()), Fixture.WAIT)).isTrue();
+                assertThat(
+                                b.await(
+                                        x -> !x.onDevice(fw -> fw.mqtt().get().isConnected()),
+                                        Fixture.WAIT))
+                        .isTrue();
                 b.advance(java.time.Duration.ofSeconds(5));
                 int queued = b.onDevice(fw -> fw.mqtt().get().queued());
                 assertThat(queued).isPositive();
                 broker.start();
-                assertThat(b.await(x -> x.onDevice(fw -> fw.mqtt().get().connects()) > connects, Fixture.WAIT))
+                assertThat(
+                                b.await(
+                                        x ->
+                                                x.onDevice(fw -> fw.mqtt().get().connects())
+                                                        > connects,
+                                        Fixture.WAIT))
                         .isTrue();
-                assertThat(b.await(x -> x.onDevice(fw -> fw.mqtt().get().queued()) == 0, Fixture.WAIT)).isTrue();
+                assertThat(
+                                b.await(
+                                        x -> x.onDevice(fw -> fw.mqtt().get().queued()) == 0,
+                                        Fixture.WAIT))
+                        .isTrue();
             } finally {
                 if (cloud.isConnected()) {
                     cloud.disconnectForcibly(100);

@@ -7,9 +7,8 @@ import java.nio.file.Path;
 import java.util.Objects;
 
 /**
- * One emulated device: a NOR flash part, an OTP counter bank, read-only root-of-trust
- * provisioning, a power supply with cut injection, a virtual clock with a watchdog, and a reset
- * model.
+ * One emulated device: a NOR flash part, an OTP counter bank, read-only root-of-trust provisioning,
+ * a power supply with cut injection, a virtual clock with a watchdog, and a reset model.
  *
  * <p>Code "runs on" the device through {@link #run(Program)}: any {@link ResetException} thrown
  * inside (power loss, watchdog, software reset) stops it, resets the device and is reported as a
@@ -33,7 +32,11 @@ public final class Device implements AutoCloseable {
     private ResetCause lastResetCause = ResetCause.POWER_ON;
     private long resets;
 
-    private Device(NorFlash flash, OtpCounters counters, RootOfTrust rootOfTrust, PowerSupply power,
+    private Device(
+            NorFlash flash,
+            OtpCounters counters,
+            RootOfTrust rootOfTrust,
+            PowerSupply power,
             VirtualClock clock) {
         this.flash = flash;
         this.counters = counters;
@@ -134,8 +137,8 @@ public final class Device implements AutoCloseable {
     /**
      * Persistent state of a device.
      *
-     * @param flash    whole flash content
-     * @param wear     erase counter of every sector
+     * @param flash whole flash content
+     * @param wear erase counter of every sector
      * @param counters OTP counter values
      */
     public record Snapshot(byte[] flash, long[] wear, long[] counters) {
@@ -162,8 +165,10 @@ public final class Device implements AutoCloseable {
 
         @Override
         public boolean equals(Object o) {
-            return o instanceof Snapshot s && java.util.Arrays.equals(flash, s.flash)
-                    && java.util.Arrays.equals(wear, s.wear) && java.util.Arrays.equals(counters, s.counters);
+            return o instanceof Snapshot s
+                    && java.util.Arrays.equals(flash, s.flash)
+                    && java.util.Arrays.equals(wear, s.wear)
+                    && java.util.Arrays.equals(counters, s.counters);
         }
 
         @Override
@@ -173,7 +178,11 @@ public final class Device implements AutoCloseable {
 
         @Override
         public String toString() {
-            return "Snapshot[" + flash.length + " flash bytes, counters=" + java.util.Arrays.toString(counters) + "]";
+            return "Snapshot["
+                    + flash.length
+                    + " flash bytes, counters="
+                    + java.util.Arrays.toString(counters)
+                    + "]";
         }
     }
 
@@ -215,10 +224,10 @@ public final class Device implements AutoCloseable {
         }
 
         /**
-         * Keeps flash, counters and provisioning in {@code dir} ({@code flash.bin},
-         * {@code flash.bin.meta}, {@code otp-counters.txt}, {@code root-of-trust.txt}) so the
-         * device survives a restart of the process. Provisioning is written once: reopening with
-         * different keys fails.
+         * Keeps flash, counters and provisioning in {@code dir} ({@code flash.bin}, {@code
+         * flash.bin.meta}, {@code otp-counters.txt}, {@code root-of-trust.txt}) so the device
+         * survives a restart of the process. Provisioning is written once: reopening with different
+         * keys fails.
          */
         public Builder backedBy(Path dir) {
             this.directory = Objects.requireNonNull(dir);
@@ -228,9 +237,12 @@ public final class Device implements AutoCloseable {
         public Device build() throws IOException {
             PowerSupply power = new PowerSupply(seed);
             if (directory == null) {
-                return new Device(NorFlash.inMemory(geometry, power),
+                return new Device(
+                        NorFlash.inMemory(geometry, power),
                         OtpCounters.inMemory(counterCount, counterMax, power),
-                        rootOfTrust == null ? RootOfTrust.none() : rootOfTrust, power, new VirtualClock());
+                        rootOfTrust == null ? RootOfTrust.none() : rootOfTrust,
+                        power,
+                        new VirtualClock());
             }
             Files.createDirectories(directory);
             Path rotFile = directory.resolve("root-of-trust.txt");
@@ -238,15 +250,18 @@ public final class Device implements AutoCloseable {
             if (Files.exists(rotFile)) {
                 rot = RootOfTrust.load(rotFile);
                 if (rootOfTrust != null && !rootOfTrust.equals(rot)) {
-                    throw new IOException("device in " + directory + " is already provisioned with other keys");
+                    throw new IOException(
+                            "device in " + directory + " is already provisioned with other keys");
                 }
             } else {
                 rot = rootOfTrust == null ? RootOfTrust.none() : rootOfTrust;
-                NorFlash.writeAtomically(rotFile, rot.toProvisioningText().getBytes(StandardCharsets.UTF_8));
+                NorFlash.writeAtomically(
+                        rotFile, rot.toProvisioningText().getBytes(StandardCharsets.UTF_8));
             }
             NorFlash flash = NorFlash.fileBacked(directory.resolve("flash.bin"), geometry, power);
-            OtpCounters counters = OtpCounters.fileBacked(directory.resolve("otp-counters.txt"), counterCount,
-                    counterMax, power);
+            OtpCounters counters =
+                    OtpCounters.fileBacked(
+                            directory.resolve("otp-counters.txt"), counterCount, counterMax, power);
             return new Device(flash, counters, rot, power, new VirtualClock());
         }
     }

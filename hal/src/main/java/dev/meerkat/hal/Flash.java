@@ -3,8 +3,8 @@ package dev.meerkat.hal;
 /**
  * A NOR flash part. Addresses are absolute byte offsets from the start of the part.
  *
- * <p>All operations may throw {@link PowerLossException} (the power failed, see
- * {@link PowerSupply}) and {@link FlashException} (the operation itself is invalid).
+ * <p>All operations may throw {@link PowerLossException} (the power failed, see {@link
+ * PowerSupply}) and {@link FlashException} (the operation itself is invalid).
  */
 public interface Flash {
 
@@ -16,8 +16,8 @@ public interface Flash {
 
     /**
      * Programs {@code len} bytes from {@code src[off..)} at {@code address}. Address and length
-     * must be multiples of the write alignment; the target bytes must allow the new value under
-     * the part's {@link OverwritePolicy}.
+     * must be multiples of the write alignment; the target bytes must allow the new value under the
+     * part's {@link OverwritePolicy}.
      */
     void write(long address, byte[] src, int off, int len);
 
@@ -43,17 +43,19 @@ public interface Flash {
     }
 
     /**
-     * Erases every sector in {@code [address, address+len)}; both ends must be sector
-     * boundaries. Each sector is a separate operation.
+     * Erases every sector in {@code [address, address+len)}; both ends must be sector boundaries.
+     * Each sector is a separate operation.
      */
     default void eraseRange(long address, long len) {
         FlashGeometry g = geometry();
         if (len < 0 || address < 0 || address + len > g.size()) {
-            throw new FlashException(FlashException.Kind.OUT_OF_RANGE,
+            throw new FlashException(
+                    FlashException.Kind.OUT_OF_RANGE,
                     "erase [" + address + ", +" + len + ") outside " + g.size());
         }
         if (!g.isSectorBoundary(address) || !g.isSectorBoundary(address + len)) {
-            throw new FlashException(FlashException.Kind.MISALIGNED,
+            throw new FlashException(
+                    FlashException.Kind.MISALIGNED,
                     "erase [" + address + ", +" + len + ") not on sector boundaries");
         }
         long a = address;

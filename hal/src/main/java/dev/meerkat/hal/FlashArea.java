@@ -8,10 +8,10 @@ import java.util.Objects;
  * A named, sector-aligned window of a flash part (a partition), addressed from its own start.
  * Mirrors MCUboot's {@code flash_area}: code that owns an area cannot touch bytes outside it.
  *
- * @param flash  the part
- * @param name   partition name, for messages
+ * @param flash the part
+ * @param name partition name, for messages
  * @param offset absolute start address (a sector boundary)
- * @param size   size in bytes (ends on a sector boundary)
+ * @param size size in bytes (ends on a sector boundary)
  */
 public record FlashArea(Flash flash, String name, long offset, long size) {
 
@@ -20,10 +20,12 @@ public record FlashArea(Flash flash, String name, long offset, long size) {
         Objects.requireNonNull(name, "name");
         FlashGeometry g = flash.geometry();
         if (offset < 0 || size <= 0 || offset + size > g.size()) {
-            throw new IllegalArgumentException(name + ": [" + offset + ", +" + size + ") outside flash of " + g.size());
+            throw new IllegalArgumentException(
+                    name + ": [" + offset + ", +" + size + ") outside flash of " + g.size());
         }
         if (!g.isSectorBoundary(offset) || !g.isSectorBoundary(offset + size)) {
-            throw new IllegalArgumentException(name + ": [" + offset + ", +" + size + ") not on sector boundaries");
+            throw new IllegalArgumentException(
+                    name + ": [" + offset + ", +" + size + ") not on sector boundaries");
         }
     }
 
@@ -56,7 +58,9 @@ public record FlashArea(Flash flash, String name, long offset, long size) {
         flash.eraseRange(offset, size);
     }
 
-    /** Erases the sectors covering area-relative {@code [at, at+len)}, which must be sector aligned. */
+    /**
+     * Erases the sectors covering area-relative {@code [at, at+len)}, which must be sector aligned.
+     */
     public void erase(long at, long len) {
         check(at, len);
         flash.eraseRange(offset + at, len);
@@ -81,7 +85,8 @@ public record FlashArea(Flash flash, String name, long offset, long size) {
 
     private void check(long at, long len) {
         if (at < 0 || len < 0 || at + len > size) {
-            throw new FlashException(FlashException.Kind.OUT_OF_RANGE,
+            throw new FlashException(
+                    FlashException.Kind.OUT_OF_RANGE,
                     name + ": [" + at + ", +" + len + ") outside area of " + size);
         }
     }

@@ -3,9 +3,9 @@ package dev.meerkat.hal;
 import java.util.Objects;
 
 /**
- * A flash operation the part would refuse: out of range, misaligned, or programming bits that
- * are not erased. These are programming errors of the flash user, not environmental failures,
- * and the part's content is left untouched.
+ * A flash operation the part would refuse: out of range, misaligned, or programming bits that are
+ * not erased. These are programming errors of the flash user, not environmental failures, and the
+ * part's content is left untouched.
  */
 public final class FlashException extends RuntimeException {
 

@@ -6,14 +6,15 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Immutable description of a NOR flash part: its sector regions, its write alignment and what
- * a write may do to already programmed bytes. The erase value is always {@code 0xFF}.
+ * Immutable description of a NOR flash part: its sector regions, its write alignment and what a
+ * write may do to already programmed bytes. The erase value is always {@code 0xFF}.
  *
- * @param regions        sector regions in address order
+ * @param regions sector regions in address order
  * @param writeAlignment write address and length granularity in bytes (1, 2, 4, 8, 16 or 32)
- * @param overwrite      rule for writing over bytes that are not erased
+ * @param overwrite rule for writing over bytes that are not erased
  */
-public record FlashGeometry(List<SectorRegion> regions, int writeAlignment, OverwritePolicy overwrite) {
+public record FlashGeometry(
+        List<SectorRegion> regions, int writeAlignment, OverwritePolicy overwrite) {
 
     /** Value of an erased byte. */
     public static final byte ERASED = (byte) 0xFF;
@@ -28,20 +29,24 @@ public record FlashGeometry(List<SectorRegion> regions, int writeAlignment, Over
             throw new IllegalArgumentException("a flash part needs at least one sector region");
         }
         if (writeAlignment < 1 || writeAlignment > 32 || Integer.bitCount(writeAlignment) != 1) {
-            throw new IllegalArgumentException("write alignment must be 1, 2, 4, 8, 16 or 32: " + writeAlignment);
+            throw new IllegalArgumentException(
+                    "write alignment must be 1, 2, 4, 8, 16 or 32: " + writeAlignment);
         }
         long total = 0;
         for (SectorRegion r : regions) {
             total += r.size();
         }
         if (total > MAX_SIZE) {
-            throw new IllegalArgumentException("flash larger than " + MAX_SIZE + " bytes is not emulated");
+            throw new IllegalArgumentException(
+                    "flash larger than " + MAX_SIZE + " bytes is not emulated");
         }
     }
 
     /** Uniform part: {@code count} sectors of {@code sectorSize} bytes. */
     public static FlashGeometry uniform(int sectorSize, int count, int writeAlignment) {
-        return new FlashGeometry(List.of(new SectorRegion(sectorSize, count)), writeAlignment,
+        return new FlashGeometry(
+                List.of(new SectorRegion(sectorSize, count)),
+                writeAlignment,
                 OverwritePolicy.CLEAR_BITS_ONLY);
     }
 
@@ -127,12 +132,14 @@ public record FlashGeometry(List<SectorRegion> regions, int writeAlignment, Over
             first += r.sectorCount();
             offset += r.size();
         }
-        throw new IndexOutOfBoundsException("address 0x" + Long.toHexString(address) + " beyond flash of " + offset);
+        throw new IndexOutOfBoundsException(
+                "address 0x" + Long.toHexString(address) + " beyond flash of " + offset);
     }
 
     /** Whether {@code address} is the first byte of a sector (or the end of the part). */
     public boolean isSectorBoundary(long address) {
-        return address == size() || (address >= 0 && address < size() && sectorAt(address).offset() == address);
+        return address == size()
+                || (address >= 0 && address < size() && sectorAt(address).offset() == address);
     }
 
     /**
@@ -164,7 +171,9 @@ public record FlashGeometry(List<SectorRegion> regions, int writeAlignment, Over
             }
             regions.add(new SectorRegion(Integer.parseInt(nx[1]), Integer.parseInt(nx[0])));
         }
-        return new FlashGeometry(regions, Integer.parseInt(parts[1].substring(6)),
+        return new FlashGeometry(
+                regions,
+                Integer.parseInt(parts[1].substring(6)),
                 OverwritePolicy.valueOf(parts[2]));
     }
 

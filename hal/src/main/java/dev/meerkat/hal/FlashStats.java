@@ -3,11 +3,11 @@ package dev.meerkat.hal;
 /**
  * Operation counters of a flash part since it was opened.
  *
- * @param reads        read operations
- * @param bytesRead    bytes read
- * @param writes       write (program) operations
+ * @param reads read operations
+ * @param bytesRead bytes read
+ * @param writes write (program) operations
  * @param bytesWritten bytes programmed
- * @param erases       sector erase operations
+ * @param erases sector erase operations
  */
 public record FlashStats(long reads, long bytesRead, long writes, long bytesWritten, long erases) {
 
@@ -20,13 +20,21 @@ public record FlashStats(long reads, long bytesRead, long writes, long bytesWrit
 
     /** Counters accumulated between {@code earlier} and this snapshot. */
     public FlashStats minus(FlashStats earlier) {
-        return new FlashStats(reads - earlier.reads, bytesRead - earlier.bytesRead, writes - earlier.writes,
-                bytesWritten - earlier.bytesWritten, erases - earlier.erases);
+        return new FlashStats(
+                reads - earlier.reads,
+                bytesRead - earlier.bytesRead,
+                writes - earlier.writes,
+                bytesWritten - earlier.bytesWritten,
+                erases - earlier.erases);
     }
 
     /** Sum of two sets of counters. */
     public FlashStats plus(FlashStats other) {
-        return new FlashStats(reads + other.reads, bytesRead + other.bytesRead, writes + other.writes,
-                bytesWritten + other.bytesWritten, erases + other.erases);
+        return new FlashStats(
+                reads + other.reads,
+                bytesRead + other.bytesRead,
+                writes + other.writes,
+                bytesWritten + other.bytesWritten,
+                erases + other.erases);
     }
 }

@@ -19,9 +19,9 @@ public interface MonotonicCounters {
      * Raises counter {@code id} to {@code value}; a value equal to the current one is a no-op.
      *
      * @return the new value
-     * @throws CounterException    when {@code value} is below the current value or above the maximum
-     * @throws PowerLossException  when the power fails; a torn increase leaves the counter
-     *                             somewhere between its old value and {@code value}
+     * @throws CounterException when {@code value} is below the current value or above the maximum
+     * @throws PowerLossException when the power fails; a torn increase leaves the counter somewhere
+     *     between its old value and {@code value}
      */
     long advanceTo(int id, long value);
 }

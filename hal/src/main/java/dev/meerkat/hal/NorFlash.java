@@ -16,16 +16,16 @@ import java.util.Objects;
 import java.util.Random;
 
 /**
- * Emulated NOR flash, held in memory and optionally mirrored to a file so that a device survives
- * a restart of the emulating process.
+ * Emulated NOR flash, held in memory and optionally mirrored to a file so that a device survives a
+ * restart of the emulating process.
  *
- * <p>File backing: the part's bytes live in {@code <file>} (exactly {@code geometry.size()}
- * bytes) and every write or erase is written through to it at its offset, so the file always
- * equals the emulated part, including the partial effect of a torn operation. Erase counters
- * live in {@code <file>.meta} together with the geometry; that small file is replaced atomically
- * (write to a temporary file, then rename) after every erase so it is never half written.
- * Written data reaches the operating system before the operation returns; {@link #flush()}
- * forces it to the storage device as well.
+ * <p>File backing: the part's bytes live in {@code <file>} (exactly {@code geometry.size()} bytes)
+ * and every write or erase is written through to it at its offset, so the file always equals the
+ * emulated part, including the partial effect of a torn operation. Erase counters live in {@code
+ * <file>.meta} together with the geometry; that small file is replaced atomically (write to a
+ * temporary file, then rename) after every erase so it is never half written. Written data reaches
+ * the operating system before the operation returns; {@link #flush()} forces it to the storage
+ * device as well.
  */
 public final class NorFlash implements Flash, AutoCloseable {
 
@@ -45,8 +45,13 @@ public final class NorFlash implements Flash, AutoCloseable {
     private long bytesWritten;
     private long erases;
 
-    private NorFlash(FlashGeometry geometry, PowerSupply power, byte[] data, long[] eraseCounts,
-            FileChannel file, Path metaPath) {
+    private NorFlash(
+            FlashGeometry geometry,
+            PowerSupply power,
+            byte[] data,
+            long[] eraseCounts,
+            FileChannel file,
+            Path metaPath) {
         this.geometry = geometry;
         this.power = power;
         this.data = data;
@@ -72,7 +77,8 @@ public final class NorFlash implements Flash, AutoCloseable {
      * Opens the part stored in {@code path}, creating an erased one when the file does not exist.
      * An existing file must have been created with the same geometry.
      */
-    public static NorFlash fileBacked(Path path, FlashGeometry geometry, PowerSupply power) throws IOException {
+    public static NorFlash fileBacked(Path path, FlashGeometry geometry, PowerSupply power)
+            throws IOException {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(geometry, "geometry");
         Objects.requireNonNull(power, "power");
@@ -82,7 +88,8 @@ public final class NorFlash implements Flash, AutoCloseable {
         byte[] data;
         if (Files.exists(path)) {
             if (Files.size(path) != size) {
-                throw new IOException(path + " holds " + Files.size(path) + " bytes, geometry needs " + size);
+                throw new IOException(
+                        path + " holds " + Files.size(path) + " bytes, geometry needs " + size);
             }
             data = Files.readAllBytes(path);
             if (Files.exists(meta)) {
@@ -93,7 +100,8 @@ public final class NorFlash implements Flash, AutoCloseable {
             Files.write(path, data);
             writeMeta(meta, geometry, counts);
         }
-        FileChannel channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         return new NorFlash(geometry, power, data, counts, channel, meta);
     }
 
@@ -123,19 +131,29 @@ public final class NorFlash implements Flash, AutoCloseable {
         Objects.checkFromIndexSize(off, len, src.length);
         int align = geometry.writeAlignment();
         if (address % align != 0 || len % align != 0) {
-            throw new FlashException(FlashException.Kind.MISALIGNED,
-                    "write [0x" + Long.toHexString(address) + ", +" + len + ") not aligned to " + align);
+            throw new FlashException(
+                    FlashException.Kind.MISALIGNED,
+                    "write [0x"
+                            + Long.toHexString(address)
+                            + ", +"
+                            + len
+                            + ") not aligned to "
+                            + align);
         }
         int base = (int) address;
         for (int i = 0; i < len; i++) {
             byte old = data[base + i];
             byte now = src[off + i];
-            boolean ok = geometry.overwrite() == OverwritePolicy.ERASED_ONLY
-                    ? old == FlashGeometry.ERASED
-                    : (old & now) == now;
+            boolean ok =
+                    geometry.overwrite() == OverwritePolicy.ERASED_ONLY
+                            ? old == FlashGeometry.ERASED
+                            : (old & now) == now;
             if (!ok) {
-                throw new FlashException(FlashException.Kind.NOT_ERASED, String.format(
-                        "write at 0x%x would program 0x%02x over 0x%02x", address + i, now & 0xff, old & 0xff));
+                throw new FlashException(
+                        FlashException.Kind.NOT_ERASED,
+                        String.format(
+                                "write at 0x%x would program 0x%02x over 0x%02x",
+                                address + i, now & 0xff, old & 0xff));
             }
         }
         String what = "write [0x" + Long.toHexString(address) + ", +" + len + ")";
@@ -184,7 +202,7 @@ public final class NorFlash implements Flash, AutoCloseable {
         for (int i = from; i < from + size; i++) {
             switch (mode) {
                 case 0 -> data[i] = (byte) random.nextInt(256); // everything undefined
-                case 1 -> { } // cut before any bit moved
+                case 1 -> {} // cut before any bit moved
                 default -> {
                     int r = random.nextInt(4);
                     if (r == 0) {
@@ -257,8 +275,15 @@ public final class NorFlash implements Flash, AutoCloseable {
 
     private void checkRange(long address, int len, String op) {
         if (len < 0 || address < 0 || address + len > data.length) {
-            throw new FlashException(FlashException.Kind.OUT_OF_RANGE,
-                    op + " [0x" + Long.toHexString(address) + ", +" + len + ") outside part of " + data.length);
+            throw new FlashException(
+                    FlashException.Kind.OUT_OF_RANGE,
+                    op
+                            + " [0x"
+                            + Long.toHexString(address)
+                            + ", +"
+                            + len
+                            + ") outside part of "
+                            + data.length);
         }
     }
 
@@ -288,7 +313,8 @@ public final class NorFlash implements Flash, AutoCloseable {
         }
     }
 
-    private static void writeMeta(Path meta, FlashGeometry geometry, long[] counts) throws IOException {
+    private static void writeMeta(Path meta, FlashGeometry geometry, long[] counts)
+            throws IOException {
         StringBuilder sb = new StringBuilder(META_MAGIC).append('\n');
         sb.append("geometry=").append(geometry.describe()).append('\n');
         sb.append("erase-counts=");
@@ -299,30 +325,45 @@ public final class NorFlash implements Flash, AutoCloseable {
         writeAtomically(meta, sb.toString().getBytes(StandardCharsets.UTF_8));
     }
 
-    private static void readMeta(Path meta, FlashGeometry geometry, long[] counts) throws IOException {
+    private static void readMeta(Path meta, FlashGeometry geometry, long[] counts)
+            throws IOException {
         List<String> lines = Files.readAllLines(meta, StandardCharsets.UTF_8);
         if (lines.size() < 3 || !lines.get(0).equals(META_MAGIC)) {
             throw new IOException(meta + " is not a flash metadata file");
         }
         FlashGeometry stored = FlashGeometry.parse(lines.get(1).substring("geometry=".length()));
         if (!stored.equals(geometry)) {
-            throw new IOException(meta + " describes " + stored.describe() + ", expected " + geometry.describe());
+            throw new IOException(
+                    meta + " describes " + stored.describe() + ", expected " + geometry.describe());
         }
         String[] values = lines.get(2).substring("erase-counts=".length()).split(",");
         if (values.length != counts.length) {
-            throw new IOException(meta + " has " + values.length + " erase counters for " + counts.length + " sectors");
+            throw new IOException(
+                    meta
+                            + " has "
+                            + values.length
+                            + " erase counters for "
+                            + counts.length
+                            + " sectors");
         }
         for (int i = 0; i < counts.length; i++) {
             counts[i] = Long.parseLong(values[i]);
         }
     }
 
-    /** Replaces {@code target} with {@code content} so that readers see the old or the new file, never a mix. */
+    /**
+     * Replaces {@code target} with {@code content} so that readers see the old or the new file,
+     * never a mix.
+     */
     static void writeAtomically(Path target, byte[] content) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         Files.write(tmp, content);
         try {
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp,
+                    target,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }

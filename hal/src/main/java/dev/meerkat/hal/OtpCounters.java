@@ -9,13 +9,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * Emulated one-time-programmable counter bank. Real parts store such counters as fuse bits that
- * are blown one at a time, so a power cut during an increase leaves a value between the old and
- * the requested one, never a lower one; the emulation reproduces exactly that. Each increase is
- * one state-changing operation of the {@link PowerSupply}.
+ * Emulated one-time-programmable counter bank. Real parts store such counters as fuse bits that are
+ * blown one at a time, so a power cut during an increase leaves a value between the old and the
+ * requested one, never a lower one; the emulation reproduces exactly that. Each increase is one
+ * state-changing operation of the {@link PowerSupply}.
  *
- * <p>With file backing the values live in a small text file replaced atomically after every
- * change.
+ * <p>With file backing the values live in a small text file replaced atomically after every change.
  */
 public final class OtpCounters implements MonotonicCounters {
 
@@ -41,7 +40,8 @@ public final class OtpCounters implements MonotonicCounters {
     }
 
     /** A bank persisted in {@code path} (created with zero counters when absent). */
-    public static OtpCounters fileBacked(Path path, int count, long maxValue, PowerSupply power) throws IOException {
+    public static OtpCounters fileBacked(Path path, int count, long maxValue, PowerSupply power)
+            throws IOException {
         check(count, maxValue);
         long[] values = new long[count];
         if (Files.exists(path)) {
@@ -87,17 +87,22 @@ public final class OtpCounters implements MonotonicCounters {
         power.ensureUp("counter update");
         long current = values[id];
         if (value < current) {
-            throw new CounterException("counter " + id + " is " + current + ", cannot go back to " + value);
+            throw new CounterException(
+                    "counter " + id + " is " + current + ", cannot go back to " + value);
         }
         if (value > maxValue) {
-            throw new CounterException("counter " + id + " cannot exceed " + maxValue + " (asked " + value + ")");
+            throw new CounterException(
+                    "counter " + id + " cannot exceed " + maxValue + " (asked " + value + ")");
         }
         if (value == current) {
             return current;
         }
         String what = "counter " + id + " increase " + current + " -> " + value;
         boolean torn = power.beginMutation(what);
-        long applied = torn ? current + (long) (power.random().nextDouble() * (value - current + 1)) : value;
+        long applied =
+                torn
+                        ? current + (long) (power.random().nextDouble() * (value - current + 1))
+                        : value;
         values[id] = Math.min(applied, value);
         increments++;
         persist();

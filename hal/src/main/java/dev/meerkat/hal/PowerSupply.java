@@ -6,14 +6,14 @@ import java.util.Random;
  * The device's power rail and the power-cut injector shared by every component that changes
  * persistent state (flash, OTP counters).
  *
- * <p>Each state-changing operation (a flash write or erase, a counter increase) asks
- * {@link #beginMutation(String)} first. Operations are numbered from zero in the order they
- * start. With {@link #cutAfter(long) cutAfter(n)} armed, the next {@code n} operations complete
- * normally and the one after them is <em>torn</em>: the component applies part of its effect
- * (chosen with {@link #random()}, seeded for reproducibility) and throws
- * {@link PowerLossException}. From then on every operation, reads included, throws until the
- * device is reset ({@link #restore()}). Reads are never torn and are not counted as cut points,
- * because a cut during a read leaves flash exactly as a cut just before it.
+ * <p>Each state-changing operation (a flash write or erase, a counter increase) asks {@link
+ * #beginMutation(String)} first. Operations are numbered from zero in the order they start. With
+ * {@link #cutAfter(long) cutAfter(n)} armed, the next {@code n} operations complete normally and
+ * the one after them is <em>torn</em>: the component applies part of its effect (chosen with {@link
+ * #random()}, seeded for reproducibility) and throws {@link PowerLossException}. From then on every
+ * operation, reads included, throws until the device is reset ({@link #restore()}). Reads are never
+ * torn and are not counted as cut points, because a cut during a read leaves flash exactly as a cut
+ * just before it.
  */
 public final class PowerSupply {
 
@@ -30,8 +30,8 @@ public final class PowerSupply {
     }
 
     /**
-     * Arms a cut: {@code operations} more state-changing operations complete, the following one
-     * is torn. {@code cutAfter(0)} tears the very next operation.
+     * Arms a cut: {@code operations} more state-changing operations complete, the following one is
+     * torn. {@code cutAfter(0)} tears the very next operation.
      */
     public void cutAfter(long operations) {
         if (operations < 0) {
@@ -79,7 +79,7 @@ public final class PowerSupply {
      * Registers the start of a state-changing operation.
      *
      * @return {@code true} when this operation is the one torn by the cut: the caller applies a
-     *         partial effect and then throws {@link #tornException(String)}
+     *     partial effect and then throws {@link #tornException(String)}
      * @throws PowerLossException when the power is already off (nothing is applied)
      */
     public boolean beginMutation(String what) {
@@ -95,7 +95,8 @@ public final class PowerSupply {
 
     /** The exception a torn operation throws after applying its partial effect. */
     public PowerLossException tornException(String what) {
-        return new PowerLossException("power cut during " + what + " (operation " + (started - 1) + ")");
+        return new PowerLossException(
+                "power cut during " + what + " (operation " + (started - 1) + ")");
     }
 
     /** Seeded source of the undefined parts of torn operations. */

@@ -9,7 +9,8 @@ import java.util.HexFormat;
  * One root-of-trust entry burnt into a device: either a whole public key or only its KEYHASH
  * (SHA-256 of the encoded key, as MCUboot stores it when the key itself travels in the image).
  */
-public sealed interface ProvisionedKey permits ProvisionedKey.PublicKeyEntry, ProvisionedKey.KeyHashEntry {
+public sealed interface ProvisionedKey
+        permits ProvisionedKey.PublicKeyEntry, ProvisionedKey.KeyHashEntry {
 
     /** SHA-256 of the encoded public key: how images name the key that signed them. */
     byte[] keyHash();
@@ -19,7 +20,10 @@ public sealed interface ProvisionedKey permits ProvisionedKey.PublicKeyEntry, Pr
         return HexFormat.of().formatHex(keyHash());
     }
 
-    /** A full public key, DER encoded (X.509 SubjectPublicKeyInfo or the format the verifier expects). */
+    /**
+     * A full public key, DER encoded (X.509 SubjectPublicKeyInfo or the format the verifier
+     * expects).
+     */
     static PublicKeyEntry publicKey(byte[] encoded) {
         return new PublicKeyEntry(encoded);
     }

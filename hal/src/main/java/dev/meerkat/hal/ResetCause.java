@@ -1,8 +1,6 @@
 package dev.meerkat.hal;
 
-/**
- * Why the device last (re)started, as a reset-reason register on a microcontroller reports it.
- */
+/** Why the device last (re)started, as a reset-reason register on a microcontroller reports it. */
 public enum ResetCause {
     /** First power-up of a fresh device. */
     POWER_ON,
@@ -12,6 +10,8 @@ public enum ResetCause {
     WATCHDOG,
     /** Software asked for a reboot (e.g. after installing an update). */
     SOFTWARE,
-    /** The running code faulted (crash, panic, failed init) and the fault handler reset the chip. */
+    /**
+     * The running code faulted (crash, panic, failed init) and the fault handler reset the chip.
+     */
     FAULT
 }

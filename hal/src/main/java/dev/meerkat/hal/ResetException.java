@@ -2,9 +2,9 @@ package dev.meerkat.hal;
 
 /**
  * Thrown out of any code running on the emulated device when the device stops executing it: the
- * power failed, the watchdog bit, or software requested a reset. Code running "on" the device
- * must not catch it; the harness that drives the device does, and then calls
- * {@link Device#reset(ResetCause)}.
+ * power failed, the watchdog bit, or software requested a reset. Code running "on" the device must
+ * not catch it; the harness that drives the device does, and then calls {@link
+ * Device#reset(ResetCause)}.
  */
 public abstract sealed class ResetException extends RuntimeException
         permits PowerLossException, WatchdogResetException, SoftwareResetException {

@@ -36,8 +36,8 @@ public record RootOfTrust(List<ProvisionedKey> keys) {
 
     /**
      * Reads the hal's provisioning file: lines {@code pubkey: <base64 of the DER public key>} and
-     * {@code keyhash: <64 hex digits>}, in provisioning order. Key files (PEM) are read by the tools
-     * that provision a device, which hand the parsed keys to {@link #of(ProvisionedKey...)}.
+     * {@code keyhash: <64 hex digits>}, in provisioning order. Key files (PEM) are read by the
+     * tools that provision a device, which hand the parsed keys to {@link #of(ProvisionedKey...)}.
      */
     public static RootOfTrust load(Path file) throws IOException {
         String text = Files.readString(file, StandardCharsets.UTF_8);
@@ -46,15 +46,21 @@ public record RootOfTrust(List<ProvisionedKey> keys) {
             String t = line.trim();
             try {
                 if (t.startsWith("pubkey:")) {
-                    list.add(ProvisionedKey.publicKey(Base64.getDecoder().decode(t.substring(7).trim())));
+                    list.add(
+                            ProvisionedKey.publicKey(
+                                    Base64.getDecoder().decode(t.substring(7).trim())));
                 } else if (t.startsWith("keyhash:")) {
-                    list.add(ProvisionedKey.keyHash(HexFormat.of().parseHex(t.substring(8).trim())));
+                    list.add(
+                            ProvisionedKey.keyHash(HexFormat.of().parseHex(t.substring(8).trim())));
                 } else if (t.startsWith("-----BEGIN")) {
-                    throw new IOException(file + " holds PEM blocks, the form of earlier versions; provisioning is"
-                            + " stored as 'pubkey: <base64 DER>' lines now: provision the device again");
+                    throw new IOException(
+                            file
+                                    + " holds PEM blocks, the form of earlier versions; provisioning is"
+                                    + " stored as 'pubkey: <base64 DER>' lines now: provision the device again");
                 }
             } catch (IllegalArgumentException e) {
-                throw new IOException(file + ": bad provisioning line '" + t + "': " + e.getMessage(), e);
+                throw new IOException(
+                        file + ": bad provisioning line '" + t + "': " + e.getMessage(), e);
             }
         }
         return new RootOfTrust(list);
@@ -65,7 +71,9 @@ public record RootOfTrust(List<ProvisionedKey> keys) {
         StringBuilder sb = new StringBuilder();
         for (ProvisionedKey k : keys) {
             if (k instanceof ProvisionedKey.PublicKeyEntry p) {
-                sb.append("pubkey: ").append(Base64.getEncoder().encodeToString(p.encoded())).append('\n');
+                sb.append("pubkey: ")
+                        .append(Base64.getEncoder().encodeToString(p.encoded()))
+                        .append('\n');
             } else {
                 sb.append("keyhash: ").append(k.keyHashHex()).append('\n');
             }

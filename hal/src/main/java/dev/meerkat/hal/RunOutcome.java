@@ -10,8 +10,7 @@ import java.util.Objects;
 public sealed interface RunOutcome<T> permits RunOutcome.Completed, RunOutcome.Reset {
 
     /** The code returned {@code value}. */
-    record Completed<T>(T value) implements RunOutcome<T> {
-    }
+    record Completed<T>(T value) implements RunOutcome<T> {}
 
     /** The device reset while running the code. */
     record Reset<T>(ResetCause cause, String detail) implements RunOutcome<T> {

@@ -12,7 +12,8 @@ public final class SoftwareResetException extends ResetException {
     public SoftwareResetException(ResetCause cause, String message) {
         super(message);
         if (cause != ResetCause.SOFTWARE && cause != ResetCause.FAULT) {
-            throw new IllegalArgumentException("software can only request SOFTWARE or FAULT resets: " + cause);
+            throw new IllegalArgumentException(
+                    "software can only request SOFTWARE or FAULT resets: " + cause);
         }
         this.cause = Objects.requireNonNull(cause);
     }

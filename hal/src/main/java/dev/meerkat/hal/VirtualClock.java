@@ -45,7 +45,8 @@ public final class VirtualClock {
         while (true) {
             Alarm next = null;
             for (Alarm a : alarms) {
-                if (a.deadlineNanos() <= target && (next == null || a.deadlineNanos() < next.deadlineNanos())) {
+                if (a.deadlineNanos() <= target
+                        && (next == null || a.deadlineNanos() < next.deadlineNanos())) {
                     next = a;
                 }
             }

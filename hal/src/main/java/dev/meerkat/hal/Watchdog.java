@@ -20,19 +20,23 @@ public final class Watchdog {
 
     public Watchdog(VirtualClock clock) {
         this.clock = Objects.requireNonNull(clock);
-        clock.register(new VirtualClock.Alarm() {
-            @Override
-            public long deadlineNanos() {
-                return deadline;
-            }
+        clock.register(
+                new VirtualClock.Alarm() {
+                    @Override
+                    public long deadlineNanos() {
+                        return deadline;
+                    }
 
-            @Override
-            public void fire() {
-                deadline = Long.MAX_VALUE;
-                expirations++;
-                throw new WatchdogResetException("watchdog expired after " + timeout.toMillis() + " ms without a kick");
-            }
-        });
+                    @Override
+                    public void fire() {
+                        deadline = Long.MAX_VALUE;
+                        expirations++;
+                        throw new WatchdogResetException(
+                                "watchdog expired after "
+                                        + timeout.toMillis()
+                                        + " ms without a kick");
+                    }
+                });
     }
 
     /** Starts (or restarts) the watchdog with {@code timeout}; the countdown begins now. */
@@ -63,7 +67,9 @@ public final class Watchdog {
 
     /** Time left before the watchdog bites, when running. */
     public Optional<Duration> remaining() {
-        return isRunning() ? Optional.of(Duration.ofNanos(deadline - clock.nanos())) : Optional.empty();
+        return isRunning()
+                ? Optional.of(Duration.ofNanos(deadline - clock.nanos()))
+                : Optional.empty();
     }
 
     /** How many times the watchdog has fired. */

@@ -11,8 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class FileBackedFlashTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private final FlashGeometry geometry = FlashGeometry.uniform(4096, 4, 8);
 
@@ -56,15 +55,27 @@ class FileBackedFlashTest {
     void reopeningWithAnotherGeometryFails() throws IOException {
         Path file = dir.resolve("flash.bin");
         NorFlash.fileBacked(file, geometry, new PowerSupply(1)).close();
-        assertThatThrownBy(() -> NorFlash.fileBacked(file, FlashGeometry.uniform(4096, 4, 4), new PowerSupply(1)))
-                .isInstanceOf(IOException.class).hasMessageContaining("align=4");
-        assertThatThrownBy(() -> NorFlash.fileBacked(file, FlashGeometry.uniform(4096, 8, 8), new PowerSupply(1)))
+        assertThatThrownBy(
+                        () ->
+                                NorFlash.fileBacked(
+                                        file,
+                                        FlashGeometry.uniform(4096, 4, 4),
+                                        new PowerSupply(1)))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("align=4");
+        assertThatThrownBy(
+                        () ->
+                                NorFlash.fileBacked(
+                                        file,
+                                        FlashGeometry.uniform(4096, 8, 8),
+                                        new PowerSupply(1)))
                 .isInstanceOf(IOException.class);
     }
 
     @Test
     void noTemporaryFilesAreLeftBehind() throws IOException {
-        try (NorFlash f = NorFlash.fileBacked(dir.resolve("flash.bin"), geometry, new PowerSupply(1))) {
+        try (NorFlash f =
+                NorFlash.fileBacked(dir.resolve("flash.bin"), geometry, new PowerSupply(1))) {
             f.eraseSector(1);
             f.flush();
         }

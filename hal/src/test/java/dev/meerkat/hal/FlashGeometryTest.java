@@ -8,8 +8,11 @@ import org.junit.jupiter.api.Test;
 
 class FlashGeometryTest {
 
-    private final FlashGeometry mixed = new FlashGeometry(
-            List.of(new SectorRegion(4096, 4), new SectorRegion(131072, 2)), 8, OverwritePolicy.CLEAR_BITS_ONLY);
+    private final FlashGeometry mixed =
+            new FlashGeometry(
+                    List.of(new SectorRegion(4096, 4), new SectorRegion(131072, 2)),
+                    8,
+                    OverwritePolicy.CLEAR_BITS_ONLY);
 
     @Test
     void mixedRegionsAreLaidOutBackToBack() {
@@ -18,7 +21,10 @@ class FlashGeometryTest {
         assertThat(mixed.sector(3)).isEqualTo(new Sector(3, 3 * 4096, 4096));
         assertThat(mixed.sector(4)).isEqualTo(new Sector(4, 4 * 4096, 131072));
         assertThat(mixed.sector(5).end()).isEqualTo(mixed.size());
-        assertThat(mixed.sectors()).hasSize(6).extracting(Sector::index).containsExactly(0, 1, 2, 3, 4, 5);
+        assertThat(mixed.sectors())
+                .hasSize(6)
+                .extracting(Sector::index)
+                .containsExactly(0, 1, 2, 3, 4, 5);
     }
 
     @Test
@@ -27,7 +33,8 @@ class FlashGeometryTest {
         assertThat(mixed.sectorAt(4095).index()).isZero();
         assertThat(mixed.sectorAt(4096).index()).isEqualTo(1);
         assertThat(mixed.sectorAt(4 * 4096 + 131072).index()).isEqualTo(5);
-        assertThatThrownBy(() -> mixed.sectorAt(mixed.size())).isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> mixed.sectorAt(mixed.size()))
+                .isInstanceOf(IndexOutOfBoundsException.class);
         assertThatThrownBy(() -> mixed.sector(6)).isInstanceOf(IndexOutOfBoundsException.class);
     }
 
@@ -43,16 +50,21 @@ class FlashGeometryTest {
     void describeRoundTrips() {
         assertThat(mixed.describe()).isEqualTo("4x4096+2x131072/align=8/CLEAR_BITS_ONLY");
         assertThat(FlashGeometry.parse(mixed.describe())).isEqualTo(mixed);
-        FlashGeometry strict = mixed.withOverwrite(OverwritePolicy.ERASED_ONLY).withWriteAlignment(32);
+        FlashGeometry strict =
+                mixed.withOverwrite(OverwritePolicy.ERASED_ONLY).withWriteAlignment(32);
         assertThat(FlashGeometry.parse(strict.describe())).isEqualTo(strict);
     }
 
     @Test
     void rejectsInvalidGeometry() {
-        assertThatThrownBy(() -> new SectorRegion(1000, 1)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new SectorRegion(4096, 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> FlashGeometry.uniform(4096, 1, 3)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> FlashGeometry.uniform(4096, 1, 64)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SectorRegion(1000, 1))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new SectorRegion(4096, 0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FlashGeometry.uniform(4096, 1, 3))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> FlashGeometry.uniform(4096, 1, 64))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new FlashGeometry(List.of(), 1, OverwritePolicy.CLEAR_BITS_ONLY))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(FlashGeometry.uniform(4096, 1, 1).writeAlignment()).isEqualTo(1);

@@ -9,8 +9,11 @@ import org.junit.jupiter.api.Test;
 
 class NorFlashTest {
 
-    private static final FlashGeometry GEOMETRY = new FlashGeometry(
-            List.of(new SectorRegion(4096, 4), new SectorRegion(131072, 1)), 4, OverwritePolicy.CLEAR_BITS_ONLY);
+    private static final FlashGeometry GEOMETRY =
+            new FlashGeometry(
+                    List.of(new SectorRegion(4096, 4), new SectorRegion(131072, 1)),
+                    4,
+                    OverwritePolicy.CLEAR_BITS_ONLY);
 
     private final PowerSupply power = new PowerSupply(42);
     private final NorFlash flash = NorFlash.inMemory(GEOMETRY, power);
@@ -36,17 +39,20 @@ class NorFlashTest {
         flash.write(0, new byte[] {(byte) 0x30, 0, 0, 0}); // clears more bits: allowed
         assertThat(flash.read(0, 1)).containsExactly(0x30);
         assertThatThrownBy(() -> flash.write(0, new byte[] {(byte) 0x38, 0, 0, 0}))
-                .isInstanceOfSatisfying(FlashException.class,
+                .isInstanceOfSatisfying(
+                        FlashException.class,
                         e -> assertThat(e.kind()).isEqualTo(FlashException.Kind.NOT_ERASED));
         assertThat(flash.read(0, 1)).containsExactly(0x30);
     }
 
     @Test
     void erasedOnlyPolicyForbidsAnySecondWrite() {
-        NorFlash strict = NorFlash.inMemory(GEOMETRY.withOverwrite(OverwritePolicy.ERASED_ONLY), power);
+        NorFlash strict =
+                NorFlash.inMemory(GEOMETRY.withOverwrite(OverwritePolicy.ERASED_ONLY), power);
         strict.write(0, new byte[] {(byte) 0xF0, 1, 2, 3});
         assertThatThrownBy(() -> strict.write(0, new byte[] {0, 0, 0, 0}))
-                .isInstanceOfSatisfying(FlashException.class,
+                .isInstanceOfSatisfying(
+                        FlashException.class,
                         e -> assertThat(e.kind()).isEqualTo(FlashException.Kind.NOT_ERASED));
         strict.eraseSector(0);
         strict.write(0, new byte[] {0, 0, 0, 0});
@@ -65,7 +71,8 @@ class NorFlashTest {
     @Test
     void alignmentIsEnforced() {
         assertThatThrownBy(() -> flash.write(2, new byte[4]))
-                .isInstanceOfSatisfying(FlashException.class,
+                .isInstanceOfSatisfying(
+                        FlashException.class,
                         e -> assertThat(e.kind()).isEqualTo(FlashException.Kind.MISALIGNED));
         assertThatThrownBy(() -> flash.write(0, new byte[3])).isInstanceOf(FlashException.class);
         NorFlash byteWise = NorFlash.inMemory(GEOMETRY.withWriteAlignment(1), power);
@@ -79,7 +86,8 @@ class NorFlashTest {
     @Test
     void outOfRangeIsRejected() {
         assertThatThrownBy(() -> flash.read(GEOMETRY.size() - 2, 4))
-                .isInstanceOfSatisfying(FlashException.class,
+                .isInstanceOfSatisfying(
+                        FlashException.class,
                         e -> assertThat(e.kind()).isEqualTo(FlashException.Kind.OUT_OF_RANGE));
         assertThatThrownBy(() -> flash.write(-4, new byte[4])).isInstanceOf(FlashException.class);
         assertThatThrownBy(() -> flash.eraseSector(5)).isInstanceOf(FlashException.class);
@@ -104,9 +112,12 @@ class NorFlashTest {
     void eraseRangeNeedsSectorBoundaries() {
         flash.eraseRange(4096, 3 * 4096 + 131072);
         assertThat(flash.stats().erases()).isEqualTo(4);
-        assertThatThrownBy(() -> flash.eraseRange(4096, 100)).isInstanceOfSatisfying(FlashException.class,
-                e -> assertThat(e.kind()).isEqualTo(FlashException.Kind.MISALIGNED));
-        assertThatThrownBy(() -> flash.eraseRange(0, GEOMETRY.size() + 4096)).isInstanceOf(FlashException.class);
+        assertThatThrownBy(() -> flash.eraseRange(4096, 100))
+                .isInstanceOfSatisfying(
+                        FlashException.class,
+                        e -> assertThat(e.kind()).isEqualTo(FlashException.Kind.MISALIGNED));
+        assertThatThrownBy(() -> flash.eraseRange(0, GEOMETRY.size() + 4096))
+                .isInstanceOf(FlashException.class);
     }
 
     @Test
@@ -118,7 +129,8 @@ class NorFlashTest {
         FlashStats s = flash.stats();
         assertThat(s).isEqualTo(new FlashStats(1, 16, 2, 12, 1));
         assertThat(s.mutations()).isEqualTo(3);
-        assertThat(s.minus(new FlashStats(1, 16, 1, 8, 0))).isEqualTo(new FlashStats(0, 0, 1, 4, 1));
+        assertThat(s.minus(new FlashStats(1, 16, 1, 8, 0)))
+                .isEqualTo(new FlashStats(0, 0, 1, 4, 1));
         assertThat(s.plus(FlashStats.ZERO)).isEqualTo(s);
     }
 
@@ -132,7 +144,8 @@ class NorFlashTest {
         assertThat(power.isDown()).isTrue();
         assertThatThrownBy(() -> flash.read(0, 4)).isInstanceOf(PowerLossException.class);
         assertThatThrownBy(() -> flash.eraseSector(0)).isInstanceOf(PowerLossException.class);
-        assertThatThrownBy(() -> flash.write(256, new byte[4])).isInstanceOf(PowerLossException.class);
+        assertThatThrownBy(() -> flash.write(256, new byte[4]))
+                .isInstanceOf(PowerLossException.class);
         power.restore();
         byte[] after = flash.read(64, 64);
         int prefix = 0;
@@ -217,7 +230,8 @@ class NorFlashTest {
         power.cutAfter(1);
         power.restore();
         flash.write(0, new byte[4]);
-        assertThatThrownBy(() -> flash.write(4, new byte[4])).isInstanceOf(PowerLossException.class);
+        assertThatThrownBy(() -> flash.write(4, new byte[4]))
+                .isInstanceOf(PowerLossException.class);
         power.restore();
         assertThat(power.armed()).isFalse();
         flash.write(8, new byte[4]);

@@ -10,8 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class OtpCountersTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private final PowerSupply power = new PowerSupply(3);
     private final OtpCounters otp = OtpCounters.inMemory(2, 1000, power);

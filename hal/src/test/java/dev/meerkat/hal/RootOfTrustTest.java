@@ -7,14 +7,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPairGenerator;
 import java.security.MessageDigest;
-import java.util.Base64;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class RootOfTrustTest {
 
-    @TempDir
-    Path dir;
+    @TempDir Path dir;
 
     private static byte[] newKey() throws Exception {
         return KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic().getEncoded();
@@ -33,7 +31,8 @@ class RootOfTrustTest {
         byte[] a = newKey();
         byte[] b = newKey();
         byte[] hashB = MessageDigest.getInstance("SHA-256").digest(b);
-        RootOfTrust rot = RootOfTrust.of(ProvisionedKey.publicKey(a), ProvisionedKey.keyHash(hashB));
+        RootOfTrust rot =
+                RootOfTrust.of(ProvisionedKey.publicKey(a), ProvisionedKey.keyHash(hashB));
         assertThat(rot.find(ProvisionedKey.publicKey(a).keyHash())).isPresent();
         assertThat(rot.find(hashB)).containsInstanceOf(ProvisionedKey.KeyHashEntry.class);
         assertThat(rot.find(new byte[32])).isEmpty();
@@ -50,15 +49,19 @@ class RootOfTrustTest {
         assertThat(rot.find(MessageDigest.getInstance("SHA-256").digest(a))).isEmpty();
         assertThatThrownBy(() -> rot.keys().add(ProvisionedKey.keyHash(new byte[32])))
                 .isInstanceOf(UnsupportedOperationException.class);
-        assertThatThrownBy(() -> ProvisionedKey.keyHash(new byte[31])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> ProvisionedKey.keyHash(new byte[31]))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
     void roundTripsProvisioningText() throws Exception {
         byte[] a = newKey();
         byte[] b = newKey();
-        RootOfTrust withHash = new RootOfTrust(java.util.List.of(ProvisionedKey.publicKey(a),
-                ProvisionedKey.keyHash(ProvisionedKey.publicKey(b).keyHash())));
+        RootOfTrust withHash =
+                new RootOfTrust(
+                        java.util.List.of(
+                                ProvisionedKey.publicKey(a),
+                                ProvisionedKey.keyHash(ProvisionedKey.publicKey(b).keyHash())));
         Path file = dir.resolve("rot.txt");
         Files.writeString(file, withHash.toProvisioningText());
         assertThat(RootOfTrust.load(file)).isEqualTo(withHash);

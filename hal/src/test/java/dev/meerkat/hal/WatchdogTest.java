@@ -25,7 +25,8 @@ class WatchdogTest {
         dog.start(Duration.ofMillis(100));
         clock.advanceMillis(99);
         assertThat(dog.remaining()).contains(Duration.ofMillis(1));
-        assertThatThrownBy(() -> clock.advanceMillis(10)).isInstanceOf(WatchdogResetException.class);
+        assertThatThrownBy(() -> clock.advanceMillis(10))
+                .isInstanceOf(WatchdogResetException.class);
         assertThat(clock.millis()).isEqualTo(100);
         assertThat(dog.expirations()).isEqualTo(1);
         assertThat(dog.isRunning()).isFalse();
@@ -44,7 +45,9 @@ class WatchdogTest {
 
     @Test
     void rejectsBadArguments() {
-        assertThatThrownBy(() -> dog.start(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> clock.advance(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> dog.start(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> clock.advance(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -3,8 +3,8 @@ package dev.meerkat.fwzip;
 import java.util.Objects;
 
 /**
- * One entry of a fw.zip archive as described by its central directory and checked against its
- * local header.
+ * One entry of a fw.zip archive as described by its central directory and checked against its local
+ * header.
  *
  * @param name entry name, validated to be a safe relative path
  * @param method how the data is stored
@@ -15,38 +15,38 @@ import java.util.Objects;
  * @param dataOffset offset of the first byte of (compressed) data
  */
 public record FwEntry(
-    String name,
-    Method method,
-    long crc32,
-    long compressedSize,
-    long size,
-    long localHeaderOffset,
-    long dataOffset) {
+        String name,
+        Method method,
+        long crc32,
+        long compressedSize,
+        long size,
+        long localHeaderOffset,
+        long dataOffset) {
 
-  /** Compression methods fw.zip readers accept. Writers only use {@link #STORED}. */
-  public enum Method {
-    STORED(0),
-    DEFLATED(8);
+    /** Compression methods fw.zip readers accept. Writers only use {@link #STORED}. */
+    public enum Method {
+        STORED(0),
+        DEFLATED(8);
 
-    private final int code;
+        private final int code;
 
-    Method(int code) {
-      this.code = code;
+        Method(int code) {
+            this.code = code;
+        }
+
+        /** The ZIP method number. */
+        public int code() {
+            return code;
+        }
     }
 
-    /** The ZIP method number. */
-    public int code() {
-      return code;
+    public FwEntry {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(method, "method");
     }
-  }
 
-  public FwEntry {
-    Objects.requireNonNull(name, "name");
-    Objects.requireNonNull(method, "method");
-  }
-
-  /** True for a directory entry (its name ends with a slash). */
-  public boolean isDirectory() {
-    return name.endsWith("/");
-  }
+    /** True for a directory entry (its name ends with a slash). */
+    public boolean isDirectory() {
+        return name.endsWith("/");
+    }
 }

@@ -4,20 +4,20 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.security.GeneralSecurityException;
-
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * AES-CTR with the all-zero initial counter block MCUboot uses (128-bit big-endian counter).
- * The key stream is made by encrypting runs of counter blocks with AES-ECB, which the JDK
- * accelerates with AES-NI, and XORed in eight bytes at a time: several times faster than the
- * JDK's own CTR mode on JDK 17. Streaming: successive {@link #update} calls continue the stream;
- * {@link #seek} moves to any byte of it (an image decrypted in place, one flash sector at a time).
+ * AES-CTR with the all-zero initial counter block MCUboot uses (128-bit big-endian counter). The
+ * key stream is made by encrypting runs of counter blocks with AES-ECB, which the JDK accelerates
+ * with AES-NI, and XORed in eight bytes at a time: several times faster than the JDK's own CTR mode
+ * on JDK 17. Streaming: successive {@link #update} calls continue the stream; {@link #seek} moves
+ * to any byte of it (an image decrypted in place, one flash sector at a time).
  */
 final class AesCtr {
     private static final int STREAM = 64 * 1024;
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
+    private static final VarHandle LONGS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
     private final Cipher ecb;
     private final byte[] counters = new byte[STREAM];
@@ -70,7 +70,8 @@ final class AesCtr {
         }
         try {
             int n = ecb.update(counters, 0, bytes, keyStream, 0);
-            if (n != bytes) throw new IllegalStateException("AES produced " + n + " of " + bytes + " bytes");
+            if (n != bytes)
+                throw new IllegalStateException("AES produced " + n + " of " + bytes + " bytes");
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES failed", e);
         }

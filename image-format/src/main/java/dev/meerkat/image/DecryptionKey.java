@@ -1,8 +1,8 @@
 package dev.meerkat.image;
 
+import dev.meerkat.image.ImageFormatException.Problem;
 import java.io.IOException;
 import java.util.Arrays;
-
 import org.bouncycastle.crypto.InvalidCipherTextException;
 import org.bouncycastle.crypto.agreement.ECDHBasicAgreement;
 import org.bouncycastle.crypto.agreement.X25519Agreement;
@@ -17,8 +17,6 @@ import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.crypto.params.X25519PublicKeyParameters;
 import org.bouncycastle.crypto.util.PrivateKeyFactory;
 import org.bouncycastle.util.BigIntegers;
-
-import dev.meerkat.image.ImageFormatException.Problem;
 
 /** The device side's private key that recovers an image's AES key from its ENC_* TLV. */
 public final class DecryptionKey {
@@ -36,16 +34,26 @@ public final class DecryptionKey {
      */
     @FunctionalInterface
     public interface Agreement {
-        byte[] sharedSecret(byte[] ephemeralPublicKey) throws java.security.GeneralSecurityException;
+        byte[] sharedSecret(byte[] ephemeralPublicKey)
+                throws java.security.GeneralSecurityException;
     }
 
-    private DecryptionKey(int tlvType, AsymmetricKeyParameter privateParams, byte[] kek, EncryptionKey enc,
-                          java.security.PrivateKey jcaKey) {
+    private DecryptionKey(
+            int tlvType,
+            AsymmetricKeyParameter privateParams,
+            byte[] kek,
+            EncryptionKey enc,
+            java.security.PrivateKey jcaKey) {
         this(tlvType, privateParams, kek, enc, jcaKey, null);
     }
 
-    private DecryptionKey(int tlvType, AsymmetricKeyParameter privateParams, byte[] kek, EncryptionKey enc,
-                          java.security.PrivateKey jcaKey, Agreement agreement) {
+    private DecryptionKey(
+            int tlvType,
+            AsymmetricKeyParameter privateParams,
+            byte[] kek,
+            EncryptionKey enc,
+            java.security.PrivateKey jcaKey,
+            Agreement agreement) {
         this.tlvType = tlvType;
         this.privateParams = privateParams;
         this.kek = kek;
@@ -55,15 +63,18 @@ public final class DecryptionKey {
     }
 
     /**
-     * A P-256 (ENC_EC256) or X25519 (ENC_X25519) decryption key whose private half stays in a secure
-     * element: only the ECDH runs there, HKDF, HMAC check and key unwrap run here.
+     * A P-256 (ENC_EC256) or X25519 (ENC_X25519) decryption key whose private half stays in a
+     * secure element: only the ECDH runs there, HKDF, HMAC check and key unwrap run here.
      */
-    public static DecryptionKey withAgreement(KeyType type, java.security.PublicKey publicKey, Agreement agreement) {
+    public static DecryptionKey withAgreement(
+            KeyType type, java.security.PublicKey publicKey, Agreement agreement) {
         if (type != KeyType.ECDSA_P256 && type != KeyType.X25519) {
-            throw new IllegalArgumentException("external key agreement needs a P-256 or X25519 key, not " + type.cliName());
+            throw new IllegalArgumentException(
+                    "external key agreement needs a P-256 or X25519 key, not " + type.cliName());
         }
         EncryptionKey enc = EncryptionKey.of(type, publicKey);
-        return new DecryptionKey(enc.tlvType(), null, null, enc, null, java.util.Objects.requireNonNull(agreement));
+        return new DecryptionKey(
+                enc.tlvType(), null, null, enc, null, java.util.Objects.requireNonNull(agreement));
     }
 
     /** A new P-256, X25519 or RSA-2048 image decryption key. */
@@ -71,14 +82,21 @@ public final class DecryptionKey {
         java.security.KeyPair kp = SigningKey.KeyPairs.generate(type);
         EncryptionKey enc = EncryptionKey.of(type, kp.getPublic());
         try {
-            return new DecryptionKey(enc.tlvType(), PrivateKeyFactory.createKey(kp.getPrivate().getEncoded()), null, enc,
+            return new DecryptionKey(
+                    enc.tlvType(),
+                    PrivateKeyFactory.createKey(kp.getPrivate().getEncoded()),
+                    null,
+                    enc,
                     kp.getPrivate());
         } catch (IOException e) {
             throw new IllegalStateException("cannot use generated key", e);
         }
     }
 
-    /** PKCS#8 PEM, encrypted when {@code password} is non-empty. Not available for AES key-wrap keys. */
+    /**
+     * PKCS#8 PEM, encrypted when {@code password} is non-empty. Not available for AES key-wrap
+     * keys.
+     */
     public String toPem(char[] password) {
         if (jcaKey == null) throw new IllegalStateException("AES key-wrap keys have no PEM form");
         return PemKeys.privateToPem(jcaKey, password);
@@ -87,10 +105,16 @@ public final class DecryptionKey {
     /** A P-256, X25519 or RSA-2048 private key PEM. */
     public static DecryptionKey fromPem(String pem, char[] password) {
         PemKeys.Parsed p = PemKeys.parse(pem, password);
-        if (p.privateKey() == null) throw new IllegalArgumentException("decryption needs the private key, this is a public key");
+        if (p.privateKey() == null)
+            throw new IllegalArgumentException(
+                    "decryption needs the private key, this is a public key");
         EncryptionKey enc = EncryptionKey.of(p.type(), p.publicKey());
         try {
-            return new DecryptionKey(enc.tlvType(), PrivateKeyFactory.createKey(p.privateKey().getEncoded()), null, enc,
+            return new DecryptionKey(
+                    enc.tlvType(),
+                    PrivateKeyFactory.createKey(p.privateKey().getEncoded()),
+                    null,
+                    enc,
                     p.privateKey());
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed private key", e);
@@ -98,7 +122,8 @@ public final class DecryptionKey {
     }
 
     public static DecryptionKey aesKeyWrap(byte[] kek) {
-        return new DecryptionKey(TlvType.ENC_KW, null, kek.clone(), EncryptionKey.aesKeyWrap(kek), null);
+        return new DecryptionKey(
+                TlvType.ENC_KW, null, kek.clone(), EncryptionKey.aesKeyWrap(kek), null);
     }
 
     /** The matching public key, for encrypting images to this key. */
@@ -113,16 +138,22 @@ public final class DecryptionKey {
     /**
      * Recovers the AES image key of {@code keyLength} bytes from the image's key TLV.
      *
-     * @throws ImageFormatException BAD_ENCRYPTION when the TLV is malformed, of another key type, or
-     *                              was made for a different key
+     * @throws ImageFormatException BAD_ENCRYPTION when the TLV is malformed, of another key type,
+     *     or was made for a different key
      */
     public byte[] unwrap(Tlv tlv, int keyLength, long offset) throws ImageFormatException {
         if (keyLength != 16 && keyLength != 32) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset, "unsupported AES key length " + keyLength);
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION, offset, "unsupported AES key length " + keyLength);
         }
         if (tlv.type() != tlvType) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset, "image key is wrapped as "
-                    + tlv.name() + " but the decryption key is for " + TlvType.name(tlvType));
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION,
+                    offset,
+                    "image key is wrapped as "
+                            + tlv.name()
+                            + " but the decryption key is for "
+                            + TlvType.name(tlvType));
         }
         byte[] v = tlv.value();
         try {
@@ -132,18 +163,26 @@ public final class DecryptionKey {
                     byte[] shared;
                     if (agreement != null) {
                         // Refuse points off the curve before they reach the secure element.
-                        P256.CURVE.getCurve()
-                                .decodePoint(Arrays.copyOf(v, 65));
+                        P256.CURVE.getCurve().decodePoint(Arrays.copyOf(v, 65));
                         shared = external(Arrays.copyOf(v, 65), offset);
                     } else {
                         ECPrivateKeyParameters priv = (ECPrivateKeyParameters) privateParams;
-                        var point = priv.getParameters().getCurve().decodePoint(Arrays.copyOf(v, 65));
+                        var point =
+                                priv.getParameters().getCurve().decodePoint(Arrays.copyOf(v, 65));
                         ECDHBasicAgreement agree = new ECDHBasicAgreement();
                         agree.init(priv);
-                        shared = BigIntegers.asUnsignedByteArray(32,
-                                agree.calculateAgreement(new ECPublicKeyParameters(point, priv.getParameters())));
+                        shared =
+                                BigIntegers.asUnsignedByteArray(
+                                        32,
+                                        agree.calculateAgreement(
+                                                new ECPublicKeyParameters(
+                                                        point, priv.getParameters())));
                     }
-                    yield openOrFail(shared, Arrays.copyOfRange(v, 65, 97), Arrays.copyOfRange(v, 97, v.length), offset);
+                    yield openOrFail(
+                            shared,
+                            Arrays.copyOfRange(v, 65, 97),
+                            Arrays.copyOfRange(v, 97, v.length),
+                            offset);
                 }
                 case TlvType.ENC_X25519 -> {
                     expectLength(v, 32 + 32 + keyLength, tlv, offset);
@@ -155,16 +194,27 @@ public final class DecryptionKey {
                         agree.init(privateParams);
                         agree.calculateAgreement(new X25519PublicKeyParameters(v, 0), shared, 0);
                     }
-                    yield openOrFail(shared, Arrays.copyOfRange(v, 32, 64), Arrays.copyOfRange(v, 64, v.length), offset);
+                    yield openOrFail(
+                            shared,
+                            Arrays.copyOfRange(v, 32, 64),
+                            Arrays.copyOfRange(v, 64, v.length),
+                            offset);
                 }
                 case TlvType.ENC_RSA2048 -> {
                     expectLength(v, 256, tlv, offset);
-                    OAEPEncoding oaep = new OAEPEncoding(new RSAEngine(), new SHA256Digest(), new SHA256Digest(), null);
+                    OAEPEncoding oaep =
+                            new OAEPEncoding(
+                                    new RSAEngine(), new SHA256Digest(), new SHA256Digest(), null);
                     oaep.init(false, privateParams);
                     byte[] key = oaep.processBlock(v, 0, v.length);
                     if (key.length != keyLength) {
-                        throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset,
-                                "RSA-wrapped key is " + key.length + " bytes, header says " + keyLength);
+                        throw new ImageFormatException(
+                                Problem.BAD_ENCRYPTION,
+                                offset,
+                                "RSA-wrapped key is "
+                                        + key.length
+                                        + " bytes, header says "
+                                        + keyLength);
                     }
                     yield key;
                 }
@@ -177,10 +227,15 @@ public final class DecryptionKey {
                 default -> throw new IllegalStateException("unreachable");
             };
         } catch (InvalidCipherTextException e) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset,
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION,
+                    offset,
                     tlv.name() + " does not unwrap with this key (wrong key or tampered TLV)");
         } catch (IllegalArgumentException | IllegalStateException | ArithmeticException e) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset, tlv.name() + " is malformed: " + e.getMessage());
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION,
+                    offset,
+                    tlv.name() + " is malformed: " + e.getMessage());
         }
     }
 
@@ -188,22 +243,29 @@ public final class DecryptionKey {
         try {
             return agreement.sharedSecret(ephemeral);
         } catch (java.security.GeneralSecurityException e) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset, "key agreement failed: " + e.getMessage());
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION, offset, "key agreement failed: " + e.getMessage());
         }
     }
 
-    private static byte[] openOrFail(byte[] shared, byte[] tag, byte[] encKey, long offset) throws ImageFormatException {
+    private static byte[] openOrFail(byte[] shared, byte[] tag, byte[] encKey, long offset)
+            throws ImageFormatException {
         byte[] key = Ecies.open(shared, tag, encKey);
         if (key == null) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset,
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION,
+                    offset,
                     "image key HMAC does not match: the image was encrypted for a different key, or the TLV was altered");
         }
         return key;
     }
 
-    private static void expectLength(byte[] v, int expected, Tlv tlv, long offset) throws ImageFormatException {
+    private static void expectLength(byte[] v, int expected, Tlv tlv, long offset)
+            throws ImageFormatException {
         if (v.length != expected) {
-            throw new ImageFormatException(Problem.BAD_ENCRYPTION, offset,
+            throw new ImageFormatException(
+                    Problem.BAD_ENCRYPTION,
+                    offset,
                     tlv.name() + " is " + v.length + " bytes, expected " + expected);
         }
     }

@@ -1,9 +1,8 @@
 package dev.meerkat.image;
 
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Arrays;
-
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.macs.HMac;
@@ -11,15 +10,14 @@ import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
- * MCUboot's ECIES key wrap: HKDF-SHA256 (no salt, info "MCUBoot_ECIES_v1") over the ECDH secret gives
- * an AES-CTR key that encrypts the image key and an HMAC-SHA256 key that authenticates it.
+ * MCUboot's ECIES key wrap: HKDF-SHA256 (no salt, info "MCUBoot_ECIES_v1") over the ECDH secret
+ * gives an AES-CTR key that encrypts the image key and an HMAC-SHA256 key that authenticates it.
  * TLV value: ephemeral public key ‖ HMAC tag (32) ‖ encrypted image key.
  */
 final class Ecies {
     private static final byte[] INFO = "MCUBoot_ECIES_v1".getBytes(StandardCharsets.US_ASCII);
 
-    private Ecies() {
-    }
+    private Ecies() {}
 
     static byte[] seal(byte[] ephemeralPublic, byte[] sharedSecret, byte[] imageKey) {
         byte[] derived = derive(sharedSecret, imageKey.length);

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.Objects;
-
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
 import org.bouncycastle.crypto.agreement.ECDHBasicAgreement;
 import org.bouncycastle.crypto.agreement.X25519Agreement;
@@ -34,7 +33,8 @@ public final class EncryptionKey {
     private final byte[] kek;
     private final String description;
 
-    private EncryptionKey(int tlvType, AsymmetricKeyParameter publicParams, byte[] kek, String description) {
+    private EncryptionKey(
+            int tlvType, AsymmetricKeyParameter publicParams, byte[] kek, String description) {
         this.tlvType = tlvType;
         this.publicParams = publicParams;
         this.kek = kek;
@@ -53,15 +53,19 @@ public final class EncryptionKey {
     }
 
     public static EncryptionKey of(KeyType type, PublicKey key) {
-        int tlv = switch (type) {
-            case ECDSA_P256 -> TlvType.ENC_EC256;
-            case X25519 -> TlvType.ENC_X25519;
-            case RSA_2048 -> TlvType.ENC_RSA2048;
-            default -> throw new IllegalArgumentException(type.cliName()
-                    + " keys cannot encrypt images: use ecdsa-p256, x25519 or rsa-2048");
-        };
+        int tlv =
+                switch (type) {
+                    case ECDSA_P256 -> TlvType.ENC_EC256;
+                    case X25519 -> TlvType.ENC_X25519;
+                    case RSA_2048 -> TlvType.ENC_RSA2048;
+                    default ->
+                            throw new IllegalArgumentException(
+                                    type.cliName()
+                                            + " keys cannot encrypt images: use ecdsa-p256, x25519 or rsa-2048");
+                };
         try {
-            return new EncryptionKey(tlv, PublicKeyFactory.createKey(key.getEncoded()), null, type.cliName());
+            return new EncryptionKey(
+                    tlv, PublicKeyFactory.createKey(key.getEncoded()), null, type.cliName());
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed public key", e);
         }
@@ -70,7 +74,8 @@ public final class EncryptionKey {
     /** A shared AES key-encryption key (16 or 32 bytes) for RFC 3394 key wrap (ENC_KW). */
     public static EncryptionKey aesKeyWrap(byte[] kek) {
         if (kek.length != 16 && kek.length != 32) {
-            throw new IllegalArgumentException("AES key-wrap key must be 16 or 32 bytes, got " + kek.length);
+            throw new IllegalArgumentException(
+                    "AES key-wrap key must be 16 or 32 bytes, got " + kek.length);
         }
         return new EncryptionKey(TlvType.ENC_KW, null, kek.clone(), "aes-kw-" + kek.length * 8);
     }
@@ -94,7 +99,8 @@ public final class EncryptionKey {
                 AsymmetricCipherKeyPair eph = gen.generateKeyPair();
                 ECDHBasicAgreement agree = new ECDHBasicAgreement();
                 agree.init(eph.getPrivate());
-                byte[] shared = BigIntegers.asUnsignedByteArray(32, agree.calculateAgreement(recipient));
+                byte[] shared =
+                        BigIntegers.asUnsignedByteArray(32, agree.calculateAgreement(recipient));
                 byte[] ephPub = ((ECPublicKeyParameters) eph.getPublic()).getQ().getEncoded(false);
                 yield new Tlv(tlvType, Ecies.seal(ephPub, shared, imageKey));
             }
@@ -110,7 +116,9 @@ public final class EncryptionKey {
                 yield new Tlv(tlvType, Ecies.seal(ephPub, shared, imageKey));
             }
             case TlvType.ENC_RSA2048 -> {
-                OAEPEncoding oaep = new OAEPEncoding(new RSAEngine(), new SHA256Digest(), new SHA256Digest(), null);
+                OAEPEncoding oaep =
+                        new OAEPEncoding(
+                                new RSAEngine(), new SHA256Digest(), new SHA256Digest(), null);
                 oaep.init(true, new ParametersWithRandom(publicParams, random));
                 try {
                     yield new Tlv(tlvType, oaep.processBlock(imageKey, 0, imageKey.length));

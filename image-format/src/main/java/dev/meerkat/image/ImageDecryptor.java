@@ -1,9 +1,8 @@
 package dev.meerkat.image;
 
+import dev.meerkat.image.ImageFormatException.Problem;
 import java.io.IOException;
 import java.io.OutputStream;
-
-import dev.meerkat.image.ImageFormatException.Problem;
 
 /**
  * Turns an encrypted image into its plaintext form, as the updater does before writing a slot:
@@ -11,20 +10,22 @@ import dev.meerkat.image.ImageFormatException.Problem;
  * signature still verify with {@link ImageVerifier#withPlaintextBody()}), or the payload alone.
  */
 public final class ImageDecryptor {
-    private ImageDecryptor() {
-    }
+    private ImageDecryptor() {}
 
     /**
      * Streams the decrypted image (or only its payload when {@code payloadOnly}) to {@code out}.
      * Callers should verify the image first; this method does not check the hash.
      */
-    public static void decrypt(ImageSource src, DecryptionKey key, OutputStream out, boolean payloadOnly)
+    public static void decrypt(
+            ImageSource src, DecryptionKey key, OutputStream out, boolean payloadOnly)
             throws ImageFormatException, IOException {
         ParsedImage img = ParsedImage.parse(src);
         ImageHeader h = img.header();
         if (!h.isEncrypted()) {
-            throw new ImageFormatException(Problem.UNSUPPORTED, 16, "image is not encrypted (flags 0x"
-                    + Integer.toHexString(h.flags()) + ")");
+            throw new ImageFormatException(
+                    Problem.UNSUPPORTED,
+                    16,
+                    "image is not encrypted (flags 0x" + Integer.toHexString(h.flags()) + ")");
         }
         AesCtr ctr = new AesCtr(ImageVerifier.imageKey(img, key));
         long bodyStart = h.headerSize();

@@ -1,16 +1,14 @@
 package dev.meerkat.image;
 
-import java.io.IOException;
-import java.util.HexFormat;
-import java.util.List;
-import java.util.Optional;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.meerkat.image.ImageFormatException.Problem;
+import java.io.IOException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The description of an image that {@code imgtool dumpinfo -f json} prints, field for field, so
@@ -19,10 +17,10 @@ import dev.meerkat.image.ImageFormatException.Problem;
 public final class ImageDump {
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-    private ImageDump() {
-    }
+    private ImageDump() {}
 
-    public static ObjectNode describe(String filename, ImageSource src) throws ImageFormatException {
+    public static ObjectNode describe(String filename, ImageSource src)
+            throws ImageFormatException {
         ParsedImage img = ParsedImage.parse(src);
         ImageHeader h = img.header();
         ObjectNode root = JSON.objectNode();
@@ -51,15 +49,17 @@ public final class ImageDump {
         try {
             fields = SlotTrailer.read(src, img.end(), SlotTrailer.DEFAULT_MAX_ALIGN);
         } catch (IOException e) {
-            throw new ImageFormatException(Problem.IO, img.end(), "cannot read trailer: " + e.getMessage(), e);
+            throw new ImageFormatException(
+                    Problem.IO, img.end(), "cannot read trailer: " + e.getMessage(), e);
         }
-        fields.ifPresent(f -> {
-            trailer.put("magic", HexFormat.of().formatHex(f.magic()));
-            trailer.put("image_ok", f.imageOk());
-            trailer.put("copy_done", f.copyDone());
-            trailer.put("swap_info", f.swapInfo());
-            trailer.put("swap_size", f.swapSize());
-        });
+        fields.ifPresent(
+                f -> {
+                    trailer.put("magic", HexFormat.of().formatHex(f.magic()));
+                    trailer.put("image_ok", f.imageOk());
+                    trailer.put("copy_done", f.copyDone());
+                    trailer.put("swap_info", f.swapInfo());
+                    trailer.put("swap_size", f.swapSize());
+                });
         return root;
     }
 
@@ -73,7 +73,9 @@ public final class ImageDump {
         }
     }
 
-    /** Renders JSON exactly as Python's {@code json.dumps(obj, indent=2)} does (imgtool's output). */
+    /**
+     * Renders JSON exactly as Python's {@code json.dumps(obj, indent=2)} does (imgtool's output).
+     */
     public static String toPythonJson(JsonNode node) {
         return PythonJson.pretty(node, false);
     }

@@ -52,6 +52,8 @@ public final class ImageFormatException extends Exception {
     @Override
     public String getMessage() {
         String base = super.getMessage();
-        return offset >= 0 ? "at offset " + offset + " (0x" + Long.toHexString(offset) + "): " + base : base;
+        return offset >= 0
+                ? "at offset " + offset + " (0x" + Long.toHexString(offset) + "): " + base
+                : base;
     }
 }

@@ -7,10 +7,16 @@ import java.nio.ByteOrder;
  * The 32-byte MCUboot image header (little-endian), followed in the image by zero padding up to
  * {@link #headerSize()} bytes.
  */
-public record ImageHeader(long loadAddress, int headerSize, int protectedTlvSize, long imageSize, int flags,
-                          ImageVersion version) {
+public record ImageHeader(
+        long loadAddress,
+        int headerSize,
+        int protectedTlvSize,
+        long imageSize,
+        int flags,
+        ImageVersion version) {
 
     public static final int MAGIC = 0x96f3b83d;
+
     /** Bytes of the fixed header structure; {@link #headerSize()} may be larger. */
     public static final int SIZE = 32;
 
@@ -26,13 +32,16 @@ public record ImageHeader(long loadAddress, int headerSize, int protectedTlvSize
             throw new IllegalArgumentException("header size " + headerSize + " outside 32..65535");
         }
         if (protectedTlvSize < 0 || protectedTlvSize > 0xFFFF) {
-            throw new IllegalArgumentException("protected TLV size " + protectedTlvSize + " outside 0..65535");
+            throw new IllegalArgumentException(
+                    "protected TLV size " + protectedTlvSize + " outside 0..65535");
         }
         if (imageSize < 0 || imageSize > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException("image size " + imageSize + " outside 0..4294967295");
+            throw new IllegalArgumentException(
+                    "image size " + imageSize + " outside 0..4294967295");
         }
         if (loadAddress < 0 || loadAddress > 0xFFFF_FFFFL) {
-            throw new IllegalArgumentException("load address " + loadAddress + " outside 32-bit range");
+            throw new IllegalArgumentException(
+                    "load address " + loadAddress + " outside 32-bit range");
         }
         if (version == null) throw new IllegalArgumentException("version is required");
     }
@@ -40,13 +49,17 @@ public record ImageHeader(long loadAddress, int headerSize, int protectedTlvSize
     /** Decodes the first 32 bytes of an image. */
     public static ImageHeader decode(byte[] raw) throws ImageFormatException {
         if (raw.length < SIZE) {
-            throw new ImageFormatException(ImageFormatException.Problem.TRUNCATED, 0,
+            throw new ImageFormatException(
+                    ImageFormatException.Problem.TRUNCATED,
+                    0,
                     "image is " + raw.length + " bytes, shorter than the 32-byte header");
         }
         ByteBuffer b = ByteBuffer.wrap(raw, 0, SIZE).order(ByteOrder.LITTLE_ENDIAN);
         int magic = b.getInt();
         if (magic != MAGIC) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_MAGIC, 0,
+            throw new ImageFormatException(
+                    ImageFormatException.Problem.BAD_MAGIC,
+                    0,
                     String.format("header magic is 0x%08x, expected 0x%08x", magic, MAGIC));
         }
         long load = Integer.toUnsignedLong(b.getInt());
@@ -59,10 +72,17 @@ public record ImageHeader(long loadAddress, int headerSize, int protectedTlvSize
         int revision = Short.toUnsignedInt(b.getShort());
         long build = Integer.toUnsignedLong(b.getInt());
         if (hdrSize < SIZE) {
-            throw new ImageFormatException(ImageFormatException.Problem.BAD_HEADER, 8,
+            throw new ImageFormatException(
+                    ImageFormatException.Problem.BAD_HEADER,
+                    8,
                     "hdr_size " + hdrSize + " is smaller than the 32-byte header");
         }
-        return new ImageHeader(load, hdrSize, protSize, imgSize, flags,
+        return new ImageHeader(
+                load,
+                hdrSize,
+                protSize,
+                imgSize,
+                flags,
                 new ImageVersion(major, minor, revision, build));
     }
 

@@ -5,9 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.ByteOrder;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -25,10 +25,17 @@ import java.util.function.LongConsumer;
 public final class ImageSigner {
 
     /** How the signing key is identified in the image (imgtool's {@code --public-key-format}). */
-    public enum PublicKeyFormat { HASH, FULL }
+    public enum PublicKeyFormat {
+        HASH,
+        FULL
+    }
 
     /** Slot padding: none, padded for a test boot, or padded and confirmed (image_ok set). */
-    public enum Padding { NONE, TEST, CONFIRM }
+    public enum Padding {
+        NONE,
+        TEST,
+        CONFIRM
+    }
 
     private final int headerSize;
     private final boolean padHeader;
@@ -72,7 +79,8 @@ public final class ImageSigner {
         if (padding != Padding.NONE && slotSize <= 0) {
             throw new IllegalArgumentException("padding the image needs the slot size (-S)");
         }
-        if (protectedTlvSize() > 0xFFFF) throw new IllegalArgumentException("protected TLVs exceed 65535 bytes");
+        if (protectedTlvSize() > 0xFFFF)
+            throw new IllegalArgumentException("protected TLVs exceed 65535 bytes");
     }
 
     public static Builder builder() {
@@ -91,8 +99,13 @@ public final class ImageSigner {
     private List<Tlv> protectedTlvs() {
         List<Tlv> tlvs = new ArrayList<>();
         if (securityCounter.isPresent()) {
-            tlvs.add(new Tlv(TlvType.SEC_CNT, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN)
-                    .putInt((int) securityCounter.getAsLong()).array()));
+            tlvs.add(
+                    new Tlv(
+                            TlvType.SEC_CNT,
+                            ByteBuffer.allocate(4)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .putInt((int) securityCounter.getAsLong())
+                                    .array()));
         }
         for (Tlv t : imgtoolTlvs) if (t.type() == TlvType.BOOT_RECORD) tlvs.add(t);
         for (Dependency d : dependencies) tlvs.add(new Tlv(TlvType.DEPENDENCY, d.encode()));
@@ -114,17 +127,25 @@ public final class ImageSigner {
     private ImageHeader header(long imageSize) {
         int flags = extraFlags;
         if (encryptionKey != null) {
-            flags |= aesKeyBits == 256 ? ImageHeader.FLAG_ENCRYPTED_AES256 : ImageHeader.FLAG_ENCRYPTED_AES128;
+            flags |=
+                    aesKeyBits == 256
+                            ? ImageHeader.FLAG_ENCRYPTED_AES256
+                            : ImageHeader.FLAG_ENCRYPTED_AES128;
         }
-        return new ImageHeader(loadAddress, headerSize, protectedTlvSize(), imageSize, flags, version);
+        return new ImageHeader(
+                loadAddress, headerSize, protectedTlvSize(), imageSize, flags, version);
     }
 
     /** Payload bytes of the image for a payload of {@code inputLength} bytes. */
     private long imageSize(long inputLength) {
         long size = padHeader ? inputLength : inputLength - headerSize;
         if (size < 0) {
-            throw new IllegalArgumentException("input of " + inputLength + " bytes is shorter than the "
-                    + headerSize + "-byte header; use --pad-header");
+            throw new IllegalArgumentException(
+                    "input of "
+                            + inputLength
+                            + " bytes is shorter than the "
+                            + headerSize
+                            + "-byte header; use --pad-header");
         }
         if (size > 0xFFFF_FFFFL) throw new IllegalArgumentException("payload exceeds 4 GiB");
         return size;
@@ -135,7 +156,8 @@ public final class ImageSigner {
      *
      * @param progress receives the number of input bytes processed
      */
-    public Result sign(InputStream in, long inputLength, OutputStream out, LongConsumer progress) throws IOException {
+    public Result sign(InputStream in, long inputLength, OutputStream out, LongConsumer progress)
+            throws IOException {
         long imageSize = imageSize(inputLength);
         ImageHeader header = header(imageSize);
         byte[] imageKey = null;
@@ -153,7 +175,9 @@ public final class ImageSigner {
         long remaining = imageSize;
         // Hashing of one chunk overlaps the encryption and write of the previous one.
         // Encryption happens on the writer thread, after this thread hashed the plaintext.
-        try (PipelinedWriter writer = new PipelinedWriter(out, 3, ImageVerifier.CHUNK, ctr == null ? null : ctr::update)) {
+        try (PipelinedWriter writer =
+                new PipelinedWriter(
+                        out, 3, ImageVerifier.CHUNK, ctr == null ? null : ctr::update)) {
             while (remaining > 0) {
                 byte[] buf = writer.buffer();
                 int n = in.readNBytes(buf, 0, (int) Math.min(buf.length, remaining));
@@ -182,8 +206,10 @@ public final class ImageSigner {
         byte[] signature = null;
         if (signer != null) {
             VerificationKey pub = signer.verificationKey();
-            tlvs.add(keyFormat == PublicKeyFormat.HASH ? new Tlv(TlvType.KEYHASH, pub.keyHash())
-                    : new Tlv(TlvType.PUBKEY, pub.publicBytes()));
+            tlvs.add(
+                    keyFormat == PublicKeyFormat.HASH
+                            ? new Tlv(TlvType.KEYHASH, pub.keyHash())
+                            : new Tlv(TlvType.PUBKEY, pub.publicBytes()));
             signature = signer.signDigest(digest);
             tlvs.add(new Tlv(pub.type().signatureTlv(), signature));
         }
@@ -194,8 +220,13 @@ public final class ImageSigner {
         if (slotSize > 0) {
             int tsize = trailer.size(encryptionKey != null);
             if (length + tsize > slotSize) {
-                throw new IllegalArgumentException("image size (" + length + ") + trailer (" + tsize
-                        + ") exceeds the slot size " + slotSize);
+                throw new IllegalArgumentException(
+                        "image size ("
+                                + length
+                                + ") + trailer ("
+                                + tsize
+                                + ") exceeds the slot size "
+                                + slotSize);
             }
             if (padding != Padding.NONE) {
                 writeErased(out, slotSize - length - tsize);
@@ -208,14 +239,18 @@ public final class ImageSigner {
 
     /**
      * Signs a payload file into an image file. Without encryption the payload is copied by the
-     * kernel (no user-space copy) on a second thread while this thread hashes it; with encryption it
-     * falls back to the streaming path. {@code out} must be positioned where the image starts.
+     * kernel (no user-space copy) on a second thread while this thread hashes it; with encryption
+     * it falls back to the streaming path. {@code out} must be positioned where the image starts.
      */
     public Result sign(FileChannel in, FileChannel out, LongConsumer progress) throws IOException {
         long inputLength = in.size();
         if (encryptionKey != null) {
-            return sign(new java.io.BufferedInputStream(Channels.newInputStream(in.position(0)), ImageVerifier.CHUNK),
-                    inputLength, new UnclosedOutput(Channels.newOutputStream(out)), progress);
+            return sign(
+                    new java.io.BufferedInputStream(
+                            Channels.newInputStream(in.position(0)), ImageVerifier.CHUNK),
+                    inputLength,
+                    new UnclosedOutput(Channels.newOutputStream(out)),
+                    progress);
         }
         long imageSize = imageSize(inputLength);
         ImageHeader header = header(imageSize);
@@ -226,18 +261,29 @@ public final class ImageSigner {
         writeFully(out, headerBytes);
         long outBody = out.position();
         IOException[] copyFailure = new IOException[1];
-        Thread copier = new Thread(() -> {
-            try {
-                long done = 0;
-                while (done < imageSize) {
-                    long n = in.transferTo(bodyStart + done, imageSize - done, out.position(outBody + done));
-                    if (n <= 0) throw new EOFException("payload ended " + (imageSize - done) + " bytes early");
-                    done += n;
-                }
-            } catch (IOException e) {
-                copyFailure[0] = e;
-            }
-        }, "meerkat-image-copy");
+        Thread copier =
+                new Thread(
+                        () -> {
+                            try {
+                                long done = 0;
+                                while (done < imageSize) {
+                                    long n =
+                                            in.transferTo(
+                                                    bodyStart + done,
+                                                    imageSize - done,
+                                                    out.position(outBody + done));
+                                    if (n <= 0)
+                                        throw new EOFException(
+                                                "payload ended "
+                                                        + (imageSize - done)
+                                                        + " bytes early");
+                                    done += n;
+                                }
+                            } catch (IOException e) {
+                                copyFailure[0] = e;
+                            }
+                        },
+                        "meerkat-image-copy");
         copier.start();
         byte[] buf = new byte[ImageVerifier.CHUNK];
         long pos = 0;
@@ -247,7 +293,8 @@ public final class ImageSigner {
                 java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(buf, 0, n);
                 while (bb.hasRemaining()) {
                     if (in.read(bb, bodyStart + pos + bb.position()) < 0) {
-                        throw new EOFException("payload ended " + (imageSize - pos) + " bytes early");
+                        throw new EOFException(
+                                "payload ended " + (imageSize - pos) + " bytes early");
                     }
                 }
                 md.update(buf, 0, n);
@@ -289,25 +336,32 @@ public final class ImageSigner {
         }
     }
 
-    /** The SHA-256 digest a remote signer must sign for this payload (imgtool's {@code --vector-to-sign digest}). */
+    /**
+     * The SHA-256 digest a remote signer must sign for this payload (imgtool's {@code
+     * --vector-to-sign digest}).
+     */
     public byte[] digest(InputStream in, long inputLength) throws IOException {
         MessageDigest md = Crypto.sha256();
-        writeSignedRegion(in, inputLength, new OutputStream() {
-            @Override
-            public void write(int b) {
-                md.update((byte) b);
-            }
+        writeSignedRegion(
+                in,
+                inputLength,
+                new OutputStream() {
+                    @Override
+                    public void write(int b) {
+                        md.update((byte) b);
+                    }
 
-            @Override
-            public void write(byte[] b, int off, int len) {
-                md.update(b, off, len);
-            }
-        });
+                    @Override
+                    public void write(byte[] b, int off, int len) {
+                        md.update(b, off, len);
+                    }
+                });
         return md.digest();
     }
 
     /** Writes the region the signature covers (imgtool's {@code --vector-to-sign payload}). */
-    public void writeSignedRegion(InputStream in, long inputLength, OutputStream out) throws IOException {
+    public void writeSignedRegion(InputStream in, long inputLength, OutputStream out)
+            throws IOException {
         long imageSize = imageSize(inputLength);
         out.write(headerBlock(header(imageSize), in));
         byte[] buf = new byte[ImageVerifier.CHUNK];
@@ -321,20 +375,29 @@ public final class ImageSigner {
         out.write(protectedTlvArea());
     }
 
-    /** Header plus padding; without --pad-header the input's own header space is consumed and must be zero. */
+    /**
+     * Header plus padding; without --pad-header the input's own header space is consumed and must
+     * be zero.
+     */
     private byte[] headerBlock(ImageHeader header, InputStream in) throws IOException {
         if (!padHeader) {
             byte[] existing = in.readNBytes(headerSize);
-            if (existing.length != headerSize) throw new EOFException("input shorter than the header size");
+            if (existing.length != headerSize)
+                throw new EOFException("input shorter than the header size");
             for (int i = 0; i < existing.length; i++) {
                 if (existing[i] != 0) {
-                    throw new IllegalArgumentException("input byte " + i + " is not zero: the first " + headerSize
-                            + " bytes must be free for the header, or use --pad-header");
+                    throw new IllegalArgumentException(
+                            "input byte "
+                                    + i
+                                    + " is not zero: the first "
+                                    + headerSize
+                                    + " bytes must be free for the header, or use --pad-header");
                 }
             }
         }
         byte[] block = new byte[headerSize];
-        // imgtool fills added header space with the erased value; an input's own header space stays zero.
+        // imgtool fills added header space with the erased value; an input's own header space stays
+        // zero.
         if (padHeader) java.util.Arrays.fill(block, (byte) trailer.erasedValue());
         System.arraycopy(header.encode(), 0, block, 0, ImageHeader.SIZE);
         return block;
@@ -374,8 +437,7 @@ public final class ImageSigner {
         private int aesKeyBits = 128;
         private SecureRandom random = new SecureRandom();
 
-        private Builder() {
-        }
+        private Builder() {}
 
         public Builder headerSize(int size) {
             this.headerSize = size;
@@ -394,7 +456,8 @@ public final class ImageSigner {
         }
 
         public Builder securityCounter(long counter) {
-            if (counter < 0 || counter > 0xFFFF_FFFFL) throw new IllegalArgumentException("security counter outside u32");
+            if (counter < 0 || counter > 0xFFFF_FFFFL)
+                throw new IllegalArgumentException("security counter outside u32");
             this.securityCounter = OptionalLong.of(counter);
             return this;
         }
@@ -407,21 +470,26 @@ public final class ImageSigner {
         /** An extra protected TLV (imgtool's {@code --custom-tlv}); types 0xa0..0xfffe. */
         public Builder customTlv(Tlv tlv) {
             if (tlv.type() < 0xa0 || tlv.type() > 0xfffe) {
-                throw new IllegalArgumentException("custom TLV type 0x" + Integer.toHexString(tlv.type())
-                        + " outside 0xa0..0xfffe");
+                throw new IllegalArgumentException(
+                        "custom TLV type 0x"
+                                + Integer.toHexString(tlv.type())
+                                + " outside 0xa0..0xfffe");
             }
             this.customTlvs.add(tlv);
             return this;
         }
 
         /**
-         * A protected TLV that imgtool options add: BOOT_RECORD (0x60, {@code --boot-record}), UUID_VID (0x74,
-         * {@code --vid}) or UUID_CID (0x75, {@code --cid}); placed where imgtool places it.
+         * A protected TLV that imgtool options add: BOOT_RECORD (0x60, {@code --boot-record}),
+         * UUID_VID (0x74, {@code --vid}) or UUID_CID (0x75, {@code --cid}); placed where imgtool
+         * places it.
          */
         public Builder imgtoolProtectedTlv(Tlv tlv) {
             if (tlv.type() != TlvType.BOOT_RECORD && tlv.type() != 0x74 && tlv.type() != 0x75) {
-                throw new IllegalArgumentException("TLV type 0x" + Integer.toHexString(tlv.type())
-                        + " is not BOOT_RECORD, UUID_VID or UUID_CID");
+                throw new IllegalArgumentException(
+                        "TLV type 0x"
+                                + Integer.toHexString(tlv.type())
+                                + " is not BOOT_RECORD, UUID_VID or UUID_CID");
             }
             this.imgtoolTlvs.add(tlv);
             return this;
@@ -442,7 +510,10 @@ public final class ImageSigner {
         }
 
         public Builder nonBootable(boolean nonBootable) {
-            this.flags = nonBootable ? flags | ImageHeader.FLAG_NON_BOOTABLE : flags & ~ImageHeader.FLAG_NON_BOOTABLE;
+            this.flags =
+                    nonBootable
+                            ? flags | ImageHeader.FLAG_NON_BOOTABLE
+                            : flags & ~ImageHeader.FLAG_NON_BOOTABLE;
             return this;
         }
 
@@ -471,9 +542,13 @@ public final class ImageSigner {
             return this;
         }
 
-        /** Encrypts the payload with a fresh AES key of {@code bits} (128 or 256) wrapped for {@code key}. */
+        /**
+         * Encrypts the payload with a fresh AES key of {@code bits} (128 or 256) wrapped for {@code
+         * key}.
+         */
         public Builder encryptFor(EncryptionKey key, int bits) {
-            if (bits != 128 && bits != 256) throw new IllegalArgumentException("AES key length must be 128 or 256");
+            if (bits != 128 && bits != 256)
+                throw new IllegalArgumentException("AES key length must be 128 or 256");
             this.encryptionKey = key;
             this.aesKeyBits = bits;
             return this;

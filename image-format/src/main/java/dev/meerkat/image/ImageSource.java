@@ -34,8 +34,14 @@ public interface ImageSource {
             @Override
             public void read(long offset, byte[] dst, int off, int len) throws IOException {
                 if (offset < 0 || len < 0 || offset + len > copy.length) {
-                    throw new EOFException("read of " + len + " bytes at offset " + offset
-                            + " beyond end of " + copy.length + "-byte image");
+                    throw new EOFException(
+                            "read of "
+                                    + len
+                                    + " bytes at offset "
+                                    + offset
+                                    + " beyond end of "
+                                    + copy.length
+                                    + "-byte image");
                 }
                 System.arraycopy(copy, (int) offset, dst, off, len);
             }
@@ -57,8 +63,14 @@ public interface ImageSource {
                 while (buf.hasRemaining()) {
                     int n = channel.read(buf, pos);
                     if (n < 0) {
-                        throw new EOFException("read of " + len + " bytes at offset " + offset
-                                + " beyond end of " + channel.size() + "-byte file");
+                        throw new EOFException(
+                                "read of "
+                                        + len
+                                        + " bytes at offset "
+                                        + offset
+                                        + " beyond end of "
+                                        + channel.size()
+                                        + "-byte file");
                     }
                     pos += n;
                 }

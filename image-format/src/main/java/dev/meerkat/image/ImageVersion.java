@@ -4,17 +4,21 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Semantic version stored in the image header: {@code major.minor.revision+build}.
- * Ordering follows MCUboot: build numbers take part in comparisons.
+ * Semantic version stored in the image header: {@code major.minor.revision+build}. Ordering follows
+ * MCUboot: build numbers take part in comparisons.
  */
-public record ImageVersion(int major, int minor, int revision, long build) implements Comparable<ImageVersion> {
+public record ImageVersion(int major, int minor, int revision, long build)
+        implements Comparable<ImageVersion> {
 
     private static final Pattern FORMAT =
-            Pattern.compile("^(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:\\+(0|[1-9]\\d*))?)?)?$");
+            Pattern.compile(
+                    "^(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:\\.(0|[1-9]\\d*)(?:\\+(0|[1-9]\\d*))?)?)?$");
 
     public ImageVersion {
-        if (major < 0 || major > 0xFF) throw new IllegalArgumentException("major " + major + " outside 0..255");
-        if (minor < 0 || minor > 0xFF) throw new IllegalArgumentException("minor " + minor + " outside 0..255");
+        if (major < 0 || major > 0xFF)
+            throw new IllegalArgumentException("major " + major + " outside 0..255");
+        if (minor < 0 || minor > 0xFF)
+            throw new IllegalArgumentException("minor " + minor + " outside 0..255");
         if (revision < 0 || revision > 0xFFFF) {
             throw new IllegalArgumentException("revision " + revision + " outside 0..65535");
         }
@@ -27,10 +31,12 @@ public record ImageVersion(int major, int minor, int revision, long build) imple
     public static ImageVersion parse(String text) {
         Matcher m = FORMAT.matcher(text.trim());
         if (!m.matches()) {
-            throw new IllegalArgumentException("invalid version '" + text + "': expected major.minor.revision+build");
+            throw new IllegalArgumentException(
+                    "invalid version '" + text + "': expected major.minor.revision+build");
         }
         try {
-            return new ImageVersion(Integer.parseInt(m.group(1)),
+            return new ImageVersion(
+                    Integer.parseInt(m.group(1)),
                     m.group(2) == null ? 0 : Integer.parseInt(m.group(2)),
                     m.group(3) == null ? 0 : Integer.parseInt(m.group(3)),
                     m.group(4) == null ? 0 : Long.parseLong(m.group(4)));

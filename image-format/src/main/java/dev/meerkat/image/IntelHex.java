@@ -9,7 +9,8 @@ import java.util.TreeMap;
 
 /**
  * Intel HEX files, as imgtool reads and writes them for {@code .hex} paths: the data records are
- * collected into one contiguous block starting at the lowest address (gaps filled with the erased value).
+ * collected into one contiguous block starting at the lowest address (gaps filled with the erased
+ * value).
  */
 public final class IntelHex {
 
@@ -27,8 +28,7 @@ public final class IntelHex {
 
     private static final long MAX_SPAN = 256L << 20;
 
-    private IntelHex() {
-    }
+    private IntelHex() {}
 
     public static Block read(Reader in, int erasedValue) throws IOException {
         TreeMap<Long, byte[]> records = new TreeMap<>();
@@ -41,7 +41,9 @@ public final class IntelHex {
             lineNo++;
             line = line.strip();
             if (line.isEmpty()) continue;
-            if (eof) throw new IllegalArgumentException("line " + lineNo + ": data after the end-of-file record");
+            if (eof)
+                throw new IllegalArgumentException(
+                        "line " + lineNo + ": data after the end-of-file record");
             if (line.charAt(0) != ':' || line.length() < 11 || line.length() % 2 == 0) {
                 throw new IllegalArgumentException("line " + lineNo + ": not an Intel HEX record");
             }
@@ -52,10 +54,12 @@ public final class IntelHex {
                 throw new IllegalArgumentException("line " + lineNo + ": invalid hex digits");
             }
             int len = rec[0] & 0xFF;
-            if (rec.length != len + 5) throw new IllegalArgumentException("line " + lineNo + ": record length mismatch");
+            if (rec.length != len + 5)
+                throw new IllegalArgumentException("line " + lineNo + ": record length mismatch");
             int sum = 0;
             for (byte b : rec) sum += b & 0xFF;
-            if ((sum & 0xFF) != 0) throw new IllegalArgumentException("line " + lineNo + ": checksum error");
+            if ((sum & 0xFF) != 0)
+                throw new IllegalArgumentException("line " + lineNo + ": checksum error");
             int addr = (rec[1] & 0xFF) << 8 | (rec[2] & 0xFF);
             int type = rec[3] & 0xFF;
             byte[] data = Arrays.copyOfRange(rec, 4, 4 + len);
@@ -64,14 +68,20 @@ public final class IntelHex {
                 case 0x01 -> eof = true;
                 case 0x02 -> upper = (long) (((data[0] & 0xFF) << 8) | (data[1] & 0xFF)) << 4;
                 case 0x04 -> upper = (long) (((data[0] & 0xFF) << 8) | (data[1] & 0xFF)) << 16;
-                case 0x03, 0x05 -> { /* start address: not part of the image */ }
-                default -> throw new IllegalArgumentException("line " + lineNo + ": unknown record type " + type);
+                case 0x03, 0x05 -> {
+                    /* start address: not part of the image */
+                }
+                default ->
+                        throw new IllegalArgumentException(
+                                "line " + lineNo + ": unknown record type " + type);
             }
         }
         if (records.isEmpty()) throw new IllegalArgumentException("no data records");
         long start = records.firstKey();
         long end = records.lastEntry().getKey() + records.lastEntry().getValue().length;
-        if (end - start > MAX_SPAN) throw new IllegalArgumentException("data spans " + (end - start) + " bytes, over 256 MiB");
+        if (end - start > MAX_SPAN)
+            throw new IllegalArgumentException(
+                    "data spans " + (end - start) + " bytes, over 256 MiB");
         byte[] out = new byte[(int) (end - start)];
         Arrays.fill(out, (byte) erasedValue);
         records.forEach((a, d) -> System.arraycopy(d, 0, out, (int) (a - start), d.length));

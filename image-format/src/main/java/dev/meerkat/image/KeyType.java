@@ -35,12 +35,18 @@ public enum KeyType {
         return signatureTlv;
     }
 
-    /** Parses a CLI name; imgtool's short names (ecdsa-p256, rsa-2048, ed25519, x25519) are the same. */
+    /**
+     * Parses a CLI name; imgtool's short names (ecdsa-p256, rsa-2048, ed25519, x25519) are the
+     * same.
+     */
     public static KeyType fromCliName(String name) {
         for (KeyType t : values()) {
             if (t.cliName.equalsIgnoreCase(name)) return t;
         }
-        throw new IllegalArgumentException("unknown key type '" + name + "', expected one of "
-                + Arrays.stream(values()).map(KeyType::cliName).toList());
+        throw new IllegalArgumentException(
+                "unknown key type '"
+                        + name
+                        + "', expected one of "
+                        + Arrays.stream(values()).map(KeyType::cliName).toList());
     }
 }

@@ -12,7 +12,6 @@ import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.List;
-
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -47,30 +46,25 @@ import org.bouncycastle.pkcs.PKCSException;
 /**
  * The one home of PEM in Meerkat: reads and writes PEM key files in the forms imgtool and OpenSSL
  * produce (image keys through {@link SigningKey}, {@link VerificationKey}, {@link EncryptionKey},
- * {@link DecryptionKey}; fw.zip keys through {@link #read(String, int)}), and PEM blocks of any type
- * (certificates, certificate requests) for the host tools and the signing service.
+ * {@link DecryptionKey}; fw.zip keys through {@link #read(String, int)}), and PEM blocks of any
+ * type (certificates, certificate requests) for the host tools and the signing service.
  */
 public final class PemKeys {
 
     /** A parsed PEM: always a public key, and the private key when the file holds one. */
-    record Parsed(KeyType type, PublicKey publicKey, PrivateKey privateKey) {
-    }
+    record Parsed(KeyType type, PublicKey publicKey, PrivateKey privateKey) {}
 
     /** A key-bearing PEM block, in the order of the text. */
-    public sealed interface Block permits PrivateBlock, PublicBlock, EncryptedBlock {
-    }
+    public sealed interface Block permits PrivateBlock, PublicBlock, EncryptedBlock {}
 
     /** A private key (PKCS#8 {@code PRIVATE KEY} or SEC1/PKCS#1 key pair). */
-    public record PrivateBlock(PrivateKey privateKey) implements Block {
-    }
+    public record PrivateBlock(PrivateKey privateKey) implements Block {}
 
     /** A public key ({@code PUBLIC KEY}) or the key of a {@code CERTIFICATE}. */
-    public record PublicBlock(PublicKey publicKey) implements Block {
-    }
+    public record PublicBlock(PublicKey publicKey) implements Block {}
 
     /** A password-protected private key, not decrypted. */
-    public record EncryptedBlock() implements Block {
-    }
+    public record EncryptedBlock() implements Block {}
 
     /**
      * The key-bearing blocks among the first {@code maxObjects} PEM objects of {@code pem}; other
@@ -95,18 +89,19 @@ public final class PemKeys {
                     out.add(new PublicBlock(conv.getPublicKey(spki)));
                 } else if (o instanceof X509CertificateHolder cert) {
                     out.add(new PublicBlock(conv.getPublicKey(cert.getSubjectPublicKeyInfo())));
-                } else if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
+                } else if (o instanceof PEMEncryptedKeyPair
+                        || o instanceof PKCS8EncryptedPrivateKeyInfo) {
                     out.add(new EncryptedBlock());
                 }
             }
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage(), e);
         }
         return out;
     }
 
-    private PemKeys() {
-    }
+    private PemKeys() {}
 
     static Parsed parse(String pem, char[] password) {
         Object obj;
@@ -115,44 +110,65 @@ public final class PemKeys {
         } catch (IOException e) {
             throw new IllegalArgumentException("not a readable PEM key: " + e.getMessage(), e);
         }
-        if (obj == null) throw new IllegalArgumentException("no PEM key found (expected -----BEGIN ... KEY-----)");
+        if (obj == null)
+            throw new IllegalArgumentException(
+                    "no PEM key found (expected -----BEGIN ... KEY-----)");
         try {
-            java.util.function.Supplier<JcaPEMKeyConverter> conv = () -> new JcaPEMKeyConverter().setProvider(Crypto.bc());
+            java.util.function.Supplier<JcaPEMKeyConverter> conv =
+                    () -> new JcaPEMKeyConverter().setProvider(Crypto.bc());
             if (obj instanceof PKCS8EncryptedPrivateKeyInfo enc) {
                 requirePassword(password);
-                InputDecryptorProvider dec = new JceOpenSSLPKCS8DecryptorProviderBuilder()
-                        .setProvider(Crypto.bc()).build(password);
+                InputDecryptorProvider dec =
+                        new JceOpenSSLPKCS8DecryptorProviderBuilder()
+                                .setProvider(Crypto.bc())
+                                .build(password);
                 obj = enc.decryptPrivateKeyInfo(dec);
             } else if (obj instanceof PEMEncryptedKeyPair enc) {
                 requirePassword(password);
-                obj = enc.decryptKeyPair(new JcePEMDecryptorProviderBuilder().setProvider(Crypto.bc()).build(password));
+                obj =
+                        enc.decryptKeyPair(
+                                new JcePEMDecryptorProviderBuilder()
+                                        .setProvider(Crypto.bc())
+                                        .build(password));
             }
             if (obj instanceof PEMKeyPair kp) {
                 KeyPair pair = conv.get().getKeyPair(kp);
-                return new Parsed(typeOf(kp.getPublicKeyInfo()), pair.getPublic(), pair.getPrivate());
+                return new Parsed(
+                        typeOf(kp.getPublicKeyInfo()), pair.getPublic(), pair.getPrivate());
             }
             if (obj instanceof PrivateKeyInfo pki) {
                 SubjectPublicKeyInfo spki = derivePublic(pki);
                 KeyType type = typeOf(spki);
                 String jdk = jdkKeyFactory(type);
-                if (jdk != null) return new Parsed(type, jdkPublic(jdk, spki), jdkPrivate(jdk, pki));
-                return new Parsed(type, conv.get().getPublicKey(spki), conv.get().getPrivateKey(pki));
+                if (jdk != null)
+                    return new Parsed(type, jdkPublic(jdk, spki), jdkPrivate(jdk, pki));
+                return new Parsed(
+                        type, conv.get().getPublicKey(spki), conv.get().getPrivateKey(pki));
             }
             if (obj instanceof SubjectPublicKeyInfo spki) {
                 KeyType type = typeOf(spki);
                 String jdk = jdkKeyFactory(type);
-                return new Parsed(type, jdk != null ? jdkPublic(jdk, spki) : conv.get().getPublicKey(spki), null);
+                return new Parsed(
+                        type,
+                        jdk != null ? jdkPublic(jdk, spki) : conv.get().getPublicKey(spki),
+                        null);
             }
         } catch (PKCSException | OperatorCreationException e) {
-            throw new IllegalArgumentException("cannot decrypt the private key: wrong password?", e);
+            throw new IllegalArgumentException(
+                    "cannot decrypt the private key: wrong password?", e);
         } catch (IOException e) {
             throw new IllegalArgumentException("malformed key: " + e.getMessage(), e);
         }
-        throw new IllegalArgumentException("unsupported PEM object " + obj.getClass().getSimpleName()
-                + ": expected a private or public key");
+        throw new IllegalArgumentException(
+                "unsupported PEM object "
+                        + obj.getClass().getSimpleName()
+                        + ": expected a private or public key");
     }
 
-    /** The JDK key factory for the key types the JDK signs and verifies itself, so they need no Bouncy Castle provider. */
+    /**
+     * The JDK key factory for the key types the JDK signs and verifies itself, so they need no
+     * Bouncy Castle provider.
+     */
     private static String jdkKeyFactory(KeyType type) {
         return switch (type) {
             case ECDSA_P256, ECDSA_P384 -> "EC";
@@ -163,7 +179,8 @@ public final class PemKeys {
 
     static PublicKey jdkPublic(String algorithm, SubjectPublicKeyInfo spki) throws IOException {
         try {
-            return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(spki.getEncoded("DER")));
+            return KeyFactory.getInstance(algorithm)
+                    .generatePublic(new X509EncodedKeySpec(spki.getEncoded("DER")));
         } catch (GeneralSecurityException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -171,7 +188,8 @@ public final class PemKeys {
 
     private static PrivateKey jdkPrivate(String algorithm, PrivateKeyInfo pki) throws IOException {
         try {
-            return KeyFactory.getInstance(algorithm).generatePrivate(new PKCS8EncodedKeySpec(pki.getEncoded("DER")));
+            return KeyFactory.getInstance(algorithm)
+                    .generatePrivate(new PKCS8EncodedKeySpec(pki.getEncoded("DER")));
         } catch (GeneralSecurityException e) {
             throw new IOException(e.getMessage(), e);
         }
@@ -184,17 +202,24 @@ public final class PemKeys {
     }
 
     static SubjectPublicKeyInfo derivePublic(PrivateKeyInfo pki) throws IOException {
-        // OpenSSL and imgtool store the EC public point beside the secret: no point multiplication needed.
-        if (pki.getPrivateKeyAlgorithm().getAlgorithm().equals(X9ObjectIdentifiers.id_ecPublicKey)) {
+        // OpenSSL and imgtool store the EC public point beside the secret: no point multiplication
+        // needed.
+        if (pki.getPrivateKeyAlgorithm()
+                .getAlgorithm()
+                .equals(X9ObjectIdentifiers.id_ecPublicKey)) {
             var ec = org.bouncycastle.asn1.sec.ECPrivateKey.getInstance(pki.parsePrivateKey());
             if (ec.getPublicKey() != null) {
-                return new SubjectPublicKeyInfo(pki.getPrivateKeyAlgorithm(), ec.getPublicKey().getBytes());
+                return new SubjectPublicKeyInfo(
+                        pki.getPrivateKeyAlgorithm(), ec.getPublicKey().getBytes());
             }
         }
         AsymmetricKeyParameter priv = PrivateKeyFactory.createKey(pki);
         AsymmetricKeyParameter pub;
         if (priv instanceof ECPrivateKeyParameters ec) {
-            pub = new ECPublicKeyParameters(ec.getParameters().getG().multiply(ec.getD()).normalize(), ec.getParameters());
+            pub =
+                    new ECPublicKeyParameters(
+                            ec.getParameters().getG().multiply(ec.getD()).normalize(),
+                            ec.getParameters());
         } else if (priv instanceof RSAPrivateCrtKeyParameters rsa) {
             pub = new RSAKeyParameters(false, rsa.getModulus(), rsa.getPublicExponent());
         } else if (priv instanceof Ed25519PrivateKeyParameters ed) {
@@ -202,8 +227,9 @@ public final class PemKeys {
         } else if (priv instanceof X25519PrivateKeyParameters x) {
             pub = x.generatePublicKey();
         } else {
-            throw new IllegalArgumentException("unsupported private key algorithm "
-                    + pki.getPrivateKeyAlgorithm().getAlgorithm());
+            throw new IllegalArgumentException(
+                    "unsupported private key algorithm "
+                            + pki.getPrivateKeyAlgorithm().getAlgorithm());
         }
         return SubjectPublicKeyInfoFactory.createSubjectPublicKeyInfo(pub);
     }
@@ -213,16 +239,21 @@ public final class PemKeys {
         if (alg.equals(EdECObjectIdentifiers.id_Ed25519)) return KeyType.ED25519;
         if (alg.equals(EdECObjectIdentifiers.id_X25519)) return KeyType.X25519;
         if (alg.equals(PKCSObjectIdentifiers.rsaEncryption)) {
-            int bits = ((org.bouncycastle.asn1.pkcs.RSAPublicKey) parseRsa(spki)).getModulus().bitLength();
+            int bits =
+                    ((org.bouncycastle.asn1.pkcs.RSAPublicKey) parseRsa(spki))
+                            .getModulus()
+                            .bitLength();
             if (bits == 2048) return KeyType.RSA_2048;
             if (bits == 3072) return KeyType.RSA_3072;
-            throw new IllegalArgumentException("unsupported RSA key size " + bits + " (2048 or 3072 expected)");
+            throw new IllegalArgumentException(
+                    "unsupported RSA key size " + bits + " (2048 or 3072 expected)");
         }
         if (alg.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
             Object params = spki.getAlgorithm().getParameters();
             if (X9ObjectIdentifiers.prime256v1.equals(params)) return KeyType.ECDSA_P256;
             if (SECObjectIdentifiers.secp384r1.equals(params)) return KeyType.ECDSA_P384;
-            throw new IllegalArgumentException("unsupported EC curve " + params + " (P-256 or P-384 expected)");
+            throw new IllegalArgumentException(
+                    "unsupported EC curve " + params + " (P-256 or P-384 expected)");
         }
         throw new IllegalArgumentException("unsupported key algorithm " + alg);
     }
@@ -242,9 +273,13 @@ public final class PemKeys {
                 if (password == null || password.length == 0) {
                     w.writeObject(new JcaPKCS8Generator(key, null));
                 } else {
-                    var encryptor = new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
-                            .setProvider(Crypto.bc()).setRandom(Crypto.random()).setPassword(password)
-                            .setIterationCount(600_000).build();
+                    var encryptor =
+                            new JceOpenSSLPKCS8EncryptorBuilder(JcaPKCS8Generator.AES_256_CBC)
+                                    .setProvider(Crypto.bc())
+                                    .setRandom(Crypto.random())
+                                    .setPassword(password)
+                                    .setIterationCount(600_000)
+                                    .build();
                     w.writeObject(new JcaPKCS8Generator(key, encryptor));
                 }
             }
@@ -267,7 +302,8 @@ public final class PemKeys {
     /** One PEM block of {@code type} (for example CERTIFICATE) holding {@code der}. */
     public static String block(String type, byte[] der) {
         StringWriter sw = new StringWriter();
-        try (org.bouncycastle.util.io.pem.PemWriter w = new org.bouncycastle.util.io.pem.PemWriter(sw)) {
+        try (org.bouncycastle.util.io.pem.PemWriter w =
+                new org.bouncycastle.util.io.pem.PemWriter(sw)) {
             w.writeObject(new org.bouncycastle.util.io.pem.PemObject(type, der));
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode PEM", e);
@@ -275,10 +311,14 @@ public final class PemKeys {
         return sw.toString();
     }
 
-    /** The contents of every PEM block of {@code type} in {@code text}, in order; other blocks are skipped. */
+    /**
+     * The contents of every PEM block of {@code type} in {@code text}, in order; other blocks are
+     * skipped.
+     */
     public static java.util.List<byte[]> blocks(String text, String type) {
         java.util.List<byte[]> out = new java.util.ArrayList<>();
-        try (org.bouncycastle.util.io.pem.PemReader r = new org.bouncycastle.util.io.pem.PemReader(new StringReader(text))) {
+        try (org.bouncycastle.util.io.pem.PemReader r =
+                new org.bouncycastle.util.io.pem.PemReader(new StringReader(text))) {
             org.bouncycastle.util.io.pem.PemObject o;
             while ((o = r.readPemObject()) != null) {
                 if (o.getType().equals(type)) out.add(o.getContent());

@@ -8,11 +8,11 @@ import java.util.concurrent.BlockingQueue;
 
 /**
  * Writes chunks on a second thread so that hashing (and encryption) of the next chunk overlaps the
- * write of the previous one. A fixed ring of buffers bounds memory. Not for use by several producers.
+ * write of the previous one. A fixed ring of buffers bounds memory. Not for use by several
+ * producers.
  */
 final class PipelinedWriter implements AutoCloseable {
-    private record Chunk(byte[] buf, int len) {
-    }
+    private record Chunk(byte[] buf, int len) {}
 
     private static final Chunk END = new Chunk(new byte[0], -1);
 
@@ -23,7 +23,9 @@ final class PipelinedWriter implements AutoCloseable {
     private volatile IOException failure;
     private boolean finished;
 
-    /** Applied to each chunk on the writer thread, in order, before it is written (e.g. encryption). */
+    /**
+     * Applied to each chunk on the writer thread, in order, before it is written (e.g. encryption).
+     */
     @FunctionalInterface
     interface Transform {
         void apply(byte[] buf, int off, int len);

@@ -1,20 +1,19 @@
 package dev.meerkat.image;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
- * Renders JSON byte-for-byte as Python's {@code json.dumps} does (ASCII only, {@code ", "}/{@code ": "}
- * separators when indented), the format of imgtool's dumpinfo and of mgos_fw_meta.py manifests.
+ * Renders JSON byte-for-byte as Python's {@code json.dumps} does (ASCII only, {@code ", "}/{@code
+ * ": "} separators when indented), the format of imgtool's dumpinfo and of mgos_fw_meta.py
+ * manifests.
  */
 public final class PythonJson {
-    private PythonJson() {
-    }
+    private PythonJson() {}
 
     /** {@code json.dumps(node, indent=2[, sort_keys=True])}; no trailing newline. */
     public static String pretty(JsonNode node, boolean sortKeys) {
@@ -23,21 +22,26 @@ public final class PythonJson {
         return sb.toString();
     }
 
-    /** Compact form without spaces ({@code separators=(",", ":")}), as Go's json.Marshal writes maps. */
+    /**
+     * Compact form without spaces ({@code separators=(",", ":")}), as Go's json.Marshal writes
+     * maps.
+     */
     public static String compact(JsonNode node, boolean sortKeys) {
         StringBuilder sb = new StringBuilder();
         write(sb, node, 0, false, sortKeys);
         return sb.toString();
     }
 
-    private static void write(StringBuilder sb, JsonNode n, int indent, boolean pretty, boolean sortKeys) {
+    private static void write(
+            StringBuilder sb, JsonNode n, int indent, boolean pretty, boolean sortKeys) {
         if (n.isObject()) {
             if (n.isEmpty()) {
                 sb.append("{}");
                 return;
             }
             List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
-            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) fields.add(it.next());
+            for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); )
+                fields.add(it.next());
             if (sortKeys) fields.sort(Map.Entry.comparingByKey());
             sb.append('{');
             for (int i = 0; i < fields.size(); i++) {

@@ -1,5 +1,6 @@
 package dev.meerkat.image;
 
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -7,11 +8,10 @@ import java.security.PrivateKey;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
-import java.math.BigInteger;
 
 /**
- * A private key that signs images. The key material stays inside this object; it leaves only as
- * PEM through {@link #toPem(char[])}, encrypted when a password is given.
+ * A private key that signs images. The key material stays inside this object; it leaves only as PEM
+ * through {@link #toPem(char[])}, encrypted when a password is given.
  */
 public final class SigningKey implements DigestSigner {
     private final KeyType type;
@@ -26,16 +26,22 @@ public final class SigningKey implements DigestSigner {
 
     public static SigningKey generate(KeyType type) {
         KeyPair kp = KeyPairs.generate(type);
-        if (!type.canSign()) throw new IllegalArgumentException(type.cliName() + " keys cannot sign; use EncryptionKey");
+        if (!type.canSign())
+            throw new IllegalArgumentException(
+                    type.cliName() + " keys cannot sign; use EncryptionKey");
         return new SigningKey(type, kp.getPrivate(), new VerificationKey(type, kp.getPublic()));
     }
 
     /** Reads a private key PEM (PKCS#8, encrypted PKCS#8, SEC1 or PKCS#1). */
     public static SigningKey fromPem(String pem, char[] password) {
         PemKeys.Parsed p = PemKeys.parse(pem, password);
-        if (p.privateKey() == null) throw new IllegalArgumentException("a private key is needed to sign, this is a public key");
-        if (!p.type().canSign()) throw new IllegalArgumentException(p.type().cliName() + " keys cannot sign images");
-        return new SigningKey(p.type(), p.privateKey(), new VerificationKey(p.type(), p.publicKey()));
+        if (p.privateKey() == null)
+            throw new IllegalArgumentException(
+                    "a private key is needed to sign, this is a public key");
+        if (!p.type().canSign())
+            throw new IllegalArgumentException(p.type().cliName() + " keys cannot sign images");
+        return new SigningKey(
+                p.type(), p.privateKey(), new VerificationKey(p.type(), p.publicKey()));
     }
 
     public KeyType type() {
@@ -49,18 +55,21 @@ public final class SigningKey implements DigestSigner {
 
     @Override
     public byte[] signDigest(byte[] digest) {
-        if (digest.length != 32) throw new IllegalArgumentException("digest must be 32 bytes (SHA-256), got " + digest.length);
+        if (digest.length != 32)
+            throw new IllegalArgumentException(
+                    "digest must be 32 bytes (SHA-256), got " + digest.length);
         try {
-            Signature s = switch (type) {
-                case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
-                case ED25519 -> Crypto.signatureFor("Ed25519", key);
-                case RSA_2048, RSA_3072 -> {
-                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
-                    pss.setParameter(VerificationKey.pssParams());
-                    yield pss;
-                }
-                case X25519 -> throw new IllegalStateException("unreachable");
-            };
+            Signature s =
+                    switch (type) {
+                        case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
+                        case ED25519 -> Crypto.signatureFor("Ed25519", key);
+                        case RSA_2048, RSA_3072 -> {
+                            Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
+                            pss.setParameter(VerificationKey.pssParams());
+                            yield pss;
+                        }
+                        case X25519 -> throw new IllegalStateException("unreachable");
+                    };
             s.initSign(key, Crypto.random());
             s.update(digest);
             return s.sign();
@@ -81,8 +90,7 @@ public final class SigningKey implements DigestSigner {
 
     /** Key pair generation shared by signing and encryption keys. */
     static final class KeyPairs {
-        private KeyPairs() {
-        }
+        private KeyPairs() {}
 
         static KeyPair generate(KeyType type) {
             try {
@@ -100,8 +108,11 @@ public final class SigningKey implements DigestSigner {
                     case X25519 -> g = KeyPairGenerator.getInstance("X25519", Crypto.bc());
                     case RSA_2048, RSA_3072 -> {
                         g = KeyPairGenerator.getInstance("RSA", Crypto.bc());
-                        g.initialize(new RSAKeyGenParameterSpec(type == KeyType.RSA_2048 ? 2048 : 3072,
-                                BigInteger.valueOf(65537)), Crypto.random());
+                        g.initialize(
+                                new RSAKeyGenParameterSpec(
+                                        type == KeyType.RSA_2048 ? 2048 : 3072,
+                                        BigInteger.valueOf(65537)),
+                                Crypto.random());
                     }
                     default -> throw new IllegalArgumentException("unsupported key type " + type);
                 }

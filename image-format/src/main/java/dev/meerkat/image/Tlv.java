@@ -7,8 +7,11 @@ import java.util.HexFormat;
 public record Tlv(int type, byte[] value) {
 
     public Tlv {
-        if (type < 0 || type > 0xFFFF) throw new IllegalArgumentException("TLV type " + type + " outside u16");
-        if (value.length > 0xFFFF) throw new IllegalArgumentException("TLV value of " + value.length + " bytes exceeds u16");
+        if (type < 0 || type > 0xFFFF)
+            throw new IllegalArgumentException("TLV type " + type + " outside u16");
+        if (value.length > 0xFFFF)
+            throw new IllegalArgumentException(
+                    "TLV value of " + value.length + " bytes exceeds u16");
         value = value.clone();
     }
 
@@ -42,7 +45,13 @@ public record Tlv(int type, byte[] value) {
 
     @Override
     public String toString() {
-        return name() + "(0x" + Integer.toHexString(type) + ", " + value.length + " bytes: "
-                + HexFormat.of().formatHex(value) + ")";
+        return name()
+                + "(0x"
+                + Integer.toHexString(type)
+                + ", "
+                + value.length
+                + " bytes: "
+                + HexFormat.of().formatHex(value)
+                + ")";
     }
 }

@@ -1,11 +1,10 @@
 package dev.meerkat.image;
 
+import dev.meerkat.image.ImageFormatException.Problem;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-
-import dev.meerkat.image.ImageFormatException.Problem;
 
 /**
  * The codec of an MCUboot TLV area, used both to write one ({@link ImageSigner}) and to read one
@@ -17,8 +16,7 @@ final class TlvArea {
     /** Bytes of the info header. */
     static final int INFO_SIZE = 4;
 
-    private TlvArea() {
-    }
+    private TlvArea() {}
 
     /** Bytes the area holding {@code tlvs} takes, info header included. */
     static int encodedSize(List<Tlv> tlvs) {
@@ -51,24 +49,37 @@ final class TlvArea {
      * The entries of an area's body (the bytes after its info header).
      *
      * @param bodyOffset image offset of the body, for entry offsets and error messages
-     * @param what       "TLV area" or "protected TLV area", for error messages
+     * @param what "TLV area" or "protected TLV area", for error messages
      */
-    static List<TlvEntry> decodeEntries(byte[] body, long bodyOffset, boolean isProtected, String what)
+    static List<TlvEntry> decodeEntries(
+            byte[] body, long bodyOffset, boolean isProtected, String what)
             throws ImageFormatException {
         ByteBuffer b = ByteBuffer.wrap(body).order(ByteOrder.LITTLE_ENDIAN);
         List<TlvEntry> out = new ArrayList<>();
         while (b.hasRemaining()) {
             long at = bodyOffset + b.position();
             if (b.remaining() < 4) {
-                throw new ImageFormatException(Problem.BAD_TLV, at, what + " ends inside a TLV header ("
-                        + b.remaining() + " bytes left)");
+                throw new ImageFormatException(
+                        Problem.BAD_TLV,
+                        at,
+                        what + " ends inside a TLV header (" + b.remaining() + " bytes left)");
             }
             int type = Short.toUnsignedInt(b.getShort());
             int len = Short.toUnsignedInt(b.getShort());
             if (len > b.remaining()) {
-                throw new ImageFormatException(Problem.BAD_TLV, at, "TLV " + TlvType.name(type) + " (0x"
-                        + Integer.toHexString(type) + ") claims " + len + " bytes but only " + b.remaining()
-                        + " remain in the " + what);
+                throw new ImageFormatException(
+                        Problem.BAD_TLV,
+                        at,
+                        "TLV "
+                                + TlvType.name(type)
+                                + " (0x"
+                                + Integer.toHexString(type)
+                                + ") claims "
+                                + len
+                                + " bytes but only "
+                                + b.remaining()
+                                + " remain in the "
+                                + what);
             }
             byte[] v = new byte[len];
             b.get(v);

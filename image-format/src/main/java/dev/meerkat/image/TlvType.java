@@ -22,11 +22,11 @@ public final class TlvType {
 
     /** Magic of the protected TLV area info header. */
     public static final int PROTECTED_INFO_MAGIC = 0x6908;
+
     /** Magic of the unprotected TLV area info header. */
     public static final int INFO_MAGIC = 0x6907;
 
-    private TlvType() {
-    }
+    private TlvType() {}
 
     /** The name imgtool's dumpinfo prints, or {@code UNKNOWN}. */
     public static String name(int type) {

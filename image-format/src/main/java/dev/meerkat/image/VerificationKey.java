@@ -9,7 +9,6 @@ import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.HexFormat;
 import java.util.Objects;
-
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 
 /**
@@ -29,7 +28,9 @@ public final class VerificationKey {
         this.keyHash = Crypto.sha256(publicBytes);
     }
 
-    /** Reads a public key PEM; a private key PEM is accepted too and only its public half is kept. */
+    /**
+     * Reads a public key PEM; a private key PEM is accepted too and only its public half is kept.
+     */
     public static VerificationKey fromPem(String pem) {
         return fromPem(pem, null);
     }
@@ -40,8 +41,8 @@ public final class VerificationKey {
     }
 
     /**
-     * The key from the bytes MCUboot uses for it (a PUBKEY TLV, a provisioned key): SubjectPublicKeyInfo
-     * DER, or PKCS#1 RSAPublicKey DER.
+     * The key from the bytes MCUboot uses for it (a PUBKEY TLV, a provisioned key):
+     * SubjectPublicKeyInfo DER, or PKCS#1 RSAPublicKey DER.
      */
     /**
      * Every public key of a PEM text, in order ({@code PUBLIC KEY} blocks and certificates): e.g.
@@ -68,15 +69,23 @@ public final class VerificationKey {
             spki = SubjectPublicKeyInfo.getInstance(der);
         } catch (RuntimeException notSpki) {
             try {
-                spki = new SubjectPublicKeyInfo(new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
-                        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers.rsaEncryption, org.bouncycastle.asn1.DERNull.INSTANCE),
-                        org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
+                spki =
+                        new SubjectPublicKeyInfo(
+                                new org.bouncycastle.asn1.x509.AlgorithmIdentifier(
+                                        org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers
+                                                .rsaEncryption,
+                                        org.bouncycastle.asn1.DERNull.INSTANCE),
+                                org.bouncycastle.asn1.pkcs.RSAPublicKey.getInstance(der));
             } catch (IOException | RuntimeException e) {
-                throw new IllegalArgumentException("neither SubjectPublicKeyInfo nor PKCS#1 RSA public key DER");
+                throw new IllegalArgumentException(
+                        "neither SubjectPublicKeyInfo nor PKCS#1 RSA public key DER");
             }
         }
         try {
-            PublicKey pk = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter().setProvider(Crypto.bc()).getPublicKey(spki);
+            PublicKey pk =
+                    new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter()
+                            .setProvider(Crypto.bc())
+                            .getPublicKey(spki);
             return new VerificationKey(PemKeys.typeOf(spki), pk);
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("unusable public key: " + e.getMessage(), e);
@@ -133,7 +142,10 @@ public final class VerificationKey {
         return PemKeys.publicToPem(key);
     }
 
-    /** Name of the key's array in bootloader sources, as imgtool getpub names it ({@code ecdsa_pub_key}, ...). */
+    /**
+     * Name of the key's array in bootloader sources, as imgtool getpub names it ({@code
+     * ecdsa_pub_key}, ...).
+     */
     public String arrayName() {
         return switch (type) {
             case ECDSA_P256, ECDSA_P384 -> "ecdsa_pub_key";
@@ -151,33 +163,42 @@ public final class VerificationKey {
         return SourceArrays.c(comment, arrayName(), publicBytes, true);
     }
 
-    /** {@link #publicBytes()} as a Rust slice (imgtool getpub's lang-rust layout), after {@code comment}. */
+    /**
+     * {@link #publicBytes()} as a Rust slice (imgtool getpub's lang-rust layout), after {@code
+     * comment}.
+     */
     public String toRustArray(String comment) {
-        return SourceArrays.rust(comment, arrayName().toUpperCase(java.util.Locale.ROOT), publicBytes);
+        return SourceArrays.rust(
+                comment, arrayName().toUpperCase(java.util.Locale.ROOT), publicBytes);
     }
 
     /**
-     * Checks an image signature made over the hashed region whose SHA-256 is {@code digest}.
-     * ECDSA and RSA-PSS sign that region with SHA-256, so the digest suffices; Ed25519 signs the
-     * digest itself, as MCUboot does.
+     * Checks an image signature made over the hashed region whose SHA-256 is {@code digest}. ECDSA
+     * and RSA-PSS sign that region with SHA-256, so the digest suffices; Ed25519 signs the digest
+     * itself, as MCUboot does.
      */
     public boolean verifyDigest(int signatureTlv, byte[] digest, byte[] signature) {
-        if (!type.canSign() || signatureTlv != type.signatureTlv() || digest.length != 32) return false;
+        if (!type.canSign() || signatureTlv != type.signatureTlv() || digest.length != 32)
+            return false;
         try {
-            Signature s = switch (type) {
-                case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
-                case ED25519 -> Crypto.signatureFor("Ed25519", key);
-                case RSA_2048, RSA_3072 -> {
-                    Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
-                    pss.setParameter(pssParams());
-                    yield pss;
-                }
-                case X25519 -> throw new IllegalStateException("unreachable");
-            };
+            Signature s =
+                    switch (type) {
+                        case ECDSA_P256, ECDSA_P384 -> Crypto.signatureFor("NONEwithECDSA", key);
+                        case ED25519 -> Crypto.signatureFor("Ed25519", key);
+                        case RSA_2048, RSA_3072 -> {
+                            Signature pss = Signature.getInstance("RAWRSASSA-PSS", Crypto.bc());
+                            pss.setParameter(pssParams());
+                            yield pss;
+                        }
+                        case X25519 -> throw new IllegalStateException("unreachable");
+                    };
             if (verifies(s, digest, signature)) return true;
-            // The JDK's ECDSA rejects DER that Bouncy Castle (and MCUboot) accept, e.g. imgtool's --pad-sig.
-            return s.getProvider() != Crypto.bc() && type != KeyType.ED25519
-                    && verifies(Signature.getInstance("NONEwithECDSA", Crypto.bc()), digest, signature);
+            // The JDK's ECDSA rejects DER that Bouncy Castle (and MCUboot) accept, e.g. imgtool's
+            // --pad-sig.
+            return s.getProvider() != Crypto.bc()
+                    && type != KeyType.ED25519
+                    && verifies(
+                            Signature.getInstance("NONEwithECDSA", Crypto.bc()), digest, signature);
         } catch (GeneralSecurityException | RuntimeException e) {
             return false;
         }

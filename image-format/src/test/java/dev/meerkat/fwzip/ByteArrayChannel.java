@@ -6,58 +6,58 @@ import java.nio.channels.SeekableByteChannel;
 
 /** A read-only in-memory channel, so property tests need no disk I/O. */
 final class ByteArrayChannel implements SeekableByteChannel {
-  private final byte[] data;
-  private long pos;
-  private boolean open = true;
+    private final byte[] data;
+    private long pos;
+    private boolean open = true;
 
-  ByteArrayChannel(byte[] data) {
-    this.data = data;
-  }
-
-  @Override
-  public int read(ByteBuffer dst) {
-    if (pos >= data.length) {
-      return -1;
+    ByteArrayChannel(byte[] data) {
+        this.data = data;
     }
-    int n = (int) Math.min(dst.remaining(), data.length - pos);
-    dst.put(data, (int) pos, n);
-    pos += n;
-    return n;
-  }
 
-  @Override
-  public int write(ByteBuffer src) {
-    throw new NonWritableChannelException();
-  }
+    @Override
+    public int read(ByteBuffer dst) {
+        if (pos >= data.length) {
+            return -1;
+        }
+        int n = (int) Math.min(dst.remaining(), data.length - pos);
+        dst.put(data, (int) pos, n);
+        pos += n;
+        return n;
+    }
 
-  @Override
-  public long position() {
-    return pos;
-  }
+    @Override
+    public int write(ByteBuffer src) {
+        throw new NonWritableChannelException();
+    }
 
-  @Override
-  public SeekableByteChannel position(long newPosition) {
-    pos = newPosition;
-    return this;
-  }
+    @Override
+    public long position() {
+        return pos;
+    }
 
-  @Override
-  public long size() {
-    return data.length;
-  }
+    @Override
+    public SeekableByteChannel position(long newPosition) {
+        pos = newPosition;
+        return this;
+    }
 
-  @Override
-  public SeekableByteChannel truncate(long size) {
-    throw new NonWritableChannelException();
-  }
+    @Override
+    public long size() {
+        return data.length;
+    }
 
-  @Override
-  public boolean isOpen() {
-    return open;
-  }
+    @Override
+    public SeekableByteChannel truncate(long size) {
+        throw new NonWritableChannelException();
+    }
 
-  @Override
-  public void close() {
-    open = false;
-  }
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public void close() {
+        open = false;
+    }
 }

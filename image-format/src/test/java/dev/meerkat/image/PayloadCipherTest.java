@@ -9,18 +9,23 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-
 import org.junit.jupiter.api.Test;
 
 class PayloadCipherTest {
 
-    private static byte[] encryptedImage(SigningKey k, DecryptionKey dk, int payloadSize) throws Exception {
+    private static byte[] encryptedImage(SigningKey k, DecryptionKey dk, int payloadSize)
+            throws Exception {
         byte[] payload = new byte[payloadSize];
         new Random(payloadSize).nextBytes(payload);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageSigner.builder().headerSize(0x200).padHeader(true).version(ImageVersion.parse("1.0.0")).signer(k)
-                .encryptFor(dk.encryptionKey(), 128).build()
-                .sign(new ByteArrayInputStream(payload), payload.length, out, n -> { });
+        ImageSigner.builder()
+                .headerSize(0x200)
+                .padHeader(true)
+                .version(ImageVersion.parse("1.0.0"))
+                .signer(k)
+                .encryptFor(dk.encryptionKey(), 128)
+                .build()
+                .sign(new ByteArrayInputStream(payload), payload.length, out, n -> {});
         return out.toByteArray();
     }
 
@@ -33,7 +38,8 @@ class PayloadCipherTest {
         ByteArrayOutputStream expected = new ByteArrayOutputStream();
         ImageDecryptor.decrypt(ImageSource.of(img), dk, expected, false);
 
-        PayloadCipher cipher = PayloadCipher.forImage(ParsedImage.parse(ImageSource.of(img)), dk::unwrap);
+        PayloadCipher cipher =
+                PayloadCipher.forImage(ParsedImage.parse(ImageSource.of(img)), dk::unwrap);
         byte[] inPlace = img.clone();
         int sector = 4096;
         List<Integer> order = new ArrayList<>();
@@ -46,7 +52,10 @@ class PayloadCipherTest {
             System.arraycopy(chunk, 0, inPlace, at, len);
         }
         assertThat(inPlace).isEqualTo(expected.toByteArray());
-        assertThat(ImageVerifier.trusting(k.verificationKey()).withPlaintextBody().verify(ImageSource.of(inPlace)))
+        assertThat(
+                        ImageVerifier.trusting(k.verificationKey())
+                                .withPlaintextBody()
+                                .verify(ImageSource.of(inPlace)))
                 .isNotNull();
     }
 
@@ -54,11 +63,21 @@ class PayloadCipherTest {
     void refusesAPlainImage() throws Exception {
         SigningKey k = SigningKey.generate(KeyType.ED25519);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageSigner.builder().headerSize(0x200).padHeader(true).version(ImageVersion.parse("1.0.0")).signer(k).build()
-                .sign(new ByteArrayInputStream(new byte[100]), 100, out, n -> { });
+        ImageSigner.builder()
+                .headerSize(0x200)
+                .padHeader(true)
+                .version(ImageVersion.parse("1.0.0"))
+                .signer(k)
+                .build()
+                .sign(new ByteArrayInputStream(new byte[100]), 100, out, n -> {});
         DecryptionKey dk = DecryptionKey.generate(KeyType.X25519);
-        assertThatThrownBy(() -> PayloadCipher.forImage(ParsedImage.parse(ImageSource.of(out.toByteArray())), dk::unwrap))
-                .isInstanceOf(ImageFormatException.class).hasMessageContaining("not encrypted");
+        assertThatThrownBy(
+                        () ->
+                                PayloadCipher.forImage(
+                                        ParsedImage.parse(ImageSource.of(out.toByteArray())),
+                                        dk::unwrap))
+                .isInstanceOf(ImageFormatException.class)
+                .hasMessageContaining("not encrypted");
     }
 
     /** Every PUBLIC KEY block of a PEM text, in order; a text without one is refused. */
@@ -67,8 +86,11 @@ class PayloadCipherTest {
         VerificationKey a = SigningKey.generate(KeyType.ED25519).verificationKey();
         VerificationKey b = SigningKey.generate(KeyType.ECDSA_P256).verificationKey();
         List<VerificationKey> keys = VerificationKey.allFromPem(a.toPem() + b.toPem());
-        assertThat(keys).extracting(VerificationKey::publicBytes).containsExactly(a.publicBytes(), b.publicBytes());
-        assertThatThrownBy(() -> VerificationKey.allFromPem("nothing")).isInstanceOf(IllegalArgumentException.class);
+        assertThat(keys)
+                .extracting(VerificationKey::publicBytes)
+                .containsExactly(a.publicBytes(), b.publicBytes());
+        assertThatThrownBy(() -> VerificationKey.allFromPem("nothing"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -78,6 +100,7 @@ class PayloadCipherTest {
         rs[0] = 0; // a short r
         rs[32] |= (byte) 0x80; // an s needing a sign byte in DER
         assertThat(P256.derToRaw(P256.rawToDer(rs))).isEqualTo(rs);
-        assertThatThrownBy(() -> P256.derToRaw(new byte[] {0x30, 0})).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> P256.derToRaw(new byte[] {0x30, 0}))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

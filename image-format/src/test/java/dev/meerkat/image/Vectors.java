@@ -6,17 +6,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the reference vectors made by imgtool and mgos_fw_meta.py; fails loudly when they are absent. */
+/**
+ * Locates the reference vectors made by imgtool and mgos_fw_meta.py; fails loudly when they are
+ * absent.
+ */
 public final class Vectors {
-    private Vectors() {
-    }
+    private Vectors() {}
 
     public static Path dir() {
         String prop = System.getProperty("meerkat.vectors");
         Path p = prop != null ? Path.of(prop) : Path.of("../../shared/vectors");
         if (!Files.isDirectory(p.resolve("mcuboot"))) {
-            throw new IllegalStateException("reference vectors not found at " + p.toAbsolutePath()
-                    + ": the shared/ folder must sit beside the repository (../shared/vectors)");
+            throw new IllegalStateException(
+                    "reference vectors not found at "
+                            + p.toAbsolutePath()
+                            + ": the shared/ folder must sit beside the repository (../shared/vectors)");
         }
         return p;
     }

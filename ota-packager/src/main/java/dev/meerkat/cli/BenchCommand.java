@@ -1,7 +1,17 @@
 package dev.meerkat.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.image.DecryptionKey;
+import dev.meerkat.image.ImageSigner;
+import dev.meerkat.image.ImageSource;
+import dev.meerkat.image.ImageVerifier;
+import dev.meerkat.image.ImageVersion;
+import dev.meerkat.image.KeyType;
+import dev.meerkat.image.SigningKey;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,37 +24,37 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.meerkat.image.DecryptionKey;
-import dev.meerkat.image.ImageSigner;
-import dev.meerkat.image.ImageSource;
-import dev.meerkat.image.ImageVerifier;
-import dev.meerkat.image.ImageVersion;
-import dev.meerkat.image.KeyType;
-import dev.meerkat.image.SigningKey;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure signing/verification throughput against 'openssl dgst -sha256' and 'sha256sum' on the same file.")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Measure signing/verification throughput against 'openssl dgst -sha256' and 'sha256sum' on the same file.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Option(names = "--size", defaultValue = "256", paramLabel = "MiB", description = "Image payload size. Default: ${DEFAULT-VALUE} MiB.")
+    @Option(
+            names = "--size",
+            defaultValue = "256",
+            paramLabel = "MiB",
+            description = "Image payload size. Default: ${DEFAULT-VALUE} MiB.")
     int sizeMiB;
 
-    @Option(names = "--runs", defaultValue = "3", description = "Runs per measurement (best is kept). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--runs",
+            defaultValue = "3",
+            description = "Runs per measurement (best is kept). Default: ${DEFAULT-VALUE}.")
     int runs;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Where to put the scratch files (default: a temp directory).")
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
+            description = "Where to put the scratch files (default: a temp directory).")
     Path dir;
 
     @Option(names = "--json", description = "Print one JSON object as the last line.")
@@ -58,8 +68,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (sizeMiB <= 0 || runs <= 0) throw CliException.usage("--size and --runs must be positive");
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("meerkat-bench");
+        if (sizeMiB <= 0 || runs <= 0)
+            throw CliException.usage("--size and --runs must be positive");
+        Path work =
+                dir != null
+                        ? Files.createDirectories(dir)
+                        : Files.createTempDirectory("meerkat-bench");
         Path payload = work.resolve("bench-payload.bin");
         Path signed = work.resolve("bench-signed.bin");
         Path encrypted = work.resolve("bench-encrypted.bin");
@@ -70,32 +84,78 @@ final class BenchCommand implements Callable<Integer> {
             long len = Files.size(payload);
             SigningKey key = SigningKey.generate(KeyType.ECDSA_P256);
             DecryptionKey enc = DecryptionKey.generate(KeyType.X25519);
-            ImageSigner plain = ImageSigner.builder().headerSize(0x200).padHeader(true)
-                    .version(ImageVersion.parse("1.0.0")).signer(key).build();
-            ImageSigner withEnc = ImageSigner.builder().headerSize(0x200).padHeader(true)
-                    .version(ImageVersion.parse("1.0.0")).signer(key).encryptFor(enc.encryptionKey(), 128).build();
+            ImageSigner plain =
+                    ImageSigner.builder()
+                            .headerSize(0x200)
+                            .padHeader(true)
+                            .version(ImageVersion.parse("1.0.0"))
+                            .signer(key)
+                            .build();
+            ImageSigner withEnc =
+                    ImageSigner.builder()
+                            .headerSize(0x200)
+                            .padHeader(true)
+                            .version(ImageVersion.parse("1.0.0"))
+                            .signer(key)
+                            .encryptFor(enc.encryptionKey(), 128)
+                            .build();
             out.printf(Locale.ROOT, "payload %d MiB in %s, best of %d runs%n", sizeMiB, work, runs);
 
             List<Measure> ms = new ArrayList<>();
-            ms.add(best("openssl dgst -sha256", len, () -> external("openssl", "dgst", "-sha256", payload.toString())));
+            ms.add(
+                    best(
+                            "openssl dgst -sha256",
+                            len,
+                            () -> external("openssl", "dgst", "-sha256", payload.toString())));
             ms.add(best("sha256sum", len, () -> external("sha256sum", payload.toString())));
-            ms.add(best("cp (copy reference)", len, () -> external("cp", payload.toString(), copy.toString())));
+            ms.add(
+                    best(
+                            "cp (copy reference)",
+                            len,
+                            () -> external("cp", payload.toString(), copy.toString())));
             ms.add(best("meerkat sign, digest only", len, () -> digestOnly(plain, payload)));
             ms.add(best("meerkat sign (ecdsa-p256)", len, () -> signTo(plain, payload, signed)));
-            ms.add(best("meerkat verify", len, () -> verify(ImageVerifier.trusting(key.verificationKey()), signed)));
-            ms.add(best("meerkat sign+encrypt (aes-128)", len, () -> signTo(withEnc, payload, encrypted)));
-            ms.add(best("meerkat verify+decrypt", len,
-                    () -> verify(ImageVerifier.trusting(key.verificationKey()).withDecryptionKey(enc), encrypted)));
+            ms.add(
+                    best(
+                            "meerkat verify",
+                            len,
+                            () -> verify(ImageVerifier.trusting(key.verificationKey()), signed)));
+            ms.add(
+                    best(
+                            "meerkat sign+encrypt (aes-128)",
+                            len,
+                            () -> signTo(withEnc, payload, encrypted)));
+            ms.add(
+                    best(
+                            "meerkat verify+decrypt",
+                            len,
+                            () ->
+                                    verify(
+                                            ImageVerifier.trusting(key.verificationKey())
+                                                    .withDecryptionKey(enc),
+                                            encrypted)));
 
             double ref = ms.get(0).mibPerSecond();
             ObjectNode result = new ObjectMapper().createObjectNode();
             result.put("size_mib", sizeMiB);
             result.put("runs", runs);
             ArrayNode rows = result.putArray("results");
-            out.printf(Locale.ROOT, "%-32s %10s %10s %14s%n", "operation", "seconds", "MiB/s", "vs openssl");
+            out.printf(
+                    Locale.ROOT,
+                    "%-32s %10s %10s %14s%n",
+                    "operation",
+                    "seconds",
+                    "MiB/s",
+                    "vs openssl");
             for (Measure m : ms) {
                 double ratio = m.mibPerSecond() / ref;
-                out.printf(Locale.ROOT, "%-32s %10.3f %10.1f %13.2fx%n", m.name(), m.seconds(), m.mibPerSecond(), ratio);
+                out.printf(
+                        Locale.ROOT,
+                        "%-32s %10.3f %10.1f %13.2fx%n",
+                        m.name(),
+                        m.seconds(),
+                        m.mibPerSecond(),
+                        ratio);
                 ObjectNode row = rows.addObject();
                 row.put("operation", m.name());
                 row.put("seconds", m.seconds());
@@ -145,9 +205,13 @@ final class BenchCommand implements Callable<Integer> {
     /** Signs as {@code meerkat sign} does: payload file to image file. */
     private static void signTo(ImageSigner signer, Path in, Path out) throws IOException {
         try (var i = java.nio.channels.FileChannel.open(in);
-             var o = java.nio.channels.FileChannel.open(out, java.nio.file.StandardOpenOption.CREATE,
-                     java.nio.file.StandardOpenOption.WRITE, java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-            signer.sign(i, o, n -> { });
+                var o =
+                        java.nio.channels.FileChannel.open(
+                                out,
+                                java.nio.file.StandardOpenOption.CREATE,
+                                java.nio.file.StandardOpenOption.WRITE,
+                                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+            signer.sign(i, o, n -> {});
         }
     }
 
@@ -165,8 +229,13 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     private static void external(String... cmd) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start();
         int rc = p.waitFor();
-        if (rc != 0) throw new CliException(ExitCode.IO, String.join(" ", cmd) + " exited with " + rc);
+        if (rc != 0)
+            throw new CliException(ExitCode.IO, String.join(" ", cmd) + " exited with " + rc);
     }
 }

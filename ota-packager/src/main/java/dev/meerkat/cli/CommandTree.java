@@ -1,30 +1,32 @@
 package dev.meerkat.cli;
 
 import java.util.Arrays;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Builds the picocli command tree for one invocation: the command named on the command line in full, every other
- * top-level command as a stand-in that carries only its name, aliases and description.
+ * Builds the picocli command tree for one invocation: the command named on the command line in
+ * full, every other top-level command as a stand-in that carries only its name, aliases and
+ * description.
  *
- * <p>Reflecting over the option fields of every command took several hundred milliseconds of each run, and a run
- * needs one command. The stand-ins are enough for {@code meerkat --help}, {@code -V} and "did you mean"
- * suggestions after a typo. The list of commands is the {@code subcommands} attribute of {@link Meerkat}'s
- * annotation.
+ * <p>Reflecting over the option fields of every command took several hundred milliseconds of each
+ * run, and a run needs one command. The stand-ins are enough for {@code meerkat --help}, {@code -V}
+ * and "did you mean" suggestions after a typo. The list of commands is the {@code subcommands}
+ * attribute of {@link Meerkat}'s annotation.
  */
 final class CommandTree {
-    private CommandTree() {
-    }
+    private CommandTree() {}
 
     /** The whole tree, every command in full (for tests that walk it). */
     static CommandLine full() {
         return build(null, true);
     }
 
-    /** The tree for these arguments: in full only the command the first non-option argument names ({@code help X}: X). */
+    /**
+     * The tree for these arguments: in full only the command the first non-option argument names
+     * ({@code help X}: X).
+     */
     static CommandLine forArguments(String[] args) {
         String first = null;
         String second = null;
@@ -52,8 +54,11 @@ final class CommandTree {
         CommandLine cl = new CommandLine(spec);
         for (Class<?> c : root.subcommands()) {
             Command a = c.getAnnotation(Command.class);
-            boolean full = everything || c == CommandLine.HelpCommand.class
-                    || a.name().equals(wanted) || Arrays.asList(a.aliases()).contains(wanted);
+            boolean full =
+                    everything
+                            || c == CommandLine.HelpCommand.class
+                            || a.name().equals(wanted)
+                            || Arrays.asList(a.aliases()).contains(wanted);
             if (full) {
                 cl.addSubcommand(a.name(), c);
             } else {

@@ -12,33 +12,42 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * The release pipeline, end to end, on generated files: each step is a real meerkat command run
- * in this process, shown with its output; the demo fails if any step's exit code is not the expected one.
+ * The release pipeline, end to end, on generated files: each step is a real meerkat command run in
+ * this process, shown with its output; the demo fails if any step's exit code is not the expected
+ * one.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole story on generated files: keys, signed/encrypted images, fw.zip, bootloader, a fleet update.",
-                "Tampered copies are rejected, a broken update rolls back; every step is a real meerkat command."})
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description = {
+            "The whole story on generated files: keys, signed/encrypted images, fw.zip, bootloader, a fleet update.",
+            "Tampered copies are rejected, a broken update rolls back; every step is a real meerkat command."
+        })
 final class DemoCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Working directory (default: a new temporary directory, kept for inspection).")
+    @Option(
+            names = "--dir",
+            paramLabel = "DIR",
+            description =
+                    "Working directory (default: a new temporary directory, kept for inspection).")
     Path dir;
 
-    private record Step(String title, int expectedExit, String... args) {
-    }
+    private record Step(String title, int expectedExit, String... args) {}
 
     @Override
     public Integer call() throws IOException {
-        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("meerkat-demo-");
+        Path work =
+                dir != null
+                        ? Files.createDirectories(dir)
+                        : Files.createTempDirectory("meerkat-demo-");
         PrintWriter out = spec.commandLine().getOut();
         out.println("Meerkat demo: the release pipeline on generated files");
         out.println("working directory: " + work);
@@ -46,28 +55,100 @@ final class DemoCommand implements Callable<Integer> {
 
         Path app = work.resolve("app.bin");
         writeFirmware(app, 128 * 1024);
-        out.printf("firmware: %s (%,d bytes of generated code)%n%n", app.getFileName(), Files.size(app));
+        out.printf(
+                "firmware: %s (%,d bytes of generated code)%n%n",
+                app.getFileName(), Files.size(app));
 
         String w = work + "/";
-        List<Step> steps = new ArrayList<>(List.of(
-                new Step("Generate the release signing key (ECDSA P-256)", ExitCode.OK,
-                        "keygen", "-t", "ecdsa-p256", "-k", w + "release-key.pem", "--force"),
-                new Step("Generate the device's image-decryption key (X25519)", ExitCode.OK,
-                        "keygen", "-t", "x25519", "-k", w + "device-key.pem", "--force"),
-                new Step("The KEYHASH the bootloader is provisioned with", ExitCode.OK,
-                        "getpub", "-k", w + "release-key.pem", "-e", "keyhash"),
-                new Step("Sign and encrypt version 1.2.0+7 with an anti-rollback counter", ExitCode.OK,
-                        "sign", "-k", w + "release-key.pem", "-E", w + "device-key.pem", "-H", "0x200", "--pad-header",
-                        "-v", "1.2.0+7", "-s", "auto", "-S", "0x40000", w + "app.bin", w + "app-1.2.0.bin"),
-                new Step("Verify: decrypt, check the plaintext hash and the signature", ExitCode.OK,
-                        "verify", "-k", w + "release-key.pem", "--enc-key", w + "device-key.pem", w + "app-1.2.0.bin"),
-                new Step("Inspect the image", ExitCode.OK, "dumpinfo", w + "app-1.2.0.bin"),
-                new Step("Package a signed Mongoose OS fw.zip", ExitCode.OK,
-                        "package", "create", "-n", "demo-app", "-p", "esp32", "-v", "1.2.0", "--src-dir", work.toString(),
-                        "--part", "app:type=app,src=app-1.2.0.bin,addr=0x10000,ptn=app_0",
-                        "--sign-key", w + "release-key.pem", "-o", w + "fw.zip"),
-                new Step("Verify the package: part sizes, SHA-1/SHA-256 and the manifest signature", ExitCode.OK,
-                        "package", "verify", "-k", w + "release-key.pem", w + "fw.zip")));
+        List<Step> steps =
+                new ArrayList<>(
+                        List.of(
+                                new Step(
+                                        "Generate the release signing key (ECDSA P-256)",
+                                        ExitCode.OK,
+                                        "keygen",
+                                        "-t",
+                                        "ecdsa-p256",
+                                        "-k",
+                                        w + "release-key.pem",
+                                        "--force"),
+                                new Step(
+                                        "Generate the device's image-decryption key (X25519)",
+                                        ExitCode.OK,
+                                        "keygen",
+                                        "-t",
+                                        "x25519",
+                                        "-k",
+                                        w + "device-key.pem",
+                                        "--force"),
+                                new Step(
+                                        "The KEYHASH the bootloader is provisioned with",
+                                        ExitCode.OK,
+                                        "getpub",
+                                        "-k",
+                                        w + "release-key.pem",
+                                        "-e",
+                                        "keyhash"),
+                                new Step(
+                                        "Sign and encrypt version 1.2.0+7 with an anti-rollback counter",
+                                        ExitCode.OK,
+                                        "sign",
+                                        "-k",
+                                        w + "release-key.pem",
+                                        "-E",
+                                        w + "device-key.pem",
+                                        "-H",
+                                        "0x200",
+                                        "--pad-header",
+                                        "-v",
+                                        "1.2.0+7",
+                                        "-s",
+                                        "auto",
+                                        "-S",
+                                        "0x40000",
+                                        w + "app.bin",
+                                        w + "app-1.2.0.bin"),
+                                new Step(
+                                        "Verify: decrypt, check the plaintext hash and the signature",
+                                        ExitCode.OK,
+                                        "verify",
+                                        "-k",
+                                        w + "release-key.pem",
+                                        "--enc-key",
+                                        w + "device-key.pem",
+                                        w + "app-1.2.0.bin"),
+                                new Step(
+                                        "Inspect the image",
+                                        ExitCode.OK,
+                                        "dumpinfo",
+                                        w + "app-1.2.0.bin"),
+                                new Step(
+                                        "Package a signed Mongoose OS fw.zip",
+                                        ExitCode.OK,
+                                        "package",
+                                        "create",
+                                        "-n",
+                                        "demo-app",
+                                        "-p",
+                                        "esp32",
+                                        "-v",
+                                        "1.2.0",
+                                        "--src-dir",
+                                        work.toString(),
+                                        "--part",
+                                        "app:type=app,src=app-1.2.0.bin,addr=0x10000,ptn=app_0",
+                                        "--sign-key",
+                                        w + "release-key.pem",
+                                        "-o",
+                                        w + "fw.zip"),
+                                new Step(
+                                        "Verify the package: part sizes, SHA-1/SHA-256 and the manifest signature",
+                                        ExitCode.OK,
+                                        "package",
+                                        "verify",
+                                        "-k",
+                                        w + "release-key.pem",
+                                        w + "fw.zip")));
 
         Path tamperedImage = work.resolve("app-1.2.0-tampered.bin");
         Path tamperedZip = work.resolve("fw-tampered.zip");
@@ -78,28 +159,102 @@ final class DemoCommand implements Callable<Integer> {
         flipByte(work.resolve("fw.zip"), tamperedZip, Files.size(work.resolve("fw.zip")) / 2);
         out.println("-- An attacker flips one bit in the image payload and one in the package --");
         out.println();
-        failures += run(out, w, new Step("The tampered image is rejected (exit 1)", ExitCode.INVALID,
-                "verify", "-k", w + "release-key.pem", "--enc-key", w + "device-key.pem", tamperedImage.toString()));
-        failures += run(out, w, new Step("The tampered package is rejected (exit 1)", ExitCode.INVALID,
-                "package", "verify", "-k", w + "release-key.pem", tamperedZip.toString()));
+        failures +=
+                run(
+                        out,
+                        w,
+                        new Step(
+                                "The tampered image is rejected (exit 1)",
+                                ExitCode.INVALID,
+                                "verify",
+                                "-k",
+                                w + "release-key.pem",
+                                "--enc-key",
+                                w + "device-key.pem",
+                                tamperedImage.toString()));
+        failures +=
+                run(
+                        out,
+                        w,
+                        new Step(
+                                "The tampered package is rejected (exit 1)",
+                                ExitCode.INVALID,
+                                "package",
+                                "verify",
+                                "-k",
+                                w + "release-key.pem",
+                                tamperedZip.toString()));
         out.println("-- On the device: the bootloader on emulated flash --");
         out.println();
-        failures += run(out, w, new Step("A new firmware fails its init during the test boot: the bootloader rolls back",
-                ExitCode.OK, "bootsim", "run", "--scenario", "rollback-failed-init"));
-        failures += run(out, w, new Step("Power is cut at every flash operation of a commit, and again during recovery",
-                ExitCode.OK, "bootsim", "powercut", "--scenario", "commit"));
+        failures +=
+                run(
+                        out,
+                        w,
+                        new Step(
+                                "A new firmware fails its init during the test boot: the bootloader rolls back",
+                                ExitCode.OK,
+                                "bootsim",
+                                "run",
+                                "--scenario",
+                                "rollback-failed-init"));
+        failures +=
+                run(
+                        out,
+                        w,
+                        new Step(
+                                "Power is cut at every flash operation of a commit, and again during recovery",
+                                ExitCode.OK,
+                                "bootsim",
+                                "powercut",
+                                "--scenario",
+                                "commit"));
         out.println("-- The fleet: the device runtime updated over MQTT --");
         out.println();
-        failures += run(out, w, new Step("Build and sign the device firmware v1, v2 and v2-broken with the release key",
-                ExitCode.OK, "fleet", "build", "-k", w + "release-key.pem", "-o", w + "fleet"));
-        failures += run(out, w, new Step("Five devices boot v1 (keys generated in emulated ATECC608s), an embedded MQTT "
-                + "broker and HTTP server start; v2 rolls out and commits, then v2-broken fails its init and every "
-                + "device rolls back to v2", ExitCode.OK,
-                "fleet", "simulate", "--devices", "5", "--chips", "-k", w + "release-key.pem", "--factory", w + "fleet/v1.bin",
-                "--rollout", w + "fleet/v2.bin", "--rollout", w + "fleet/v2-broken.bin",
-                "--expect", "committed", "--expect", "rolled_back", "--timeout", "180"));
-        out.println(failures == 0 ? "Demo complete: every step behaved as expected." :
-                "Demo FAILED: " + failures + " step(s) did not behave as expected.");
+        failures +=
+                run(
+                        out,
+                        w,
+                        new Step(
+                                "Build and sign the device firmware v1, v2 and v2-broken with the release key",
+                                ExitCode.OK,
+                                "fleet",
+                                "build",
+                                "-k",
+                                w + "release-key.pem",
+                                "-o",
+                                w + "fleet"));
+        failures +=
+                run(
+                        out,
+                        w,
+                        new Step(
+                                "Five devices boot v1 (keys generated in emulated ATECC608s), an embedded MQTT "
+                                        + "broker and HTTP server start; v2 rolls out and commits, then v2-broken fails its init and every "
+                                        + "device rolls back to v2",
+                                ExitCode.OK,
+                                "fleet",
+                                "simulate",
+                                "--devices",
+                                "5",
+                                "--chips",
+                                "-k",
+                                w + "release-key.pem",
+                                "--factory",
+                                w + "fleet/v1.bin",
+                                "--rollout",
+                                w + "fleet/v2.bin",
+                                "--rollout",
+                                w + "fleet/v2-broken.bin",
+                                "--expect",
+                                "committed",
+                                "--expect",
+                                "rolled_back",
+                                "--timeout",
+                                "180"));
+        out.println(
+                failures == 0
+                        ? "Demo complete: every step behaved as expected."
+                        : "Demo FAILED: " + failures + " step(s) did not behave as expected.");
         out.println("Files are in " + work);
         return failures == 0 ? ExitCode.OK : ExitCode.INVALID;
     }
@@ -115,7 +270,14 @@ final class DemoCommand implements Callable<Integer> {
             if (!line.isBlank()) out.println("  " + line.replace(workPrefix, ""));
         }
         boolean ok = rc == s.expectedExit();
-        out.println(ok ? "  -> exit " + rc + " (as expected)" : "  -> exit " + rc + ", expected " + s.expectedExit() + "  <<< UNEXPECTED");
+        out.println(
+                ok
+                        ? "  -> exit " + rc + " (as expected)"
+                        : "  -> exit "
+                                + rc
+                                + ", expected "
+                                + s.expectedExit()
+                                + "  <<< UNEXPECTED");
         out.println();
         out.flush();
         return ok ? 0 : 1;

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.edec.EdECObjectIdentifiers;
@@ -19,32 +18,43 @@ import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * imgtool's {@code getpriv}: the private key as a C array for a bootloader that decrypts images. The bytes are
- * the DER imgtool writes (PKCS#8, or the traditional OpenSSL form), and {@code --minimal} drops the same parts.
+ * imgtool's {@code getpriv}: the private key as a C array for a bootloader that decrypts images.
+ * The bytes are the DER imgtool writes (PKCS#8, or the traditional OpenSSL form), and {@code
+ * --minimal} drops the same parts.
  */
-@Command(name = "getpriv", mixinStandardHelpOptions = true,
-        description = {"Print the private key as a C array (enc_priv_key) for a bootloader that decrypts images.",
-                "Same bytes as imgtool getpriv: EC P-256 and X25519 as PKCS#8 (EC also -f openssl), RSA as PKCS#1.",
-                "--minimal leaves out the EC public point, or the RSA CRT values."})
+@Command(
+        name = "getpriv",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Print the private key as a C array (enc_priv_key) for a bootloader that decrypts images.",
+            "Same bytes as imgtool getpriv: EC P-256 and X25519 as PKCS#8 (EC also -f openssl), RSA as PKCS#1.",
+            "--minimal leaves out the EC public point, or the RSA CRT values."
+        })
 final class GetprivCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Option(names = {"-k", "--key"}, required = true, paramLabel = "FILE", description = "Private key PEM.")
+    @Option(
+            names = {"-k", "--key"},
+            required = true,
+            paramLabel = "FILE",
+            description = "Private key PEM.")
     Path keyFile;
 
-    @Option(names = "--minimal", description = "Only what decryption needs (may need a matching bootloader build).")
+    @Option(
+            names = "--minimal",
+            description = "Only what decryption needs (may need a matching bootloader build).")
     boolean minimal;
 
-    @Option(names = {"-f", "--format"}, paramLabel = "openssl|pkcs8",
+    @Option(
+            names = {"-f", "--format"},
+            paramLabel = "openssl|pkcs8",
             description = "DER form; default pkcs8 for EC and X25519, openssl for RSA.")
     String format;
 
@@ -65,20 +75,29 @@ final class GetprivCommand implements Callable<Integer> {
         ASN1ObjectIdentifier alg = pki.getPrivateKeyAlgorithm().getAlgorithm();
         if (alg.equals(X9ObjectIdentifiers.id_ecPublicKey)) {
             ECPrivateKey ec = ECPrivateKey.getInstance(pki.parsePrivateKey());
-            if (!X9ObjectIdentifiers.prime256v1.equals(pki.getPrivateKeyAlgorithm().getParameters())) {
-                throw CliException.usage(keyFile + ": only P-256 EC keys decrypt images (ENC_EC256)");
+            if (!X9ObjectIdentifiers.prime256v1.equals(
+                    pki.getPrivateKeyAlgorithm().getParameters())) {
+                throw CliException.usage(
+                        keyFile + ": only P-256 EC keys decrypt images (ENC_EC256)");
             }
             var point = minimal ? null : ec.getPublicKey();
             if ("openssl".equals(format)) {
-                // Traditional OpenSSL form: the curve named inside, as imgtool's cryptography writes it.
-                return new ECPrivateKey(256, ec.getKey(), point, X9ObjectIdentifiers.prime256v1).getEncoded(ASN1Encoding.DER);
+                // Traditional OpenSSL form: the curve named inside, as imgtool's cryptography
+                // writes it.
+                return new ECPrivateKey(256, ec.getKey(), point, X9ObjectIdentifiers.prime256v1)
+                        .getEncoded(ASN1Encoding.DER);
             }
             ECPrivateKey inner = new ECPrivateKey(256, ec.getKey(), point, null);
-            return new PrivateKeyInfo(new AlgorithmIdentifier(X9ObjectIdentifiers.id_ecPublicKey,
-                    X9ObjectIdentifiers.prime256v1), inner).getEncoded(ASN1Encoding.DER);
+            return new PrivateKeyInfo(
+                            new AlgorithmIdentifier(
+                                    X9ObjectIdentifiers.id_ecPublicKey,
+                                    X9ObjectIdentifiers.prime256v1),
+                            inner)
+                    .getEncoded(ASN1Encoding.DER);
         }
         if (alg.equals(PKCSObjectIdentifiers.rsaEncryption)) {
-            if ("pkcs8".equals(format)) throw CliException.usage("rsa does not support pkcs8 (imgtool: openssl only)");
+            if ("pkcs8".equals(format))
+                throw CliException.usage("rsa does not support pkcs8 (imgtool: openssl only)");
             RSAPrivateKey rsa = RSAPrivateKey.getInstance(pki.parsePrivateKey());
             if (!minimal) return rsa.getEncoded(ASN1Encoding.DER);
             // imgtool --minimal keeps version, N, E, D, P, Q and drops the CRT values.
@@ -92,18 +111,24 @@ final class GetprivCommand implements Callable<Integer> {
             return new org.bouncycastle.asn1.DERSequence(v).getEncoded(ASN1Encoding.DER);
         }
         if (alg.equals(EdECObjectIdentifiers.id_X25519)) {
-            if ("openssl".equals(format)) throw CliException.usage("x25519 does not support openssl (imgtool: pkcs8 only)");
-            return new PrivateKeyInfo(new AlgorithmIdentifier(EdECObjectIdentifiers.id_X25519), pki.parsePrivateKey())
+            if ("openssl".equals(format))
+                throw CliException.usage("x25519 does not support openssl (imgtool: pkcs8 only)");
+            return new PrivateKeyInfo(
+                            new AlgorithmIdentifier(EdECObjectIdentifiers.id_X25519),
+                            pki.parsePrivateKey())
                     .getEncoded(ASN1Encoding.DER);
         }
         if (alg.equals(EdECObjectIdentifiers.id_Ed25519)) {
-            throw CliException.usage("ed25519 keys cannot decrypt images, so there is no private key to embed"
-                    + " (imgtool refuses too)");
+            throw CliException.usage(
+                    "ed25519 keys cannot decrypt images, so there is no private key to embed"
+                            + " (imgtool refuses too)");
         }
         throw CliException.usage(keyFile + ": unsupported private key algorithm " + alg);
     }
 
-    /** The key as PKCS#8 structure; password-protected files go through the usual password handling. */
+    /**
+     * The key as PKCS#8 structure; password-protected files go through the usual password handling.
+     */
     private static PrivateKeyInfo privateKeyInfo(Path file) throws IOException {
         String pem = KeyFiles.read(file);
         Object obj;

@@ -1,6 +1,10 @@
 package dev.meerkat.cli;
 
 import dev.meerkat.cli.io.CliException;
+import dev.meerkat.image.DigestSigner;
+import dev.meerkat.image.ImageVersion;
+import dev.meerkat.image.Tlv;
+import dev.meerkat.image.TlvType;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -8,28 +12,29 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-import dev.meerkat.image.DigestSigner;
-import dev.meerkat.image.ImageVersion;
-import dev.meerkat.image.Tlv;
-import dev.meerkat.image.TlvType;
-
-/** The protected TLVs of imgtool's {@code --boot-record}, {@code --vid} and {@code --cid}, with imgtool's bytes. */
+/**
+ * The protected TLVs of imgtool's {@code --boot-record}, {@code --vid} and {@code --cid}, with
+ * imgtool's bytes.
+ */
 final class ImgtoolTlvs {
     static final int UUID_VID = 0x74;
     static final int UUID_CID = 0x75;
+
     /** RFC 4122 name-space for DNS names, the namespace imgtool hashes a --vid name in. */
-    private static final byte[] NAMESPACE_DNS = HexFormat.of().parseHex("6ba7b8109dad11d180b400c04fd430c8");
-    private static final Pattern DASHED = Pattern.compile(
-            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final byte[] NAMESPACE_DNS =
+            HexFormat.of().parseHex("6ba7b8109dad11d180b400c04fd430c8");
+
+    private static final Pattern DASHED =
+            Pattern.compile(
+                    "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final Pattern HEX = Pattern.compile("[0-9a-fA-F]{32}");
 
-    private ImgtoolTlvs() {
-    }
+    private ImgtoolTlvs() {}
 
     /**
-     * PSA software-component claims as CBOR, keys in imgtool's order: type, version, signer id (SHA-256 of the
-     * signing key's public bytes, zeros without a key), measurement description, and a zero measurement value
-     * last, which the bootloader fills in.
+     * PSA software-component claims as CBOR, keys in imgtool's order: type, version, signer id
+     * (SHA-256 of the signing key's public bytes, zeros without a key), measurement description,
+     * and a zero measurement value last, which the bootloader fills in.
      */
     static Tlv bootRecord(String swType, ImageVersion v, DigestSigner signer) {
         byte[] signerId = signer == null ? new byte[32] : signer.verificationKey().keyHash();
@@ -61,7 +66,9 @@ final class ImgtoolTlvs {
     private static byte[] uuid(byte[] namespace, String value, String option) {
         if (DASHED.matcher(value).matches()) return HexFormat.of().parseHex(value.replace("-", ""));
         if (HEX.matcher(value).matches()) return HexFormat.of().parseHex(value);
-        if (namespace == null) throw CliException.usage(option + " " + value + ": a name needs --vid as its namespace");
+        if (namespace == null)
+            throw CliException.usage(
+                    option + " " + value + ": a name needs --vid as its namespace");
         if (!value.chars().allMatch(ch -> ch >= 0x20 && ch != 0x7f)) {
             throw CliException.usage(option + ": not a UUID and not a printable name");
         }

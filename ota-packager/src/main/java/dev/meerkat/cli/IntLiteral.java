@@ -14,7 +14,8 @@ final class IntLiteral implements CommandLine.ITypeConverter<Long> {
             if (n < 0) throw new CommandLine.TypeConversionException("'" + value + "' is negative");
             return n;
         } catch (NumberFormatException e) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a number (decimal or 0x hex)");
+            throw new CommandLine.TypeConversionException(
+                    "'" + value + "' is not a number (decimal or 0x hex)");
         }
     }
 }

@@ -2,6 +2,10 @@ package dev.meerkat.cli;
 
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.image.DecryptionKey;
+import dev.meerkat.image.EncryptionKey;
+import dev.meerkat.image.SigningKey;
+import dev.meerkat.image.VerificationKey;
 import java.io.Console;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,11 +15,6 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.function.Function;
 
-import dev.meerkat.image.DecryptionKey;
-import dev.meerkat.image.EncryptionKey;
-import dev.meerkat.image.SigningKey;
-import dev.meerkat.image.VerificationKey;
-
 /**
  * Loads key files for commands, naming the file in every error. Password-protected keys take their
  * password from {@code MEERKAT_KEY_PASSWORD} or, on a terminal, from a prompt.
@@ -23,13 +22,13 @@ import dev.meerkat.image.VerificationKey;
 public final class KeyFiles {
     public static final String PASSWORD_ENV = "MEERKAT_KEY_PASSWORD";
 
-    private KeyFiles() {
-    }
+    private KeyFiles() {}
 
     public static String read(Path file) {
         try {
             long size = Files.size(file);
-            if (size > 1 << 20) throw CliException.usage(file + ": " + size + " bytes is too large for a key file");
+            if (size > 1 << 20)
+                throw CliException.usage(file + ": " + size + " bytes is too large for a key file");
             return Files.readString(file, StandardCharsets.US_ASCII);
         } catch (NoSuchFileException e) {
             throw new CliException(ExitCode.IO, file + ": no such key file");
@@ -70,7 +69,8 @@ public final class KeyFiles {
         } catch (IllegalArgumentException ignored) {
             // fall through to the error below
         }
-        throw CliException.usage(file + ": neither a PEM key nor a 16/32-byte hex AES key-wrap key");
+        throw CliException.usage(
+                file + ": neither a PEM key nor a 16/32-byte hex AES key-wrap key");
     }
 
     private static <T> T withPassword(Path file, Function<char[], T> load) {
@@ -83,8 +83,11 @@ public final class KeyFiles {
         }
         char[] pw = password("Password for " + file + ": ");
         if (pw == null) {
-            throw CliException.usage(file + ": the key is password-protected: set " + PASSWORD_ENV
-                    + " or run on a terminal to be prompted");
+            throw CliException.usage(
+                    file
+                            + ": the key is password-protected: set "
+                            + PASSWORD_ENV
+                            + " or run on a terminal to be prompted");
         }
         try {
             return load.apply(pw);

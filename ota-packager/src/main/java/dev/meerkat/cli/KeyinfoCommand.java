@@ -6,26 +6,35 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.openssl.PEMParser;
-
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** imgtool's {@code keyinfo}: is a key file a key pair or only a public key; a build can gate on it. */
-@Command(name = "keyinfo", mixinStandardHelpOptions = true,
-        description = "Print 'private' for a key-pair PEM or 'public' for a public-only PEM; --require makes a mismatch exit 2.")
+/**
+ * imgtool's {@code keyinfo}: is a key file a key pair or only a public key; a build can gate on it.
+ */
+@Command(
+        name = "keyinfo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Print 'private' for a key-pair PEM or 'public' for a public-only PEM; --require makes a mismatch exit 2.")
 final class KeyinfoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Option(names = {"-k", "--key"}, required = true, paramLabel = "FILE", description = "Key PEM.")
+    @Option(
+            names = {"-k", "--key"},
+            required = true,
+            paramLabel = "FILE",
+            description = "Key PEM.")
     Path keyFile;
 
-    @Option(names = "--require", paramLabel = "private|public", description = "Exit 2 unless the key is of this kind.")
+    @Option(
+            names = "--require",
+            paramLabel = "private|public",
+            description = "Exit 2 unless the key is of this kind.")
     String require;
 
     @Override
@@ -44,7 +53,8 @@ final class KeyinfoCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(kind);
         spec.commandLine().getOut().flush();
         if (require != null && !kind.equals(require)) {
-            throw CliException.usage("key " + keyFile + " is " + kind + ", but " + require + " was required");
+            throw CliException.usage(
+                    "key " + keyFile + " is " + kind + ", but " + require + " was required");
         }
         return ExitCode.OK;
     }

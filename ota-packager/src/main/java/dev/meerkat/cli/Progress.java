@@ -4,13 +4,17 @@ import java.io.PrintWriter;
 import java.util.function.LongConsumer;
 
 /**
- * Progress of a long operation on stderr: a redrawn bar on a terminal; elsewhere (pipes, CI logs) one line every
- * 2 s once the operation has taken 2 s, so a log shows it is alive without filling up. Silent when quiet, and
- * the bar is skipped for small work.
+ * Progress of a long operation on stderr: a redrawn bar on a terminal; elsewhere (pipes, CI logs)
+ * one line every 2 s once the operation has taken 2 s, so a log shows it is alive without filling
+ * up. Silent when quiet, and the bar is skipped for small work.
  */
 public final class Progress implements LongConsumer, AutoCloseable {
     /** How progress is shown. */
-    public enum Mode { BAR, LINES, OFF }
+    public enum Mode {
+        BAR,
+        LINES,
+        OFF
+    }
 
     private static final long MIN_BAR_SIZE = 32L << 20;
     private static final long LINE_INTERVAL_NANOS = 2_000_000_000L;
@@ -53,8 +57,9 @@ public final class Progress implements LongConsumer, AutoCloseable {
             long now = System.nanoTime();
             if (now - lastLine < LINE_INTERVAL_NANOS) return;
             lastLine = now;
-            err.printf("%s: %d%% (%,d of %,d MiB, %d s)%n", label, percent, done >> 20, total >> 20,
-                    (now - started) / 1_000_000_000L);
+            err.printf(
+                    "%s: %d%% (%,d of %,d MiB, %d s)%n",
+                    label, percent, done >> 20, total >> 20, (now - started) / 1_000_000_000L);
             err.flush();
             return;
         }
@@ -62,8 +67,9 @@ public final class Progress implements LongConsumer, AutoCloseable {
         lastPercent = percent;
         int width = 30;
         int filled = percent * width / 100;
-        err.printf("\r%-10s [%s%s] %3d%% %,d MiB", label, "#".repeat(filled), ".".repeat(width - filled), percent,
-                done >> 20);
+        err.printf(
+                "\r%-10s [%s%s] %3d%% %,d MiB",
+                label, "#".repeat(filled), ".".repeat(width - filled), percent, done >> 20);
         err.flush();
     }
 

@@ -1,57 +1,71 @@
 package dev.meerkat.cli;
 
-import dev.meerkat.cli.io.ExitCode;
-import java.io.PrintWriter;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.Callable;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
+import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.image.DecryptionKey;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageVerifier;
 import dev.meerkat.image.VerificationKey;
 import dev.meerkat.image.VerifiedImage;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-@Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Check an MCUboot image: structure, SHA-256 and a signature by one of the given keys.",
-                "Exit 0 when valid, 1 when invalid, 2 on usage errors."})
+@Command(
+        name = "verify",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Check an MCUboot image: structure, SHA-256 and a signature by one of the given keys.",
+            "Exit 0 when valid, 1 when invalid, 2 on usage errors."
+        })
 final class VerifyCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
 
-    @Option(names = {"-k", "--key"}, paramLabel = "FILE",
-            description = "Trusted key (public or private PEM); repeat for key rotation. Without -k only the hash is checked.")
+    @Option(
+            names = {"-k", "--key"},
+            paramLabel = "FILE",
+            description =
+                    "Trusted key (public or private PEM); repeat for key rotation. Without -k only the hash is checked.")
     List<Path> keys = new ArrayList<>();
 
-    @Option(names = "--enc-key", paramLabel = "FILE", description = "Decryption key: decrypt and check the plaintext hash.")
+    @Option(
+            names = "--enc-key",
+            paramLabel = "FILE",
+            description = "Decryption key: decrypt and check the plaintext hash.")
     Path encKey;
 
-    @Option(names = "--slot-size", converter = IntLiteral.class, paramLabel = "SIZE", description = "Reject images that do not fit this slot.")
+    @Option(
+            names = "--slot-size",
+            converter = IntLiteral.class,
+            paramLabel = "SIZE",
+            description = "Reject images that do not fit this slot.")
     Long slotSize;
 
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
 
-    @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
+    @Option(
+            names = {"-q", "--quiet"},
+            description = "No progress bar.")
     boolean quiet;
 
     @Override
     public Integer call() throws Exception {
         List<VerificationKey> trusted = keys.stream().map(KeyFiles::verificationKey).toList();
-        ImageVerifier v = trusted.isEmpty() ? ImageVerifier.hashOnly() : ImageVerifier.trusting(trusted);
+        ImageVerifier v =
+                trusted.isEmpty() ? ImageVerifier.hashOnly() : ImageVerifier.trusting(trusted);
         if (encKey != null) {
             DecryptionKey dk = KeyFiles.decryptionKey(encKey);
             v = v.withDecryptionKey(dk);
@@ -61,20 +75,29 @@ final class VerifyCommand implements Callable<Integer> {
         ObjectNode result = new ObjectMapper().createObjectNode();
         result.put("file", image.toString());
         try (ImageFiles.Opened img = ImageFiles.open(image);
-             Progress progress = new Progress(spec.commandLine().getErr(), "verifying", img.source().size(),
-                     json ? Progress.Mode.OFF : Progress.mode(quiet))) {
+                Progress progress =
+                        new Progress(
+                                spec.commandLine().getErr(),
+                                "verifying",
+                                img.source().size(),
+                                json ? Progress.Mode.OFF : Progress.mode(quiet))) {
             VerifiedImage r = v.withProgress(progress).verify(img.source());
             result.put("valid", true);
             result.put("version", r.version().toString());
             result.put("hash", r.hashHex());
             result.put("signed_by", r.signer().map(VerificationKey::keyHashHex).orElse(null));
             result.put("key_type", r.signer().map(k -> k.type().cliName()).orElse(null));
-            if (r.securityCounter().isPresent()) result.put("security_counter", r.securityCounter().getAsLong());
+            if (r.securityCounter().isPresent())
+                result.put("security_counter", r.securityCounter().getAsLong());
             result.put("encrypted", r.encrypted());
             if (json) {
                 out.println(result);
             } else {
-                out.printf("%s: valid: version %s, SHA-256 %s, %s%s%n", image, r.version(), r.hashHex(),
+                out.printf(
+                        "%s: valid: version %s, SHA-256 %s, %s%s%n",
+                        image,
+                        r.version(),
+                        r.hashHex(),
                         r.signer().map(k -> "signed by " + k).orElse("hash only (no key given)"),
                         r.encrypted() ? ", encrypted payload decrypted and checked" : "");
             }

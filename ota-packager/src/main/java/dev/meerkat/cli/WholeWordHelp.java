@@ -3,7 +3,6 @@ package dev.meerkat.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Help;
 import picocli.CommandLine.Help.Column;
@@ -13,9 +12,9 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * Help text wrapped at spaces only. picocli wraps at every Unicode line-break opportunity, which splits URLs
- * ("http://127." / "0.0.1:8470"), paths and hyphenated words across lines; here a word moves to the next line
- * whole and is only broken when it is longer than the whole column.
+ * Help text wrapped at spaces only. picocli wraps at every Unicode line-break opportunity, which
+ * splits URLs ("http://127." / "0.0.1:8470"), paths and hyphenated words across lines; here a word
+ * moves to the next line whole and is only broken when it is longer than the whole column.
  */
 final class WholeWordHelp extends Help {
 
@@ -27,21 +26,30 @@ final class WholeWordHelp extends Help {
     static void install(CommandLine cl) {
         cl.setHelpFactory(WholeWordHelp::new);
         Map<String, CommandLine.IHelpSectionRenderer> sections = cl.getHelpSectionMap();
-        sections.put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_DESCRIPTION,
+        sections.put(
+                CommandLine.Model.UsageMessageSpec.SECTION_KEY_DESCRIPTION,
                 help -> paragraph(help, help.commandSpec().usageMessage().description()));
-        sections.put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
+        sections.put(
+                CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
                 help -> paragraph(help, help.commandSpec().usageMessage().footer()));
         cl.setHelpSectionMap(sections);
     }
 
     @Override
-    public Layout createDefaultLayout(List<OptionSpec> options, List<PositionalParamSpec> positionals, ColorScheme scheme) {
+    public Layout createDefaultLayout(
+            List<OptionSpec> options, List<PositionalParamSpec> positionals, ColorScheme scheme) {
         Layout picocli = super.createDefaultLayout(options, positionals, scheme);
-        return new Layout(scheme, wholeWords(tableOf(picocli)), createDefaultOptionRenderer(),
+        return new Layout(
+                scheme,
+                wholeWords(tableOf(picocli)),
+                createDefaultOptionRenderer(),
                 createDefaultParameterRenderer());
     }
 
-    /** picocli sizes the option columns privately; its layout's table is a protected field, read once here. */
+    /**
+     * picocli sizes the option columns privately; its layout's table is a protected field, read
+     * once here.
+     */
     private static TextTable tableOf(Layout layout) {
         try {
             java.lang.reflect.Field f = Layout.class.getDeclaredField("table");
@@ -72,7 +80,10 @@ final class WholeWordHelp extends Help {
         return sb.toString();
     }
 
-    /** Greedy wrapping at spaces; continuation lines indented by {@code hang}. Existing line breaks are kept. */
+    /**
+     * Greedy wrapping at spaces; continuation lines indented by {@code hang}. Existing line breaks
+     * are kept.
+     */
     static List<String> wrap(String text, int width, int hang) {
         List<String> out = new ArrayList<>();
         for (String para : text.split("\\R", -1)) {
@@ -103,8 +114,10 @@ final class WholeWordHelp extends Help {
         @Override
         public Cell putValue(int row, int col, Ansi.Text value) {
             Column c = columns()[col];
-            if (value == null || c.overflow != Column.Overflow.WRAP) return super.putValue(row, col, value);
-            List<String> lines = wrap(value.plainString(), c.width - c.indent - 1, indentWrappedLines);
+            if (value == null || c.overflow != Column.Overflow.WRAP)
+                return super.putValue(row, col, value);
+            List<String> lines =
+                    wrap(value.plainString(), c.width - c.indent - 1, indentWrappedLines);
             if (lines.size() <= 1) return super.putValue(row, col, value);
             Cell cell = null;
             for (String line : lines) {

@@ -9,11 +9,9 @@ import java.nio.file.Path;
 public final class Cli {
 
     /** Exit code and output of one run. */
-    public record Run(int exitCode, String out, String err) {
-    }
+    public record Run(int exitCode, String out, String err) {}
 
-    private Cli() {
-    }
+    private Cli() {}
 
     public static Run run(String... args) {
         StringWriter out = new StringWriter();
@@ -26,8 +24,10 @@ public final class Cli {
         String prop = System.getProperty("meerkat.vectors");
         Path p = prop != null ? Path.of(prop) : Path.of("../../shared/vectors");
         if (!Files.isDirectory(p.resolve("mcuboot"))) {
-            throw new IllegalStateException("reference vectors not found at " + p.toAbsolutePath()
-                    + ": the shared/ folder must sit beside the repository");
+            throw new IllegalStateException(
+                    "reference vectors not found at "
+                            + p.toAbsolutePath()
+                            + ": the shared/ folder must sit beside the repository");
         }
         return p;
     }

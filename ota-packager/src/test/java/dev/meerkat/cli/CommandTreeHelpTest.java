@@ -8,14 +8,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
-
 import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
-/** Every command and subcommand in the tree answers --help, and its help text keeps words and URLs whole. */
+/**
+ * Every command and subcommand in the tree answers --help, and its help text keeps words and URLs
+ * whole.
+ */
 class CommandTreeHelpTest {
 
     static Stream<List<String>> commandPaths() {
@@ -26,13 +27,15 @@ class CommandTreeHelpTest {
 
     private static void walk(CommandLine cl, List<String> path, List<List<String>> out) {
         out.add(List.copyOf(path));
-        cl.getSubcommands().forEach((name, sub) -> {
-            // Aliases appear under their own names too; walk each command once.
-            if (!name.equals(sub.getCommandName())) return;
-            List<String> p = new ArrayList<>(path);
-            p.add(name);
-            walk(sub, p, out);
-        });
+        cl.getSubcommands()
+                .forEach(
+                        (name, sub) -> {
+                            // Aliases appear under their own names too; walk each command once.
+                            if (!name.equals(sub.getCommandName())) return;
+                            List<String> p = new ArrayList<>(path);
+                            p.add(name);
+                            walk(sub, p, out);
+                        });
     }
 
     @ParameterizedTest(name = "meerkat {0} --help")
@@ -44,19 +47,22 @@ class CommandTreeHelpTest {
         assertThat(r.exitCode()).as(r.err()).isZero();
         assertThat(r.err()).isEmpty();
         String usage = r.out();
-        assertThat(usage).contains("Usage: meerkat" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
+        assertThat(usage)
+                .contains("Usage: meerkat" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
 
         CommandLine cl = CommandTree.full();
         for (String p : path) cl = cl.getSubcommands().get(p);
         Set<String> rendered = Arrays.stream(usage.split("\\s+")).collect(Collectors.toSet());
-        List<String> texts = new ArrayList<>(Arrays.asList(cl.getCommandSpec().usageMessage().description()));
+        List<String> texts =
+                new ArrayList<>(Arrays.asList(cl.getCommandSpec().usageMessage().description()));
         for (OptionSpec o : cl.getCommandSpec().options()) {
             if (!o.hidden()) texts.addAll(Arrays.asList(o.description()));
         }
         for (String text : texts) {
             for (String word : text.replace("%n", " ").split("\\s+")) {
                 if (word.isEmpty() || word.contains("${") || word.contains("%")) continue;
-                assertThat(rendered).as("'%s' whole in the help of meerkat %s", word, String.join(" ", path))
+                assertThat(rendered)
+                        .as("'%s' whole in the help of meerkat %s", word, String.join(" ", path))
                         .contains(word);
             }
         }

@@ -12,21 +12,20 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
-
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * "Switching is one word": real imgtool 2.4.0 command lines, run with {@code imgtool} replaced by {@code meerkat},
- * must print or write what imgtool printed or wrote (recorded from imgtool itself, see imgtool-2.4.0/record.sh).
- * Two differences are by design: generated C names its generator on its first line, and {@code verify} says in its
- * own words that the image is valid (its exit code is the contract).
+ * "Switching is one word": real imgtool 2.4.0 command lines, run with {@code imgtool} replaced by
+ * {@code meerkat}, must print or write what imgtool printed or wrote (recorded from imgtool itself,
+ * see imgtool-2.4.0/record.sh). Two differences are by design: generated C names its generator on
+ * its first line, and {@code verify} says in its own words that the image is valid (its exit code
+ * is the contract).
  */
 class ImgtoolDropInTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     record Case(int number, String line) {
         @Override
@@ -50,14 +49,21 @@ class ImgtoolDropInTest {
     void meerkatDoesWhatImgtoolDid(Case c) throws Exception {
         assertThat(c.line()).startsWith("imgtool ");
         String vectors = Cli.vectors().resolve("mcuboot").toString();
-        String[] args = c.line().substring("imgtool ".length()).replace("{V}", vectors).replace("{T}", tmp.toString())
-                .split(" ");
+        String[] args =
+                c.line()
+                        .substring("imgtool ".length())
+                        .replace("{V}", vectors)
+                        .replace("{T}", tmp.toString())
+                        .split(" ");
         Cli.Run r = Cli.run(args);
         assertThat(r.exitCode()).as(r.err()).isZero();
         String sha = resourceOrNull("expected/" + c.number() + ".sha256");
         if (sha != null) {
             byte[] written = Files.readAllBytes(tmp.resolve("out"));
-            assertThat(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(written)))
+            assertThat(
+                            HexFormat.of()
+                                    .formatHex(
+                                            MessageDigest.getInstance("SHA-256").digest(written)))
                     .isEqualTo(sha.strip());
             return;
         }
@@ -73,12 +79,14 @@ class ImgtoolDropInTest {
 
     private static String resource(String name) throws IOException {
         String s = resourceOrNull(name);
-        if (s == null) throw new IllegalStateException("missing test resource imgtool-2.4.0/" + name);
+        if (s == null)
+            throw new IllegalStateException("missing test resource imgtool-2.4.0/" + name);
         return s;
     }
 
     private static String resourceOrNull(String name) throws IOException {
-        try (InputStream in = ImgtoolDropInTest.class.getResourceAsStream("/imgtool-2.4.0/" + name)) {
+        try (InputStream in =
+                ImgtoolDropInTest.class.getResourceAsStream("/imgtool-2.4.0/" + name)) {
             return in == null ? null : new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class LargeImageStreamingTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void oneGibImageWithSixtyFourMibHeap() throws Exception {
@@ -34,11 +32,28 @@ class LargeImageStreamingTest {
         try {
             exec("keygen", "-t", "ecdsa-p256", "-k", tmp.resolve("k.pem").toString());
             exec("keygen", "-t", "x25519", "-k", tmp.resolve("e.pem").toString());
-            exec("sign", "-k", tmp.resolve("k.pem").toString(), "-E", tmp.resolve("e.pem").toString(), "-H", "0x200",
-                    "--pad-header", "-v", "1.0.0", payload.toString(), signed.toString());
-            assertThat(Files.size(signed)).isGreaterThan(1L << 30);
-            String out = exec("verify", "-k", tmp.resolve("k.pem").toString(), "--enc-key", tmp.resolve("e.pem").toString(),
+            exec(
+                    "sign",
+                    "-k",
+                    tmp.resolve("k.pem").toString(),
+                    "-E",
+                    tmp.resolve("e.pem").toString(),
+                    "-H",
+                    "0x200",
+                    "--pad-header",
+                    "-v",
+                    "1.0.0",
+                    payload.toString(),
                     signed.toString());
+            assertThat(Files.size(signed)).isGreaterThan(1L << 30);
+            String out =
+                    exec(
+                            "verify",
+                            "-k",
+                            tmp.resolve("k.pem").toString(),
+                            "--enc-key",
+                            tmp.resolve("e.pem").toString(),
+                            signed.toString());
             assertThat(out).contains("valid");
         } finally {
             Files.deleteIfExists(signed);
@@ -47,9 +62,15 @@ class LargeImageStreamingTest {
     }
 
     private static String exec(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx64m", "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
-                Meerkat.class.getName()));
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx64m",
+                                "-XX:+ExitOnOutOfMemoryError",
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                Meerkat.class.getName()));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

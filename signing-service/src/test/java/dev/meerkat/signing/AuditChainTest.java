@@ -3,22 +3,18 @@ package dev.meerkat.signing;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.meerkat.signing.security.Roles;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import java.net.URL;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The audit export verifies with the CLI; any edit, removal or reordering is named by entry. */
 @QuarkusTest
@@ -33,18 +29,34 @@ class AuditChainTest {
 
     @Test
     void exportVerifiesAndTamperingIsNamed(@TempDir Path tmp) throws Exception {
-        given().auth().oauth2(ADMIN).contentType(ContentType.JSON)
-                .body("{\"id\":\"au-fw\",\"type\":\"ed25519\",\"backend\":\"software\"}").post("/api/v1/keys")
-                .then().statusCode(201);
+        given().auth()
+                .oauth2(ADMIN)
+                .contentType(ContentType.JSON)
+                .body("{\"id\":\"au-fw\",\"type\":\"ed25519\",\"backend\":\"software\"}")
+                .post("/api/v1/keys")
+                .then()
+                .statusCode(201);
         for (int i = 0; i < 3; i++) {
-            given().auth().oauth2(TestTokens.token("au-ci", Roles.CI_PIPELINE)).contentType(ContentType.JSON)
+            given().auth()
+                    .oauth2(TestTokens.token("au-ci", Roles.CI_PIPELINE))
+                    .contentType(ContentType.JSON)
                     .body("{\"keyId\":\"au-fw\",\"digest\":\"" + String.format("%064x", i) + "\"}")
-                    .post("/api/v1/sign/digest").then().statusCode(200);
+                    .post("/api/v1/sign/digest")
+                    .then()
+                    .statusCode(200);
         }
         given().auth().oauth2(ADMIN).post("/api/v1/keys/au-fw/rotate").then().statusCode(200);
 
         Path export = tmp.resolve("audit.json");
-        Cli.Result exported = Cli.run(AUDITOR, "audit", "export", "--url", url.toString(), "-o", export.toString());
+        Cli.Result exported =
+                Cli.run(
+                        AUDITOR,
+                        "audit",
+                        "export",
+                        "--url",
+                        url.toString(),
+                        "-o",
+                        export.toString());
         assertThat(exported.exit()).as(exported.toString()).isZero();
         Cli.Result ok = Cli.run(null, "audit", "verify", export.toString());
         assertThat(ok.exit()).as(ok.toString()).isZero();

@@ -29,25 +29,33 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Cost of validation at boot: a normal boot of a committed image filling a 1 MiB and a 16 MiB slot
- * (bytes read from flash, wall time), and SHA-256 throughput of the JVM compared with
- * {@code openssl dgst -sha256} on the same bytes in the same run.
+ * (bytes read from flash, wall time), and SHA-256 throughput of the JVM compared with {@code
+ * openssl dgst -sha256} on the same bytes in the same run.
  */
 public final class BootTimeBenchmark {
 
     /**
      * Figures for one slot size.
      *
-     * @param slotSize        slot bytes
-     * @param imageSize       signed image bytes
-     * @param bytesRead       flash bytes read by one normal boot
-     * @param bootMillisMin   fastest boot (ms)
+     * @param slotSize slot bytes
+     * @param imageSize signed image bytes
+     * @param bytesRead flash bytes read by one normal boot
+     * @param bootMillisMin fastest boot (ms)
      * @param bootMillisMedian median boot (ms)
-     * @param javaMBps        JVM SHA-256 throughput over the image bytes (MB/s, 10^6 bytes)
-     * @param opensslMBps     openssl dgst throughput, process start-up subtracted (MB/s); NaN if unavailable
-     * @param opensslRawMBps  openssl dgst throughput including process start-up
+     * @param javaMBps JVM SHA-256 throughput over the image bytes (MB/s, 10^6 bytes)
+     * @param opensslMBps openssl dgst throughput, process start-up subtracted (MB/s); NaN if
+     *     unavailable
+     * @param opensslRawMBps openssl dgst throughput including process start-up
      */
-    public record Result(long slotSize, long imageSize, long bytesRead, double bootMillisMin, double bootMillisMedian,
-            double javaMBps, double opensslMBps, double opensslRawMBps) {
+    public record Result(
+            long slotSize,
+            long imageSize,
+            long bytesRead,
+            double bootMillisMin,
+            double bootMillisMedian,
+            double javaMBps,
+            double opensslMBps,
+            double opensslRawMBps) {
 
         /** JVM hashing throughput relative to openssl's (1.0 = as fast). */
         public double ratio() {
@@ -55,40 +63,61 @@ public final class BootTimeBenchmark {
         }
 
         public String format() {
-            return String.format("slot %5d KiB image %,d B: boot reads %,d B, boot %.1f ms (median %.1f); "
-                    + "sha256 JVM %.0f MB/s, openssl %.0f MB/s (%.0f incl. start-up) -> ratio %.2f",
-                    slotSize / 1024, imageSize, bytesRead, bootMillisMin, bootMillisMedian, javaMBps, opensslMBps,
-                    opensslRawMBps, ratio());
+            return String.format(
+                    "slot %5d KiB image %,d B: boot reads %,d B, boot %.1f ms (median %.1f); "
+                            + "sha256 JVM %.0f MB/s, openssl %.0f MB/s (%.0f incl. start-up) -> ratio %.2f",
+                    slotSize / 1024,
+                    imageSize,
+                    bytesRead,
+                    bootMillisMin,
+                    bootMillisMedian,
+                    javaMBps,
+                    opensslMBps,
+                    opensslRawMBps,
+                    ratio());
         }
     }
 
-    private BootTimeBenchmark() {
-    }
+    private BootTimeBenchmark() {}
 
     /** Measures a normal boot with an image filling most of a {@code slotSize} slot. */
     public static Result run(long slotSize, int repetitions) throws Exception {
         int sector = 65536;
         int slotSectors = (int) (slotSize / sector);
-        FlashGeometry g = new FlashGeometry(List.of(new SectorRegion(4096, 8), new SectorRegion(sector, 2 * slotSectors)),
-                8, OverwritePolicy.CLEAR_BITS_ONLY);
+        FlashGeometry g =
+                new FlashGeometry(
+                        List.of(
+                                new SectorRegion(4096, 8),
+                                new SectorRegion(sector, 2 * slotSectors)),
+                        8,
+                        OverwritePolicy.CLEAR_BITS_ONLY);
         SimImages images = new SimImages(16);
         Device device = Device.builder(g).rootOfTrust(images.rootOfTrust()).build();
-        FlashLayout layout = new FlashLayout(new FlashArea(device.flash(), "bootloader", 0, 16384),
-                new FlashArea(device.flash(), "boot-state", 16384, 8192),
-                new FlashArea(device.flash(), "slot-A", 32768, slotSize),
-                new FlashArea(device.flash(), "slot-B", 32768 + slotSize, slotSize));
+        FlashLayout layout =
+                new FlashLayout(
+                        new FlashArea(device.flash(), "bootloader", 0, 16384),
+                        new FlashArea(device.flash(), "boot-state", 16384, 8192),
+                        new FlashArea(device.flash(), "slot-A", 32768, slotSize),
+                        new FlashArea(device.flash(), "slot-B", 32768 + slotSize, slotSize));
         byte[] payload = new byte[(int) slotSize - 4096];
         new Random(1).nextBytes(payload);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ImageSigner.builder().headerSize(SimImages.HEADER_SIZE).padHeader(true).version(ImageVersion.parse("1.0.0"))
-                .securityCounter(1).signer(images.key1()).build()
-                .sign(new ByteArrayInputStream(payload), payload.length, out, n -> { });
+        ImageSigner.builder()
+                .headerSize(SimImages.HEADER_SIZE)
+                .padHeader(true)
+                .version(ImageVersion.parse("1.0.0"))
+                .securityCounter(1)
+                .signer(images.key1())
+                .build()
+                .sign(new ByteArrayInputStream(payload), payload.length, out, n -> {});
         byte[] image = out.toByteArray();
         byte[] padded = Arrays.copyOf(image, (image.length + 7) / 8 * 8);
         Arrays.fill(padded, image.length, padded.length, (byte) 0xFF);
         layout.slotA().write(0, padded);
 
-        Bootloader boot = new Bootloader(device, layout, BootConfig.defaults().withListener(BootListener.NONE));
+        Bootloader boot =
+                new Bootloader(
+                        device, layout, BootConfig.defaults().withListener(BootListener.NONE));
         requireJump(boot.boot(), Slot.A); // first boot writes the initial record
         double[] millis = new double[repetitions];
         long bytesRead = 0;
@@ -104,7 +133,14 @@ public final class BootTimeBenchmark {
 
         double javaMBps = javaSha256(image, 5);
         double[] openssl = opensslSha256(image, 5);
-        return new Result(slotSize, image.length, bytesRead, millis[0], millis[repetitions / 2], javaMBps, openssl[0],
+        return new Result(
+                slotSize,
+                image.length,
+                bytesRead,
+                millis[0],
+                millis[repetitions / 2],
+                javaMBps,
+                openssl[0],
                 openssl[1]);
     }
 
@@ -173,7 +209,8 @@ public final class BootTimeBenchmark {
 
     /** Prints the figures for 1 MiB and 16 MiB slots. */
     public static void report(PrintStream out) throws Exception {
-        out.println("boot time: normal boot of a committed image (header, TLVs, SHA-256, Ed25519), 7 boots each");
+        out.println(
+                "boot time: normal boot of a committed image (header, TLVs, SHA-256, Ed25519), 7 boots each");
         for (long size : new long[] {1L << 20, 16L << 20}) {
             out.println(run(size, 7).format());
         }

@@ -34,23 +34,33 @@ import java.util.function.Consumer;
  * another boot and check.
  *
  * <p>The checks after every boot:
+ *
  * <ul>
- *   <li><b>bricked</b>: the bootloader found nothing to boot, or failed with an exception;</li>
+ *   <li><b>bricked</b>: the bootloader found nothing to boot, or failed with an exception;
  *   <li><b>wrong image</b>: the booted slot, mode or image differ from what the reference model
- *       derives from the records that were durably written (COMMITTED → active, normal;
- *       PENDING → active, test; TESTING → revert, normal), the booted image does not verify
- *       independently, or the boot state read back does not match what was booted;</li>
+ *       derives from the records that were durably written (COMMITTED → active, normal; PENDING →
+ *       active, test; TESTING → revert, normal), the booted image does not verify independently, or
+ *       the boot state read back does not match what was booted;
  *   <li><b>downgraded</b>: the booted image is older than an image that had been committed, or its
- *       security counter is below the device's counter.</li>
+ *       security counter is below the device's counter.
  * </ul>
+ *
  * Whether a torn record write counts as written is decided by comparing the flash bytes with the
  * record's encoding, not by the bootloader's own parser.
  */
 public final class PowerCutCampaign {
 
     /** Per scenario and profile figures. */
-    public record ScenarioResult(String scenario, String profile, long operations, long firstCuts, long secondCuts,
-            long bricked, long downgraded, long wrongImage, List<String> failures) {
+    public record ScenarioResult(
+            String scenario,
+            String profile,
+            long operations,
+            long firstCuts,
+            long secondCuts,
+            long bricked,
+            long downgraded,
+            long wrongImage,
+            List<String> failures) {
         public ScenarioResult {
             failures = List.copyOf(failures);
         }
@@ -94,8 +104,17 @@ public final class PowerCutCampaign {
 
         /** The one-line JSON summary. */
         public String toJson() {
-            return "{\"scenarios\":" + scenarios.size() + ",\"cut_points\":" + cutPoints() + ",\"bricked\":" + bricked()
-                    + ",\"downgraded\":" + downgraded() + ",\"wrong_image\":" + wrongImage() + "}";
+            return "{\"scenarios\":"
+                    + scenarios.size()
+                    + ",\"cut_points\":"
+                    + cutPoints()
+                    + ",\"bricked\":"
+                    + bricked()
+                    + ",\"downgraded\":"
+                    + downgraded()
+                    + ",\"wrong_image\":"
+                    + wrongImage()
+                    + "}";
         }
     }
 
@@ -106,8 +125,8 @@ public final class PowerCutCampaign {
 
     /**
      * @param secondCuts also cut every operation of every recovery
-     * @param seed       seed of torn-operation content
-     * @param progress   receives a line per finished scenario
+     * @param seed seed of torn-operation content
+     * @param progress receives a line per finished scenario
      */
     public PowerCutCampaign(boolean secondCuts, long seed, Consumer<String> progress) {
         this.secondCuts = secondCuts;
@@ -121,9 +140,19 @@ public final class PowerCutCampaign {
         for (SimProfile p : profiles) {
             for (Scenario s : scenarios) {
                 ScenarioResult r = run(s, p);
-                progress.accept(String.format("%-22s %-10s ops=%-4d cuts=%-5d (first %d, second %d) bricked=%d "
-                        + "downgraded=%d wrong_image=%d", r.scenario(), r.profile(), r.operations(), r.cutPoints(),
-                        r.firstCuts(), r.secondCuts(), r.bricked(), r.downgraded(), r.wrongImage()));
+                progress.accept(
+                        String.format(
+                                "%-22s %-10s ops=%-4d cuts=%-5d (first %d, second %d) bricked=%d "
+                                        + "downgraded=%d wrong_image=%d",
+                                r.scenario(),
+                                r.profile(),
+                                r.operations(),
+                                r.cutPoints(),
+                                r.firstCuts(),
+                                r.secondCuts(),
+                                r.bricked(),
+                                r.downgraded(),
+                                r.wrongImage()));
                 r.failures().forEach(f -> progress.accept("    " + f));
                 out.add(r);
             }
@@ -133,8 +162,7 @@ public final class PowerCutCampaign {
 
     /** Records every boot-state record write with the index of the operation that writes it. */
     private static final class Recorder implements BootListener {
-        record Write(long op, long address, BootRecord record) {
-        }
+        record Write(long op, long address, BootRecord record) {}
 
         Device device;
         final List<Write> writes = new ArrayList<>();
@@ -170,18 +198,24 @@ public final class PowerCutCampaign {
         }
     }
 
-    /** Durable state: the last durable record (empty = none ever) and the newest committed version. */
-    private record Durable(Optional<BootRecord> state, Optional<ImageVersion> floor) {
-    }
+    /**
+     * Durable state: the last durable record (empty = none ever) and the newest committed version.
+     */
+    private record Durable(Optional<BootRecord> state, Optional<ImageVersion> floor) {}
 
     ScenarioResult run(Scenario scenario, SimProfile profile) throws Exception {
         SimImages images = imagesByPayload.computeIfAbsent(profile.payloadSize(), SimImages::new);
         SimDevice base = SimDevice.create(profile, images, seed, BootListener.NONE);
         scenario.setup(base);
         Device.Snapshot start = base.device().snapshot();
-        Optional<BootRecord> initial = new BootStateStore(base.layout().bootState(), BootListener.NONE).load();
-        Durable initialDurable = new Durable(initial, initial.filter(BootRecord::committed)
-                .flatMap(r -> images.byHashPrefix(r.activeHash())).map(SimImages.Image::version));
+        Optional<BootRecord> initial =
+                new BootStateStore(base.layout().bootState(), BootListener.NONE).load();
+        Durable initialDurable =
+                new Durable(
+                        initial,
+                        initial.filter(BootRecord::committed)
+                                .flatMap(r -> images.byHashPrefix(r.activeHash()))
+                                .map(SimImages.Image::version));
         Tally tally = new Tally();
 
         // reference run: count operations, and check the uninterrupted outcome
@@ -225,8 +259,16 @@ public final class PowerCutCampaign {
                 check(r2, afterSecond, images, tally, "cut " + x + " then " + y);
             }
         }
-        return new ScenarioResult(scenario.name(), profile.name(), ops, firstCuts, second, tally.bricked,
-                tally.downgraded, tally.wrong, tally.failures);
+        return new ScenarioResult(
+                scenario.name(),
+                profile.name(),
+                ops,
+                firstCuts,
+                second,
+                tally.bricked,
+                tally.downgraded,
+                tally.wrong,
+                tally.failures);
     }
 
     @FunctionalInterface
@@ -238,7 +280,8 @@ public final class PowerCutCampaign {
     private static boolean cut(Action a, Tally tally, String where) {
         try {
             a.run();
-            tally.fail("bricked", where + ": the cut point was not reached (non-deterministic run)");
+            tally.fail(
+                    "bricked", where + ": the cut point was not reached (non-deterministic run)");
             return false;
         } catch (PowerLossException expected) {
             return true;
@@ -248,8 +291,11 @@ public final class PowerCutCampaign {
         }
     }
 
-    /** Durable state after records written before operation {@code cutOp} (and at it, if complete). */
-    private static Durable chain(Durable before, List<Recorder.Write> writes, long cutOp, SimDevice d) {
+    /**
+     * Durable state after records written before operation {@code cutOp} (and at it, if complete).
+     */
+    private static Durable chain(
+            Durable before, List<Recorder.Write> writes, long cutOp, SimDevice d) {
         Optional<BootRecord> state = before.state();
         Optional<ImageVersion> floor = before.floor();
         for (Recorder.Write w : writes) {
@@ -257,16 +303,21 @@ public final class PowerCutCampaign {
             if (w.op() == cutOp) {
                 byte[] onFlash = d.device().flash().snapshot();
                 byte[] enc = w.record().encode();
-                durable = Arrays.equals(Arrays.copyOfRange(onFlash, (int) w.address(), (int) w.address() + enc.length),
-                        enc);
+                durable =
+                        Arrays.equals(
+                                Arrays.copyOfRange(
+                                        onFlash, (int) w.address(), (int) w.address() + enc.length),
+                                enc);
             }
             if (!durable) {
                 continue;
             }
             state = Optional.of(w.record());
             if (w.record().committed()) {
-                Optional<ImageVersion> v = d.images().byHashPrefix(w.record().activeHash())
-                        .map(SimImages.Image::version);
+                Optional<ImageVersion> v =
+                        d.images()
+                                .byHashPrefix(w.record().activeHash())
+                                .map(SimImages.Image::version);
                 if (v.isPresent() && (floor.isEmpty() || v.get().compareTo(floor.get()) > 0)) {
                     floor = v;
                 }
@@ -276,20 +327,21 @@ public final class PowerCutCampaign {
     }
 
     /** What the reference model says the next boot must start. */
-    private record Expected(Slot slot, BootMode mode, byte[] hashPrefix) {
-    }
+    private record Expected(Slot slot, BootMode mode, byte[] hashPrefix) {}
 
     private static Optional<Expected> model(Optional<BootRecord> state) {
         if (state.isEmpty()) {
             return Optional.empty();
         }
         BootRecord r = state.get();
-        return Optional.of(switch (r.phase()) {
-            case COMMITTED -> new Expected(r.active(), BootMode.NORMAL, r.activeHash());
-            case PENDING -> new Expected(r.active(), BootMode.TEST, r.activeHash());
-            case TESTING -> new Expected(r.revert().orElseThrow(), BootMode.NORMAL, r.revertHash());
-            default -> throw new IllegalStateException("not a stored phase: " + r.phase());
-        });
+        return Optional.of(
+                switch (r.phase()) {
+                    case COMMITTED -> new Expected(r.active(), BootMode.NORMAL, r.activeHash());
+                    case PENDING -> new Expected(r.active(), BootMode.TEST, r.activeHash());
+                    case TESTING ->
+                            new Expected(r.revert().orElseThrow(), BootMode.NORMAL, r.revertHash());
+                    default -> throw new IllegalStateException("not a stored phase: " + r.phase());
+                });
     }
 
     /**
@@ -302,11 +354,14 @@ public final class PowerCutCampaign {
         long before = d.device().power().operationCount();
         long[] counterBefore = {d.device().counters().read(0)};
         try {
-            SimDevice.Cycle c = d.cycle(boot -> {
-                if (boot instanceof BootResult.Jump j) {
-                    verifyJump(d, j, durable, images, counterBefore[0], tally, where);
-                }
-            });
+            SimDevice.Cycle c =
+                    d.cycle(
+                            boot -> {
+                                if (boot instanceof BootResult.Jump j) {
+                                    verifyJump(
+                                            d, j, durable, images, counterBefore[0], tally, where);
+                                }
+                            });
             long recoveryOps = d.device().power().operationCount() - before;
             if (c.boot() instanceof BootResult.Recovery rec) {
                 tally.fail("bricked", where + ": " + rec.report());
@@ -319,7 +374,8 @@ public final class PowerCutCampaign {
             if (settle.boot() instanceof BootResult.Recovery rec) {
                 tally.fail("bricked", where + ", second boot: " + rec.report());
             } else if (settle.boot() instanceof BootResult.Jump j2 && !independentlyValid(d, j2)) {
-                tally.fail("wrong_image", where + ", second boot: " + j2.slot() + " does not verify");
+                tally.fail(
+                        "wrong_image", where + ", second boot: " + j2.slot() + " does not verify");
             }
             return recoveryOps;
         } catch (PowerLossException e) {
@@ -330,52 +386,103 @@ public final class PowerCutCampaign {
         }
     }
 
-    private static void verifyJump(SimDevice d, BootResult.Jump j, Durable durable, SimImages images,
-            long counterBefore, Tally tally, String where) {
+    private static void verifyJump(
+            SimDevice d,
+            BootResult.Jump j,
+            Durable durable,
+            SimImages images,
+            long counterBefore,
+            Tally tally,
+            String where) {
         Optional<SimImages.Image> booted = images.byHashPrefix(j.image().hash());
         String label = booted.map(SimImages.Image::label).orElse("unknown image");
         if (!independentlyValid(d, j)) {
-            tally.fail("wrong_image", where + ": booted " + j.slot() + " (" + label + ") does not verify");
+            tally.fail(
+                    "wrong_image",
+                    where + ": booted " + j.slot() + " (" + label + ") does not verify");
             return;
         }
         Optional<Expected> exp = model(durable.state());
         if (exp.isPresent()) {
             Expected e = exp.get();
-            if (e.slot() != j.slot() || e.mode() != j.mode() || !Arrays.equals(e.hashPrefix(),
-                    Arrays.copyOf(j.image().hash(), BootRecord.HASH_PREFIX))) {
-                String expLabel = images.byHashPrefix(e.hashPrefix()).map(SimImages.Image::label).orElse("?");
-                tally.fail("wrong_image", where + ": booted " + label + " in " + j.slot() + " " + j.mode()
-                        + ", model expects " + expLabel + " in " + e.slot() + " " + e.mode() + " (state "
-                        + durable.state().get() + ")");
+            if (e.slot() != j.slot()
+                    || e.mode() != j.mode()
+                    || !Arrays.equals(
+                            e.hashPrefix(),
+                            Arrays.copyOf(j.image().hash(), BootRecord.HASH_PREFIX))) {
+                String expLabel =
+                        images.byHashPrefix(e.hashPrefix()).map(SimImages.Image::label).orElse("?");
+                tally.fail(
+                        "wrong_image",
+                        where
+                                + ": booted "
+                                + label
+                                + " in "
+                                + j.slot()
+                                + " "
+                                + j.mode()
+                                + ", model expects "
+                                + expLabel
+                                + " in "
+                                + e.slot()
+                                + " "
+                                + e.mode()
+                                + " (state "
+                                + durable.state().get()
+                                + ")");
                 return;
             }
         }
-        if (durable.floor().isPresent() && j.image().version().compareTo(durable.floor().get()) < 0) {
-            tally.fail("downgraded", where + ": booted " + label + " " + j.image().version() + " after "
-                    + durable.floor().get() + " was committed");
+        if (durable.floor().isPresent()
+                && j.image().version().compareTo(durable.floor().get()) < 0) {
+            tally.fail(
+                    "downgraded",
+                    where
+                            + ": booted "
+                            + label
+                            + " "
+                            + j.image().version()
+                            + " after "
+                            + durable.floor().get()
+                            + " was committed");
             return;
         }
-        long counter = j.image().header() == null ? 0 : booted.map(SimImages.Image::counter).orElse(0L);
+        long counter =
+                j.image().header() == null ? 0 : booted.map(SimImages.Image::counter).orElse(0L);
         if (counter < counterBefore) {
-            tally.fail("downgraded", where + ": booted security counter " + counter + " below device's "
-                    + counterBefore);
+            tally.fail(
+                    "downgraded",
+                    where
+                            + ": booted security counter "
+                            + counter
+                            + " below device's "
+                            + counterBefore);
             return;
         }
         BootStatus s = d.control().bootState();
         BootPhase wantPhase = j.mode() == BootMode.TEST ? BootPhase.TESTING : BootPhase.COMMITTED;
         if (s.phase() != wantPhase || s.active() != j.slot() || s.rejected().contains(j.slot())) {
-            tally.fail("wrong_image", where + ": boot state " + s + " inconsistent with " + j.mode() + " boot of "
-                    + j.slot());
+            tally.fail(
+                    "wrong_image",
+                    where
+                            + ": boot state "
+                            + s
+                            + " inconsistent with "
+                            + j.mode()
+                            + " boot of "
+                            + j.slot());
         }
     }
 
     /** Re-verifies the booted slot with a verifier built here, not the bootloader's. */
     private static boolean independentlyValid(SimDevice d, BootResult.Jump j) {
-        List<VerificationKey> keys = List.of(d.images().key1().verificationKey(),
-                d.images().key2().verificationKey());
+        List<VerificationKey> keys =
+                List.of(d.images().key1().verificationKey(), d.images().key2().verificationKey());
         try {
-            VerifiedImage v = ImageVerifier.trusting(keys).withMaxSize(d.layout().slot(j.slot()).size())
-                    .verify(new SlotImageSource(d.layout().slot(j.slot())));
+            VerifiedImage v =
+                    ImageVerifier.trusting(keys)
+                            .withMaxSize(d.layout().slot(j.slot()).size())
+                            .verify(new SlotImageSource(d.layout().slot(j.slot())));
             return Arrays.equals(v.hash(), j.image().hash());
         } catch (ImageFormatException e) {
             return false;

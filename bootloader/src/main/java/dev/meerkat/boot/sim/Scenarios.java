@@ -13,72 +13,100 @@ public final class Scenarios {
     /** Updates performed before the rotation scenario (the boot-state log wraps several times). */
     public static final int ROTATION_UPDATES = 300;
 
-    private Scenarios() {
-    }
+    private Scenarios() {}
 
     /** Every scenario, in campaign order. */
     public static List<Scenario> all() {
         int[] series = new int[1];
         return List.of(
-                of("factory-first-boot", "first boot of a factory-programmed board (no boot state yet)",
+                of(
+                        "factory-first-boot",
+                        "first boot of a factory-programmed board (no boot state yet)",
                         d -> d.factoryFlash(Slot.A, d.images().standard("v1").bytes()),
                         d -> d.cycle()),
-                of("install-update", "running v1 writes v2 to slot B and marks it pending",
+                of(
+                        "install-update",
+                        "running v1 writes v2 to slot B and marks it pending",
                         Scenarios::committedV1,
                         d -> d.install(Slot.B, d.images().standard("v2"))),
-                of("first-boot", "reboot into the pending update: test boot, firmware commits",
+                of(
+                        "first-boot",
+                        "reboot into the pending update: test boot, firmware commits",
                         d -> pending(d, "v2"),
                         d -> {
                             d.reboot(ResetCause.SOFTWARE);
                             d.cycle();
                         }),
-                of("commit", "the image under test commits (record, then security counter)",
+                of(
+                        "commit",
+                        "the image under test commits (record, then security counter)",
                         d -> {
                             pending(d, "v2");
                             d.reboot(ResetCause.SOFTWARE);
                             expectJump(d.boot());
                         },
                         d -> d.control().commit()),
-                of("rollback-failed-init", "test boot whose init fails; the next boot reverts",
+                of(
+                        "rollback-failed-init",
+                        "test boot whose init fails; the next boot reverts",
                         d -> pending(d, "v3-fail-init"),
                         d -> {
                             d.reboot(ResetCause.SOFTWARE);
                             d.cycle();
                             d.cycle();
                         }),
-                of("rollback-watchdog", "test boot that hangs; the watchdog resets; the next boot reverts",
+                of(
+                        "rollback-watchdog",
+                        "test boot that hangs; the watchdog resets; the next boot reverts",
                         d -> pending(d, "v3-hang"),
                         d -> {
                             d.reboot(ResetCause.SOFTWARE);
                             d.cycle();
                             d.cycle();
                         }),
-                of("app-revert", "test image asks for a revert and reboots",
+                of(
+                        "app-revert",
+                        "test image asks for a revert and reboots",
                         d -> pending(d, "v3-revert"),
                         d -> {
                             d.reboot(ResetCause.SOFTWARE);
                             d.cycle();
                             d.cycle();
                         }),
-                of("auto-commit", "test image commits when its own commit timeout expires",
+                of(
+                        "auto-commit",
+                        "test image commits when its own commit timeout expires",
                         d -> pending(d, "v2-auto"),
                         d -> {
                             d.reboot(ResetCause.SOFTWARE);
                             d.cycle();
                         }),
-                of("update-while-pending", "a second update replaces one that is still pending",
+                of(
+                        "update-while-pending",
+                        "a second update replaces one that is still pending",
                         d -> pending(d, "v2"),
                         d -> d.install(Slot.B, d.images().standard("v3"))),
-                of("boot-state-rotation", "a full update cycle that moves the boot-state log to its next sector, after "
-                        + ROTATION_UPDATES + "+ updates", d -> series[0] = manyUpdates(d),
+                of(
+                        "boot-state-rotation",
+                        "a full update cycle that moves the boot-state log to its next sector, after "
+                                + ROTATION_UPDATES
+                                + "+ updates",
+                        d -> series[0] = manyUpdates(d),
                         d -> update(d, d.images().series(series[0]))));
     }
 
     /** The scenario called {@code name}. */
     public static Scenario named(String name) {
-        return all().stream().filter(s -> s.name().equals(name)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown scenario " + name + "; known: "
-                        + all().stream().map(Scenario::name).toList()));
+        return all().stream()
+                .filter(s -> s.name().equals(name))
+                .findFirst()
+                .orElseThrow(
+                        () ->
+                                new IllegalArgumentException(
+                                        "unknown scenario "
+                                                + name
+                                                + "; known: "
+                                                + all().stream().map(Scenario::name).toList()));
     }
 
     /** Board with v1 in slot A, booted once and committed. */
@@ -129,7 +157,8 @@ public final class Scenarios {
         if (r instanceof BootResult.Jump j) {
             return j;
         }
-        throw new IllegalStateException("setup did not boot: " + ((BootResult.Recovery) r).report());
+        throw new IllegalStateException(
+                "setup did not boot: " + ((BootResult.Recovery) r).report());
     }
 
     /** A step of a scenario. */

@@ -18,20 +18,19 @@ import dev.meerkat.hal.RootOfTrust;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.function.Consumer;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
- * An emulated board running the Meerkat bootloader and a simulated firmware. A power cycle
- * ({@link #cycle()}) boots, and when the bootloader jumps, runs the firmware the image describes.
- * Resets the firmware causes (fault, watchdog, reboot) are absorbed and recorded; a power loss
- * propagates to the caller, who decides when power comes back.
+ * An emulated board running the Meerkat bootloader and a simulated firmware. A power cycle ({@link
+ * #cycle()}) boots, and when the bootloader jumps, runs the firmware the image describes. Resets
+ * the firmware causes (fault, watchdog, reboot) are absorbed and recorded; a power loss propagates
+ * to the caller, who decides when power comes back.
  */
 public final class SimDevice {
 
     /** Result of one power cycle. */
-    public record Cycle(BootResult boot, Optional<ResetCause> firmwareReset) {
-    }
+    public record Cycle(BootResult boot, Optional<ResetCause> firmwareReset) {}
 
     private final SimProfile profile;
     private final SimImages images;
@@ -48,12 +47,17 @@ public final class SimDevice {
     }
 
     /** A factory-fresh board provisioned with {@code images}' keys. */
-    public static SimDevice create(SimProfile profile, SimImages images, long seed, BootListener listener) {
+    public static SimDevice create(
+            SimProfile profile, SimImages images, long seed, BootListener listener) {
         return create(profile, images, images.rootOfTrust(), seed, listener);
     }
 
     /** A factory-fresh board with explicit provisioning. */
-    public static SimDevice create(SimProfile profile, SimImages images, RootOfTrust rot, long seed,
+    public static SimDevice create(
+            SimProfile profile,
+            SimImages images,
+            RootOfTrust rot,
+            long seed,
             BootListener listener) {
         try {
             Device d = Device.builder(profile.geometry()).seed(seed).rootOfTrust(rot).build();
@@ -64,7 +68,11 @@ public final class SimDevice {
     }
 
     /** A board whose persistent state is {@code snapshot}. */
-    public static SimDevice restore(SimProfile profile, SimImages images, Device.Snapshot snapshot, long seed,
+    public static SimDevice restore(
+            SimProfile profile,
+            SimImages images,
+            Device.Snapshot snapshot,
+            long seed,
             BootListener listener) {
         SimDevice d = create(profile, images, seed, listener);
         d.device.restore(snapshot);
@@ -108,10 +116,12 @@ public final class SimDevice {
 
     /** Boot, then run the firmware that was started (if any). */
     public Cycle cycle() {
-        return cycle(r -> { });
+        return cycle(r -> {});
     }
 
-    /** Like {@link #cycle()}, calling {@code afterBoot} between the boot decision and the firmware. */
+    /**
+     * Like {@link #cycle()}, calling {@code afterBoot} between the boot decision and the firmware.
+     */
     public Cycle cycle(Consumer<BootResult> afterBoot) {
         BootResult r = boot();
         afterBoot.accept(r);
@@ -133,7 +143,10 @@ public final class SimDevice {
         device.reset(cause);
     }
 
-    /** Programs {@code image} into {@code slot} as a factory programmer would (no boot-state change). */
+    /**
+     * Programs {@code image} into {@code slot} as a factory programmer would (no boot-state
+     * change).
+     */
     public void factoryFlash(Slot slot, byte[] image) {
         FlashArea area = layout.slot(slot);
         area.eraseAll();

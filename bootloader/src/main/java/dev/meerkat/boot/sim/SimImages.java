@@ -30,19 +30,25 @@ public final class SimImages {
 
     /** Header size of simulated images. */
     public static final int HEADER_SIZE = 0x200;
+
     private static final String TAG = "MEERKAT-SIMFW behavior=";
 
     /**
      * A built image.
      *
-     * @param label    name used in reports
-     * @param version  header version
-     * @param counter  security counter
+     * @param label name used in reports
+     * @param version header version
+     * @param counter security counter
      * @param behavior what it does on a test boot
-     * @param bytes    the signed image
-     * @param hash     its SHA-256 (as in its SHA256 TLV)
+     * @param bytes the signed image
+     * @param hash its SHA-256 (as in its SHA256 TLV)
      */
-    public record Image(String label, ImageVersion version, long counter, Behavior behavior, byte[] bytes,
+    public record Image(
+            String label,
+            ImageVersion version,
+            long counter,
+            Behavior behavior,
+            byte[] bytes,
             byte[] hash) {
         public Image {
             bytes = bytes.clone();
@@ -82,13 +88,15 @@ public final class SimImages {
 
     /** The device provisioning: both legitimate keys, as full public keys. */
     public RootOfTrust rootOfTrust() {
-        return RootOfTrust.of(ProvisionedKey.publicKey(key1.verificationKey().publicKey().getEncoded()),
+        return RootOfTrust.of(
+                ProvisionedKey.publicKey(key1.verificationKey().publicKey().getEncoded()),
                 ProvisionedKey.publicKey(key2.verificationKey().publicKey().getEncoded()));
     }
 
     /** Provisioning with the second key as a KEYHASH only. */
     public RootOfTrust rootOfTrustWithKeyHash() {
-        return RootOfTrust.of(ProvisionedKey.publicKey(key1.verificationKey().publicKey().getEncoded()),
+        return RootOfTrust.of(
+                ProvisionedKey.publicKey(key1.verificationKey().publicKey().getEncoded()),
                 ProvisionedKey.keyHash(key2.verificationKey().keyHash()));
     }
 
@@ -112,16 +120,69 @@ public final class SimImages {
             return cached;
         }
         return switch (label) {
-            case "v1" -> build(label, "1.0.0", 1, Behavior.COMMIT, key1, List.of(), ImageSigner.PublicKeyFormat.HASH);
-            case "v2" -> build(label, "1.1.0", 2, Behavior.COMMIT, key2, List.of(), ImageSigner.PublicKeyFormat.HASH);
-            case "v2-auto" -> build(label, "1.1.1", 2, Behavior.AUTO_COMMIT, key2, List.of(),
-                    ImageSigner.PublicKeyFormat.HASH);
-            case "v3" -> build(label, "1.2.0", 3, Behavior.COMMIT, key1, List.of(), ImageSigner.PublicKeyFormat.HASH);
-            case "v3-fail-init" -> build(label, "1.2.1", 3, Behavior.FAIL_INIT, key1, List.of(),
-                    ImageSigner.PublicKeyFormat.HASH);
-            case "v3-hang" -> build(label, "1.2.2", 3, Behavior.HANG, key1, List.of(), ImageSigner.PublicKeyFormat.HASH);
-            case "v3-revert" -> build(label, "1.2.3", 3, Behavior.REVERT, key2, List.of(),
-                    ImageSigner.PublicKeyFormat.HASH);
+            case "v1" ->
+                    build(
+                            label,
+                            "1.0.0",
+                            1,
+                            Behavior.COMMIT,
+                            key1,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
+            case "v2" ->
+                    build(
+                            label,
+                            "1.1.0",
+                            2,
+                            Behavior.COMMIT,
+                            key2,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
+            case "v2-auto" ->
+                    build(
+                            label,
+                            "1.1.1",
+                            2,
+                            Behavior.AUTO_COMMIT,
+                            key2,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
+            case "v3" ->
+                    build(
+                            label,
+                            "1.2.0",
+                            3,
+                            Behavior.COMMIT,
+                            key1,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
+            case "v3-fail-init" ->
+                    build(
+                            label,
+                            "1.2.1",
+                            3,
+                            Behavior.FAIL_INIT,
+                            key1,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
+            case "v3-hang" ->
+                    build(
+                            label,
+                            "1.2.2",
+                            3,
+                            Behavior.HANG,
+                            key1,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
+            case "v3-revert" ->
+                    build(
+                            label,
+                            "1.2.3",
+                            3,
+                            Behavior.REVERT,
+                            key2,
+                            List.of(),
+                            ImageSigner.PublicKeyFormat.HASH);
             default -> throw new IllegalArgumentException("no standard image " + label);
         };
     }
@@ -130,25 +191,51 @@ public final class SimImages {
     public Image series(int n) {
         String label = "s" + n;
         Image cached = byLabel.get(label);
-        return cached != null ? cached
-                : build(label, "1.5." + n, 2, Behavior.COMMIT, n % 2 == 0 ? key1 : key2, List.of(),
+        return cached != null
+                ? cached
+                : build(
+                        label,
+                        "1.5." + n,
+                        2,
+                        Behavior.COMMIT,
+                        n % 2 == 0 ? key1 : key2,
+                        List.of(),
                         ImageSigner.PublicKeyFormat.HASH);
     }
 
     /** Builds, signs and remembers an image. */
-    public Image build(String label, String version, long counter, Behavior behavior, SigningKey key,
-            List<Dependency> deps, ImageSigner.PublicKeyFormat keyFormat) {
+    public Image build(
+            String label,
+            String version,
+            long counter,
+            Behavior behavior,
+            SigningKey key,
+            List<Dependency> deps,
+            ImageSigner.PublicKeyFormat keyFormat) {
         byte[] payload = payload(label, behavior);
-        ImageSigner.Builder b = ImageSigner.builder().headerSize(HEADER_SIZE).padHeader(true)
-                .version(ImageVersion.parse(version)).securityCounter(counter).dependencies(deps)
-                .publicKeyFormat(keyFormat);
+        ImageSigner.Builder b =
+                ImageSigner.builder()
+                        .headerSize(HEADER_SIZE)
+                        .padHeader(true)
+                        .version(ImageVersion.parse(version))
+                        .securityCounter(counter)
+                        .dependencies(deps)
+                        .publicKeyFormat(keyFormat);
         if (key != null) {
             b.signer(key);
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try {
-            ImageSigner.Result r = b.build().sign(new ByteArrayInputStream(payload), payload.length, out, n -> { });
-            Image img = new Image(label, ImageVersion.parse(version), counter, behavior, out.toByteArray(), r.digest());
+            ImageSigner.Result r =
+                    b.build().sign(new ByteArrayInputStream(payload), payload.length, out, n -> {});
+            Image img =
+                    new Image(
+                            label,
+                            ImageVersion.parse(version),
+                            counter,
+                            behavior,
+                            out.toByteArray(),
+                            r.digest());
             byLabel.put(label, img);
             byHashPrefix.put(img.hashPrefix(), img);
             return img;
@@ -160,7 +247,9 @@ public final class SimImages {
     private byte[] payload(String label, Behavior behavior) {
         byte[] p = new byte[payloadSize];
         new Random(label.hashCode()).nextBytes(p);
-        byte[] tag = (TAG + behavior.name() + ";label=" + label + ";").getBytes(StandardCharsets.US_ASCII);
+        byte[] tag =
+                (TAG + behavior.name() + ";label=" + label + ";")
+                        .getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(tag, 0, p, 0, tag.length);
         return p;
     }

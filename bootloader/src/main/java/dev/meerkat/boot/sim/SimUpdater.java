@@ -25,17 +25,25 @@ public final class SimUpdater {
         this.layout = Objects.requireNonNull(layout);
         int align = layout.flash().geometry().writeAlignment();
         if (chunkSize <= 0 || chunkSize % align != 0) {
-            throw new IllegalArgumentException("chunk size must be a positive multiple of " + align);
+            throw new IllegalArgumentException(
+                    "chunk size must be a positive multiple of " + align);
         }
         this.chunkSize = chunkSize;
     }
 
     /** Writes {@code image} to {@code slot} (the inactive one) and marks it pending. */
-    public VerifiedImage install(Slot slot, byte[] image) throws IOException, UpdateRejectedException {
+    public VerifiedImage install(Slot slot, byte[] image)
+            throws IOException, UpdateRejectedException {
         long size = layout.slot(slot).size();
         if (image.length > size) {
-            throw new IOException("image of " + image.length + " bytes does not fit " + layout.slot(slot).name()
-                    + " (" + size + ")");
+            throw new IOException(
+                    "image of "
+                            + image.length
+                            + " bytes does not fit "
+                            + layout.slot(slot).name()
+                            + " ("
+                            + size
+                            + ")");
         }
         if (slot == control.bootState().running()) {
             throw new IllegalStateException("slot " + slot + " holds the running image");

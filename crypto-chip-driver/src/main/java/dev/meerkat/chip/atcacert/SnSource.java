@@ -10,7 +10,9 @@ public enum SnSource {
     SIGNER_ID(0x9),
     /** SHA-256(public key X||Y || encoded dates), cut to the template's length, top bits 01. */
     PUB_KEY_HASH(0xA),
-    /** SHA-256(device serial number || encoded dates), cut to the template's length, top bits 01. */
+    /**
+     * SHA-256(device serial number || encoded dates), cut to the template's length, top bits 01.
+     */
     DEVICE_SN_HASH(0xB);
 
     private final int code;
@@ -27,6 +29,7 @@ public enum SnSource {
         for (SnSource s : values()) {
             if (s.code == code) return s;
         }
-        throw new IllegalArgumentException("serial number source 0x" + Integer.toHexString(code) + " is not supported");
+        throw new IllegalArgumentException(
+                "serial number source 0x" + Integer.toHexString(code) + " is not supported");
     }
 }

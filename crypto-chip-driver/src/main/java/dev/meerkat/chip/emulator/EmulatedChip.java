@@ -1,21 +1,5 @@
 package dev.meerkat.chip.emulator;
 
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Path;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.util.Arrays;
-import java.util.function.LongSupplier;
-
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
-
-import org.bouncycastle.math.ec.ECPoint;
-
 import dev.meerkat.chip.ChipCommunicationException;
 import dev.meerkat.chip.ConfigZone;
 import dev.meerkat.chip.ConfigZone.KeyConfig;
@@ -27,6 +11,19 @@ import dev.meerkat.chip.Opcode;
 import dev.meerkat.chip.Packet;
 import dev.meerkat.chip.WordAddress;
 import dev.meerkat.chip.Zone;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.function.LongSupplier;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.math.ec.ECPoint;
 
 /**
  * An ATECC608 (or ATECC508A) as seen from its I2C pins: wake pulse, word-address frames, response
@@ -36,7 +33,11 @@ import dev.meerkat.chip.Zone;
  * change and models the datasheet execution times.
  */
 public final class EmulatedChip {
-    private enum Power { SLEEP, IDLE, ACTIVE }
+    private enum Power {
+        SLEEP,
+        IDLE,
+        ACTIVE
+    }
 
     private final DeviceType type;
     private final byte[] config;
@@ -58,8 +59,13 @@ public final class EmulatedChip {
     private Mac hmac;
     private boolean selfTestFailed;
     private boolean unpowered;
-    /** Slot authorised by the last successful CheckMac or GenDig in this wake (KeyConfig.ReqAuth), or -1. */
+
+    /**
+     * Slot authorised by the last successful CheckMac or GenDig in this wake (KeyConfig.ReqAuth),
+     * or -1.
+     */
     private int authorizedKey = -1;
+
     // kept through sleep, lost on power cycle
     private boolean persistentLatch;
     private boolean secureBootProhibited;
@@ -79,8 +85,12 @@ public final class EmulatedChip {
         boolean genDigData;
         boolean genKeyData;
         boolean noMac;
-        /** The value is a P-256 private key made by GenKey with KeyID 0xFFFF (608), usable by ECDH. */
+
+        /**
+         * The value is a P-256 private key made by GenKey with KeyID 0xFFFF (608), usable by ECDH.
+         */
         boolean privateKey;
+
         int keyId;
 
         void invalidate() {
@@ -113,7 +123,10 @@ public final class EmulatedChip {
         }
     }
 
-    /** A factory-fresh chip (unlocked zones, zeroed slot/key configs) with the given nine-byte serial number. */
+    /**
+     * A factory-fresh chip (unlocked zones, zeroed slot/key configs) with the given nine-byte
+     * serial number.
+     */
     public EmulatedChip(DeviceType type, byte[] serialNumber, SecureRandom rng) {
         this.type = type;
         this.rng = rng;
@@ -122,7 +135,10 @@ public final class EmulatedChip {
         this.otp = new byte[Zone.OTP_SIZE];
     }
 
-    /** A factory-fresh chip with a random serial number (SN[0:1] = 01 23, SN[8] = EE as on real parts). */
+    /**
+     * A factory-fresh chip with a random serial number (SN[0:1] = 01 23, SN[8] = EE as on real
+     * parts).
+     */
     public static EmulatedChip fresh(DeviceType type) {
         SecureRandom rng = new SecureRandom();
         byte[] sn = new byte[9];
@@ -161,7 +177,8 @@ public final class EmulatedChip {
         return c;
     }
 
-    // ------------------------------------------------------------------ configuration of the emulator
+    // ------------------------------------------------------------------ configuration of the
+    // emulator
 
     public DeviceType type() {
         return type;
@@ -185,7 +202,10 @@ public final class EmulatedChip {
         return (config[ConfigZone.CHIP_MODE] & 0x04) != 0 ? 13_000_000_000L : 1_300_000_000L;
     }
 
-    /** Under DATASHEET timing an awake chip falls asleep once the watchdog expires (TempKey etc. lost). */
+    /**
+     * Under DATASHEET timing an awake chip falls asleep once the watchdog expires (TempKey etc.
+     * lost).
+     */
     private void watchdog() {
         if (timing != TimingModel.DATASHEET || power != Power.ACTIVE) return;
         if (clock.getAsLong() - wokeAtNanos >= watchdogNanos()) toSleep();
@@ -206,7 +226,9 @@ public final class EmulatedChip {
         }
     }
 
-    /** Number of commands executed and the sum of their datasheet execution times in milliseconds. */
+    /**
+     * Number of commands executed and the sum of their datasheet execution times in milliseconds.
+     */
     public synchronized long commandCount() {
         return commands;
     }
@@ -251,11 +273,15 @@ public final class EmulatedChip {
         if (unpowered) throw new ChipCommunicationException("no answer: the chip has no power");
         watchdog();
         if (power == Power.SLEEP) clearVolatile();
-        // the watchdog starts when the chip leaves sleep or idle, not on a wake pulse to an awake chip
+        // the watchdog starts when the chip leaves sleep or idle, not on a wake pulse to an awake
+        // chip
         if (power != Power.ACTIVE) wokeAtNanos = clock.getAsLong();
         power = Power.ACTIVE;
         if (faults.selfTestFailure) selfTestFailed = true;
-        output = selfTestFailed ? Packet.WAKE_SELF_TEST_FAILED.clone() : Packet.WAKE_RESPONSE.clone();
+        output =
+                selfTestFailed
+                        ? Packet.WAKE_SELF_TEST_FAILED.clone()
+                        : Packet.WAKE_RESPONSE.clone();
         readyAtNanos = 0;
         return output.clone();
     }
@@ -275,7 +301,9 @@ public final class EmulatedChip {
             case WordAddress.RESET -> {
                 // the address counter of the output buffer restarts: the response can be read again
             }
-            default -> throw new ChipCommunicationException(String.format("NACK: word address 0x%02X", frame[0]));
+            default ->
+                    throw new ChipCommunicationException(
+                            String.format("NACK: word address 0x%02X", frame[0]));
         }
     }
 
@@ -311,7 +339,10 @@ public final class EmulatedChip {
 
     private void command(byte[] packet) {
         int count = packet.length == 0 ? 0 : packet[0] & 0xFF;
-        if (count < Packet.MIN_COMMAND || count != packet.length || !Crc16.check(packet, count) || faults.takeCommError()) {
+        if (count < Packet.MIN_COMMAND
+                || count != packet.length
+                || !Crc16.check(packet, count)
+                || faults.takeCommError()) {
             output = Packet.statusResponse(0xFF);
             return;
         }
@@ -320,7 +351,8 @@ public final class EmulatedChip {
         int p2 = (packet[3] & 0xFF) | (packet[4] & 0xFF) << 8;
         byte[] data = Arrays.copyOfRange(packet, 5, count - 2);
         int ms = Math.max(type.executionMillis(opcode, config[ConfigZone.CHIP_MODE] & 0xFF), 0);
-        if (timing == TimingModel.DATASHEET && clock.getAsLong() + ms * 1_000_000L - wokeAtNanos >= watchdogNanos()) {
+        if (timing == TimingModel.DATASHEET
+                && clock.getAsLong() + ms * 1_000_000L - wokeAtNanos >= watchdogNanos()) {
             // the command could not finish before the watchdog puts the chip to sleep: not executed
             output = Packet.statusResponse(0xEE);
             readyAtNanos = 0;
@@ -362,7 +394,10 @@ public final class EmulatedChip {
 
     private byte[] execute(int opcode, int p1, int p2, byte[] data) throws ChipFailure {
         if (!type.supports(opcode)) throw ChipFailure.parse("opcode not supported by " + type);
-        if (selfTestFailed && opcode != Opcode.SELFTEST && opcode != Opcode.INFO && opcode != Opcode.READ) {
+        if (selfTestFailed
+                && opcode != Opcode.SELFTEST
+                && opcode != Opcode.INFO
+                && opcode != Opcode.READ) {
             throw new ChipFailure(0x07, "self test failed");
         }
         return switch (opcode) {
@@ -420,12 +455,17 @@ public final class EmulatedChip {
 
     private boolean privateKeyValid(int slot) {
         byte[] s = slots[slot];
-        return s[0] == 0 && s[1] == 0 && s[2] == 0 && s[3] == 0 && P256.validScalar(privateKey(slot));
+        return s[0] == 0
+                && s[1] == 0
+                && s[2] == 0
+                && s[3] == 0
+                && P256.validScalar(privateKey(slot));
     }
 
     private void requirePrivateEcc(int slot) throws ChipFailure {
         KeyConfig kc = cfg().keyConfig(slot);
-        if (!kc.isPrivate() || !kc.isEccKey()) throw ChipFailure.exec("slot " + slot + " is not a P-256 private key");
+        if (!kc.isPrivate() || !kc.isEccKey())
+            throw ChipFailure.exec("slot " + slot + " is not a P-256 private key");
     }
 
     // ------------------------------------------------------------------ Info / Random / Nonce
@@ -435,34 +475,43 @@ public final class EmulatedChip {
         switch (mode) {
             case 0x00:
                 return Arrays.copyOfRange(config, ConfigZone.REVISION, ConfigZone.REVISION + 4);
-            case 0x01: {
-                slotId(p2);
-                KeyConfig kc = cfg().keyConfig(p2);
-                boolean valid;
-                if (!kc.isEccKey()) valid = false;
-                else if (kc.isPrivate()) valid = privateKeyValid(p2);
-                else valid = pubFromSlot(p2) != null && (!kc.pubInfo() || publicKeyValidated(p2));
-                return new byte[] {(byte) (valid ? 1 : 0), 0, 0, 0};
-            }
+            case 0x01:
+                {
+                    slotId(p2);
+                    KeyConfig kc = cfg().keyConfig(p2);
+                    boolean valid;
+                    if (!kc.isEccKey()) valid = false;
+                    else if (kc.isPrivate()) valid = privateKeyValid(p2);
+                    else
+                        valid =
+                                pubFromSlot(p2) != null
+                                        && (!kc.pubInfo() || publicKeyValidated(p2));
+                    return new byte[] {(byte) (valid ? 1 : 0), 0, 0, 0};
+                }
             case 0x02:
                 if (p2 != 0) throw ChipFailure.parse("info state param2");
                 return new byte[] {(byte) tempKey.flags(), (byte) (tempKey.valid ? 1 : 0), 0, 0};
-            case 0x04: {
-                if (type != DeviceType.ATECC608) throw ChipFailure.parse("info mode 4 is a 608 mode");
-                if ((p2 & ~0x3) != 0) throw ChipFailure.parse("volatile key permit param2");
-                if ((p2 & 0x2) != 0) {
-                    boolean set = (p2 & 0x1) != 0;
-                    ConfigZone c = cfg();
-                    if (set) {
-                        if (!c.volatileKeyPermitEnabled()) throw ChipFailure.exec("VolatileKeyPermission is not enabled");
-                        if (authorizedKey != c.volatileKeyPermitSlot()) {
-                            throw ChipFailure.exec("setting the latch needs a CheckMac with slot " + c.volatileKeyPermitSlot());
+            case 0x04:
+                {
+                    if (type != DeviceType.ATECC608)
+                        throw ChipFailure.parse("info mode 4 is a 608 mode");
+                    if ((p2 & ~0x3) != 0) throw ChipFailure.parse("volatile key permit param2");
+                    if ((p2 & 0x2) != 0) {
+                        boolean set = (p2 & 0x1) != 0;
+                        ConfigZone c = cfg();
+                        if (set) {
+                            if (!c.volatileKeyPermitEnabled())
+                                throw ChipFailure.exec("VolatileKeyPermission is not enabled");
+                            if (authorizedKey != c.volatileKeyPermitSlot()) {
+                                throw ChipFailure.exec(
+                                        "setting the latch needs a CheckMac with slot "
+                                                + c.volatileKeyPermitSlot());
+                            }
                         }
+                        persistentLatch = set;
                     }
-                    persistentLatch = set;
+                    return new byte[] {(byte) (persistentLatch ? 1 : 0), 0, 0, 0};
                 }
-                return new byte[] {(byte) (persistentLatch ? 1 : 0), 0, 0, 0};
-            }
             default:
                 // 0x03 reads the GPIO pin of parts that have one; neither the 508A nor the 608 has
                 throw ChipFailure.parse("info mode " + mode);
@@ -495,7 +544,8 @@ public final class EmulatedChip {
             if ((mode & ~0x03) != 0) throw ChipFailure.parse("nonce random mode");
             length(data, 20);
             if (p2 == 0x8000 && is608) {
-                // TempKey calculation mode: TempKey takes the place of RandOut and the new TempKey is returned
+                // TempKey calculation mode: TempKey takes the place of RandOut and the new TempKey
+                // is returned
                 if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
                 byte[] next = HostCrypto.nonceTempKey(tempKey.first32(), data, mode);
                 System.arraycopy(next, 0, tempKey.value, 0, 32);
@@ -512,7 +562,8 @@ public final class EmulatedChip {
             if ((mode & 0x1C) != 0) throw ChipFailure.parse("nonce mode");
             boolean long64 = (mode & 0x20) != 0;
             int target = mode & 0xC0;
-            if ((long64 || target != 0) && !is608) throw ChipFailure.parse("64-byte nonces and nonce targets are 608 modes");
+            if ((long64 || target != 0) && !is608)
+                throw ChipFailure.parse("64-byte nonces and nonce targets are 608 modes");
             length(data, long64 ? 64 : 32);
             switch (target) {
                 case 0x00 -> tempKey.load(data, true);
@@ -553,7 +604,9 @@ public final class EmulatedChip {
             if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid for GenKey digest");
             int pseudoMode = data[0] & 0xFF;
             int pseudoKeyId = (data[1] & 0xFF) | (data[2] & 0xFF) << 8;
-            byte[] digest = HostCrypto.genKeyDigest(tempKey.first32(), pseudoMode, pseudoKeyId, c.serialNumber(), pub);
+            byte[] digest =
+                    HostCrypto.genKeyDigest(
+                            tempKey.first32(), pseudoMode, pseudoKeyId, c.serialNumber(), pub);
             boolean source = tempKey.sourceInput;
             tempKey.load(digest, source);
             tempKey.genKeyData = true;
@@ -565,7 +618,8 @@ public final class EmulatedChip {
         byte[] pub;
         if ((mode & 0x04) != 0) {
             if (dataLocked()) {
-                if (!c.slotConfig(slot).genKeyAllowed()) throw ChipFailure.exec("WriteConfig forbids GenKey in slot " + slot);
+                if (!c.slotConfig(slot).genKeyAllowed())
+                    throw ChipFailure.exec("WriteConfig forbids GenKey in slot " + slot);
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
             }
             byte[] d = P256.newScalar(rng);
@@ -583,7 +637,8 @@ public final class EmulatedChip {
             byte[] other = data.length == 3 ? data : null;
             int dm = other == null ? mode : other[0] & 0xFF;
             int dk = other == null ? slot : (other[1] & 0xFF) | (other[2] & 0xFF) << 8;
-            byte[] digest = HostCrypto.genKeyDigest(tempKey.first32(), dm, dk, c.serialNumber(), pub);
+            byte[] digest =
+                    HostCrypto.genKeyDigest(tempKey.first32(), dm, dk, c.serialNumber(), pub);
             tempKey.load(digest, tempKey.sourceInput);
             tempKey.genKeyData = true;
             tempKey.keyId = slot;
@@ -591,7 +646,10 @@ public final class EmulatedChip {
         return pub;
     }
 
-    /** X||Y of the public key in a public-key slot (72-byte format) or of the private key in a private slot. */
+    /**
+     * X||Y of the public key in a public-key slot (72-byte format) or of the private key in a
+     * private slot.
+     */
     private byte[] publicKeyOf(int slot) {
         KeyConfig kc = cfg().keyConfig(slot);
         if (!kc.isEccKey()) return null;
@@ -617,25 +675,39 @@ public final class EmulatedChip {
         byte[] digest;
         if ((mode & 0x80) != 0) {
             if ((mode & 0x01) != 0) throw ChipFailure.parse("invalidate signatures are internal");
-            if (!sc.externalSignAllowed()) throw ChipFailure.exec("external signatures disabled for slot " + slot);
+            if (!sc.externalSignAllowed())
+                throw ChipFailure.exec("external signatures disabled for slot " + slot);
             if ((mode & 0x20) != 0) {
-                if (type != DeviceType.ATECC608 || msgDigBuf == null) throw ChipFailure.exec("message digest buffer empty");
+                if (type != DeviceType.ATECC608 || msgDigBuf == null)
+                    throw ChipFailure.exec("message digest buffer empty");
                 digest = Arrays.copyOf(msgDigBuf, 32);
             } else {
                 if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
                 digest = tempKey.first32();
             }
         } else {
-            if (!sc.internalSignAllowed()) throw ChipFailure.exec("internal signatures disabled for slot " + slot);
+            if (!sc.internalSignAllowed())
+                throw ChipFailure.exec("internal signatures disabled for slot " + slot);
             if (!tempKey.valid || !(tempKey.genDigData || tempKey.genKeyData)) {
                 throw ChipFailure.exec("TempKey not from GenDig/GenKey");
             }
             int k = tempKey.keyId;
-            // PubKey valid byte: 1 when the TempKey's slot holds a validated public key that needs validation
+            // PubKey valid byte: 1 when the TempKey's slot holds a validated public key that needs
+            // validation
             KeyConfig kk = c.keyConfig(k);
-            boolean pubValid = kk.isEccKey() && !kk.isPrivate() && kk.pubInfo() && publicKeyValidated(k);
-            byte[] msg = HostCrypto.signInternalMessage(tempKey.first32(), mode, slot, c.slotConfig(k).value(),
-                    kk.value(), tempKey.flags(), c.serialNumber(), c.slotLocked(k), pubValid);
+            boolean pubValid =
+                    kk.isEccKey() && !kk.isPrivate() && kk.pubInfo() && publicKeyValidated(k);
+            byte[] msg =
+                    HostCrypto.signInternalMessage(
+                            tempKey.first32(),
+                            mode,
+                            slot,
+                            c.slotConfig(k).value(),
+                            kk.value(),
+                            tempKey.flags(),
+                            c.serialNumber(),
+                            c.slotLocked(k),
+                            pubValid);
             digest = HostCrypto.sha256(msg);
         }
         useKey(slot);
@@ -658,26 +730,32 @@ public final class EmulatedChip {
         int kind = mode & 0x07;
         boolean fromDigestBuffer = (mode & 0x20) != 0;
         boolean withMac = (mode & 0x80) != 0;
-        if ((fromDigestBuffer || withMac) && type != DeviceType.ATECC608) throw ChipFailure.parse("608 verify modes");
+        if ((fromDigestBuffer || withMac) && type != DeviceType.ATECC608)
+            throw ChipFailure.parse("608 verify modes");
         ConfigZone c = cfg();
         byte[] message;
         ECPoint q;
         byte[] signature = Arrays.copyOf(data, Math.min(64, data.length));
         boolean validation = kind == 0x03 || kind == 0x07;
         if (validation) {
-            // Validate / Invalidate the public key in slot p2 with the parent key in its KeyConfig.AuthKey slot
+            // Validate / Invalidate the public key in slot p2 with the parent key in its
+            // KeyConfig.AuthKey slot
             slotId(p2);
             length(data, 83);
             KeyConfig kc = c.keyConfig(p2);
-            if (!kc.isEccKey() || kc.isPrivate() || !kc.pubInfo()) throw ChipFailure.exec("slot " + p2 + " is not a public key with PubInfo");
+            if (!kc.isEccKey() || kc.isPrivate() || !kc.pubInfo())
+                throw ChipFailure.exec("slot " + p2 + " is not a public key with PubInfo");
             if (!tempKey.valid || !tempKey.genKeyData || tempKey.keyId != p2) {
                 throw ChipFailure.exec("TempKey must hold the GenKey digest of slot " + p2);
             }
             KeyConfig parent = c.keyConfig(kc.authKey());
-            if (!parent.isEccKey() || parent.isPrivate()) throw ChipFailure.exec("validating key slot holds no public key");
+            if (!parent.isEccKey() || parent.isPrivate())
+                throw ChipFailure.exec("validating key slot holds no public key");
             q = pubFromSlot(kc.authKey());
             if (q == null) throw ChipFailure.exec("validating key slot holds no valid public key");
-            message = HostCrypto.validationDigest(tempKey.first32(), Arrays.copyOfRange(data, 64, 83), c.serialNumber());
+            message =
+                    HostCrypto.validationDigest(
+                            tempKey.first32(), Arrays.copyOfRange(data, 64, 83), c.serialNumber());
         } else {
             if (kind == 0x02) {
                 if (p2 != 0x0004) throw ChipFailure.parse("only P-256 keys");
@@ -688,8 +766,10 @@ public final class EmulatedChip {
                 slotId(p2);
                 length(data, 64);
                 KeyConfig kc = c.keyConfig(p2);
-                if (!kc.isEccKey() || kc.isPrivate()) throw ChipFailure.exec("slot " + p2 + " holds no public key");
-                if (kc.pubInfo() && !publicKeyValidated(p2)) throw ChipFailure.exec("public key in slot " + p2 + " is not validated");
+                if (!kc.isEccKey() || kc.isPrivate())
+                    throw ChipFailure.exec("slot " + p2 + " holds no public key");
+                if (kc.pubInfo() && !publicKeyValidated(p2))
+                    throw ChipFailure.exec("public key in slot " + p2 + " is not validated");
                 q = pubFromSlot(p2);
                 if (q == null) throw ChipFailure.exec("slot " + p2 + " holds no valid public key");
             } else {
@@ -706,8 +786,12 @@ public final class EmulatedChip {
         byte[] systemNonce = null;
         byte[] ioKey = null;
         if (withMac) {
-            if (msgDigBuf == null) throw ChipFailure.exec("the system nonce goes into the message digest buffer");
-            systemNonce = fromDigestBuffer ? Arrays.copyOfRange(msgDigBuf, 32, 64) : Arrays.copyOf(msgDigBuf, 32);
+            if (msgDigBuf == null)
+                throw ChipFailure.exec("the system nonce goes into the message digest buffer");
+            systemNonce =
+                    fromDigestBuffer
+                            ? Arrays.copyOfRange(msgDigBuf, 32, 64)
+                            : Arrays.copyOf(msgDigBuf, 32);
             ioKey = ioProtectionKey(c);
         }
         if (!fromDigestBuffer) tempKey.invalidate();
@@ -721,7 +805,8 @@ public final class EmulatedChip {
     }
 
     private byte[] ioProtectionKey(ConfigZone c) throws ChipFailure {
-        if (!c.ioProtectionEnabled()) throw ChipFailure.exec("no IO protection key configured (ChipOptions bit 1)");
+        if (!c.ioProtectionEnabled())
+            throw ChipFailure.exec("no IO protection key configured (ChipOptions bit 1)");
         return Arrays.copyOf(slots[c.ioProtectionKey()], 32);
     }
 
@@ -738,7 +823,8 @@ public final class EmulatedChip {
         byte[] d;
         SlotConfig sc = null;
         if (fromTempKey) {
-            if (!tempKey.valid || !tempKey.privateKey) throw ChipFailure.exec("TempKey holds no private key");
+            if (!tempKey.valid || !tempKey.privateKey)
+                throw ChipFailure.exec("TempKey holds no private key");
             d = tempKey.first32();
         } else {
             slotId(keyId);
@@ -756,7 +842,8 @@ public final class EmulatedChip {
         switch (copy) {
             case 0x04 -> {
                 int target = fromTempKey ? keyId : keyId | 1;
-                if (target == keyId && !fromTempKey) throw ChipFailure.exec("no slot N|1 for the ECDH secret of slot " + keyId);
+                if (target == keyId && !fromTempKey)
+                    throw ChipFailure.exec("no slot N|1 for the ECDH secret of slot " + keyId);
                 storeEcdh(target, secret);
                 return OK;
             }
@@ -768,7 +855,8 @@ public final class EmulatedChip {
                 return ecdhOutput(c, secret, encrypt);
             }
             default -> {
-                // the 508A-compatible mode: ReadKey bit 3 sends the secret to slot N|1, else it is output
+                // the 508A-compatible mode: ReadKey bit 3 sends the secret to slot N|1, else it is
+                // output
                 if (sc != null && sc.ecdhToNextSlot()) {
                     storeEcdh(keyId | 1, secret);
                     return OK;
@@ -779,24 +867,41 @@ public final class EmulatedChip {
     }
 
     private byte[] ecdhOutput(ConfigZone c, byte[] secret, boolean encrypt) throws ChipFailure {
-        return protectedOutput(type == DeviceType.ATECC608 ? c.ecdhProtection() : ConfigZone.OutputProtection.CLEAR_ALLOWED,
-                c, secret, encrypt, "ECDH");
+        return protectedOutput(
+                type == DeviceType.ATECC608
+                        ? c.ecdhProtection()
+                        : ConfigZone.OutputProtection.CLEAR_ALLOWED,
+                c,
+                secret,
+                encrypt,
+                "ECDH");
     }
 
-    /** The output buffer under ChipOptions' protection bits: clear, or encrypted with the IO key plus its nonce. */
-    private byte[] protectedOutput(ConfigZone.OutputProtection protection, ConfigZone c, byte[] result, boolean encrypt,
-                                   String what) throws ChipFailure {
+    /**
+     * The output buffer under ChipOptions' protection bits: clear, or encrypted with the IO key
+     * plus its nonce.
+     */
+    private byte[] protectedOutput(
+            ConfigZone.OutputProtection protection,
+            ConfigZone c,
+            byte[] result,
+            boolean encrypt,
+            String what)
+            throws ChipFailure {
         if (encrypt) {
-            if (protection == ConfigZone.OutputProtection.STORE_ONLY) throw ChipFailure.exec(what + " output is restricted to internal targets");
+            if (protection == ConfigZone.OutputProtection.STORE_ONLY)
+                throw ChipFailure.exec(what + " output is restricted to internal targets");
             byte[] ioKey = ioProtectionKey(c);
             byte[] outNonce = new byte[32];
             rng.nextBytes(outNonce);
             byte[] out = new byte[result.length + 32];
-            System.arraycopy(HostCrypto.ioEncrypt(ioKey, outNonce, result), 0, out, 0, result.length);
+            System.arraycopy(
+                    HostCrypto.ioEncrypt(ioKey, outNonce, result), 0, out, 0, result.length);
             System.arraycopy(outNonce, 0, out, result.length, 32);
             return out;
         }
-        if (protection != ConfigZone.OutputProtection.CLEAR_ALLOWED) throw ChipFailure.exec(what + " output in clear is forbidden by ChipOptions");
+        if (protection != ConfigZone.OutputProtection.CLEAR_ALLOWED)
+            throw ChipFailure.exec(what + " output in clear is forbidden by ChipOptions");
         return result;
     }
 
@@ -807,8 +912,6 @@ public final class EmulatedChip {
         System.arraycopy(secret, 0, slots[target], 0, 32);
         save();
     }
-
-
 
     // ------------------------------------------------------------------ Read / Write
 
@@ -842,9 +945,11 @@ public final class EmulatedChip {
         boolean size32 = (p1 & 0x80) != 0;
         if (zone == 3) throw ChipFailure.parse("zone 3");
         int[] r = range(zone, address, size32);
-        // a 32-byte read of the last, partial block of a data slot returns its bytes zero padded (cryptoauthlib
+        // a 32-byte read of the last, partial block of a data slot returns its bytes zero padded
+        // (cryptoauthlib
         // reads a 72-byte public key as three blocks)
-        if (r[0] + r[1] > r[2] && !(zone == Zone.DATA && size32)) throw ChipFailure.parse("read past end of zone");
+        if (r[0] + r[1] > r[2] && !(zone == Zone.DATA && size32))
+            throw ChipFailure.parse("read past end of zone");
         if (zone == Zone.CONFIG) return Arrays.copyOfRange(config, r[0], r[0] + r[1]);
         if (!dataLocked()) throw ChipFailure.exec("data zone unlocked: no reads of data or OTP");
         if (zone == Zone.OTP) return Arrays.copyOfRange(otp, r[0], r[0] + r[1]);
@@ -852,12 +957,18 @@ public final class EmulatedChip {
         ConfigZone c = cfg();
         KeyConfig kc = c.keyConfig(slot);
         SlotConfig sc = c.slotConfig(slot);
-        if (kc.isPrivate() && kc.isEccKey()) throw ChipFailure.exec("private keys are never readable");
-        byte[] plain = Arrays.copyOf(Arrays.copyOfRange(slots[slot], r[0], Math.min(r[0] + r[1], r[2])), r[1]);
+        if (kc.isPrivate() && kc.isEccKey())
+            throw ChipFailure.exec("private keys are never readable");
+        byte[] plain =
+                Arrays.copyOf(
+                        Arrays.copyOfRange(slots[slot], r[0], Math.min(r[0] + r[1], r[2])), r[1]);
         if (!sc.isSecret()) return plain;
         if (!sc.encryptRead()) throw ChipFailure.exec("secret slot " + slot + " is not readable");
         if (!size32) throw ChipFailure.exec("encrypted reads are 32 bytes");
-        if (!tempKey.valid || !tempKey.genDigData || tempKey.noMac || tempKey.keyId != sc.readKey()) {
+        if (!tempKey.valid
+                || !tempKey.genDigData
+                || tempKey.noMac
+                || tempKey.keyId != sc.readKey()) {
             throw ChipFailure.exec("encrypted read needs GenDig with the read key");
         }
         byte[] out = HostCrypto.xor(plain, tempKey.first32());
@@ -881,14 +992,16 @@ public final class EmulatedChip {
             if (configLocked()) throw ChipFailure.exec("config zone locked");
             if (start + len > Zone.CONFIG_SIZE) throw ChipFailure.parse("past end");
             if (start == 12 && !size32 && type == DeviceType.ATECC608) {
-                // word 3: only AES_Enable (13) and I2C_Enable (14) may change; SN[8] and byte 15 stay
+                // word 3: only AES_Enable (13) and I2C_Enable (14) may change; SN[8] and byte 15
+                // stay
                 config[13] = data[1];
                 config[14] = data[2];
                 save();
                 return OK;
             }
             if (start < 16) throw ChipFailure.exec("config bytes 0-15 are read-only");
-            if (!size32 && start == 84) throw ChipFailure.exec("UserExtra/Selector/Lock bytes are not writable with Write");
+            if (!size32 && start == 84)
+                throw ChipFailure.exec("UserExtra/Selector/Lock bytes are not writable with Write");
             for (int i = 0; i < len; i++) {
                 int a = start + i;
                 if (a >= 84 && a < 88) continue;
@@ -897,10 +1010,12 @@ public final class EmulatedChip {
             save();
             return OK;
         }
-        if (!configLocked()) throw ChipFailure.exec("config zone must be locked before writing data or OTP");
+        if (!configLocked())
+            throw ChipFailure.exec("config zone must be locked before writing data or OTP");
         if (zone == Zone.OTP) {
             if (dataLocked()) throw ChipFailure.exec("OTP is read-only after the data lock");
-            if (encrypted || !size32) throw ChipFailure.exec("only 32-byte clear writes before the data lock");
+            if (encrypted || !size32)
+                throw ChipFailure.exec("only 32-byte clear writes before the data lock");
             System.arraycopy(data, 0, otp, start, Math.min(len, Zone.OTP_SIZE - start));
             save();
             return OK;
@@ -915,7 +1030,8 @@ public final class EmulatedChip {
             if (!size32) throw ChipFailure.exec("only 32-byte writes before the data lock");
             byte[] plain = data;
             if (encrypted) {
-                // before the data lock param1 bit 6 alone says the data is encrypted (cryptoauthlib's
+                // before the data lock param1 bit 6 alone says the data is encrypted
+                // (cryptoauthlib's
                 // write_enc_data_unlock test): TempKey from a GenDig, MAC over the plaintext
                 if (!tempKey.valid || !tempKey.genDigData || tempKey.noMac) {
                     tempKey.invalidate();
@@ -925,7 +1041,8 @@ public final class EmulatedChip {
                 plain = HostCrypto.xor(Arrays.copyOf(data, 32), tk);
                 byte[] mac = HostCrypto.writeMac(tk, p1, address, c.serialNumber(), plain);
                 tempKey.invalidate();
-                if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 32, 64))) throw ChipFailure.exec("write MAC mismatch");
+                if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 32, 64)))
+                    throw ChipFailure.exec("write MAC mismatch");
             }
             System.arraycopy(plain, 0, slots[slot], start, Math.min(len, avail));
             save();
@@ -941,16 +1058,22 @@ public final class EmulatedChip {
                 plain = data;
             }
             case PUB_INVALID -> {
-                // a public key (PubInfo) may be replaced in clear once Verify(Invalidate) revoked it
+                // a public key (PubInfo) may be replaced in clear once Verify(Invalidate) revoked
+                // it
                 KeyConfig kc = c.keyConfig(slot);
                 if (encrypted || !kc.isEccKey() || !kc.pubInfo() || publicKeyValidated(slot)) {
-                    throw ChipFailure.exec("slot " + slot + " is writable only while its public key is invalid");
+                    throw ChipFailure.exec(
+                            "slot " + slot + " is writable only while its public key is invalid");
                 }
                 plain = data;
             }
             case ENCRYPT -> {
-                if (!encrypted || !size32) throw ChipFailure.exec("slot " + slot + " requires encrypted 32-byte writes");
-                if (!tempKey.valid || !tempKey.genDigData || tempKey.noMac || tempKey.keyId != sc.writeKey()) {
+                if (!encrypted || !size32)
+                    throw ChipFailure.exec("slot " + slot + " requires encrypted 32-byte writes");
+                if (!tempKey.valid
+                        || !tempKey.genDigData
+                        || tempKey.noMac
+                        || tempKey.keyId != sc.writeKey()) {
                     tempKey.invalidate();
                     throw ChipFailure.exec("encrypted write needs GenDig with the write key");
                 }
@@ -958,7 +1081,8 @@ public final class EmulatedChip {
                 plain = HostCrypto.xor(Arrays.copyOf(data, 32), tk);
                 byte[] mac = HostCrypto.writeMac(tk, p1, address, c.serialNumber(), plain);
                 tempKey.invalidate();
-                if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 32, 64))) throw ChipFailure.exec("write MAC mismatch");
+                if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 32, 64)))
+                    throw ChipFailure.exec("write MAC mismatch");
             }
             default -> throw ChipFailure.exec("WriteConfig forbids writes to slot " + slot);
         }
@@ -980,22 +1104,32 @@ public final class EmulatedChip {
             value = Arrays.copyOf(data, 36);
         } else {
             SlotConfig sc = c.slotConfig(slot);
-            if (p1 != 0x40) throw ChipFailure.exec("PrivWrite must be encrypted after the data lock");
+            if (p1 != 0x40)
+                throw ChipFailure.exec("PrivWrite must be encrypted after the data lock");
             if (data.length != 68) throw ChipFailure.parse("MAC missing");
-            if (!sc.privWriteAllowed()) throw ChipFailure.exec("WriteConfig forbids PrivWrite to slot " + slot);
+            if (!sc.privWriteAllowed())
+                throw ChipFailure.exec("WriteConfig forbids PrivWrite to slot " + slot);
             if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
-            if (!tempKey.valid || !tempKey.genDigData || tempKey.noMac || tempKey.keyId != sc.writeKey()) {
+            if (!tempKey.valid
+                    || !tempKey.genDigData
+                    || tempKey.noMac
+                    || tempKey.keyId != sc.writeKey()) {
                 tempKey.invalidate();
                 throw ChipFailure.exec("PrivWrite needs GenDig with the write key");
             }
             byte[] tk = tempKey.first32();
-            value = HostCrypto.privWriteEncrypt(Arrays.copyOf(data, 36), tk); // XOR is its own inverse
+            value =
+                    HostCrypto.privWriteEncrypt(
+                            Arrays.copyOf(data, 36), tk); // XOR is its own inverse
             byte[] mac = HostCrypto.privWriteMac(tk, p1, slot, c.serialNumber(), value);
             tempKey.invalidate();
-            if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 36, 68))) throw ChipFailure.exec("PrivWrite MAC mismatch");
+            if (!MessageDigest.isEqual(mac, Arrays.copyOfRange(data, 36, 68)))
+                throw ChipFailure.exec("PrivWrite MAC mismatch");
         }
-        if (value[0] != 0 || value[1] != 0 || value[2] != 0 || value[3] != 0) throw ChipFailure.exec("key padding not zero");
-        if (!P256.validScalar(Arrays.copyOfRange(value, 4, 36))) throw ChipFailure.exec("invalid P-256 scalar");
+        if (value[0] != 0 || value[1] != 0 || value[2] != 0 || value[3] != 0)
+            throw ChipFailure.exec("key padding not zero");
+        if (!P256.validScalar(Arrays.copyOfRange(value, 4, 36)))
+            throw ChipFailure.exec("invalid P-256 scalar");
         slots[slot] = value;
         save();
         return OK;
@@ -1020,24 +1154,28 @@ public final class EmulatedChip {
             case 0 -> {
                 if ((mode & 0x3C) != 0) throw ChipFailure.parse("lock mode");
                 if (configLocked()) throw ChipFailure.exec("config zone already locked");
-                if (!noCrc && Crc16.compute(config) != summary) throw ChipFailure.exec("config CRC mismatch");
+                if (!noCrc && Crc16.compute(config) != summary)
+                    throw ChipFailure.exec("config CRC mismatch");
                 config[ConfigZone.LOCK_CONFIG] = (byte) ConfigZone.LOCKED;
             }
             case 1 -> {
                 if ((mode & 0x3C) != 0) throw ChipFailure.parse("lock mode");
                 if (!configLocked()) throw ChipFailure.exec("lock the config zone first");
                 if (dataLocked()) throw ChipFailure.exec("data zone already locked");
-                if (!noCrc && Crc16.compute(dataZoneImage()) != summary) throw ChipFailure.exec("data CRC mismatch");
+                if (!noCrc && Crc16.compute(dataZoneImage()) != summary)
+                    throw ChipFailure.exec("data CRC mismatch");
                 config[ConfigZone.LOCK_VALUE] = (byte) ConfigZone.LOCKED;
             }
             case 2 -> {
                 int slot = (mode >>> 2) & 0x0F;
                 if (!dataLocked()) throw ChipFailure.exec("slot locks need a locked data zone");
                 ConfigZone c = cfg();
-                if (!c.keyConfig(slot).lockable()) throw ChipFailure.exec("slot " + slot + " is not lockable");
+                if (!c.keyConfig(slot).lockable())
+                    throw ChipFailure.exec("slot " + slot + " is not lockable");
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " already locked");
                 // cryptoauthlib's atcab_lock_data_slot sends a zero summary without the no-CRC flag
-                if (!noCrc && summary != 0 && Crc16.compute(slots[slot]) != summary) throw ChipFailure.exec("slot CRC mismatch");
+                if (!noCrc && summary != 0 && Crc16.compute(slots[slot]) != summary)
+                    throw ChipFailure.exec("slot CRC mismatch");
                 int bits = c.u16(ConfigZone.SLOT_LOCKED) & ~(1 << slot);
                 config[ConfigZone.SLOT_LOCKED] = (byte) bits;
                 config[ConfigZone.SLOT_LOCKED + 1] = (byte) (bits >>> 8);
@@ -1055,7 +1193,8 @@ public final class EmulatedChip {
         int target = p1 & 0xC0;
         if ((p1 & 0x38) != 0) throw ChipFailure.parse("sha mode");
         boolean is608 = type == DeviceType.ATECC608;
-        if (!is608 && (target != 0 || mode == 3 || mode > 5)) throw ChipFailure.parse("sha mode " + mode);
+        if (!is608 && (target != 0 || mode == 3 || mode > 5))
+            throw ChipFailure.parse("sha mode " + mode);
         switch (mode) {
             case 0 -> {
                 length(data, 0);
@@ -1096,7 +1235,8 @@ public final class EmulatedChip {
                 return OK;
             }
             case 1 -> {
-                // the 508A takes exactly one block; the 608 0 to 64 bytes (cryptoauthlib's sha_context test)
+                // the 508A takes exactly one block; the 608 0 to 64 bytes (cryptoauthlib's
+                // sha_context test)
                 if (p2 != data.length || data.length > 64 || (!is608 && data.length != 64)) {
                     throw ChipFailure.parse("update takes 64 bytes (608: up to 64)");
                 }
@@ -1107,7 +1247,8 @@ public final class EmulatedChip {
             }
             case 2, 5 -> {
                 if (mode == 5 && is608) throw ChipFailure.parse("608 ends HMAC with mode 2");
-                if (p2 != data.length || data.length > 63) throw ChipFailure.parse("end takes 0-63 bytes");
+                if (p2 != data.length || data.length > 63)
+                    throw ChipFailure.parse("end takes 0-63 bytes");
                 if (target == 0x80) throw ChipFailure.parse("sha target");
                 byte[] digest;
                 if (sha != null && mode == 2) {
@@ -1124,13 +1265,15 @@ public final class EmulatedChip {
                 switch (target) {
                     case 0x00 -> tempKey.load(digest, true);
                     case 0x40 -> msgDigBuf = Arrays.copyOf(digest, 64);
-                    default -> { } // output buffer only
+                    default -> {} // output buffer only
                 }
                 return digest;
             }
             case 6 -> {
                 length(data, 0);
-                if (sha == null) throw ChipFailure.exec(hmac != null ? "HMAC contexts cannot be read" : "no SHA context");
+                if (sha == null)
+                    throw ChipFailure.exec(
+                            hmac != null ? "HMAC contexts cannot be read" : "no SHA context");
                 return sha.export();
             }
             case 7 -> {
@@ -1145,18 +1288,27 @@ public final class EmulatedChip {
         }
     }
 
-
-
     static final long COUNTER_MAX = 2097151L;
 
-    /** Counter encoding of the config zone: two 16-bit linear fields and two binary fields (big endian). */
+    /**
+     * Counter encoding of the config zone: two 16-bit linear fields and two binary fields (big
+     * endian).
+     */
     static byte[] encodeCounter(long value) {
         int linA = 0xFFFF >>> (int) (value % 32);
         int linB = 0xFFFF >>> (int) (value >= 16 ? (value - 16) % 32 : 0);
         int binA = (int) (value / 32);
         int binB = value >= 16 ? (int) ((value - 16) / 32) : 0;
-        return new byte[] {(byte) (linA >>> 8), (byte) linA, (byte) (linB >>> 8), (byte) linB,
-            (byte) (binA >>> 8), (byte) binA, (byte) (binB >>> 8), (byte) binB};
+        return new byte[] {
+            (byte) (linA >>> 8),
+            (byte) linA,
+            (byte) (linB >>> 8),
+            (byte) linB,
+            (byte) (binA >>> 8),
+            (byte) binA,
+            (byte) (binB >>> 8),
+            (byte) binB
+        };
     }
 
     static long decodeCounter(byte[] c, int off) {
@@ -1179,7 +1331,10 @@ public final class EmulatedChip {
         return new byte[] {(byte) v, (byte) (v >>> 8), (byte) (v >>> 16), (byte) (v >>> 24)};
     }
 
-    /** Counter increment with its limit and, for counter 0 of a 608 with CountMatch, the match value. */
+    /**
+     * Counter increment with its limit and, for counter 0 of a 608 with CountMatch, the match
+     * value.
+     */
     private long incrementCounter(int id) throws ChipFailure {
         int off = ConfigZone.COUNTER_0 + 8 * id;
         long v = decodeCounter(config, off);
@@ -1191,9 +1346,10 @@ public final class EmulatedChip {
     }
 
     /**
-     * Checks and records the use of a slot key: the persistent latch for KeyConfig.PersistentDisable (608),
-     * a prior authorisation for KeyConfig.ReqAuth, and one use of a SlotConfig.LimitedUse key (counter 0
-     * on the 608, a LastKeyUse bit of slot 15 on the 508A).
+     * Checks and records the use of a slot key: the persistent latch for
+     * KeyConfig.PersistentDisable (608), a prior authorisation for KeyConfig.ReqAuth, and one use
+     * of a SlotConfig.LimitedUse key (counter 0 on the 608, a LastKeyUse bit of slot 15 on the
+     * 508A).
      */
     private void useKey(int slot) throws ChipFailure {
         ConfigZone c = cfg();
@@ -1202,7 +1358,8 @@ public final class EmulatedChip {
             throw ChipFailure.exec("slot " + slot + " needs the persistent latch");
         }
         if (kc.reqAuth() && authorizedKey != kc.authKey()) {
-            throw ChipFailure.exec("slot " + slot + " needs an authorisation with key " + kc.authKey());
+            throw ChipFailure.exec(
+                    "slot " + slot + " needs an authorisation with key " + kc.authKey());
         }
         if (c.slotConfig(slot).limitedUse()) consumeUse(slot);
     }
@@ -1211,14 +1368,23 @@ public final class EmulatedChip {
         if (type == DeviceType.ATECC608) {
             ConfigZone c = cfg();
             if (c.countMatchEnabled()) {
-                // the key is disabled while Counter[0] equals the value in the CountMatchKey slot (the value
-                // twice, a multiple of 32, as atcah_encode_counter_match writes it); the Counter command
+                // the key is disabled while Counter[0] equals the value in the CountMatchKey slot
+                // (the value
+                // twice, a multiple of 32, as atcah_encode_counter_match writes it); the Counter
+                // command
                 // itself is not limited (cryptoauthlib's counter_match test counts past it)
                 byte[] m = slots[c.countMatchKey()];
-                long limit = (m[0] & 0xFFL) | (m[1] & 0xFFL) << 8 | (m[2] & 0xFFL) << 16 | (m[3] & 0xFFL) << 24;
-                boolean wellFormed = Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8)) && limit % 32 == 0;
+                long limit =
+                        (m[0] & 0xFFL)
+                                | (m[1] & 0xFFL) << 8
+                                | (m[2] & 0xFFL) << 16
+                                | (m[3] & 0xFFL) << 24;
+                boolean wellFormed =
+                        Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8))
+                                && limit % 32 == 0;
                 long v = decodeCounter(config, ConfigZone.COUNTER_0);
-                if (wellFormed && v == limit) throw ChipFailure.exec("counter 0 equals the count match value " + limit);
+                if (wellFormed && v == limit)
+                    throw ChipFailure.exec("counter 0 equals the count match value " + limit);
             }
             incrementCounter(0);
             return;
@@ -1237,7 +1403,8 @@ public final class EmulatedChip {
 
     /** ReqRandom: commands using the key need a TempKey made from the chip's random number. */
     private void requireRandomNonce(int slot, boolean tempKeyUsed) throws ChipFailure {
-        if (cfg().keyConfig(slot).reqRandom() && (!tempKeyUsed || !tempKey.valid || tempKey.sourceInput)) {
+        if (cfg().keyConfig(slot).reqRandom()
+                && (!tempKeyUsed || !tempKey.valid || tempKey.sourceInput)) {
             throw ChipFailure.exec("slot " + slot + " requires a random nonce");
         }
     }
@@ -1260,7 +1427,8 @@ public final class EmulatedChip {
         if (op == 0x03) {
             // GFM: GHASH multiplication of H (first 16 bytes) and the input block (next 16)
             length(data, 32);
-            return GaloisMultiplier.multiply(Arrays.copyOf(data, 16), Arrays.copyOfRange(data, 16, 32));
+            return GaloisMultiplier.multiply(
+                    Arrays.copyOf(data, 16), Arrays.copyOfRange(data, 16, 32));
         }
         if (op != 0 && op != 1) throw ChipFailure.parse("aes mode " + op);
         length(data, 16);
@@ -1271,14 +1439,18 @@ public final class EmulatedChip {
             key = Arrays.copyOfRange(tempKey.value, block * 16, block * 16 + 16);
         } else {
             slotId(p2);
-            if (cfg().keyConfig(p2).keyType() != KeyConfig.TYPE_AES) throw ChipFailure.exec("slot " + p2 + " is not an AES key");
-            if (block * 16 + 16 > Zone.slotSize(p2)) throw ChipFailure.parse("key block beyond slot");
+            if (cfg().keyConfig(p2).keyType() != KeyConfig.TYPE_AES)
+                throw ChipFailure.exec("slot " + p2 + " is not an AES key");
+            if (block * 16 + 16 > Zone.slotSize(p2))
+                throw ChipFailure.parse("key block beyond slot");
             useKey(p2);
             key = Arrays.copyOfRange(slots[p2], block * 16, block * 16 + 16);
         }
         try {
             Cipher c = Cipher.getInstance("AES/ECB/NoPadding");
-            c.init(op == 0 ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE, new SecretKeySpec(key, "AES"));
+            c.init(
+                    op == 0 ? Cipher.ENCRYPT_MODE : Cipher.DECRYPT_MODE,
+                    new SecretKeySpec(key, "AES"));
             return c.doFinal(data);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
@@ -1287,7 +1459,8 @@ public final class EmulatedChip {
 
     private byte[] updateExtra(int mode, int p2, byte[] data) throws ChipFailure {
         length(data, 0);
-        // modes 0 and 1 also work on an unlocked config zone: cryptoauthlib's atcab_write_config_zone
+        // modes 0 and 1 also work on an unlocked config zone: cryptoauthlib's
+        // atcab_write_config_zone
         // ends with UpdateExtra of both bytes (zero on a fresh part) before the config lock
         if (mode == 0 || mode == 1) {
             if (p2 > 0xFF) throw ChipFailure.parse("UpdateExtra value is one byte");
@@ -1301,7 +1474,8 @@ public final class EmulatedChip {
             if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
             // spends one use of a limited-use key without using it
             slotId(p2);
-            if (!cfg().slotConfig(p2).limitedUse()) throw ChipFailure.exec("slot " + p2 + " is not limited-use");
+            if (!cfg().slotConfig(p2).limitedUse())
+                throw ChipFailure.exec("slot " + p2 + " is not limited-use");
             consumeUse(p2);
             return OK;
         }
@@ -1314,7 +1488,8 @@ public final class EmulatedChip {
         slotId(slot);
         if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
         ConfigZone c = cfg();
-        if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
+        if (c.keyConfig(slot).isPrivate())
+            throw ChipFailure.exec("slot " + slot + " holds a private key");
         boolean usesTempKey = (mode & 0x03) != 0;
         if (usesTempKey) {
             if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
@@ -1331,7 +1506,8 @@ public final class EmulatedChip {
         byte[] block1 = (mode & 0x02) != 0 ? tempKey.first32() : Arrays.copyOf(slots[slot], 32);
         byte[] block2 = (mode & 0x01) != 0 ? tempKey.first32() : challenge;
         byte[] otp8 = (mode & 0x20) != 0 ? Arrays.copyOf(otp, 8) : null;
-        byte[] expected = HostCrypto.checkMacResponse(block1, block2, other, otp8, c.serialNumber());
+        byte[] expected =
+                HostCrypto.checkMacResponse(block1, block2, other, otp8, c.serialNumber());
         tempKey.invalidate();
         if (!MessageDigest.isEqual(expected, response)) {
             authorizedKey = -1;
@@ -1355,27 +1531,44 @@ public final class EmulatedChip {
             case Zone.CONFIG -> {
                 length(data, 0);
                 if (keyId > 3) throw ChipFailure.parse("config block");
-                next = HostCrypto.genDig(Arrays.copyOfRange(config, keyId * 32, keyId * 32 + 32), zone, keyId, sn, tk);
+                next =
+                        HostCrypto.genDig(
+                                Arrays.copyOfRange(config, keyId * 32, keyId * 32 + 32),
+                                zone,
+                                keyId,
+                                sn,
+                                tk);
             }
             case Zone.OTP -> {
                 length(data, 0);
                 if (keyId > 1) throw ChipFailure.parse("OTP block");
-                next = HostCrypto.genDig(Arrays.copyOfRange(otp, keyId * 32, keyId * 32 + 32), zone, keyId, sn, tk);
+                next =
+                        HostCrypto.genDig(
+                                Arrays.copyOfRange(otp, keyId * 32, keyId * 32 + 32),
+                                zone,
+                                keyId,
+                                sn,
+                                tk);
             }
             case Zone.DATA -> {
                 slotId(keyId);
                 // keys are usable before the data lock (cryptoauthlib's write_enc_data_unlock test)
                 if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
-                if (c.keyConfig(keyId).isPrivate()) throw ChipFailure.exec("slot " + keyId + " holds a private key");
+                if (c.keyConfig(keyId).isPrivate())
+                    throw ChipFailure.exec("slot " + keyId + " holds a private key");
                 noMac = c.slotConfig(keyId).noMac();
-                // OtherData (4 bytes) is required for NoMac keys and ignored otherwise; cryptoauthlib
+                // OtherData (4 bytes) is required for NoMac keys and ignored otherwise;
+                // cryptoauthlib
                 // always sends it, as the header bytes, so both kinds of key give the same TempKey
                 if (noMac) length(data, 4);
                 else length(data, 0, 4);
                 requireRandomNonce(keyId, true);
                 useKey(keyId);
                 byte[] key = Arrays.copyOf(slots[keyId], 32);
-                next = noMac ? HostCrypto.genDigNoMac(key, data, sn, tk) : HostCrypto.genDig(key, zone, keyId, sn, tk);
+                next =
+                        noMac
+                                ? HostCrypto.genDigNoMac(key, data, sn, tk)
+                                : HostCrypto.genDig(key, zone, keyId, sn, tk);
                 dataSlot = true;
             }
             case 3 -> {
@@ -1386,13 +1579,24 @@ public final class EmulatedChip {
             case 4 -> {
                 length(data, 0);
                 if (keyId > 1) throw ChipFailure.parse("counter id");
-                next = HostCrypto.genDigCounter(keyId, decodeCounter(config, ConfigZone.COUNTER_0 + 8 * keyId), sn, tk);
+                next =
+                        HostCrypto.genDigCounter(
+                                keyId,
+                                decodeCounter(config, ConfigZone.COUNTER_0 + 8 * keyId),
+                                sn,
+                                tk);
             }
             case 5 -> {
                 length(data, 0);
                 slotId(keyId);
-                next = HostCrypto.genDigKeyConfig(keyId, c.slotConfig(keyId).value(), c.keyConfig(keyId).value(),
-                        c.slotLocked(keyId), sn, tk);
+                next =
+                        HostCrypto.genDigKeyConfig(
+                                keyId,
+                                c.slotConfig(keyId).value(),
+                                c.keyConfig(keyId).value(),
+                                c.slotLocked(keyId),
+                                sn,
+                                tk);
             }
             default -> throw ChipFailure.parse("GenDig zone " + zone);
         }
@@ -1409,12 +1613,16 @@ public final class EmulatedChip {
 
     // ------------------------------------------------------------------ MAC, HMAC, DeriveKey
 
-    /** TempKey checks shared by MAC, HMAC and DeriveKey: valid, not NoMac, SourceFlag equal to mode bit 2. */
+    /**
+     * TempKey checks shared by MAC, HMAC and DeriveKey: valid, not NoMac, SourceFlag equal to mode
+     * bit 2.
+     */
     private void requireTempKeyFor(int mode) throws ChipFailure {
         boolean inputFlag = (mode & 0x04) != 0;
         if (!tempKey.valid || tempKey.noMac || inputFlag != tempKey.sourceInput) {
             tempKey.invalidate();
-            throw ChipFailure.exec("TempKey invalid, NoMac, or its SourceFlag differs from mode bit 2");
+            throw ChipFailure.exec(
+                    "TempKey invalid, NoMac, or its SourceFlag differs from mode bit 2");
         }
     }
 
@@ -1432,7 +1640,8 @@ public final class EmulatedChip {
             block1 = tempKey.first32();
         } else {
             slotId(slot);
-            if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
+            if (c.keyConfig(slot).isPrivate())
+                throw ChipFailure.exec("slot " + slot + " holds a private key");
             requireRandomNonce(slot, usesTempKey);
             useKey(slot);
             block1 = Arrays.copyOf(slots[slot], 32);
@@ -1450,17 +1659,25 @@ public final class EmulatedChip {
         if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
         requireTempKeyFor(mode);
         ConfigZone c = cfg();
-        if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
+        if (c.keyConfig(slot).isPrivate())
+            throw ChipFailure.exec("slot " + slot + " holds a private key");
         requireRandomNonce(slot, true);
         useKey(slot);
-        byte[] r = HostCrypto.hmacCommand(mode, slot, Arrays.copyOf(slots[slot], 32), tempKey.first32(), otp, c.serialNumber());
+        byte[] r =
+                HostCrypto.hmacCommand(
+                        mode,
+                        slot,
+                        Arrays.copyOf(slots[slot], 32),
+                        tempKey.first32(),
+                        otp,
+                        c.serialNumber());
         tempKey.invalidate();
         return r;
     }
 
     /**
-     * DeriveKey: WriteConfig bit 1 of the target allows it; bit 0 chooses Create (parent = WriteKey) over
-     * Roll (parent = the target itself); bit 3 requires the authorising MAC.
+     * DeriveKey: WriteConfig bit 1 of the target allows it; bit 0 chooses Create (parent =
+     * WriteKey) over Roll (parent = the target itself); bit 3 requires the authorising MAC.
      */
     private byte[] deriveKey(int mode, int target, byte[] data) throws ChipFailure {
         if ((mode & ~0x04) != 0) throw ChipFailure.parse("derivekey mode");
@@ -1473,7 +1690,8 @@ public final class EmulatedChip {
         if (kc.isPrivate()) throw ChipFailure.exec("slot " + target + " holds a private key");
         if (c.slotLocked(target)) throw ChipFailure.exec("slot " + target + " is locked");
         int wc = sc.writeConfig();
-        if ((wc & 0x2) == 0) throw ChipFailure.exec("WriteConfig of slot " + target + " forbids DeriveKey");
+        if ((wc & 0x2) == 0)
+            throw ChipFailure.exec("WriteConfig of slot " + target + " forbids DeriveKey");
         requireTempKeyFor(mode);
         requireRandomNonce(target, true);
         int parentSlot = (wc & 0x1) != 0 ? sc.writeKey() : target;
@@ -1509,49 +1727,58 @@ public final class EmulatedChip {
         int alg = mode & 0x60;
         if ((mode & 0x80) != 0 || alg == 0x60 || target > 0x14) throw ChipFailure.parse("kdf mode");
         if (data.length < 4) throw ChipFailure.parse("kdf details missing");
-        long details = (data[0] & 0xFFL) | (data[1] & 0xFFL) << 8 | (data[2] & 0xFFL) << 16 | (data[3] & 0xFFL) << 24;
+        long details =
+                (data[0] & 0xFFL)
+                        | (data[1] & 0xFFL) << 8
+                        | (data[2] & 0xFFL) << 16
+                        | (data[3] & 0xFFL) << 24;
         byte[] message;
         if (alg == KDF_AES) {
             length(data, 20);
             message = Arrays.copyOfRange(data, 4, 20);
         } else {
             int len = (int) (details >>> 24);
-            if (data.length != 4 + len || len == 0 || len > 128) throw ChipFailure.parse("kdf message length");
+            if (data.length != 4 + len || len == 0 || len > 128)
+                throw ChipFailure.parse("kdf message length");
             message = Arrays.copyOfRange(data, 4, data.length);
         }
         if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
         ConfigZone c = cfg();
-        byte[] sourceKey = switch (source) {
-            case 0 -> {
-                if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
-                yield tempKey.value.clone();
-            }
-            case 1 -> {
-                if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
-                yield Arrays.copyOfRange(tempKey.value, 32, 64);
-            }
-            case 2 -> {
-                int slot = keyId & 0xFF;
-                slotId(slot);
-                if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
-                useKey(slot);
-                yield slots[slot].clone();
-            }
-            default -> {
-                if (altKeyBuf == null) throw ChipFailure.exec("alternate key buffer empty");
-                yield altKeyBuf.clone();
-            }
-        };
+        byte[] sourceKey =
+                switch (source) {
+                    case 0 -> {
+                        if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
+                        yield tempKey.value.clone();
+                    }
+                    case 1 -> {
+                        if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
+                        yield Arrays.copyOfRange(tempKey.value, 32, 64);
+                    }
+                    case 2 -> {
+                        int slot = keyId & 0xFF;
+                        slotId(slot);
+                        if (c.keyConfig(slot).isPrivate())
+                            throw ChipFailure.exec("slot " + slot + " holds a private key");
+                        useKey(slot);
+                        yield slots[slot].clone();
+                    }
+                    default -> {
+                        if (altKeyBuf == null) throw ChipFailure.exec("alternate key buffer empty");
+                        yield altKeyBuf.clone();
+                    }
+                };
         byte[] result;
         byte[] aeadSecondHalf = null;
         switch (alg) {
             case KDF_PRF -> {
                 if ((details & 0x00FFF8FCL) != 0) throw ChipFailure.parse("kdf prf details");
                 int keyLength = 16 * (1 + (int) (details & 3));
-                if (keyLength > sourceKey.length) throw ChipFailure.exec("PRF key longer than its source");
+                if (keyLength > sourceKey.length)
+                    throw ChipFailure.exec("PRF key longer than its source");
                 int outLength = (details & 0x100) != 0 ? 64 : 32;
                 int aead = (int) ((details >>> 9) & 3);
-                if (aead > 1 || (aead == 1 && outLength != 64)) throw ChipFailure.parse("kdf prf AEAD mode");
+                if (aead > 1 || (aead == 1 && outLength != 64))
+                    throw ChipFailure.parse("kdf prf AEAD mode");
                 result = KdfFunctions.prf(Arrays.copyOf(sourceKey, keyLength), message, outLength);
                 if (aead == 1) {
                     aeadSecondHalf = Arrays.copyOfRange(result, 32, 64);
@@ -1562,30 +1789,36 @@ public final class EmulatedChip {
                 if ((details & ~3L) != 0) throw ChipFailure.parse("kdf aes details");
                 if (!c.kdfAesEnabled()) throw ChipFailure.exec("KDF AES disabled in ChipOptions");
                 int at = 16 * (int) (details & 3);
-                if (at + 16 > sourceKey.length) throw ChipFailure.exec("AES key location beyond its source");
+                if (at + 16 > sourceKey.length)
+                    throw ChipFailure.exec("AES key location beyond its source");
                 result = KdfFunctions.aes(Arrays.copyOfRange(sourceKey, at, at + 16), message);
             }
             default -> {
                 if ((details & 0x00FFFFF8L) != 0) throw ChipFailure.parse("kdf hkdf details");
                 int location = (int) (details & 3);
                 byte[] key = (details & 4) != 0 ? new byte[32] : Arrays.copyOf(sourceKey, 32);
-                byte[] m = switch (location) {
-                    case 1 -> {
-                        if (!tempKey.valid || message.length > 64) throw ChipFailure.exec("HKDF message in TempKey");
-                        yield Arrays.copyOf(tempKey.value, message.length);
-                    }
-                    case 2 -> message;
-                    case 3 -> {
-                        // the KDF IV function: the message must carry KdfIvStr at KdfIvLoc
-                        int loc = config[ConfigZone.KDF_IV_LOC] & 0xFF;
-                        if (loc + 2 > message.length || message[loc] != config[ConfigZone.KDF_IV_STR]
-                                || message[loc + 1] != config[ConfigZone.KDF_IV_STR + 1]) {
-                            throw ChipFailure.exec("KDF IV string not found at KdfIvLoc");
-                        }
-                        yield message;
-                    }
-                    default -> throw ChipFailure.parse("HKDF message location 'slot' is not emulated");
-                };
+                byte[] m =
+                        switch (location) {
+                            case 1 -> {
+                                if (!tempKey.valid || message.length > 64)
+                                    throw ChipFailure.exec("HKDF message in TempKey");
+                                yield Arrays.copyOf(tempKey.value, message.length);
+                            }
+                            case 2 -> message;
+                            case 3 -> {
+                                // the KDF IV function: the message must carry KdfIvStr at KdfIvLoc
+                                int loc = config[ConfigZone.KDF_IV_LOC] & 0xFF;
+                                if (loc + 2 > message.length
+                                        || message[loc] != config[ConfigZone.KDF_IV_STR]
+                                        || message[loc + 1] != config[ConfigZone.KDF_IV_STR + 1]) {
+                                    throw ChipFailure.exec("KDF IV string not found at KdfIvLoc");
+                                }
+                                yield message;
+                            }
+                            default ->
+                                    throw ChipFailure.parse(
+                                            "HKDF message location 'slot' is not emulated");
+                        };
                 result = KdfFunctions.hkdf(key, m);
             }
         }
@@ -1600,20 +1833,26 @@ public final class EmulatedChip {
             case 0x08 -> {
                 int slot = keyId >>> 8;
                 slotId(slot);
-                if (c.keyConfig(slot).isPrivate()) throw ChipFailure.exec("slot " + slot + " holds a private key");
+                if (c.keyConfig(slot).isPrivate())
+                    throw ChipFailure.exec("slot " + slot + " holds a private key");
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
                 int wc = c.slotConfig(slot).writeConfig();
                 if (dataLocked() && wc != 0 && (wc & 0x2) == 0) {
-                    throw ChipFailure.exec("WriteConfig of slot " + slot + " allows neither clear writes nor DeriveKey");
+                    throw ChipFailure.exec(
+                            "WriteConfig of slot "
+                                    + slot
+                                    + " allows neither clear writes nor DeriveKey");
                 }
-                System.arraycopy(result, 0, slots[slot], 0, Math.min(result.length, Zone.slotSize(slot)));
+                System.arraycopy(
+                        result, 0, slots[slot], 0, Math.min(result.length, Zone.slotSize(slot)));
                 save();
             }
             case 0x0C -> altKeyBuf = Arrays.copyOf(result, 32);
             case 0x10 -> answer = protectedOutput(protection, c, result, false, "KDF");
             default -> answer = protectedOutput(protection, c, result, true, "KDF");
         }
-        if (aeadSecondHalf != null && target < 0x10) answer = protectedOutput(protection, c, aeadSecondHalf, false, "KDF");
+        if (aeadSecondHalf != null && target < 0x10)
+            answer = protectedOutput(protection, c, aeadSecondHalf, false, "KDF");
         return answer;
     }
 
@@ -1631,8 +1870,10 @@ public final class EmulatedChip {
         if (!dataLocked()) throw ChipFailure.exec("data zone unlocked");
         ConfigZone c = cfg();
         ConfigZone.SecureBootConfig sb = c.secureBoot();
-        if (sb.mode() == ConfigZone.SecureBootConfig.DISABLED) throw ChipFailure.exec("SecureBoot disabled in config");
-        if (secureBootProhibited) throw ChipFailure.exec("SecureBoot prohibited until the next power cycle");
+        if (sb.mode() == ConfigZone.SecureBootConfig.DISABLED)
+            throw ChipFailure.exec("SecureBoot disabled in config");
+        if (secureBootProhibited)
+            throw ChipFailure.exec("SecureBoot prohibited until the next power cycle");
         if (m != SB_FULL && sb.mode() == ConfigZone.SecureBootConfig.FULL_BOTH) {
             throw ChipFailure.exec("SecureBootMode FullBoth takes digest and signature every time");
         }
@@ -1642,7 +1883,8 @@ public final class EmulatedChip {
         if (encrypted) {
             byte[] ioKey = ioProtectionKey(c);
             if (!tempKey.valid) throw ChipFailure.exec("TempKey invalid");
-            if (sb.randNonce() && tempKey.sourceInput) throw ChipFailure.exec("SecureBootRandNonce requires a random nonce");
+            if (sb.randNonce() && tempKey.sourceInput)
+                throw ChipFailure.exec("SecureBootRandNonce requires a random nonce");
             key = HostCrypto.secureBootKey(ioKey, tempKey.first32());
             digest = HostCrypto.xor(digest, key);
             tempKey.invalidate();
@@ -1656,7 +1898,8 @@ public final class EmulatedChip {
         } else {
             if (m == SB_FULL_STORE) signature = Arrays.copyOf(slots[store], 64);
             ECPoint q = pubFromSlot(sb.pubKeySlot());
-            if (q == null) throw ChipFailure.exec("no public key in SecureBootPubKey slot " + sb.pubKeySlot());
+            if (q == null)
+                throw ChipFailure.exec("no public key in SecureBootPubKey slot " + sb.pubKeySlot());
             ok = P256.verify(q, digest, signature, 0);
         }
         if (!ok) throw new ChipFailure(0x01, "SecureBoot verification failed");
@@ -1664,19 +1907,27 @@ public final class EmulatedChip {
             if (sb.mode() == ConfigZone.SecureBootConfig.FULL_SIG && Zone.slotSize(store) < 64) {
                 throw ChipFailure.exec("slot " + store + " is too small for a signature");
             }
-            if (sb.mode() == ConfigZone.SecureBootConfig.FULL_DIG) System.arraycopy(digest, 0, slots[store], 0, 32);
+            if (sb.mode() == ConfigZone.SecureBootConfig.FULL_DIG)
+                System.arraycopy(digest, 0, slots[store], 0, 32);
             else System.arraycopy(signature, 0, slots[store], 0, 64);
             save();
         }
         if (sb.persistentEnable()) persistentLatch = true;
         if (!encrypted) return OK;
-        byte[] macSignature = m == SB_FULL_STORE && sb.mode() == ConfigZone.SecureBootConfig.FULL_DIG ? null : signature;
+        byte[] macSignature =
+                m == SB_FULL_STORE && sb.mode() == ConfigZone.SecureBootConfig.FULL_DIG
+                        ? null
+                        : signature;
         return HostCrypto.secureBootMac(key, digest, macSignature, mode, p2);
     }
 
-    // ------------------------------------------------------------------ conveniences for owners of the chip
+    // ------------------------------------------------------------------ conveniences for owners of
+    // the chip
 
-    /** Writes a config image directly, as if it had been programmed and not yet locked (test setup helper). */
+    /**
+     * Writes a config image directly, as if it had been programmed and not yet locked (test setup
+     * helper).
+     */
     public synchronized void loadConfig(byte[] image) {
         if (configLocked()) throw new IllegalStateException("config zone locked");
         for (int i = 16; i < Zone.CONFIG_SIZE; i++) {

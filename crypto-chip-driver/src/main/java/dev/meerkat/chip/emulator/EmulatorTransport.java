@@ -3,7 +3,10 @@ package dev.meerkat.chip.emulator;
 import dev.meerkat.chip.Transport;
 import dev.meerkat.chip.WordAddress;
 
-/** Connects the driver to an {@link EmulatedChip} through the same word-address frames as an I2C bus. */
+/**
+ * Connects the driver to an {@link EmulatedChip} through the same word-address frames as an I2C
+ * bus.
+ */
 public final class EmulatorTransport implements Transport {
     private final EmulatedChip chip;
 

@@ -18,7 +18,10 @@ public final class Faults {
         return this;
     }
 
-    /** The next {@code n} commands are answered with status 0xFF as if their CRC had been damaged on the bus. */
+    /**
+     * The next {@code n} commands are answered with status 0xFF as if their CRC had been damaged on
+     * the bus.
+     */
     public synchronized Faults commErrors(int n) {
         commErrors += n;
         return this;
@@ -30,22 +33,28 @@ public final class Faults {
         return this;
     }
 
-    /** The next {@code times} executions of {@code opcode} return {@code status} without side effects. */
+    /**
+     * The next {@code times} executions of {@code opcode} return {@code status} without side
+     * effects.
+     */
     public synchronized Faults failCommand(int opcode, int status, int times) {
         forcedStatus.put(opcode, new int[] {status, times});
         return this;
     }
 
-    /** The self test fails: the next wake reports 0x07 and crypto commands are refused until a SelfTest passes. */
+    /**
+     * The self test fails: the next wake reports 0x07 and crypto commands are refused until a
+     * SelfTest passes.
+     */
     public synchronized Faults selfTestFailure(boolean fail) {
         selfTestFailure = fail;
         return this;
     }
 
     /**
-     * Power fails after {@code commands} more commands: the next command still runs (what it writes to
-     * non-volatile memory stays written) but its response is lost, and the chip answers nothing until
-     * {@link EmulatedChip#powerCycle()}.
+     * Power fails after {@code commands} more commands: the next command still runs (what it writes
+     * to non-volatile memory stays written) but its response is lost, and the chip answers nothing
+     * until {@link EmulatedChip#powerCycle()}.
      */
     public synchronized Faults powerLossAfter(int commands) {
         powerLossAfter = commands;

@@ -1,12 +1,11 @@
 package dev.meerkat.chip.emulator;
 
 /**
- * The GF(2^128) multiplication of AES-GCM's GHASH (NIST SP 800-38D, algorithm 1), which the 608's AES
- * command computes in its GFM mode: the host runs GCM with the chip doing AES-ECB and GFM.
+ * The GF(2^128) multiplication of AES-GCM's GHASH (NIST SP 800-38D, algorithm 1), which the 608's
+ * AES command computes in its GFM mode: the host runs GCM with the chip doing AES-ECB and GFM.
  */
 final class GaloisMultiplier {
-    private GaloisMultiplier() {
-    }
+    private GaloisMultiplier() {}
 
     /** X · Y in the GCM field, both 16 bytes, bit 0 the most significant bit of byte 0. */
     static byte[] multiply(byte[] x, byte[] y) {

@@ -1,20 +1,19 @@
 package dev.meerkat.chip.emulator;
 
+import dev.meerkat.chip.HostCrypto;
 import java.io.ByteArrayOutputStream;
 import java.security.GeneralSecurityException;
 import java.util.Arrays;
-
 import javax.crypto.Cipher;
 import javax.crypto.spec.SecretKeySpec;
 
-import dev.meerkat.chip.HostCrypto;
-
 /** The three algorithms of the 608's KDF command. */
 final class KdfFunctions {
-    private KdfFunctions() {
-    }
+    private KdfFunctions() {}
 
-    /** TLS 1.2 PRF (RFC 5246 section 5, P_SHA256) of {@code key} over the message (label || seed). */
+    /**
+     * TLS 1.2 PRF (RFC 5246 section 5, P_SHA256) of {@code key} over the message (label || seed).
+     */
     static byte[] prf(byte[] key, byte[] message, int outLength) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(outLength + 32);
         byte[] a = message;
@@ -29,8 +28,9 @@ final class KdfFunctions {
     }
 
     /**
-     * One HKDF step (RFC 5869): HMAC-SHA256(key, message). With the salt as key and the IKM as message it
-     * is Extract; with the PRK as key and info || counter as message it is one block of Expand.
+     * One HKDF step (RFC 5869): HMAC-SHA256(key, message). With the salt as key and the IKM as
+     * message it is Extract; with the PRK as key and info || counter as message it is one block of
+     * Expand.
      */
     static byte[] hkdf(byte[] key, byte[] message) {
         return HostCrypto.hmacSha256(key, message);

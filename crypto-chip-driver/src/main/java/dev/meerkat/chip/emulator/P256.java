@@ -2,7 +2,6 @@ package dev.meerkat.chip.emulator;
 
 import java.math.BigInteger;
 import java.security.SecureRandom;
-
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
 import org.bouncycastle.crypto.params.ECDomainParameters;
@@ -16,10 +15,10 @@ import org.bouncycastle.util.BigIntegers;
 /** The P-256 arithmetic of the emulated chip (Bouncy Castle lightweight API). */
 final class P256 {
     static final X9ECParameters CURVE = CustomNamedCurves.getByName("secp256r1");
-    static final ECDomainParameters DOMAIN = new ECDomainParameters(CURVE.getCurve(), CURVE.getG(), CURVE.getN(), CURVE.getH());
+    static final ECDomainParameters DOMAIN =
+            new ECDomainParameters(CURVE.getCurve(), CURVE.getG(), CURVE.getN(), CURVE.getH());
 
-    private P256() {
-    }
+    private P256() {}
 
     static boolean validScalar(byte[] d32) {
         BigInteger d = new BigInteger(1, d32);
@@ -41,8 +40,18 @@ final class P256 {
 
     static byte[] raw(ECPoint q) {
         byte[] out = new byte[64];
-        System.arraycopy(BigIntegers.asUnsignedByteArray(32, q.getAffineXCoord().toBigInteger()), 0, out, 0, 32);
-        System.arraycopy(BigIntegers.asUnsignedByteArray(32, q.getAffineYCoord().toBigInteger()), 0, out, 32, 32);
+        System.arraycopy(
+                BigIntegers.asUnsignedByteArray(32, q.getAffineXCoord().toBigInteger()),
+                0,
+                out,
+                0,
+                32);
+        System.arraycopy(
+                BigIntegers.asUnsignedByteArray(32, q.getAffineYCoord().toBigInteger()),
+                0,
+                out,
+                32,
+                32);
         return out;
     }
 
@@ -61,7 +70,10 @@ final class P256 {
 
     static byte[] sign(byte[] d32, byte[] digest32, SecureRandom rng) {
         ECDSASigner signer = new ECDSASigner();
-        signer.init(true, new ParametersWithRandom(new ECPrivateKeyParameters(new BigInteger(1, d32), DOMAIN), rng));
+        signer.init(
+                true,
+                new ParametersWithRandom(
+                        new ECPrivateKeyParameters(new BigInteger(1, d32), DOMAIN), rng));
         BigInteger[] rs = signer.generateSignature(digest32);
         byte[] out = new byte[64];
         System.arraycopy(BigIntegers.asUnsignedByteArray(32, rs[0]), 0, out, 0, 32);
@@ -71,7 +83,8 @@ final class P256 {
 
     static boolean verify(ECPoint q, byte[] digest32, byte[] sig, int sigOff) {
         BigInteger r = new BigInteger(1, java.util.Arrays.copyOfRange(sig, sigOff, sigOff + 32));
-        BigInteger s = new BigInteger(1, java.util.Arrays.copyOfRange(sig, sigOff + 32, sigOff + 64));
+        BigInteger s =
+                new BigInteger(1, java.util.Arrays.copyOfRange(sig, sigOff + 32, sigOff + 64));
         ECDSASigner verifier = new ECDSASigner();
         verifier.init(false, new ECPublicKeyParameters(q, DOMAIN));
         return verifier.verifySignature(digest32, r, s);

@@ -4,6 +4,8 @@ package dev.meerkat.chip.emulator;
 public enum TimingModel {
     /** Responses are ready at once (tests). */
     ZERO,
-    /** The chip stays busy (reads are not acknowledged) for the datasheet maximum execution time. */
+    /**
+     * The chip stays busy (reads are not acknowledged) for the datasheet maximum execution time.
+     */
     DATASHEET
 }

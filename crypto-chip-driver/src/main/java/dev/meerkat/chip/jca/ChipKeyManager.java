@@ -6,14 +6,13 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
-
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * Presents a chip-held P-256 key and its certificate chain for TLS client authentication: JSSE gets
- * the {@link ChipPrivateKey} handle and the chip's JCA provider signs the handshake inside the chip.
- * It offers the key for EC client-auth requests only and never acts for a server.
+ * the {@link ChipPrivateKey} handle and the chip's JCA provider signs the handshake inside the
+ * chip. It offers the key for EC client-auth requests only and never acts for a server.
  */
 public final class ChipKeyManager extends X509ExtendedKeyManager {
     private static final String ALIAS = "device";
@@ -22,19 +21,21 @@ public final class ChipKeyManager extends X509ExtendedKeyManager {
     private final X509Certificate[] chain;
 
     /**
-     * @param key   the chip slot's key
+     * @param key the chip slot's key
      * @param chain the key's certificate first, then intermediates
      */
     public ChipKeyManager(ChipPrivateKey key, List<X509Certificate> chain) {
         this.key = Objects.requireNonNull(key);
-        if (chain.isEmpty()) throw new IllegalArgumentException("a client key needs its certificate");
+        if (chain.isEmpty())
+            throw new IllegalArgumentException("a client key needs its certificate");
         this.chain = chain.toArray(new X509Certificate[0]);
     }
 
     private static String alias(String[] keyTypes) {
         if (keyTypes == null) return ALIAS;
         for (String t : keyTypes) {
-            if (t != null && (t.equals("EC") || t.startsWith("EC_") || t.equals("ECDSA"))) return ALIAS;
+            if (t != null && (t.equals("EC") || t.startsWith("EC_") || t.equals("ECDSA")))
+                return ALIAS;
         }
         return null;
     }

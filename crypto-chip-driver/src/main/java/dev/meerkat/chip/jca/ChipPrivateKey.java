@@ -1,17 +1,16 @@
 package dev.meerkat.chip.jca;
 
+import dev.meerkat.chip.CryptoChip;
 import java.security.PrivateKey;
 import java.security.interfaces.ECKey;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.ECParameterSpec;
 import java.util.Objects;
 
-import dev.meerkat.chip.CryptoChip;
-
 /**
  * A handle for the P-256 private key in slot N of a chip. It carries no key material: signing and
- * ECDH go to the chip through {@link ChipProvider}. Implements {@link ECKey} (not ECPrivateKey, which
- * would have to reveal the scalar) so JSSE can see the curve.
+ * ECDH go to the chip through {@link ChipProvider}. Implements {@link ECKey} (not ECPrivateKey,
+ * which would have to reveal the scalar) so JSSE can see the curve.
  */
 public final class ChipPrivateKey implements PrivateKey, ECKey {
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,6 @@
 package dev.meerkat.chip.jca;
 
+import dev.meerkat.chip.ChipException;
 import java.io.ByteArrayOutputStream;
 import java.security.InvalidKeyException;
 import java.security.InvalidParameterException;
@@ -11,9 +12,10 @@ import java.security.SignatureException;
 import java.security.SignatureSpi;
 import java.util.Arrays;
 
-import dev.meerkat.chip.ChipException;
-
-/** ECDSA signing with a {@link ChipPrivateKey}; the chip signs a 32-byte digest. Verification is left to other providers. */
+/**
+ * ECDSA signing with a {@link ChipPrivateKey}; the chip signs a 32-byte digest. Verification is
+ * left to other providers.
+ */
 public abstract class ChipSignature extends SignatureSpi {
     private ChipPrivateKey key;
 
@@ -45,7 +47,10 @@ public abstract class ChipSignature extends SignatureSpi {
         }
     }
 
-    /** NONEwithECDSA: the input is the digest (left-padded or truncated to 32 bytes as ECDSA prescribes). */
+    /**
+     * NONEwithECDSA: the input is the digest (left-padded or truncated to 32 bytes as ECDSA
+     * prescribes).
+     */
     public static final class None extends ChipSignature {
         private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
 
@@ -83,7 +88,8 @@ public abstract class ChipSignature extends SignatureSpi {
 
     @Override
     protected void engineInitSign(PrivateKey privateKey) throws InvalidKeyException {
-        if (!(privateKey instanceof ChipPrivateKey k)) throw new InvalidKeyException("not a chip key: " + privateKey);
+        if (!(privateKey instanceof ChipPrivateKey k))
+            throw new InvalidKeyException("not a chip key: " + privateKey);
         key = k;
         reset();
     }

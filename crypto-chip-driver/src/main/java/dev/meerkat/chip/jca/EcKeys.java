@@ -20,8 +20,7 @@ import java.util.Arrays;
 public final class EcKeys {
     public static final ECParameterSpec P256 = p256();
 
-    private EcKeys() {
-    }
+    private EcKeys() {}
 
     private static ECParameterSpec p256() {
         try {
@@ -35,9 +34,13 @@ public final class EcKeys {
 
     public static ECPublicKey publicKey(byte[] xy) {
         if (xy.length != 64) throw new IllegalArgumentException("raw public key is 64 bytes");
-        ECPoint w = new ECPoint(new BigInteger(1, Arrays.copyOfRange(xy, 0, 32)), new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
+        ECPoint w =
+                new ECPoint(
+                        new BigInteger(1, Arrays.copyOfRange(xy, 0, 32)),
+                        new BigInteger(1, Arrays.copyOfRange(xy, 32, 64)));
         try {
-            return (ECPublicKey) KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, P256));
+            return (ECPublicKey)
+                    KeyFactory.getInstance("EC").generatePublic(new ECPublicKeySpec(w, P256));
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("not a P-256 public key", e);
         }
@@ -80,14 +83,17 @@ public final class EcKeys {
 
     /** ASN.1 DER ECDSA signature to r||s. */
     public static byte[] derToRaw(byte[] der) {
-        if (der.length < 8 || der[0] != 0x30) throw new IllegalArgumentException("not a DER signature");
+        if (der.length < 8 || der[0] != 0x30)
+            throw new IllegalArgumentException("not a DER signature");
         int pos = 2;
         if ((der[1] & 0x80) != 0) pos = 2 + (der[1] & 0x7F);
         byte[] out = new byte[64];
         for (int i = 0; i < 2; i++) {
-            if (pos + 2 > der.length || der[pos] != 0x02) throw new IllegalArgumentException("not a DER signature");
+            if (pos + 2 > der.length || der[pos] != 0x02)
+                throw new IllegalArgumentException("not a DER signature");
             int len = der[pos + 1] & 0xFF;
-            if (pos + 2 + len > der.length) throw new IllegalArgumentException("not a DER signature");
+            if (pos + 2 + len > der.length)
+                throw new IllegalArgumentException("not a DER signature");
             BigInteger v = new BigInteger(1, Arrays.copyOfRange(der, pos + 2, pos + 2 + len));
             if (v.bitLength() > 256) throw new IllegalArgumentException("not a P-256 signature");
             put(v, out, 32 * i);

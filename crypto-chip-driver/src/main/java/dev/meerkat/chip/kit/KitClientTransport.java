@@ -1,5 +1,9 @@
 package dev.meerkat.chip.kit;
 
+import dev.meerkat.chip.ChipCommunicationException;
+import dev.meerkat.chip.DeviceType;
+import dev.meerkat.chip.Hex;
+import dev.meerkat.chip.Transport;
 import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -10,11 +14,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
-
-import dev.meerkat.chip.ChipCommunicationException;
-import dev.meerkat.chip.DeviceType;
-import dev.meerkat.chip.Hex;
-import dev.meerkat.chip.Transport;
 
 /**
  * A {@link Transport} that drives a chip behind a kit-protocol board (or the emulator's kit server)
@@ -37,12 +36,15 @@ public final class KitClientTransport implements Transport {
     }
 
     /** Connects to a kit server and selects the first device of the given type. */
-    public static KitClientTransport connect(String host, int port, DeviceType type) throws IOException {
+    public static KitClientTransport connect(String host, int port, DeviceType type)
+            throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress(host, port), 5000);
         s.setTcpNoDelay(true);
         s.setSoTimeout(30_000);
-        KitClientTransport t = new KitClientTransport(s, new BufferedInputStream(s.getInputStream()), s.getOutputStream(), type);
+        KitClientTransport t =
+                new KitClientTransport(
+                        s, new BufferedInputStream(s.getInputStream()), s.getOutputStream(), type);
         try {
             t.select(type);
         } catch (IOException | RuntimeException e) {
@@ -58,7 +60,8 @@ public final class KitClientTransport implements Transport {
             String reply = exchange(String.format("board:device(%02X)", i));
             String[] tokens = reply.trim().split(" ");
             int open = reply.indexOf('(');
-            if (tokens.length < 2 || open < 0) throw new IOException("unexpected board:device reply: " + reply);
+            if (tokens.length < 2 || open < 0)
+                throw new IOException("unexpected board:device reply: " + reply);
             if (tokens[0].startsWith(want)) {
                 String address = reply.substring(open + 1, open + 3);
                 exchange(target + ":physical:select(" + address + ")");
@@ -84,13 +87,19 @@ public final class KitClientTransport implements Transport {
         return b.toString(StandardCharsets.US_ASCII);
     }
 
-    /** Parses {@code SS(hex)}; returns the data, throws if the kit status is not zero or the data is empty. */
+    /**
+     * Parses {@code SS(hex)}; returns the data, throws if the kit status is not zero or the data is
+     * empty.
+     */
     private static byte[] data(String reply) {
         int open = reply.indexOf('(');
         int close = reply.indexOf(')', open + 1);
-        if (open != 2 || close < 0) throw new ChipCommunicationException("malformed kit reply: " + reply);
+        if (open != 2 || close < 0)
+            throw new ChipCommunicationException("malformed kit reply: " + reply);
         int status = Integer.parseInt(reply.substring(0, 2), 16);
-        if (status != 0) throw new ChipCommunicationException(String.format(Locale.ROOT, "kit status 0x%02X", status));
+        if (status != 0)
+            throw new ChipCommunicationException(
+                    String.format(Locale.ROOT, "kit status 0x%02X", status));
         return Hex.parse(reply.substring(open + 1, close));
     }
 
@@ -112,7 +121,9 @@ public final class KitClientTransport implements Transport {
     @Override
     public void send(byte[] packet) {
         try {
-            out.write((target + ":t(" + Hex.format(packet) + ")\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    (target + ":t(" + Hex.format(packet) + ")\n")
+                            .getBytes(StandardCharsets.US_ASCII));
             out.flush();
         } catch (IOException e) {
             throw new ChipCommunicationException("kit I/O failed", e);
@@ -127,7 +138,8 @@ public final class KitClientTransport implements Transport {
             pending = false;
             try {
                 byte[] r = data(readLine());
-                if (r.length == 0) throw new ChipCommunicationException("no response from the chip");
+                if (r.length == 0)
+                    throw new ChipCommunicationException("no response from the chip");
                 response = r;
             } catch (IOException e) {
                 throw new ChipCommunicationException("kit I/O failed", e);

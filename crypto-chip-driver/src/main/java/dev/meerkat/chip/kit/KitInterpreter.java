@@ -1,31 +1,34 @@
 package dev.meerkat.chip.kit;
 
-import java.util.Locale;
-
 import dev.meerkat.chip.ChipCommunicationException;
 import dev.meerkat.chip.Hex;
 import dev.meerkat.chip.WordAddress;
 import dev.meerkat.chip.emulator.EmulatedChip;
+import java.util.Locale;
 
 /**
- * Interprets the ASCII kit protocol that cryptoauthlib's kit HAL speaks to a Microchip kit board, on
- * behalf of one emulated chip. Lines look like {@code <target>[(handle)]:<command>[(hex)][:<sub>(hex)]};
- * replies are {@code <kit status hex>(<data hex>)} followed by a newline, except for the board
- * commands that answer free text.
+ * Interprets the ASCII kit protocol that cryptoauthlib's kit HAL speaks to a Microchip kit board,
+ * on behalf of one emulated chip. Lines look like {@code
+ * <target>[(handle)]:<command>[(hex)][:<sub>(hex)]}; replies are {@code <kit status hex>(<data
+ * hex>)} followed by a newline, except for the board commands that answer free text.
  *
  * <ul>
- *   <li>{@code board:device(NN)} &rarr; {@code ECC608 TWI 00(C0)} for index 0 (device type, interface,
- *       I2C address in parentheses); other indexes answer {@code no_device 00(00)}.</li>
- *   <li>{@code E:physical:select(C0)}, {@code E:physical:interface:i2c} &rarr; {@code 00()}.</li>
- *   <li>{@code E:w()} wake &rarr; {@code 00(04113343)}; {@code E:i()} idle, {@code E:s()} sleep &rarr; {@code 00()}.</li>
+ *   <li>{@code board:device(NN)} &rarr; {@code ECC608 TWI 00(C0)} for index 0 (device type,
+ *       interface, I2C address in parentheses); other indexes answer {@code no_device 00(00)}.
+ *   <li>{@code E:physical:select(C0)}, {@code E:physical:interface:i2c} &rarr; {@code 00()}.
+ *   <li>{@code E:w()} wake &rarr; {@code 00(04113343)}; {@code E:i()} idle, {@code E:s()} sleep
+ *       &rarr; {@code 00()}.
  *   <li>{@code E:t(packet)} talk: sends the command packet (count..CRC), waits for the chip and
- *       answers {@code 00(response packet)}; {@code E:send(packet)} and {@code E:receive()} split it.</li>
+ *       answers {@code 00(response packet)}; {@code E:send(packet)} and {@code E:receive()} split
+ *       it.
  * </ul>
+ *
  * The target letter may be {@code d} (device), {@code e} (ECC), {@code s} or {@code a} (legacy).
  */
 public final class KitInterpreter {
     /** Kit status used when the line is not understood. */
     public static final int STATUS_INVALID = 0xE0;
+
     /** Kit status used when the chip did not answer (asleep, busy past the time limit). */
     public static final int STATUS_NO_RESPONSE = 0xF0;
 
@@ -66,7 +69,10 @@ public final class KitInterpreter {
         if (cmd.startsWith("device") || cmd.startsWith("get_device(")) {
             int index = Integer.parseInt(argument(rest), 16);
             if (index != 0) return "no_device 00(00)\n";
-            return chip.type().kitName() + " TWI 00(" + String.format("%02X", chip.configBytes()[16] & 0xFF) + ")\n";
+            return chip.type().kitName()
+                    + " TWI 00("
+                    + String.format("%02X", chip.configBytes()[16] & 0xFF)
+                    + ")\n";
         }
         if (cmd.startsWith("get_devices")) return reply(0, "C0");
         if (cmd.startsWith("discover")) return "00\n";

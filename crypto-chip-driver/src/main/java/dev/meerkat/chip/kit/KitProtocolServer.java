@@ -1,5 +1,6 @@
 package dev.meerkat.chip.kit;
 
+import dev.meerkat.chip.emulator.EmulatedChip;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,13 +15,11 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
-import dev.meerkat.chip.emulator.EmulatedChip;
-
 /**
  * Serves an {@link EmulatedChip} over TCP with the kit protocol, one line per request. NUL and CR
  * bytes are ignored (cryptoauthlib's kit HAL sends the string terminator and HID padding). Several
- * clients may connect; the chip itself serialises their commands. A serial or pseudo-terminal link can
- * be bridged to the port, e.g. {@code socat pty,link=/tmp/kit,raw,echo=0 tcp:127.0.0.1:PORT}.
+ * clients may connect; the chip itself serialises their commands. A serial or pseudo-terminal link
+ * can be bridged to the port, e.g. {@code socat pty,link=/tmp/kit,raw,echo=0 tcp:127.0.0.1:PORT}.
  */
 public final class KitProtocolServer implements AutoCloseable {
     private static final int MAX_LINE = 4096;
@@ -31,9 +30,10 @@ public final class KitProtocolServer implements AutoCloseable {
     private final Consumer<String> log;
     private final Thread acceptor;
 
-    public KitProtocolServer(EmulatedChip chip, InetAddress bind, int port, Consumer<String> log) throws IOException {
+    public KitProtocolServer(EmulatedChip chip, InetAddress bind, int port, Consumer<String> log)
+            throws IOException {
         this.chip = chip;
-        this.log = log == null ? s -> { } : log;
+        this.log = log == null ? s -> {} : log;
         this.server = new ServerSocket();
         server.setReuseAddress(true);
         server.bind(new InetSocketAddress(bind, port));
@@ -67,7 +67,9 @@ public final class KitProtocolServer implements AutoCloseable {
 
     private void serve(Socket s) {
         KitInterpreter interpreter = new KitInterpreter(chip);
-        try (s; InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+        try (s;
+                InputStream in = s.getInputStream();
+                OutputStream out = s.getOutputStream()) {
             ByteArrayOutputStream line = new ByteArrayOutputStream();
             int b;
             while ((b = in.read()) >= 0) {

@@ -1,5 +1,9 @@
 package dev.meerkat.chip.provisioning;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.chip.ConfigZone;
+import dev.meerkat.chip.Crc16;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -10,23 +14,18 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.OptionalInt;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.meerkat.chip.ConfigZone;
-import dev.meerkat.chip.Crc16;
-
 /**
- * A configuration-zone layout to personalize chips with, read from a JSON file (see
- * {@code dev/meerkat/chip/templates/meerkat-tls.json}): SlotConfig and KeyConfig of each slot,
- * I2C address, ChipMode, ChipOptions, X509format, where the certificates go and which slot holds
- * the image decryption key. The factory station writes it and the firmware personalises its chip
- * with the same file, so the two cannot disagree. The template owns
- * those bytes; serial number, revision, counters, UserExtra and the lock bytes stay as the chip has them.
+ * A configuration-zone layout to personalize chips with, read from a JSON file (see {@code
+ * dev/meerkat/chip/templates/meerkat-tls.json}): SlotConfig and KeyConfig of each slot, I2C
+ * address, ChipMode, ChipOptions, X509format, where the certificates go and which slot holds the
+ * image decryption key. The factory station writes it and the firmware personalises its chip with
+ * the same file, so the two cannot disagree. The template owns those bytes; serial number,
+ * revision, counters, UserExtra and the lock bytes stay as the chip has them.
  */
 public final class ConfigTemplate {
     /** The built-in TLS identity layout. */
     public static final String DEFAULT = "meerkat-tls";
+
     private static final HexFormat HEX = HexFormat.of();
 
     private final String name;
@@ -56,14 +55,16 @@ public final class ConfigTemplate {
         boolean[] seen = new boolean[16];
         for (JsonNode s : j.path("slots")) {
             int slot = s.path("slot").asInt(-1);
-            if (slot < 0 || slot > 15 || seen[slot]) throw new IllegalArgumentException("bad or repeated slot " + slot);
+            if (slot < 0 || slot > 15 || seen[slot])
+                throw new IllegalArgumentException("bad or repeated slot " + slot);
             seen[slot] = true;
             slotConfig[slot] = Integer.parseInt(s.path("slotConfig").asText(), 16);
             keyConfig[slot] = Integer.parseInt(s.path("keyConfig").asText(), 16);
             use[slot] = s.path("use").asText("");
         }
         for (int i = 0; i < 16; i++) {
-            if (!seen[i]) throw new IllegalArgumentException("template " + name + " lacks slot " + i);
+            if (!seen[i])
+                throw new IllegalArgumentException("template " + name + " lacks slot " + i);
         }
         JsonNode c = j.path("certificates");
         deviceKeySlot = c.path("deviceKeySlot").asInt(0);
@@ -86,13 +87,16 @@ public final class ConfigTemplate {
     /** A built-in template by name, or a JSON file. */
     public static ConfigTemplate load(String nameOrFile) {
         try {
-            InputStream in = ConfigTemplate.class.getResourceAsStream("/dev/meerkat/chip/templates/" + nameOrFile + ".json");
+            InputStream in =
+                    ConfigTemplate.class.getResourceAsStream(
+                            "/dev/meerkat/chip/templates/" + nameOrFile + ".json");
             if (in == null) in = Files.newInputStream(Path.of(nameOrFile));
             try (InputStream s = in) {
                 return parse(s);
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read config template " + nameOrFile + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read config template " + nameOrFile + ": " + e.getMessage(), e);
         }
     }
 
@@ -128,7 +132,9 @@ public final class ConfigTemplate {
         return chainId;
     }
 
-    /** The slot of the image decryption (ECDH) key generated at the factory, if the layout has one. */
+    /**
+     * The slot of the image decryption (ECDH) key generated at the factory, if the layout has one.
+     */
     public OptionalInt imageKeySlot() {
         return imageKeySlot < 0 ? OptionalInt.empty() : OptionalInt.of(imageKeySlot);
     }
@@ -154,26 +160,41 @@ public final class ConfigTemplate {
         return c;
     }
 
-    /** The CRC the config Lock command expects once this template is written over {@code current}. */
+    /**
+     * The CRC the config Lock command expects once this template is written over {@code current}.
+     */
     public int lockCrc(byte[] current) {
         return Crc16.compute(apply(current));
     }
 
-    /** The template-owned fields in which {@code config} differs from this template; empty if it matches. */
+    /**
+     * The template-owned fields in which {@code config} differs from this template; empty if it
+     * matches.
+     */
     public List<String> differences(byte[] config) {
         ConfigZone z = new ConfigZone(config);
         List<String> out = new ArrayList<>();
-        if (z.i2cAddress() != i2cAddress) out.add(String.format("I2C address %02X (template %02X)", z.i2cAddress(), i2cAddress));
+        if (z.i2cAddress() != i2cAddress)
+            out.add(String.format("I2C address %02X (template %02X)", z.i2cAddress(), i2cAddress));
         if ((config[ConfigZone.CHIP_MODE] & 0xFF) != chipMode) out.add("ChipMode");
         for (int i = 0; i < 16; i++) {
             if (z.slotConfig(i).value() != slotConfig[i]) {
-                out.add(String.format("slot %d SlotConfig %04X (template %04X)", i, z.slotConfig(i).value(), slotConfig[i]));
+                out.add(
+                        String.format(
+                                "slot %d SlotConfig %04X (template %04X)",
+                                i, z.slotConfig(i).value(), slotConfig[i]));
             }
             if (z.keyConfig(i).value() != keyConfig[i]) {
-                out.add(String.format("slot %d KeyConfig %04X (template %04X)", i, z.keyConfig(i).value(), keyConfig[i]));
+                out.add(
+                        String.format(
+                                "slot %d KeyConfig %04X (template %04X)",
+                                i, z.keyConfig(i).value(), keyConfig[i]));
             }
         }
-        if (z.chipOptions() != chipOptions) out.add(String.format("ChipOptions %04X (template %04X)", z.chipOptions(), chipOptions));
+        if (z.chipOptions() != chipOptions)
+            out.add(
+                    String.format(
+                            "ChipOptions %04X (template %04X)", z.chipOptions(), chipOptions));
         for (int i = 0; i < 4; i++) {
             if (config[ConfigZone.X509_FORMAT + i] != x509format[i]) {
                 out.add("X509format");

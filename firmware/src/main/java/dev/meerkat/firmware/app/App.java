@@ -20,6 +20,5 @@ public interface App {
     }
 
     /** Called when the device stops (reboot, power-off); best effort. */
-    default void stop() {
-    }
+    default void stop() {}
 }

@@ -21,18 +21,24 @@ import java.util.jar.Manifest;
  * application's keys) and files under {@code fs/} that the device serves read-only. The manifest
  * names the entry class ({@code Meerkat-App-Entry}), the application and its version.
  *
- * @param name    application name
+ * @param name application name
  * @param version application version (informational; the image header carries the real one)
- * @param entry   binary name of the class implementing {@link App}
- * @param conf0   configuration defaults, a JSON object
+ * @param entry binary name of the class implementing {@link App}
+ * @param conf0 configuration defaults, a JSON object
  * @param classes class bytes by binary name
- * @param files   bundled files by name (without the {@code fs/} prefix)
+ * @param files bundled files by name (without the {@code fs/} prefix)
  */
-public record AppBundle(String name, String version, String entry, byte[] conf0, Map<String, byte[]> classes,
+public record AppBundle(
+        String name,
+        String version,
+        String entry,
+        byte[] conf0,
+        Map<String, byte[]> classes,
         Map<String, byte[]> files) {
 
     /** Manifest attribute naming the entry class. */
     public static final String ENTRY_ATTRIBUTE = "Meerkat-App-Entry";
+
     static final String NAME_ATTRIBUTE = "Meerkat-App-Name";
     static final String VERSION_ATTRIBUTE = "Meerkat-App-Version";
 
@@ -55,7 +61,9 @@ public record AppBundle(String name, String version, String entry, byte[] conf0,
         return new Builder(name, version, entry.getName()).addClass(entry);
     }
 
-    /** The bundle as JAR bytes; entries are sorted and timestamped 0, so the bytes are reproducible. */
+    /**
+     * The bundle as JAR bytes; entries are sorted and timestamped 0, so the bytes are reproducible.
+     */
     public byte[] toJar() {
         Manifest mf = new Manifest();
         Attributes a = mf.getMainAttributes();
@@ -89,7 +97,8 @@ public record AppBundle(String name, String version, String entry, byte[] conf0,
     /**
      * Reads a bundle from JAR bytes.
      *
-     * @throws IllegalArgumentException when the bytes are not a bundle (no manifest, no entry class)
+     * @throws IllegalArgumentException when the bytes are not a bundle (no manifest, no entry
+     *     class)
      */
     public static AppBundle fromJar(byte[] jarBytes) {
         return fromJar(new ByteArrayInputStream(jarBytes));
@@ -100,8 +109,8 @@ public record AppBundle(String name, String version, String entry, byte[] conf0,
         try (JarInputStream jar = new JarInputStream(in, false)) {
             Manifest mf = jar.getManifest();
             if (mf == null || mf.getMainAttributes().getValue(ENTRY_ATTRIBUTE) == null) {
-                throw new IllegalArgumentException("not an application bundle: no " + ENTRY_ATTRIBUTE
-                        + " in the manifest");
+                throw new IllegalArgumentException(
+                        "not an application bundle: no " + ENTRY_ATTRIBUTE + " in the manifest");
             }
             Attributes a = mf.getMainAttributes();
             Map<String, byte[]> classes = new TreeMap<>();
@@ -122,8 +131,13 @@ public record AppBundle(String name, String version, String entry, byte[] conf0,
                     files.put(n.substring(3), content);
                 }
             }
-            return new AppBundle(String.valueOf(a.getValue(NAME_ATTRIBUTE)),
-                    String.valueOf(a.getValue(VERSION_ATTRIBUTE)), a.getValue(ENTRY_ATTRIBUTE), conf0, classes, files);
+            return new AppBundle(
+                    String.valueOf(a.getValue(NAME_ATTRIBUTE)),
+                    String.valueOf(a.getValue(VERSION_ATTRIBUTE)),
+                    a.getValue(ENTRY_ATTRIBUTE),
+                    conf0,
+                    classes,
+                    files);
         } catch (IOException e) {
             throw new IllegalArgumentException("not an application bundle: " + e.getMessage(), e);
         }
@@ -138,7 +152,8 @@ public record AppBundle(String name, String version, String entry, byte[] conf0,
         Map<String, byte[]> resources = new TreeMap<>();
         files.forEach((k, v) -> resources.put("fs/" + k, v));
         resources.put("conf0.json", conf0);
-        BundleClassLoader loader = new BundleClassLoader(name + "-" + version, parent, classes, resources);
+        BundleClassLoader loader =
+                new BundleClassLoader(name + "-" + version, parent, classes, resources);
         Class<?> c = Class.forName(entry, true, loader);
         if (!App.class.isAssignableFrom(c)) {
             throw new ClassCastException(entry + " does not implement " + App.class.getName());
@@ -164,10 +179,14 @@ public record AppBundle(String name, String version, String entry, byte[] conf0,
         /** Adds the bytes of a compiled class, read from its class loader. */
         public Builder addClass(Class<?> c) {
             String res = c.getName().replace('.', '/') + ".class";
-            ClassLoader l = c.getClassLoader() != null ? c.getClassLoader() : ClassLoader.getSystemClassLoader();
+            ClassLoader l =
+                    c.getClassLoader() != null
+                            ? c.getClassLoader()
+                            : ClassLoader.getSystemClassLoader();
             try (InputStream in = l.getResourceAsStream(res)) {
                 if (in == null) {
-                    throw new IllegalArgumentException("class file of " + c.getName() + " not found");
+                    throw new IllegalArgumentException(
+                            "class file of " + c.getName() + " not found");
                 }
                 classes.put(c.getName(), in.readAllBytes());
             } catch (IOException e) {

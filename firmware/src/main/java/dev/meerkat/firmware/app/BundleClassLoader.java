@@ -7,9 +7,9 @@ import java.util.Map;
 
 /**
  * Loads an application bundle's classes from the bytes read out of the booted slot. Classes the
- * bundle contains are always defined here (child first), even when the host has a class of the
- * same name, so every firmware version runs its own code; everything else (the runtime API, the
- * JDK, Jackson) comes from the parent.
+ * bundle contains are always defined here (child first), even when the host has a class of the same
+ * name, so every firmware version runs its own code; everything else (the runtime API, the JDK,
+ * Jackson) comes from the parent.
  */
 final class BundleClassLoader extends ClassLoader {
 
@@ -20,7 +20,11 @@ final class BundleClassLoader extends ClassLoader {
     private final Map<String, byte[]> classes;
     private final Map<String, byte[]> resources;
 
-    BundleClassLoader(String name, ClassLoader parent, Map<String, byte[]> classes, Map<String, byte[]> resources) {
+    BundleClassLoader(
+            String name,
+            ClassLoader parent,
+            Map<String, byte[]> classes,
+            Map<String, byte[]> resources) {
         super(name, parent);
         this.classes = Map.copyOf(classes);
         this.resources = Map.copyOf(resources);

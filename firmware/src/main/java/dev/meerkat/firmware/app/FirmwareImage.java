@@ -19,30 +19,48 @@ public final class FirmwareImage {
 
     /** Header size of firmware images. */
     public static final int HEADER_SIZE = 0x200;
-    /** Protected custom TLV holding the platform name (UTF-8), checked before an update is written. */
+
+    /**
+     * Protected custom TLV holding the platform name (UTF-8), checked before an update is written.
+     */
     public static final int PLATFORM_TLV = 0xA0;
+
     /** The platform of the emulated device. */
     public static final String PLATFORM = "meerkat-sim";
 
-    private FirmwareImage() {
-    }
+    private FirmwareImage() {}
 
     /**
      * Signs {@code bundle} into an image.
      *
      * @param encryptFor device key to encrypt for (AES-128), or null for a plaintext image
      */
-    public static byte[] build(AppBundle bundle, String version, long securityCounter, String platform,
-            DigestSigner key, EncryptionKey encryptFor) {
+    public static byte[] build(
+            AppBundle bundle,
+            String version,
+            long securityCounter,
+            String platform,
+            DigestSigner key,
+            EncryptionKey encryptFor) {
         return build(bundle.toJar(), version, securityCounter, platform, key, encryptFor);
     }
 
     /** Signs an already packed bundle JAR. */
-    public static byte[] build(byte[] jar, String version, long securityCounter, String platform, DigestSigner key,
+    public static byte[] build(
+            byte[] jar,
+            String version,
+            long securityCounter,
+            String platform,
+            DigestSigner key,
             EncryptionKey encryptFor) {
-        ImageSigner.Builder b = ImageSigner.builder().headerSize(HEADER_SIZE).padHeader(true)
-                .version(ImageVersion.parse(version)).securityCounter(securityCounter)
-                .customTlv(new Tlv(PLATFORM_TLV, platform.getBytes(StandardCharsets.UTF_8)));
+        ImageSigner.Builder b =
+                ImageSigner.builder()
+                        .headerSize(HEADER_SIZE)
+                        .padHeader(true)
+                        .version(ImageVersion.parse(version))
+                        .securityCounter(securityCounter)
+                        .customTlv(
+                                new Tlv(PLATFORM_TLV, platform.getBytes(StandardCharsets.UTF_8)));
         if (key != null) {
             b.signer(key);
         }
@@ -51,14 +69,17 @@ public final class FirmwareImage {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(jar.length + 1024);
         try {
-            b.build().sign(new ByteArrayInputStream(jar), jar.length, out, n -> { });
+            b.build().sign(new ByteArrayInputStream(jar), jar.length, out, n -> {});
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         return out.toByteArray();
     }
 
-    /** A version as people write it: {@code 1.2.3}, with {@code +build} only when the build is not 0. */
+    /**
+     * A version as people write it: {@code 1.2.3}, with {@code +build} only when the build is not
+     * 0.
+     */
     public static String versionString(ImageVersion v) {
         String s = v.major() + "." + v.minor() + "." + v.revision();
         return v.build() == 0 ? s : s + "+" + v.build();

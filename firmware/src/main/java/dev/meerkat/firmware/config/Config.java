@@ -3,8 +3,8 @@ package dev.meerkat.firmware.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.fs.FileStore;
+import dev.meerkat.firmware.json.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 /**
  * Layered device configuration, as Mongoose OS keeps it: level 0 is the defaults (the runtime's
  * system defaults merged with the application's {@code conf0.json} from the booted image), levels
- * 1–8 are files written at manufacturing or by provisioning ({@code conf1.json} …), level 9
- * ({@code conf9.json}) holds the user's changes. Later levels override earlier ones key by key.
+ * 1–8 are files written at manufacturing or by provisioning ({@code conf1.json} …), level 9 ({@code
+ * conf9.json}) holds the user's changes. Later levels override earlier ones key by key.
  *
  * <p>The defaults are the schema: a key exists only if level 0 has it, and its type (boolean,
  * integer, number, string, object) is the type of its default. {@link #set} refuses anything else;
@@ -31,7 +31,9 @@ public final class Config {
 
     /** Level written by {@link #save()}. */
     public static final int USER_LEVEL = 9;
-    private static final Pattern SECRET = Pattern.compile("(?i).*(pass|password|key|secret|token|psk)");
+
+    private static final Pattern SECRET =
+            Pattern.compile("(?i).*(pass|password|key|secret|token|psk)");
 
     private final ObjectNode defaults;
     private final FileStore store;
@@ -106,7 +108,13 @@ public final class Config {
                     into.set(f.getKey(), f.getValue().deepCopy());
                 }
             } else {
-                warnings.add(fileName(level) + ": " + path + " must be " + typeName(schema) + "; ignored");
+                warnings.add(
+                        fileName(level)
+                                + ": "
+                                + path
+                                + " must be "
+                                + typeName(schema)
+                                + "; ignored");
             }
         }
     }
@@ -167,13 +175,15 @@ public final class Config {
 
     private static void redact(ObjectNode o) {
         List<String> drop = new ArrayList<>();
-        o.fields().forEachRemaining(f -> {
-            if (f.getValue() instanceof ObjectNode c) {
-                redact(c);
-            } else if (isSecret(f.getKey())) {
-                drop.add(f.getKey());
-            }
-        });
+        o.fields()
+                .forEachRemaining(
+                        f -> {
+                            if (f.getValue() instanceof ObjectNode c) {
+                                redact(c);
+                            } else if (isSecret(f.getKey())) {
+                                drop.add(f.getKey());
+                            }
+                        });
         o.remove(drop);
     }
 
@@ -257,14 +267,17 @@ public final class Config {
     }
 
     private static void deepSet(ObjectNode into, ObjectNode patch) {
-        patch.fields().forEachRemaining(f -> {
-            JsonNode cur = into.get(f.getKey());
-            if (f.getValue() instanceof ObjectNode p && cur instanceof ObjectNode c) {
-                deepSet(c, p);
-            } else {
-                into.set(f.getKey(), f.getValue().deepCopy());
-            }
-        });
+        patch.fields()
+                .forEachRemaining(
+                        f -> {
+                            JsonNode cur = into.get(f.getKey());
+                            if (f.getValue() instanceof ObjectNode p
+                                    && cur instanceof ObjectNode c) {
+                                deepSet(c, p);
+                            } else {
+                                into.set(f.getKey(), f.getValue().deepCopy());
+                            }
+                        });
     }
 
     /** Whether there are changes not yet saved. */

@@ -2,8 +2,8 @@ package dev.meerkat.firmware.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.fs.FileStore;
+import dev.meerkat.firmware.json.Json;
 import java.util.Optional;
 
 /**
@@ -15,13 +15,14 @@ import java.util.Optional;
  * that halts the device. Only firmware that cannot start even with its last good configuration
  * faults.
  *
- * <p>Every file is written atomically by the file store; the good set is written before anything
- * is restored from it, so a power cut at any point leaves either the old or the restored levels.
+ * <p>Every file is written atomically by the file store; the good set is written before anything is
+ * restored from it, so a power cut at any point leaves either the old or the restored levels.
  */
 public final class ConfigLayers {
 
     /** The levels of the last boot whose init completed. */
     public static final String GOOD = "conf.good.json";
+
     /** The levels that were replaced by {@link #fallBack()}. */
     public static final String REJECTED = "conf.rejected.json";
 
@@ -44,15 +45,19 @@ public final class ConfigLayers {
      * Puts the last good levels back.
      *
      * @return a description of what was done, or empty when there is nothing to fall back to (the
-     *         levels are already the good ones, or no good set was recorded and there are no user
-     *         changes to set aside)
+     *     levels are already the good ones, or no good set was recorded and there are no user
+     *     changes to set aside)
      */
     public Optional<String> fallBack() {
         ObjectNode current = snapshot();
-        Optional<ObjectNode> good = store.read(GOOD).map(ConfigLayers::parseOrNull)
-                .filter(ObjectNode.class::isInstance).map(ObjectNode.class::cast);
+        Optional<ObjectNode> good =
+                store.read(GOOD)
+                        .map(ConfigLayers::parseOrNull)
+                        .filter(ObjectNode.class::isInstance)
+                        .map(ObjectNode.class::cast);
         if (good.isEmpty()) {
-            // never booted with these files: only the user level (changes made after the factory) can go
+            // never booted with these files: only the user level (changes made after the factory)
+            // can go
             String user = Config.fileName(Config.USER_LEVEL);
             if (store.read(user).isEmpty()) {
                 return Optional.empty();
@@ -81,7 +86,10 @@ public final class ConfigLayers {
         return Optional.of("restored " + changed + " from the last good configuration");
     }
 
-    /** The stored levels as {@code {"conf1.json": {...} | null, …}}; unreadable files count as absent. */
+    /**
+     * The stored levels as {@code {"conf1.json": {...} | null, …}}; unreadable files count as
+     * absent.
+     */
     private ObjectNode snapshot() {
         ObjectNode s = Json.object();
         for (int i = 1; i <= Config.USER_LEVEL; i++) {

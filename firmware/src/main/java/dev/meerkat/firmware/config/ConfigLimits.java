@@ -37,15 +37,20 @@ public final class ConfigLimits {
     public record Format(Pattern pattern, String description) implements Limit {
         @Override
         public Optional<String> refuse(JsonNode v) {
-            return pattern.matcher(v.asText()).matches() ? Optional.empty()
+            return pattern.matcher(v.asText()).matches()
+                    ? Optional.empty()
                     : Optional.of("must be " + description);
         }
     }
 
-    /** {@code host:port}: an IPv4 address, a [bracketed] IPv6 address or a host name; a port 0..65535. */
+    /**
+     * {@code host:port}: an IPv4 address, a [bracketed] IPv6 address or a host name; a port
+     * 0..65535.
+     */
     public record ListenAddress() implements Limit {
-        private static final Pattern FORM = Pattern.compile(
-                "(\\d{1,3}(\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})):(\\d{1,5})");
+        private static final Pattern FORM =
+                Pattern.compile(
+                        "(\\d{1,3}(\\.\\d{1,3}){3}|\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9]([A-Za-z0-9.-]{0,252})):(\\d{1,5})");
 
         @Override
         public Optional<String> refuse(JsonNode v) {
@@ -64,44 +69,63 @@ public final class ConfigLimits {
         }
     }
 
-    // A source may have a path (fleet-service sends as "fleet/<device>" so that each reply topic is the device's own).
+    // A source may have a path (fleet-service sends as "fleet/<device>" so that each reply topic is
+    // the device's own).
     private static final String SOURCE = "[A-Za-z0-9._/-]{1,64}=[A-Za-z0-9._-]{1,64}";
-    private static final Pattern FILE_OR_EMPTY = Pattern.compile("|[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
-
-    /** Ranges and formats of the runtime's keys; an application's keys get the generic rules only. */
-    private static final Map<String, Limit> TABLE = Map.ofEntries(
-            Map.entry("device.id", new Format(Pattern.compile("|[A-Za-z0-9._-]{1,64}"),
-                    "empty or 1-64 letters, digits, '.', '_' or '-' (it is part of MQTT topics)")),
-            Map.entry("debug.level", new IntRange(0, 4)),
-            Map.entry("mqtt.server", new Format(Pattern.compile("|(tcp|ssl)://[^/\\s:]+(:\\d{1,5})?"),
-                    "empty or tcp://host:port / ssl://host:port")),
-            Map.entry("mqtt.keep_alive", new IntRange(0, 65535)),
-            Map.entry("mqtt.reconnect_timeout_min", new IntRange(1, 3_600_000)),
-            Map.entry("mqtt.reconnect_timeout_max", new IntRange(1, 3_600_000)),
-            Map.entry("mqtt.queue_max", new IntRange(0, 10_000)),
-            Map.entry("mqtt.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("http.listen_addr", new ListenAddress()),
-            Map.entry("http.ssl_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("http.ssl_key", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("http.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("rpc.auth_domain", new Format(Pattern.compile("[^\"\\\\:\\p{Cntrl}]{0,64}"),
-                    "at most 64 characters without '\"', '\\\\' or ':'")),
-            Map.entry("rpc.auth_file", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("rpc.acl_file", new Format(FILE_OR_EMPTY, "a file name or empty")),
-            Map.entry("rpc.mqtt_sources", new Format(Pattern.compile("|" + SOURCE + "(," + SOURCE + ")*"),
-                    "empty or src=user pairs separated by ','")),
-            Map.entry("ota.commit_timeout", new IntRange(0, 7 * 24 * 3600)),
-            Map.entry("ota.chunk", new IntRange(512, 1 << 20)),
-            Map.entry("ota.checkpoint", new IntRange(0, 1L << 30)),
-            Map.entry("ota.retries", new IntRange(0, 1000)),
-            Map.entry("ota.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")));
-
-    private ConfigLimits() {
-    }
+    private static final Pattern FILE_OR_EMPTY =
+            Pattern.compile("|[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
     /**
-     * Why {@code value} may not be stored at {@code path} whose default is {@code schema}, or empty.
-     * Types are checked by {@link Config} before this.
+     * Ranges and formats of the runtime's keys; an application's keys get the generic rules only.
+     */
+    private static final Map<String, Limit> TABLE =
+            Map.ofEntries(
+                    Map.entry(
+                            "device.id",
+                            new Format(
+                                    Pattern.compile("|[A-Za-z0-9._-]{1,64}"),
+                                    "empty or 1-64 letters, digits, '.', '_' or '-' (it is part of MQTT topics)")),
+                    Map.entry("debug.level", new IntRange(0, 4)),
+                    Map.entry(
+                            "mqtt.server",
+                            new Format(
+                                    Pattern.compile("|(tcp|ssl)://[^/\\s:]+(:\\d{1,5})?"),
+                                    "empty or tcp://host:port / ssl://host:port")),
+                    Map.entry("mqtt.keep_alive", new IntRange(0, 65535)),
+                    Map.entry("mqtt.reconnect_timeout_min", new IntRange(1, 3_600_000)),
+                    Map.entry("mqtt.reconnect_timeout_max", new IntRange(1, 3_600_000)),
+                    Map.entry("mqtt.queue_max", new IntRange(0, 10_000)),
+                    Map.entry(
+                            "mqtt.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
+                    Map.entry("http.listen_addr", new ListenAddress()),
+                    Map.entry("http.ssl_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
+                    Map.entry("http.ssl_key", new Format(FILE_OR_EMPTY, "a file name or empty")),
+                    Map.entry(
+                            "http.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
+                    Map.entry(
+                            "rpc.auth_domain",
+                            new Format(
+                                    Pattern.compile("[^\"\\\\:\\p{Cntrl}]{0,64}"),
+                                    "at most 64 characters without '\"', '\\\\' or ':'")),
+                    Map.entry("rpc.auth_file", new Format(FILE_OR_EMPTY, "a file name or empty")),
+                    Map.entry("rpc.acl_file", new Format(FILE_OR_EMPTY, "a file name or empty")),
+                    Map.entry(
+                            "rpc.mqtt_sources",
+                            new Format(
+                                    Pattern.compile("|" + SOURCE + "(," + SOURCE + ")*"),
+                                    "empty or src=user pairs separated by ','")),
+                    Map.entry("ota.commit_timeout", new IntRange(0, 7 * 24 * 3600)),
+                    Map.entry("ota.chunk", new IntRange(512, 1 << 20)),
+                    Map.entry("ota.checkpoint", new IntRange(0, 1L << 30)),
+                    Map.entry("ota.retries", new IntRange(0, 1000)),
+                    Map.entry(
+                            "ota.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")));
+
+    private ConfigLimits() {}
+
+    /**
+     * Why {@code value} may not be stored at {@code path} whose default is {@code schema}, or
+     * empty. Types are checked by {@link Config} before this.
      */
     static Optional<String> refuse(String path, JsonNode schema, JsonNode value) {
         if (value.isIntegralNumber()) {

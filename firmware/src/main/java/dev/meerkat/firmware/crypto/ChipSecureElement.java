@@ -13,8 +13,8 @@ import dev.meerkat.image.KeyType;
 import dev.meerkat.image.Tlv;
 import java.security.GeneralSecurityException;
 import java.security.Security;
-import java.security.interfaces.ECPublicKey;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -22,17 +22,17 @@ import javax.crypto.KeyAgreement;
 import javax.net.ssl.KeyManager;
 
 /**
- * The device's keys inside an ATECC608 (see {@link DeviceChip} for the slot layout). Nothing
- * secret ever leaves the chip:
+ * The device's keys inside an ATECC608 (see {@link DeviceChip} for the slot layout). Nothing secret
+ * ever leaves the chip:
  *
  * <ul>
  *   <li>TLS client authentication: the key manager hands JSSE a {@link ChipPrivateKey} for the
  *       identity slot; the chip's JCA provider ({@link ChipProvider}, registered on first use)
- *       signs the handshake inside the chip;</li>
- *   <li>encrypted images (ENC_EC256, MCUboot's ECIES-P256): the ECDH with the image's ephemeral
- *       key runs inside the chip on the image-key slot (JCA {@code KeyAgreement "ECDH"} routed to
- *       the chip); HKDF-SHA256 ("MCUBoot_ECIES_v1"), the HMAC check and the AES-CTR unwrap of the
- *       image key run on the host, as on an MCU.</li>
+ *       signs the handshake inside the chip;
+ *   <li>encrypted images (ENC_EC256, MCUboot's ECIES-P256): the ECDH with the image's ephemeral key
+ *       runs inside the chip on the image-key slot (JCA {@code KeyAgreement "ECDH"} routed to the
+ *       chip); HKDF-SHA256 ("MCUBoot_ECIES_v1"), the HMAC check and the AES-CTR unwrap of the image
+ *       key run on the host, as on an MCU.
  * </ul>
  *
  * The driver serialises commands, so several threads (TLS handshakes on network threads, the OTA
@@ -46,9 +46,9 @@ public final class ChipSecureElement implements SecureElement {
     private final List<X509Certificate> chain;
 
     /**
-     * @param chip  a personalised chip ({@link DeviceChip#personalize})
+     * @param chip a personalised chip ({@link DeviceChip#personalize})
      * @param chain the certificate of the identity key first, then intermediates; empty before the
-     *              device has been issued one
+     *     device has been issued one
      */
     public ChipSecureElement(CryptoChip chip, List<X509Certificate> chain) {
         registerProvider();
@@ -56,9 +56,12 @@ public final class ChipSecureElement implements SecureElement {
         this.tlsKey = ChipPrivateKey.of(chip, DeviceChip.TLS_KEY_SLOT);
         this.imageKey = ChipPrivateKey.of(chip, DeviceChip.IMAGE_KEY_SLOT);
         this.chain = List.copyOf(chain);
-        if (!this.chain.isEmpty() && !Arrays.equals(EcKeys.raw((ECPublicKey) this.chain.get(0).getPublicKey()),
-                EcKeys.raw(tlsKey.publicKey()))) {
-            throw new IllegalArgumentException("the certificate is not for the chip's identity key");
+        if (!this.chain.isEmpty()
+                && !Arrays.equals(
+                        EcKeys.raw((ECPublicKey) this.chain.get(0).getPublicKey()),
+                        EcKeys.raw(tlsKey.publicKey()))) {
+            throw new IllegalArgumentException(
+                    "the certificate is not for the chip's identity key");
         }
     }
 
@@ -112,9 +115,11 @@ public final class ChipSecureElement implements SecureElement {
     }
 
     @Override
-    public byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset) throws ImageFormatException {
+    public byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset)
+            throws ImageFormatException {
         // Only the ECDH runs in the chip; HKDF, the HMAC check and the unwrap are image-format's.
-        return DecryptionKey.withAgreement(KeyType.ECDSA_P256, imageKey.publicKey(), this::ecdhInChip)
+        return DecryptionKey.withAgreement(
+                        KeyType.ECDSA_P256, imageKey.publicKey(), this::ecdhInChip)
                 .unwrap(encryptedKey, keyLength, tlvOffset);
     }
 

@@ -19,10 +19,11 @@ import java.nio.file.Path;
  *
  * <ul>
  *   <li>the device key slot (0): the identity key (P-256, secret, external and internal Sign, no
- *       ECDH), generated inside the chip by GenKey; its certificate authenticates the device in TLS;</li>
- *   <li>the image key slot (1): the image decryption key (P-256, secret, ECDH with the shared secret
- *       in the output buffer, no Sign), generated inside the chip; release tools encrypt images to
- *       its public key (ENC_EC256).</li>
+ *       ECDH), generated inside the chip by GenKey; its certificate authenticates the device in
+ *       TLS;
+ *   <li>the image key slot (1): the image decryption key (P-256, secret, ECDH with the shared
+ *       secret in the output buffer, no Sign), generated inside the chip; release tools encrypt
+ *       images to its public key (ENC_EC256).
  * </ul>
  *
  * Both keys are generated before the data zone is locked and cannot be replaced afterwards
@@ -33,14 +34,21 @@ public final class DeviceChip {
 
     /** The layout the factory station writes. */
     private static final ConfigTemplate LAYOUT = ConfigTemplate.load(ConfigTemplate.DEFAULT);
+
     /** Slot of the TLS client key. */
     public static final int TLS_KEY_SLOT = LAYOUT.deviceKeySlot();
-    /** Slot of the image decryption (ECDH) key. */
-    public static final int IMAGE_KEY_SLOT = LAYOUT.imageKeySlot()
-            .orElseThrow(() -> new IllegalStateException("template " + LAYOUT.name() + " has no image key slot"));
 
-    private DeviceChip() {
-    }
+    /** Slot of the image decryption (ECDH) key. */
+    public static final int IMAGE_KEY_SLOT =
+            LAYOUT.imageKeySlot()
+                    .orElseThrow(
+                            () ->
+                                    new IllegalStateException(
+                                            "template "
+                                                    + LAYOUT.name()
+                                                    + " has no image key slot"));
+
+    private DeviceChip() {}
 
     /**
      * A factory-fresh emulated ATECC608 (random serial number), personalised, with the driver in
@@ -71,7 +79,8 @@ public final class DeviceChip {
     }
 
     private static CryptoChip driver(EmulatedChip emu) {
-        return new CryptoChip(new EmulatorTransport(emu), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        return new CryptoChip(
+                new EmulatorTransport(emu), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> {});
     }
 
     /**

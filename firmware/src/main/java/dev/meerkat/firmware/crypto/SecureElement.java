@@ -10,8 +10,8 @@ import javax.net.ssl.KeyManager;
 /**
  * Where the device's private keys live. The firmware never needs the key bytes: it asks for TLS
  * client-authentication key managers (the private key may be a handle into a crypto chip's JCA
- * provider) and for the unwrapping of an image's AES key (ECDH inside the chip when there is
- * one). {@link SoftwareSecureElement} keeps the keys in memory; a crypto chip plugs in here.
+ * provider) and for the unwrapping of an image's AES key (ECDH inside the chip when there is one).
+ * {@link SoftwareSecureElement} keeps the keys in memory; a crypto chip plugs in here.
  */
 public interface SecureElement {
 
@@ -32,5 +32,6 @@ public interface SecureElement {
      *
      * @throws ImageFormatException when the TLV was made for another key or is malformed
      */
-    byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset) throws ImageFormatException;
+    byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset)
+            throws ImageFormatException;
 }

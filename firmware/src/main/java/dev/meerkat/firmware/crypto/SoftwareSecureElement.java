@@ -21,11 +21,12 @@ public final class SoftwareSecureElement implements SecureElement {
     private final DecryptionKey imageKey;
 
     /**
-     * @param tlsKey   private key of the device certificate, or null
-     * @param chain    device certificate first, then intermediates (empty when no key)
+     * @param tlsKey private key of the device certificate, or null
+     * @param chain device certificate first, then intermediates (empty when no key)
      * @param imageKey key for encrypted images, or null
      */
-    public SoftwareSecureElement(PrivateKey tlsKey, List<X509Certificate> chain, DecryptionKey imageKey) {
+    public SoftwareSecureElement(
+            PrivateKey tlsKey, List<X509Certificate> chain, DecryptionKey imageKey) {
         this.tlsKey = tlsKey;
         this.chain = List.copyOf(chain);
         this.imageKey = imageKey;
@@ -62,7 +63,8 @@ public final class SoftwareSecureElement implements SecureElement {
         }
         char[] pw = "device".toCharArray();
         ks.setKeyEntry("device", tlsKey, pw, chain.toArray(new Certificate[0]));
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory kmf =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pw);
         return kmf.getKeyManagers();
     }
@@ -73,9 +75,12 @@ public final class SoftwareSecureElement implements SecureElement {
     }
 
     @Override
-    public byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset) throws ImageFormatException {
+    public byte[] unwrapImageKey(Tlv encryptedKey, int keyLength, long tlvOffset)
+            throws ImageFormatException {
         if (imageKey == null) {
-            throw new ImageFormatException(ImageFormatException.Problem.ENCRYPTED, tlvOffset,
+            throw new ImageFormatException(
+                    ImageFormatException.Problem.ENCRYPTED,
+                    tlvOffset,
                     "image is encrypted and this device has no decryption key");
         }
         return imageKey.unwrap(encryptedKey, keyLength, tlvOffset);

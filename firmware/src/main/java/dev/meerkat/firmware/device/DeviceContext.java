@@ -17,8 +17,8 @@ import java.util.Optional;
 /**
  * What the runtime offers a {@link Library} during one boot: identity, storage, the boot state, the
  * channels and the main loop. Libraries see this instead of the runtime itself, so they never reach
- * into each other or into the board. Every call except {@link #post(Runnable)} must be made from the
- * device's main loop.
+ * into each other or into the board. Every call except {@link #post(Runnable)} must be made from
+ * the device's main loop.
  */
 public interface DeviceContext {
 

@@ -13,7 +13,8 @@ public interface Network {
      * TLS context trusting the CA certificates in file {@code caFile} of the file store (the JDK's
      * CAs when empty), presenting the device certificate when {@code clientAuth}.
      */
-    SSLContext tlsContext(String caFile, boolean clientAuth) throws GeneralSecurityException, IOException;
+    SSLContext tlsContext(String caFile, boolean clientAuth)
+            throws GeneralSecurityException, IOException;
 
     /** Opens an HTTP(S) connection for a download, trusting {@code caFile} for https. */
     HttpURLConnection openHttp(String url, String caFile) throws IOException;

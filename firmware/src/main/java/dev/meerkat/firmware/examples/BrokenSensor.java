@@ -8,7 +8,8 @@ public final class BrokenSensor implements App {
 
     @Override
     public void init(AppContext ctx) {
-        throw new IllegalStateException("sensor not found on I2C bus 0 at 0x" + Integer.toHexString(
-                ctx.config().getInt("app.i2c_addr")));
+        throw new IllegalStateException(
+                "sensor not found on I2C bus 0 at 0x"
+                        + Integer.toHexString(ctx.config().getInt("app.i2c_addr")));
     }
 }

@@ -19,7 +19,8 @@ import java.util.stream.Stream;
  */
 public final class DirectoryFileStore implements FileStore {
 
-    private static final boolean POSIX = FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
+    private static final boolean POSIX =
+            FileSystems.getDefault().supportedFileAttributeViews().contains("posix");
 
     private final Path dir;
 
@@ -27,7 +28,8 @@ public final class DirectoryFileStore implements FileStore {
         try {
             this.dir = Files.createDirectories(dir);
             if (POSIX) {
-                Files.setPosixFilePermissions(this.dir, PosixFilePermissions.fromString("rwx------"));
+                Files.setPosixFilePermissions(
+                        this.dir, PosixFilePermissions.fromString("rwx------"));
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -51,11 +53,18 @@ public final class DirectoryFileStore implements FileStore {
         try {
             Files.deleteIfExists(tmp);
             if (POSIX) {
-                Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                Files.createFile(
+                        tmp,
+                        PosixFilePermissions.asFileAttribute(
+                                PosixFilePermissions.fromString("rw-------")));
             }
             Files.write(tmp, content);
             try {
-                Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(
+                        tmp,
+                        p,
+                        StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -76,7 +85,10 @@ public final class DirectoryFileStore implements FileStore {
     @Override
     public List<String> list() {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The device's small file store (configuration levels, OTA state, application files). Every
- * {@link #write} is atomic: after a power cut a file holds either its old or its new content.
+ * The device's small file store (configuration levels, OTA state, application files). Every {@link
+ * #write} is atomic: after a power cut a file holds either its old or its new content.
  */
 public interface FileStore {
 
@@ -23,7 +23,10 @@ public interface FileStore {
 
     /** Rejects names that could escape the store or are not plain file names. */
     static String checkName(String name) {
-        if (name == null || name.isEmpty() || name.length() > 64 || !name.matches("[A-Za-z0-9._-]+")
+        if (name == null
+                || name.isEmpty()
+                || name.length() > 64
+                || !name.matches("[A-Za-z0-9._-]+")
                 || name.startsWith(".")) {
             throw new IllegalArgumentException("bad file name: " + name);
         }

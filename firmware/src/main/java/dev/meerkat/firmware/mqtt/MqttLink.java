@@ -32,12 +32,16 @@ public final class MqttLink implements AutoCloseable {
     }
 
     /** Connection settings. */
-    public record Settings(String serverUri, String clientId, SocketFactory socketFactory, int keepAliveSeconds,
-            int queueMax, String user, char[] password) {
-    }
+    public record Settings(
+            String serverUri,
+            String clientId,
+            SocketFactory socketFactory,
+            int keepAliveSeconds,
+            int queueMax,
+            String user,
+            char[] password) {}
 
-    private record Pending(String topic, byte[] payload, int qos) {
-    }
+    private record Pending(String topic, byte[] payload, int qos) {}
 
     private final Settings settings;
     private final Backoff backoff;
@@ -52,36 +56,45 @@ public final class MqttLink implements AutoCloseable {
     private long dropped;
     private long connects;
 
-    public MqttLink(Settings settings, Backoff backoff, ScheduledExecutorService scheduler, List<String> subscriptions,
-            Listener listener) throws MqttException {
+    public MqttLink(
+            Settings settings,
+            Backoff backoff,
+            ScheduledExecutorService scheduler,
+            List<String> subscriptions,
+            Listener listener)
+            throws MqttException {
         this.settings = settings;
         this.backoff = backoff;
         this.scheduler = scheduler;
         this.subscriptions = List.copyOf(subscriptions);
         this.listener = listener;
         // keep-alive pings run on the shared scheduler instead of a timer thread per connection
-        this.client = new MqttAsyncClient(settings.serverUri(), settings.clientId(), new MemoryPersistence(),
-                new ScheduledExecutorPingSender(scheduler), null);
-        client.setCallback(new MqttCallbackExtended() {
-            @Override
-            public void connectComplete(boolean reconnect, String serverURI) {
-            }
+        this.client =
+                new MqttAsyncClient(
+                        settings.serverUri(),
+                        settings.clientId(),
+                        new MemoryPersistence(),
+                        new ScheduledExecutorPingSender(scheduler),
+                        null);
+        client.setCallback(
+                new MqttCallbackExtended() {
+                    @Override
+                    public void connectComplete(boolean reconnect, String serverURI) {}
 
-            @Override
-            public void connectionLost(Throwable cause) {
-                connected = false;
-                scheduleReconnect();
-            }
+                    @Override
+                    public void connectionLost(Throwable cause) {
+                        connected = false;
+                        scheduleReconnect();
+                    }
 
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                listener.message(topic, message.getPayload());
-            }
+                    @Override
+                    public void messageArrived(String topic, MqttMessage message) {
+                        listener.message(topic, message.getPayload());
+                    }
 
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
+                    @Override
+                    public void deliveryComplete(IMqttDeliveryToken token) {}
+                });
     }
 
     /** Starts connecting (returns at once). */
@@ -110,20 +123,23 @@ public final class MqttLink implements AutoCloseable {
             o.setPassword(settings.password());
         }
         try {
-            client.connect(o, null, new IMqttActionListener() {
-                @Override
-                public void onSuccess(IMqttToken t) {
-                    onConnected();
-                }
+            client.connect(
+                    o,
+                    null,
+                    new IMqttActionListener() {
+                        @Override
+                        public void onSuccess(IMqttToken t) {
+                            onConnected();
+                        }
 
-                @Override
-                public void onFailure(IMqttToken t, Throwable e) {
-                    synchronized (MqttLink.this) {
-                        connecting = false;
-                    }
-                    scheduleReconnect();
-                }
-            });
+                        @Override
+                        public void onFailure(IMqttToken t, Throwable e) {
+                            synchronized (MqttLink.this) {
+                                connecting = false;
+                            }
+                            scheduleReconnect();
+                        }
+                    });
         } catch (MqttException e) {
             synchronized (this) {
                 connecting = false;
@@ -137,7 +153,8 @@ public final class MqttLink implements AutoCloseable {
             if (!subscriptions.isEmpty()) {
                 int[] qos = new int[subscriptions.size()];
                 java.util.Arrays.fill(qos, 1);
-                client.subscribe(subscriptions.toArray(new String[0]), qos).waitForCompletion(10_000);
+                client.subscribe(subscriptions.toArray(new String[0]), qos)
+                        .waitForCompletion(10_000);
             }
         } catch (MqttException e) {
             synchronized (this) {

@@ -11,8 +11,8 @@ import java.util.regex.Pattern;
 
 /**
  * Fetches an image over HTTP(S) one chunk per {@link #step}, so the device's main loop stays
- * responsive. After a broken connection it resumes with {@code Range: bytes=<durable>-} and
- * {@code If-Range: <ETag>}; a server that ignores the range (200) or whose file changed (another
+ * responsive. After a broken connection it resumes with {@code Range: bytes=<durable>-} and {@code
+ * If-Range: <ETag>}; a server that ignores the range (200) or whose file changed (another
  * Content-Range) makes the download start over instead of splicing two files. Client errors other
  * than 408/429 end the download; anything else is retried with a growing delay.
  */
@@ -39,20 +39,16 @@ final class ImageDownload implements AutoCloseable {
     }
 
     /** What the caller does next. */
-    sealed interface Step {
-    }
+    sealed interface Step {}
 
     /** Call {@link #step} again. */
-    record More() implements Step {
-    }
+    record More() implements Step {}
 
     /** Every byte has been taken. */
-    record Done() implements Step {
-    }
+    record Done() implements Step {}
 
     /** The connection broke: call {@link #step} again after {@code delayMillis}. */
-    record RetryAfter(long delayMillis, String error) implements Step {
-    }
+    record RetryAfter(long delayMillis, String error) implements Step {}
 
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+)");
 
@@ -69,10 +65,17 @@ final class ImageDownload implements AutoCloseable {
 
     /**
      * @param total known length when resuming after a reset (0 if unknown)
-     * @param etag  the ETag seen before a reset, if any
+     * @param etag the ETag seen before a reset, if any
      */
-    ImageDownload(Network network, String url, String caFile, int chunk, int retries, long total,
-            Optional<String> etag, Consumer<String> log) {
+    ImageDownload(
+            Network network,
+            String url,
+            String caFile,
+            int chunk,
+            int retries,
+            long total,
+            Optional<String> etag,
+            Consumer<String> log) {
         this.network = network;
         this.url = url;
         this.caFile = caFile;
@@ -117,7 +120,8 @@ final class ImageDownload implements AutoCloseable {
             t.rewind();
             failures++;
             if (failures > retries) {
-                throw new OtaRefused("download failed after " + retries + " retries: " + e.getMessage());
+                throw new OtaRefused(
+                        "download failed after " + retries + " retries: " + e.getMessage());
             }
             long delay = Math.min(10_000, 250L << Math.min(failures, 6));
             return new RetryAfter(delay, String.valueOf(e.getMessage()));
@@ -139,17 +143,22 @@ final class ImageDownload implements AutoCloseable {
         int code = c.getResponseCode();
         if (code == 206) {
             Matcher m = CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
-            if (!m.matches() || Long.parseLong(m.group(1)) != from
+            if (!m.matches()
+                    || Long.parseLong(m.group(1)) != from
                     || (total > 0 && Long.parseLong(m.group(3)) != total)) {
                 c.disconnect();
-                log.accept("ota: unexpected Content-Range " + c.getHeaderField("Content-Range") + "; starting over");
+                log.accept(
+                        "ota: unexpected Content-Range "
+                                + c.getHeaderField("Content-Range")
+                                + "; starting over");
                 t.restart();
                 throw new IOException("server sent another range or file");
             }
             total = Long.parseLong(m.group(3));
         } else if (code == 200) {
             if (from > 0) {
-                log.accept("ota: server ignored Range (200 for bytes=" + from + "-); starting over");
+                log.accept(
+                        "ota: server ignored Range (200 for bytes=" + from + "-); starting over");
                 t.restart();
             }
             total = c.getContentLengthLong();

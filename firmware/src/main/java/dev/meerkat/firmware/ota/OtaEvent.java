@@ -5,9 +5,9 @@ import dev.meerkat.firmware.json.Json;
 import java.util.Objects;
 
 /**
- * What an update reports while it runs and when it ends; {@link #toJson()} is the payload
- * published on {@code <device>/ota}. {@link #origin()} names the delivery channel that started
- * the update, so a channel reports only its own updates.
+ * What an update reports while it runs and when it ends; {@link #toJson()} is the payload published
+ * on {@code <device>/ota}. {@link #origin()} names the delivery channel that started the update, so
+ * a channel reports only its own updates.
  */
 public sealed interface OtaEvent {
 

@@ -3,9 +3,9 @@ package dev.meerkat.firmware.ota;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.boot.BootStatus;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.rpc.RpcException;
 import dev.meerkat.firmware.rpc.RpcHandler;
 import dev.meerkat.image.ImageHeader;
@@ -14,10 +14,10 @@ import java.util.Objects;
 import java.util.OptionalLong;
 
 /**
- * The mg_rpc face of {@link OtaUpdate}: {@code OTA.Update {url, commit_timeout}},
- * {@code OTA.Begin {size, commit_timeout}} / {@code OTA.Write {data}} / {@code OTA.End},
- * {@code OTA.Commit}, {@code OTA.Revert {delay_ms}} and {@code OTA.Status}; and every update's
- * events published on {@code <device>/ota}.
+ * The mg_rpc face of {@link OtaUpdate}: {@code OTA.Update {url, commit_timeout}}, {@code OTA.Begin
+ * {size, commit_timeout}} / {@code OTA.Write {data}} / {@code OTA.End}, {@code OTA.Commit}, {@code
+ * OTA.Revert {delay_ms}} and {@code OTA.Status}; and every update's events published on {@code
+ * <device>/ota}.
  */
 public final class OtaRpc implements Library {
 
@@ -46,31 +46,37 @@ public final class OtaRpc implements Library {
         this.device = d;
         ota.addListener(e -> d.publish("ota", e.toJson()));
         add("OTA.Update", this::update);
-        add("OTA.Commit", a -> {
-            ota.commit("OTA.Commit");
-            return status();
-        });
-        add("OTA.Revert", a -> {
-            try {
-                ota.revert(a.path("delay_ms").asLong(100), "OTA.Revert");
-            } catch (IllegalStateException e) {
-                throw new RpcException(409, e.getMessage());
-            }
-            return status();
-        });
+        add(
+                "OTA.Commit",
+                a -> {
+                    ota.commit("OTA.Commit");
+                    return status();
+                });
+        add(
+                "OTA.Revert",
+                a -> {
+                    try {
+                        ota.revert(a.path("delay_ms").asLong(100), "OTA.Revert");
+                    } catch (IllegalStateException e) {
+                        throw new RpcException(409, e.getMessage());
+                    }
+                    return status();
+                });
         add("OTA.Status", a -> status());
         add("OTA.Begin", this::begin);
         add("OTA.Write", this::write);
-        add("OTA.End", a -> {
-            try {
-                ota.endUpload();
-            } catch (IllegalStateException e) {
-                throw new RpcException(409, e.getMessage());
-            } catch (IllegalArgumentException e) {
-                throw RpcException.badRequest(e.getMessage());
-            }
-            return status();
-        });
+        add(
+                "OTA.End",
+                a -> {
+                    try {
+                        ota.endUpload();
+                    } catch (IllegalStateException e) {
+                        throw new RpcException(409, e.getMessage());
+                    } catch (IllegalArgumentException e) {
+                        throw RpcException.badRequest(e.getMessage());
+                    }
+                    return status();
+                });
     }
 
     private void add(String method, RpcHandler h) {
@@ -78,14 +84,20 @@ public final class OtaRpc implements Library {
     }
 
     private OptionalLong commitTimeout(JsonNode a) {
-        return a.hasNonNull("commit_timeout") ? OptionalLong.of(a.get("commit_timeout").asLong()) : OptionalLong.empty();
+        return a.hasNonNull("commit_timeout")
+                ? OptionalLong.of(a.get("commit_timeout").asLong())
+                : OptionalLong.empty();
     }
 
     private JsonNode update(JsonNode a) throws RpcException {
         OtaUpdate.Request r;
         try {
-            r = new OtaUpdate.Request(ORIGIN, a.path("url").asText(""), commitTimeout(a),
-                    OtaUpdate.Expectations.none());
+            r =
+                    new OtaUpdate.Request(
+                            ORIGIN,
+                            a.path("url").asText(""),
+                            commitTimeout(a),
+                            OtaUpdate.Expectations.none());
         } catch (IllegalArgumentException e) {
             throw RpcException.badRequest(e.getMessage());
         }
@@ -138,10 +150,12 @@ public final class OtaRpc implements Library {
     /** OTA.Status: the recorded state, the transfer in progress, the boot state. */
     public ObjectNode status() {
         ObjectNode s = ota.state().toJson();
-        ota.transferProgress().ifPresent(p -> {
-            s.put("bytes", p[0]);
-            s.put("total", p[1]);
-        });
+        ota.transferProgress()
+                .ifPresent(
+                        p -> {
+                            s.put("bytes", p[0]);
+                            s.put("total", p[1]);
+                        });
         BootStatus st = device.control().bootState();
         ObjectNode boot = s.putObject("boot");
         boot.put("phase", st.phase().name().toLowerCase());

@@ -12,25 +12,37 @@ import java.util.OptionalLong;
  * The OTA state that survives a reset ({@code ota.json}): what is being downloaded, where it
  * resumes, what was installed and how the last update ended.
  *
- * @param phase         where the update is
- * @param origin        the delivery channel that started it ({@code rpc}, or an agent's name)
- * @param url           the image URL ({@code rpc:} for an upload through OTA.Begin/Write/End)
- * @param slot          the slot being written
- * @param checkpoint    where a download resumes after a reset (a sector boundary)
- * @param total         the image length, once known
- * @param etag          the server's ETag, for If-Range on resume
- * @param version       version of the update, once its header arrived
- * @param hash          first 8 bytes of the installed image's hash, hex
+ * @param phase where the update is
+ * @param origin the delivery channel that started it ({@code rpc}, or an agent's name)
+ * @param url the image URL ({@code rpc:} for an upload through OTA.Begin/Write/End)
+ * @param slot the slot being written
+ * @param checkpoint where a download resumes after a reset (a sector boundary)
+ * @param total the image length, once known
+ * @param etag the server's ETag, for If-Range on resume
+ * @param version version of the update, once its header arrived
+ * @param hash first 8 bytes of the installed image's hash, hex
  * @param commitTimeout seconds of healthy running before the test boot commits (0: at once)
- * @param result        how the last update ended
+ * @param result how the last update ended
  */
-public record OtaState(Phase phase, String origin, Optional<String> url, Optional<Slot> slot, OptionalLong checkpoint,
-        OptionalLong total, Optional<String> etag, Optional<String> version, Optional<String> hash,
-        OptionalLong commitTimeout, Optional<OtaResult> result) {
+public record OtaState(
+        Phase phase,
+        String origin,
+        Optional<String> url,
+        Optional<Slot> slot,
+        OptionalLong checkpoint,
+        OptionalLong total,
+        Optional<String> etag,
+        Optional<String> version,
+        Optional<String> hash,
+        OptionalLong commitTimeout,
+        Optional<OtaResult> result) {
 
     /** Phases of an update as recorded on the device. */
     public enum Phase {
-        IDLE, DOWNLOADING, DECRYPTING, INSTALLED;
+        IDLE,
+        DOWNLOADING,
+        DECRYPTING,
+        INSTALLED;
 
         String wire() {
             return name().toLowerCase();
@@ -56,46 +68,126 @@ public record OtaState(Phase phase, String origin, Optional<String> url, Optiona
 
     /** Nothing in progress, nothing known. */
     public static OtaState idle() {
-        return new OtaState(Phase.IDLE, "rpc", Optional.empty(), Optional.empty(), OptionalLong.empty(),
-                OptionalLong.empty(), Optional.empty(), Optional.empty(), Optional.empty(), OptionalLong.empty(),
+        return new OtaState(
+                Phase.IDLE,
+                "rpc",
+                Optional.empty(),
+                Optional.empty(),
+                OptionalLong.empty(),
+                OptionalLong.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                OptionalLong.empty(),
                 Optional.empty());
     }
 
     /** A new download of {@code url} into {@code slot}, keeping the last result. */
-    OtaState downloading(String origin, String url, Slot slot, long from, OptionalLong commitTimeout) {
-        return new OtaState(Phase.DOWNLOADING, origin, Optional.of(url), Optional.of(slot), OptionalLong.of(from),
-                from == 0 ? OptionalLong.empty() : total, from == 0 ? Optional.empty() : etag,
-                from == 0 ? Optional.empty() : version, hash, commitTimeout, result);
+    OtaState downloading(
+            String origin, String url, Slot slot, long from, OptionalLong commitTimeout) {
+        return new OtaState(
+                Phase.DOWNLOADING,
+                origin,
+                Optional.of(url),
+                Optional.of(slot),
+                OptionalLong.of(from),
+                from == 0 ? OptionalLong.empty() : total,
+                from == 0 ? Optional.empty() : etag,
+                from == 0 ? Optional.empty() : version,
+                hash,
+                commitTimeout,
+                result);
     }
 
     OtaState withPhase(Phase p) {
-        return new OtaState(p, origin, url, slot, checkpoint, total, etag, version, hash, commitTimeout, result);
+        return new OtaState(
+                p,
+                origin,
+                url,
+                slot,
+                checkpoint,
+                total,
+                etag,
+                version,
+                hash,
+                commitTimeout,
+                result);
     }
 
     OtaState withCheckpoint(long at) {
-        return new OtaState(phase, origin, url, slot, OptionalLong.of(at), total, etag, version, hash, commitTimeout,
+        return new OtaState(
+                phase,
+                origin,
+                url,
+                slot,
+                OptionalLong.of(at),
+                total,
+                etag,
+                version,
+                hash,
+                commitTimeout,
                 result);
     }
 
     OtaState withTransfer(long length, Optional<String> tag) {
-        return new OtaState(phase, origin, url, slot, checkpoint, OptionalLong.of(length), tag.or(() -> etag),
-                version, hash, commitTimeout, result);
+        return new OtaState(
+                phase,
+                origin,
+                url,
+                slot,
+                checkpoint,
+                OptionalLong.of(length),
+                tag.or(() -> etag),
+                version,
+                hash,
+                commitTimeout,
+                result);
     }
 
     OtaState withVersion(String v) {
-        return new OtaState(phase, origin, url, slot, checkpoint, total, etag, Optional.of(v), hash, commitTimeout,
+        return new OtaState(
+                phase,
+                origin,
+                url,
+                slot,
+                checkpoint,
+                total,
+                etag,
+                Optional.of(v),
+                hash,
+                commitTimeout,
                 result);
     }
 
     OtaState installed(String v, String imageHash) {
-        return new OtaState(Phase.INSTALLED, origin, url, slot, OptionalLong.empty(), total, etag, Optional.of(v),
-                Optional.of(imageHash), commitTimeout, result);
+        return new OtaState(
+                Phase.INSTALLED,
+                origin,
+                url,
+                slot,
+                OptionalLong.empty(),
+                total,
+                etag,
+                Optional.of(v),
+                Optional.of(imageHash),
+                commitTimeout,
+                result);
     }
 
     /** Back to idle with {@code r} as the last result. */
     OtaState ended(OtaResult r) {
-        return new OtaState(Phase.IDLE, origin, url, slot, OptionalLong.empty(), total, etag, version, hash,
-                r.outcome() == OtaResult.Outcome.COMMITTED ? OptionalLong.empty() : commitTimeout, Optional.of(r));
+        return new OtaState(
+                Phase.IDLE,
+                origin,
+                url,
+                slot,
+                OptionalLong.empty(),
+                total,
+                etag,
+                version,
+                hash,
+                r.outcome() == OtaResult.Outcome.COMMITTED ? OptionalLong.empty() : commitTimeout,
+                Optional.of(r));
     }
 
     /** Whether the update is an upload through OTA.Begin/Write/End. */
@@ -135,12 +227,24 @@ public record OtaState(Phase phase, String origin, Optional<String> url, Optiona
         }
         Optional<Slot> slot;
         try {
-            slot = o.hasNonNull("slot") ? Optional.of(Slot.valueOf(o.get("slot").asText())) : Optional.empty();
+            slot =
+                    o.hasNonNull("slot")
+                            ? Optional.of(Slot.valueOf(o.get("slot").asText()))
+                            : Optional.empty();
         } catch (IllegalArgumentException e) {
             slot = Optional.empty();
         }
-        return new OtaState(p, o.path("origin").asText("rpc"), text(o, "url"), slot, number(o, "offset"),
-                number(o, "total"), text(o, "etag"), text(o, "version"), text(o, "hash"), number(o, "commit_timeout"),
+        return new OtaState(
+                p,
+                o.path("origin").asText("rpc"),
+                text(o, "url"),
+                slot,
+                number(o, "offset"),
+                number(o, "total"),
+                text(o, "etag"),
+                text(o, "version"),
+                text(o, "hash"),
+                number(o, "commit_timeout"),
                 OtaResult.fromJson(o.get("result")));
     }
 
@@ -149,7 +253,8 @@ public record OtaState(Phase phase, String origin, Optional<String> url, Optiona
     }
 
     private static OptionalLong number(ObjectNode o, String field) {
-        return o.hasNonNull(field) && o.get(field).canConvertToLong() ? OptionalLong.of(o.get(field).asLong())
+        return o.hasNonNull(field) && o.get(field).canConvertToLong()
+                ? OptionalLong.of(o.get(field).asLong())
                 : OptionalLong.empty();
     }
 }

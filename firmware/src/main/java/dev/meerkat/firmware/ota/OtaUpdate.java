@@ -8,9 +8,9 @@ import dev.meerkat.boot.UpdateRejectedException;
 import dev.meerkat.boot.UpdateRules;
 import dev.meerkat.boot.UpdateSession;
 import dev.meerkat.firmware.app.FirmwareImage;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
+import dev.meerkat.firmware.json.Json;
 import dev.meerkat.image.ImageKeyUnwrapper;
 import dev.meerkat.image.VerifiedImage;
 import java.nio.charset.StandardCharsets;
@@ -29,21 +29,23 @@ import java.util.OptionalLong;
  * survives resets in {@code ota.json} ({@link OtaState}); events go to every {@link OtaListener}.
  *
  * <p>A delivery channel (mg_rpc's {@code OTA.*} methods in {@link OtaRpc}, a cloud job agent) calls
- * {@link #update(Request)} or the upload trio {@link #beginUpload}, {@link #upload(byte[])},
- * {@link #endUpload()}, and listens for the events whose {@link OtaEvent#origin()} is its own.
- * Every method runs on the device's main loop.
+ * {@link #update(Request)} or the upload trio {@link #beginUpload}, {@link #upload(byte[])}, {@link
+ * #endUpload()}, and listens for the events whose {@link OtaEvent#origin()} is its own. Every
+ * method runs on the device's main loop.
  */
 public final class OtaUpdate implements Library {
 
     /**
      * What a channel asks for.
      *
-     * @param origin        the channel's name, carried by every event of this update
-     * @param url           http:// or https:// URL of the image
-     * @param commitTimeout seconds of healthy running before the test boot commits; empty: {@code ota.commit_timeout}
-     * @param expect        what the channel knows about the image in advance
+     * @param origin the channel's name, carried by every event of this update
+     * @param url http:// or https:// URL of the image
+     * @param commitTimeout seconds of healthy running before the test boot commits; empty: {@code
+     *     ota.commit_timeout}
+     * @param expect what the channel knows about the image in advance
      */
-    public record Request(String origin, String url, OptionalLong commitTimeout, Expectations expect) {
+    public record Request(
+            String origin, String url, OptionalLong commitTimeout, Expectations expect) {
         public Request {
             Objects.requireNonNull(origin);
             Objects.requireNonNull(url);
@@ -59,7 +61,7 @@ public final class OtaUpdate implements Library {
      * Facts a channel's job document states about the image; an image that disagrees is refused.
      *
      * @param version the image's version ({@code 1.2.3} or {@code 1.2.3+4}), if stated
-     * @param size    the image's length in bytes, if stated
+     * @param size the image's length in bytes, if stated
      */
     public record Expectations(Optional<String> version, OptionalLong size) {
         public Expectations {
@@ -130,7 +132,9 @@ public final class OtaUpdate implements Library {
     /** Bytes taken and image length of the transfer in progress, if any. */
     public Optional<long[]> transferProgress() {
         Transfer t = transfer;
-        return t == null ? Optional.empty() : Optional.of(new long[] {t.session.accepted(), t.total});
+        return t == null
+                ? Optional.empty()
+                : Optional.of(new long[] {t.session.accepted(), t.total});
     }
 
     /** The version running now. */
@@ -140,18 +144,34 @@ public final class OtaUpdate implements Library {
 
     // ---------------------------------------------------------------- starting
 
-    /** Starts downloading {@code r.url()} into the inactive slot; progress and outcome go to the listeners. */
+    /**
+     * Starts downloading {@code r.url()} into the inactive slot; progress and outcome go to the
+     * listeners.
+     */
     public void update(Request r) throws BusyException {
         checkIdle();
-        start(r.origin(), r.url(), 0, OptionalLong.of(r.commitTimeout().orElse(device.config().getLong(
-                "ota.commit_timeout"))), r.expect());
+        start(
+                r.origin(),
+                r.url(),
+                0,
+                OptionalLong.of(
+                        r.commitTimeout().orElse(device.config().getLong("ota.commit_timeout"))),
+                r.expect());
     }
 
-    /** Starts an update whose {@code size} bytes the channel pushes through {@link #upload(byte[])}. */
-    public void beginUpload(String origin, long size, OptionalLong commitTimeout) throws BusyException {
+    /**
+     * Starts an update whose {@code size} bytes the channel pushes through {@link #upload(byte[])}.
+     */
+    public void beginUpload(String origin, long size, OptionalLong commitTimeout)
+            throws BusyException {
         checkIdle();
-        start(origin, OtaState.RPC_UPLOAD, 0, OptionalLong.of(commitTimeout.orElse(device.config().getLong(
-                "ota.commit_timeout"))), new Expectations(Optional.empty(), OptionalLong.of(size)));
+        start(
+                origin,
+                OtaState.RPC_UPLOAD,
+                0,
+                OptionalLong.of(
+                        commitTimeout.orElse(device.config().getLong("ota.commit_timeout"))),
+                new Expectations(Optional.empty(), OptionalLong.of(size)));
         transfer.total = size;
         try {
             transfer.session.expectLength(size);
@@ -169,8 +189,9 @@ public final class OtaUpdate implements Library {
      * Takes the next bytes of an upload.
      *
      * @return the bytes taken so far
-     * @throws IllegalStateException    without an upload in progress
-     * @throws IllegalArgumentException with the reason the update was given up (the outcome is reported)
+     * @throws IllegalStateException without an upload in progress
+     * @throws IllegalArgumentException with the reason the update was given up (the outcome is
+     *     reported)
      */
     public long upload(byte[] data) {
         Transfer t = requireUpload();
@@ -194,7 +215,8 @@ public final class OtaUpdate implements Library {
     public void endUpload() {
         Transfer t = requireUpload();
         if (t.session.accepted() != t.total) {
-            throw new IllegalArgumentException("got " + t.session.accepted() + " of " + t.total + " bytes");
+            throw new IllegalArgumentException(
+                    "got " + t.session.accepted() + " of " + t.total + " bytes");
         }
         finish();
     }
@@ -216,15 +238,23 @@ public final class OtaUpdate implements Library {
     }
 
     private UpdateRules rules() {
-        return new UpdateRules(Optional.of(new UpdateRules.Platform(FirmwareImage.PLATFORM_TLV,
-                device.config().getString("device.platform"))), device.config().getBool("ota.allow_downgrade"));
+        return new UpdateRules(
+                Optional.of(
+                        new UpdateRules.Platform(
+                                FirmwareImage.PLATFORM_TLV,
+                                device.config().getString("device.platform"))),
+                device.config().getBool("ota.allow_downgrade"));
     }
 
     /** Opens the session (fresh, or at a checkpoint after a reset) and, for a URL, the download. */
-    private void start(String origin, String url, long from, OptionalLong commitTimeout, Expectations expect) {
+    private void start(
+            String origin, String url, long from, OptionalLong commitTimeout, Expectations expect) {
         UpdateSession session;
         try {
-            session = from == 0 ? device.control().beginUpdate(rules()) : device.control().resumeUpdate(rules(), from);
+            session =
+                    from == 0
+                            ? device.control().beginUpdate(rules())
+                            : device.control().resumeUpdate(rules(), from);
         } catch (UpdateRejectedException e) {
             state = state.ended(result(OtaResult.Outcome.FAILED, Optional.empty(), message(e)));
             save();
@@ -239,9 +269,16 @@ public final class OtaUpdate implements Library {
         emit(new OtaEvent.Started(origin, url, session.slot().name(), session.durable()));
         if (!url.equals(OtaState.RPC_UPLOAD)) {
             long known = from == 0 ? 0 : previous.total().orElse(0);
-            t.download = new ImageDownload(device.network(), url, device.config().getString("ota.ssl_ca_cert"),
-                    device.config().getInt("ota.chunk"), device.config().getInt("ota.retries"), known,
-                    from == 0 ? Optional.empty() : previous.etag(), device::log);
+            t.download =
+                    new ImageDownload(
+                            device.network(),
+                            url,
+                            device.config().getString("ota.ssl_ca_cert"),
+                            device.config().getInt("ota.chunk"),
+                            device.config().getInt("ota.retries"),
+                            known,
+                            from == 0 ? Optional.empty() : previous.etag(),
+                            device::log);
             device.post(this::step);
         }
     }
@@ -258,7 +295,14 @@ public final class OtaUpdate implements Library {
             if (s instanceof ImageDownload.Done) {
                 finish();
             } else if (s instanceof ImageDownload.RetryAfter r) {
-                device.log("ota: " + r.error() + "; resuming at " + t.session.durable() + " in " + r.delayMillis() + " ms");
+                device.log(
+                        "ota: "
+                                + r.error()
+                                + "; resuming at "
+                                + t.session.durable()
+                                + " in "
+                                + r.delayMillis()
+                                + " ms");
                 emit(new OtaEvent.Retrying(state.origin(), t.session.durable(), r.error()));
                 device.schedule(r.delayMillis(), this::step);
             } else {
@@ -292,7 +336,11 @@ public final class OtaUpdate implements Library {
             @Override
             public void length(long total, Optional<String> etag) throws OtaRefused {
                 if (t.expect.size().isPresent() && t.expect.size().getAsLong() != total) {
-                    throw new OtaRefused("image is " + total + " bytes, expected " + t.expect.size().getAsLong());
+                    throw new OtaRefused(
+                            "image is "
+                                    + total
+                                    + " bytes, expected "
+                                    + t.expect.size().getAsLong());
                 }
                 try {
                     t.session.expectLength(total);
@@ -323,16 +371,22 @@ public final class OtaUpdate implements Library {
             throw new OtaRefused(message(e));
         }
         if (state.version().isEmpty()) {
-            Optional<String> v = t.session.header().map(h -> FirmwareImage.versionString(h.version()));
+            Optional<String> v =
+                    t.session.header().map(h -> FirmwareImage.versionString(h.version()));
             if (v.isPresent()) {
                 if (t.expect.version().isPresent() && !t.expect.version().get().equals(v.get())) {
-                    throw new OtaRefused("image version " + v.get() + " is not the expected " + t.expect.version().get());
+                    throw new OtaRefused(
+                            "image version "
+                                    + v.get()
+                                    + " is not the expected "
+                                    + t.expect.version().get());
                 }
                 state = state.withVersion(v.get());
             }
         }
         long cp = t.session.checkpoint();
-        if (!state.isUpload() && cp - state.checkpoint().orElse(0) >= device.config().getLong("ota.checkpoint")) {
+        if (!state.isUpload()
+                && cp - state.checkpoint().orElse(0) >= device.config().getLong("ota.checkpoint")) {
             state = state.withCheckpoint(cp);
             save();
         }
@@ -353,14 +407,22 @@ public final class OtaUpdate implements Library {
                 state = state.withPhase(OtaState.Phase.DECRYPTING);
                 save();
                 ImageKeyUnwrapper keys = device.secureElement()::unwrapImageKey;
-                t.session.decrypt(device.secureElement().canDecryptImages() ? Optional.of(keys) : Optional.empty());
+                t.session.decrypt(
+                        device.secureElement().canDecryptImages()
+                                ? Optional.of(keys)
+                                : Optional.empty());
             }
             VerifiedImage image = t.session.install();
             String version = FirmwareImage.versionString(image.version());
             state = state.installed(version, HexFormat.of().formatHex(image.hash(), 0, 8));
             save();
             transfer = null;
-            device.log("ota: " + image.version() + " installed in " + t.session.slot() + "; rebooting into a test boot");
+            device.log(
+                    "ota: "
+                            + image.version()
+                            + " installed in "
+                            + t.session.slot()
+                            + "; rebooting into a test boot");
             emit(new OtaEvent.Installed(state.origin(), version));
             device.rebootAfter(100, "update installed");
         } catch (UpdateRejectedException e) {
@@ -368,7 +430,9 @@ public final class OtaUpdate implements Library {
         }
     }
 
-    /** How a refusal reads in the outcome: the precheck's detail, or validation's reason and detail. */
+    /**
+     * How a refusal reads in the outcome: the precheck's detail, or validation's reason and detail.
+     */
     private static String message(UpdateRejectedException e) {
         return e.beforeInstall() ? e.detail() : "image refused: " + e.getMessage();
     }
@@ -390,11 +454,15 @@ public final class OtaUpdate implements Library {
         if (device.testBoot() && st.phase() == BootPhase.TESTING) {
             String version = runningVersion();
             emit(new OtaEvent.Testing(state.origin(), version));
-            long timeout = state.commitTimeout().orElse(device.config().getLong("ota.commit_timeout"));
+            long timeout =
+                    state.commitTimeout().orElse(device.config().getLong("ota.commit_timeout"));
             if (timeout <= 0) {
                 commit("init done");
             } else {
-                device.log("ota: test boot; commit after " + timeout + " s of healthy running or by OTA.Commit");
+                device.log(
+                        "ota: test boot; commit after "
+                                + timeout
+                                + " s of healthy running or by OTA.Commit");
                 device.schedule(timeout * 1000, this::commitDeadline);
             }
             return;
@@ -403,19 +471,37 @@ public final class OtaUpdate implements Library {
             case INSTALLED -> {
                 Slot target = state.slot().orElse(Slot.A);
                 if (device.jump().slot() == target && st.committed()) {
-                    end(result(OtaResult.Outcome.COMMITTED, Optional.empty(), "committed before the last reset"));
+                    end(
+                            result(
+                                    OtaResult.Outcome.COMMITTED,
+                                    Optional.empty(),
+                                    "committed before the last reset"));
                 } else {
-                    String detail = device.files().read("boot-error.json")
-                            .map(b -> new String(b, StandardCharsets.UTF_8)).orElse(st.lastRollback().description());
-                    end(result(OtaResult.Outcome.ROLLED_BACK, Optional.of(st.lastRollback()), detail));
+                    String detail =
+                            device.files()
+                                    .read("boot-error.json")
+                                    .map(b -> new String(b, StandardCharsets.UTF_8))
+                                    .orElse(st.lastRollback().description());
+                    end(
+                            result(
+                                    OtaResult.Outcome.ROLLED_BACK,
+                                    Optional.of(st.lastRollback()),
+                                    detail));
                 }
             }
             case DOWNLOADING, DECRYPTING -> {
                 if (state.isUpload()) {
-                    end(result(OtaResult.Outcome.FAILED, Optional.empty(), "RPC upload interrupted by a reset"));
+                    end(
+                            result(
+                                    OtaResult.Outcome.FAILED,
+                                    Optional.empty(),
+                                    "RPC upload interrupted by a reset"));
                     return;
                 }
-                long from = state.phase() == OtaState.Phase.DOWNLOADING ? state.checkpoint().orElse(0) : 0;
+                long from =
+                        state.phase() == OtaState.Phase.DOWNLOADING
+                                ? state.checkpoint().orElse(0)
+                                : 0;
                 String url = state.url().orElse("");
                 device.log("ota: resuming download of " + url + " at " + from);
                 start(state.origin(), url, from, state.commitTimeout(), Expectations.none());
@@ -456,8 +542,8 @@ public final class OtaUpdate implements Library {
     }
 
     /**
-     * Gives up the update: the image under test (the device reboots after {@code delayMillis}
-     * into the previous one), or a pending one not yet booted.
+     * Gives up the update: the image under test (the device reboots after {@code delayMillis} into
+     * the previous one), or a pending one not yet booted.
      *
      * @throws IllegalStateException when there is no update to revert
      */
@@ -476,8 +562,10 @@ public final class OtaUpdate implements Library {
 
     // ---------------------------------------------------------------- state and events
 
-    private OtaResult result(OtaResult.Outcome outcome, Optional<RollbackReason> reason, String detail) {
-        return new OtaResult(outcome, reason, Optional.ofNullable(detail), state.version(), runningVersion());
+    private OtaResult result(
+            OtaResult.Outcome outcome, Optional<RollbackReason> reason, String detail) {
+        return new OtaResult(
+                outcome, reason, Optional.ofNullable(detail), state.version(), runningVersion());
     }
 
     private void end(OtaResult r) {

@@ -17,44 +17,46 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * The server side of HTTP Digest authentication (RFC 7616 with {@code algorithm=MD5} and
- * {@code qop=auth}, which is what htdigest files and Mongoose OS support; RFC 2617 clients such as
- * curl and browsers speak it).
+ * The server side of HTTP Digest authentication (RFC 7616 with {@code algorithm=MD5} and {@code
+ * qop=auth}, which is what htdigest files and Mongoose OS support; RFC 2617 clients such as curl
+ * and browsers speak it).
  *
- * <p>Nonces are stateless: {@code base64url(issued-millis ‖ HMAC-SHA256(boot key, issued-millis)[0..16])},
- * valid for {@link #NONCE_LIFETIME_MILLIS}; the key is random per boot, so a reboot invalidates
- * them. Replays are refused: per nonce the highest {@code nc} seen is kept (for the most recent
- * {@value #TRACKED_NONCES} nonces) and a request must use a higher one. Responses and HMACs are
- * compared in constant time. Thread-safe.
+ * <p>Nonces are stateless: {@code base64url(issued-millis ‖ HMAC-SHA256(boot key,
+ * issued-millis)[0..16])}, valid for {@link #NONCE_LIFETIME_MILLIS}; the key is random per boot, so
+ * a reboot invalidates them. Replays are refused: per nonce the highest {@code nc} seen is kept
+ * (for the most recent {@value #TRACKED_NONCES} nonces) and a request must use a higher one.
+ * Responses and HMACs are compared in constant time. Thread-safe.
  */
 public final class DigestAuth {
 
     /** How long a nonce is accepted. */
     public static final long NONCE_LIFETIME_MILLIS = 5 * 60_000;
+
     private static final int TRACKED_NONCES = 1024;
 
     /** The result of checking presented credentials. */
     public sealed interface Outcome {
         /** The caller proved to be {@code user}. */
-        record Authenticated(String user) implements Outcome {
-        }
+        record Authenticated(String user) implements Outcome {}
 
-        /** Refused; {@code stale} when only the nonce had expired (the client may retry at once). */
-        record Refused(String why, boolean stale) implements Outcome {
-        }
+        /**
+         * Refused; {@code stale} when only the nonce had expired (the client may retry at once).
+         */
+        record Refused(String why, boolean stale) implements Outcome {}
     }
 
     private final String realm;
     private final byte[] key;
     private final LongSupplier clock;
-    private final Map<String, Long> lastNc = new LinkedHashMap<>(64, 0.75f, true) {
-        private static final long serialVersionUID = 1L;
+    private final Map<String, Long> lastNc =
+            new LinkedHashMap<>(64, 0.75f, true) {
+                private static final long serialVersionUID = 1L;
 
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Long> e) {
-            return size() > TRACKED_NONCES;
-        }
-    };
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Long> e) {
+                    return size() > TRACKED_NONCES;
+                }
+            };
 
     /**
      * @param clock milliseconds (monotonic enough for nonce expiry)
@@ -79,14 +81,19 @@ public final class DigestAuth {
 
     /** The {@code WWW-Authenticate} value of a 401 answer. */
     public String challenge(boolean stale) {
-        return "Digest realm=\"" + realm + "\", qop=\"auth\", algorithm=MD5, nonce=\"" + nonce() + "\""
+        return "Digest realm=\""
+                + realm
+                + "\", qop=\"auth\", algorithm=MD5, nonce=\""
+                + nonce()
+                + "\""
                 + (stale ? ", stale=true" : "");
     }
 
     /**
      * Checks an {@code Authorization: Digest …} header of a request {@code httpMethod requestUri}.
      */
-    public Outcome verifyHeader(String httpMethod, String requestUri, String authorization, RpcCredentials users) {
+    public Outcome verifyHeader(
+            String httpMethod, String requestUri, String authorization, RpcCredentials users) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Digest ", 0, 7)) {
             return new Outcome.Refused("no Digest credentials", false);
         }
@@ -96,29 +103,69 @@ public final class DigestAuth {
         }
         String alg = p.getOrDefault("algorithm", "MD5");
         if (!alg.equalsIgnoreCase("MD5")) {
-            return new Outcome.Refused("algorithm " + alg + " is not supported (MD5, as htdigest files hold)", false);
+            return new Outcome.Refused(
+                    "algorithm " + alg + " is not supported (MD5, as htdigest files hold)", false);
         }
         if (!requestUri.equals(p.get("uri"))) {
             return new Outcome.Refused("uri does not match the request", false);
         }
-        return verify(httpMethod, p.get("uri"), p.get("username"), p.get("realm"), p.get("nonce"), p.get("nc"),
-                p.get("cnonce"), p.get("qop"), p.get("response"), users);
+        return verify(
+                httpMethod,
+                p.get("uri"),
+                p.get("username"),
+                p.get("realm"),
+                p.get("nonce"),
+                p.get("nc"),
+                p.get("cnonce"),
+                p.get("qop"),
+                p.get("response"),
+                users);
     }
 
     /**
-     * Checks mg_rpc frame credentials {@code {"realm","username","nonce","cnonce","response"[,"nc"]}}:
-     * a Digest response computed with method {@code dummy_method}, uri {@code dummy_uri} and qop
-     * {@code auth}, as Mongoose OS's RPC frames carry them.
+     * Checks mg_rpc frame credentials {@code
+     * {"realm","username","nonce","cnonce","response"[,"nc"]}}: a Digest response computed with
+     * method {@code dummy_method}, uri {@code dummy_uri} and qop {@code auth}, as Mongoose OS's RPC
+     * frames carry them.
      */
-    public Outcome verifyFrame(String username, String frameRealm, String nonce, String nc, String cnonce,
-            String response, RpcCredentials users) {
-        return verify("dummy_method", "dummy_uri", username, frameRealm, nonce, nc == null ? "1" : nc, cnonce,
-                "auth", response, users);
+    public Outcome verifyFrame(
+            String username,
+            String frameRealm,
+            String nonce,
+            String nc,
+            String cnonce,
+            String response,
+            RpcCredentials users) {
+        return verify(
+                "dummy_method",
+                "dummy_uri",
+                username,
+                frameRealm,
+                nonce,
+                nc == null ? "1" : nc,
+                cnonce,
+                "auth",
+                response,
+                users);
     }
 
-    private Outcome verify(String method, String uri, String user, String r, String nonce, String nc, String cnonce,
-            String qop, String response, RpcCredentials users) {
-        if (user == null || r == null || nonce == null || nc == null || cnonce == null || response == null) {
+    private Outcome verify(
+            String method,
+            String uri,
+            String user,
+            String r,
+            String nonce,
+            String nc,
+            String cnonce,
+            String qop,
+            String response,
+            RpcCredentials users) {
+        if (user == null
+                || r == null
+                || nonce == null
+                || nc == null
+                || cnonce == null
+                || response == null) {
             return new Outcome.Refused("incomplete Digest credentials", false);
         }
         if (!"auth".equals(qop)) {
@@ -135,16 +182,23 @@ public final class DigestAuth {
         }
         Optional<String> nonceProblem = checkNonce(nonce);
         if (nonceProblem.isPresent()) {
-            return new Outcome.Refused(nonceProblem.get(), nonceProblem.get().equals("stale nonce"));
+            return new Outcome.Refused(
+                    nonceProblem.get(), nonceProblem.get().equals("stale nonce"));
         }
         Optional<byte[]> ha1 = users.ha1(user, realm);
         // compute a response even for an unknown user, so timing does not tell which users exist
         byte[] h1 = ha1.orElseGet(() -> new byte[16]);
         String ha2 = hex(RpcCredentials.md5(method + ":" + uri, new byte[0]));
-        byte[] expected = hex(RpcCredentials.md5(hex(h1) + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":"
-                + ha2, new byte[0])).getBytes(StandardCharsets.US_ASCII);
-        boolean match = MessageDigest.isEqual(expected,
-                response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
+        byte[] expected =
+                hex(RpcCredentials.md5(
+                                hex(h1) + ":" + nonce + ":" + nc + ":" + cnonce + ":" + qop + ":"
+                                        + ha2,
+                                new byte[0]))
+                        .getBytes(StandardCharsets.US_ASCII);
+        boolean match =
+                MessageDigest.isEqual(
+                        expected,
+                        response.toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII));
         if (ha1.isEmpty() || !match) {
             return new Outcome.Refused("wrong user or password", false);
         }

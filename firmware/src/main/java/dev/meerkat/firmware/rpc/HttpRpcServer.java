@@ -37,18 +37,17 @@ import javax.net.ssl.SSLSocket;
  * <ul>
  *   <li>HTTP: {@code POST /rpc/<Method>} with the args as the JSON body answers the result as the
  *       body (200) or the error frame (status 400/404/500…, as its code says); {@code GET
- *       /rpc/<Method>} calls without args; {@code POST /rpc} takes and answers whole mg_rpc
- *       frames;</li>
- *   <li>WebSocket (RFC 6455): {@code GET /rpc} with {@code Upgrade: websocket}; every text
- *       message is an mg_rpc request frame and is answered with the response frame as a text
- *       message. Ping is answered with pong, close with close; client frames must be masked.</li>
+ *       /rpc/<Method>} calls without args; {@code POST /rpc} takes and answers whole mg_rpc frames;
+ *   <li>WebSocket (RFC 6455): {@code GET /rpc} with {@code Upgrade: websocket}; every text message
+ *       is an mg_rpc request frame and is answered with the response frame as a text message. Ping
+ *       is answered with pong, close with close; client frames must be masked.
  * </ul>
  *
- * Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP
- * {@code Authorization} header (Digest, RFC 7616), checked per request; a WebSocket authenticates
- * once at its upgrade (a wrong header is answered 401 and the upgrade refused), or per frame with an
- * mg_rpc {@code auth} object. A 401 answer carries a {@code WWW-Authenticate} Digest challenge. With
- * TLS (HTTPS, WSS) and a client CA, a verified client certificate's common name is the caller's user
+ * Every request carries the caller's credentials to the {@link RpcEndpoint}: the HTTP {@code
+ * Authorization} header (Digest, RFC 7616), checked per request; a WebSocket authenticates once at
+ * its upgrade (a wrong header is answered 401 and the upgrade refused), or per frame with an mg_rpc
+ * {@code auth} object. A 401 answer carries a {@code WWW-Authenticate} Digest challenge. With TLS
+ * (HTTPS, WSS) and a client CA, a verified client certificate's common name is the caller's user
  * unless the request also carries a Digest header. Requests run on the device's main loop; each
  * connection has its own thread, so a WebSocket stays open while HTTP requests come and go.
  */
@@ -73,14 +72,16 @@ public final class HttpRpcServer implements AutoCloseable {
     }
 
     /**
-     * @param tls        serves HTTPS/WSS with this context (null: plain HTTP)
+     * @param tls serves HTTPS/WSS with this context (null: plain HTTP)
      * @param clientAuth requires a client certificate; its common name is the caller's user
      */
-    public HttpRpcServer(InetSocketAddress address, RpcEndpoint endpoint, SSLContext tls, boolean clientAuth)
+    public HttpRpcServer(
+            InetSocketAddress address, RpcEndpoint endpoint, SSLContext tls, boolean clientAuth)
             throws IOException {
         this.endpoint = endpoint;
         if (tls != null) {
-            SSLServerSocket ss = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            SSLServerSocket ss =
+                    (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
             ss.setNeedClientAuth(clientAuth);
             server = ss;
         } else {
@@ -88,11 +89,13 @@ public final class HttpRpcServer implements AutoCloseable {
         }
         server.setReuseAddress(true);
         server.bind(address, 16);
-        connections = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "http-rpc");
-            t.setDaemon(true);
-            return t;
-        });
+        connections =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t = new Thread(r, "http-rpc");
+                            t.setDaemon(true);
+                            return t;
+                        });
         Thread acceptor = new Thread(this::accept, "http-rpc-accept");
         acceptor.setDaemon(true);
         acceptor.start();
@@ -153,7 +156,9 @@ public final class HttpRpcServer implements AutoCloseable {
         try {
             Certificate[] peer = ssl.getSession().getPeerCertificates();
             if (peer.length > 0 && peer[0] instanceof X509Certificate x) {
-                return RpcTls.user(x).map(u -> new RpcCredential.Established(u, "tls client certificate")).orElse(null);
+                return RpcTls.user(x)
+                        .map(u -> new RpcCredential.Established(u, "tls client certificate"))
+                        .orElse(null);
             }
         } catch (SSLPeerUnverifiedException e) {
             // no client certificate: Digest only
@@ -171,30 +176,48 @@ public final class HttpRpcServer implements AutoCloseable {
     }
 
     /** Answers one request; false when the connection must end. */
-    private boolean handle(Request r, InputStream in, OutputStream out, RpcCredential.Established peer)
+    private boolean handle(
+            Request r, InputStream in, OutputStream out, RpcCredential.Established peer)
             throws IOException {
         String path = r.path();
         if (!path.equals("/rpc") && !path.startsWith("/rpc/")) {
-            respond(out, 404, "text/plain", "not found\n".getBytes(StandardCharsets.UTF_8), r.keepAlive());
+            respond(
+                    out,
+                    404,
+                    "text/plain",
+                    "not found\n".getBytes(StandardCharsets.UTF_8),
+                    r.keepAlive());
             return r.keepAlive();
         }
         boolean whole = path.equals("/rpc") || path.equals("/rpc/");
-        if (r.method().equals("GET") && whole && "websocket".equalsIgnoreCase(r.header("upgrade"))) {
+        if (r.method().equals("GET")
+                && whole
+                && "websocket".equalsIgnoreCase(r.header("upgrade"))) {
             RpcCredential caller = peer != null ? peer : new RpcCredential.None();
             if (r.header("authorization") != null) {
-                DigestAuth.Outcome o = endpoint.verify(
-                        new RpcCredential.HttpDigest(r.method(), r.target(), r.header("authorization")));
+                DigestAuth.Outcome o =
+                        endpoint.verify(
+                                new RpcCredential.HttpDigest(
+                                        r.method(), r.target(), r.header("authorization")));
                 if (o instanceof DigestAuth.Outcome.Refused refused) {
-                    unauthorized(out, refused.stale(), Json.object().put("error", refused.why()), false);
+                    unauthorized(
+                            out, refused.stale(), Json.object().put("error", refused.why()), false);
                     return false;
                 }
-                caller = new RpcCredential.Established(((DigestAuth.Outcome.Authenticated) o).user(), "websocket");
+                caller =
+                        new RpcCredential.Established(
+                                ((DigestAuth.Outcome.Authenticated) o).user(), "websocket");
             }
             webSocket(r, in, out, caller);
             return false;
         }
         if (!r.method().equals("POST") && !(r.method().equals("GET") && !whole)) {
-            respond(out, 405, "text/plain", "use POST\n".getBytes(StandardCharsets.UTF_8), r.keepAlive());
+            respond(
+                    out,
+                    405,
+                    "text/plain",
+                    "use POST\n".getBytes(StandardCharsets.UTF_8),
+                    r.keepAlive());
             return r.keepAlive();
         }
         if (r.header("expect", "").equalsIgnoreCase("100-continue")) {
@@ -242,11 +265,17 @@ public final class HttpRpcServer implements AutoCloseable {
     }
 
     /** 401 with a Digest challenge (RFC 7616 section 3.3). */
-    private void unauthorized(OutputStream out, boolean stale, JsonNode body, boolean keepAlive) throws IOException {
+    private void unauthorized(OutputStream out, boolean stale, JsonNode body, boolean keepAlive)
+            throws IOException {
         byte[] b = (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8);
-        String h = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: " + endpoint.challenge(stale)
-                + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\nConnection: "
-                + (keepAlive ? "keep-alive" : "close") + "\r\n\r\n";
+        String h =
+                "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: "
+                        + endpoint.challenge(stale)
+                        + "\r\nContent-Type: application/json\r\nContent-Length: "
+                        + b.length
+                        + "\r\nConnection: "
+                        + (keepAlive ? "keep-alive" : "close")
+                        + "\r\n\r\n";
         out.write(h.getBytes(StandardCharsets.ISO_8859_1));
         out.write(b);
         out.flush();
@@ -254,14 +283,23 @@ public final class HttpRpcServer implements AutoCloseable {
 
     private static void respondJson(OutputStream out, int status, JsonNode body, boolean keepAlive)
             throws IOException {
-        respond(out, status, "application/json", (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8),
+        respond(
+                out,
+                status,
+                "application/json",
+                (Json.write(body) + "\n").getBytes(StandardCharsets.UTF_8),
                 keepAlive);
     }
 
-    private static void respond(OutputStream out, int status, String type, byte[] body, boolean keepAlive)
+    private static void respond(
+            OutputStream out, int status, String type, byte[] body, boolean keepAlive)
             throws IOException {
-        StringBuilder h = new StringBuilder("HTTP/1.1 ").append(status).append(' ').append(reason(status))
-                .append("\r\n");
+        StringBuilder h =
+                new StringBuilder("HTTP/1.1 ")
+                        .append(status)
+                        .append(' ')
+                        .append(reason(status))
+                        .append("\r\n");
         if (type != null) {
             h.append("Content-Type: ").append(type).append("\r\n");
         }
@@ -289,22 +327,39 @@ public final class HttpRpcServer implements AutoCloseable {
 
     // ---------------------------------------------------------------- WebSocket
 
-    private void webSocket(Request r, InputStream in, OutputStream out, RpcCredential caller) throws IOException {
+    private void webSocket(Request r, InputStream in, OutputStream out, RpcCredential caller)
+            throws IOException {
         String key = r.header("sec-websocket-key");
-        if (key == null || !"13".equals(r.header("sec-websocket-version"))
+        if (key == null
+                || !"13".equals(r.header("sec-websocket-version"))
                 || !r.header("connection", "").toLowerCase(Locale.ROOT).contains("upgrade")) {
-            respond(out, 400, "text/plain", "bad WebSocket handshake\n".getBytes(StandardCharsets.UTF_8), false);
+            respond(
+                    out,
+                    400,
+                    "text/plain",
+                    "bad WebSocket handshake\n".getBytes(StandardCharsets.UTF_8),
+                    false);
             return;
         }
         String accept;
         try {
-            accept = Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-1")
-                    .digest((key.trim() + WS_GUID).getBytes(StandardCharsets.ISO_8859_1)));
+            accept =
+                    Base64.getEncoder()
+                            .encodeToString(
+                                    MessageDigest.getInstance("SHA-1")
+                                            .digest(
+                                                    (key.trim() + WS_GUID)
+                                                            .getBytes(
+                                                                    StandardCharsets.ISO_8859_1)));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-        out.write(("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                + "Sec-WebSocket-Accept: " + accept + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        out.write(
+                ("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                                + "Sec-WebSocket-Accept: "
+                                + accept
+                                + "\r\n\r\n")
+                        .getBytes(StandardCharsets.ISO_8859_1));
         out.flush();
         ByteArrayOutputStream message = new ByteArrayOutputStream();
         int messageType = -1;
@@ -343,7 +398,10 @@ public final class HttpRpcServer implements AutoCloseable {
             }
             switch (opcode) {
                 case 0x8 -> {
-                    int code = payload.length >= 2 ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF) : 1000;
+                    int code =
+                            payload.length >= 2
+                                    ? ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF)
+                                    : 1000;
                     closeFrame(out, code == 1005 ? 1000 : code, "");
                     return;
                 }
@@ -396,7 +454,9 @@ public final class HttpRpcServer implements AutoCloseable {
         }
         if (!(parsed instanceof ObjectNode frame)) {
             ObjectNode err = Json.object();
-            err.putObject("error").put("code", RpcException.BAD_REQUEST).put("message", "frame must be a JSON object");
+            err.putObject("error")
+                    .put("code", RpcException.BAD_REQUEST)
+                    .put("message", "frame must be a JSON object");
             return err;
         }
         return endpoint.call(frame, caller);
@@ -447,7 +507,8 @@ public final class HttpRpcServer implements AutoCloseable {
     // ---------------------------------------------------------------- requests
 
     /** A parsed request line and headers (names lower-cased). */
-    private record Request(String method, String target, String version, Map<String, String> headers) {
+    private record Request(
+            String method, String target, String version, Map<String, String> headers) {
 
         static Request read(InputStream in) throws IOException {
             String line = line(in);
@@ -470,7 +531,9 @@ public final class HttpRpcServer implements AutoCloseable {
                 }
                 int colon = h.indexOf(':');
                 if (colon > 0) {
-                    headers.merge(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim(),
+                    headers.merge(
+                            h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                            h.substring(colon + 1).trim(),
                             (a, b) -> a + ", " + b);
                 }
             }
@@ -520,7 +583,9 @@ public final class HttpRpcServer implements AutoCloseable {
                         throw new EOFException("chunked body cut short");
                     }
                     int semi = size.indexOf(';');
-                    int n = Integer.parseInt((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                    int n =
+                            Integer.parseInt(
+                                    (semi < 0 ? size : size.substring(0, semi)).trim(), 16);
                     if (n == 0) {
                         for (String t = line(in); t != null && !t.isEmpty(); t = line(in)) {
                             // trailers are ignored

@@ -10,18 +10,18 @@ import java.util.List;
  * {@code {"method": <pattern>, "acl": <list>}}; the first entry whose pattern matches the method
  * decides. A list is comma-separated user patterns, each optionally prefixed with {@code +} (allow,
  * the default) or {@code -} (deny); its first matching pattern decides, and no match denies. In
- * patterns {@code *} matches any run of characters and {@code ?} one. The anonymous caller's name is
- * the empty string, so {@code "*"} lets everyone in, {@code "?*"} any authenticated user, and
+ * patterns {@code *} matches any run of characters and {@code ?} one. The anonymous caller's name
+ * is the empty string, so {@code "*"} lets everyone in, {@code "?*"} any authenticated user, and
  * {@code "+admin"} only admin.
  */
 public final class RpcAcl {
 
     /** One method rule. */
-    public record Rule(String method, String acl) {
-    }
+    public record Rule(String method, String acl) {}
 
     /** Everything for admin only: what a device uses without an ACL file. */
-    public static final RpcAcl DEFAULT = new RpcAcl(List.of(new Rule("*", "+" + RpcCredentials.ADMIN)));
+    public static final RpcAcl DEFAULT =
+            new RpcAcl(List.of(new Rule("*", "+" + RpcCredentials.ADMIN)));
 
     private final List<Rule> rules;
 
@@ -38,7 +38,8 @@ public final class RpcAcl {
         List<Rule> rules = new ArrayList<>();
         for (JsonNode e : n) {
             if (!e.path("method").isTextual() || !e.path("acl").isTextual()) {
-                throw new IllegalArgumentException("ACL entry " + e + " needs string method and acl");
+                throw new IllegalArgumentException(
+                        "ACL entry " + e + " needs string method and acl");
             }
             rules.add(new Rule(e.get("method").asText(), e.get("acl").asText()));
         }
@@ -80,7 +81,8 @@ public final class RpcAcl {
         int star = -1;
         int mark = 0;
         while (i < s.length()) {
-            if (p < pattern.length() && (pattern.charAt(p) == '?' || pattern.charAt(p) == s.charAt(i))) {
+            if (p < pattern.length()
+                    && (pattern.charAt(p) == '?' || pattern.charAt(p) == s.charAt(i))) {
                 p++;
                 i++;
             } else if (p < pattern.length() && pattern.charAt(p) == '*') {

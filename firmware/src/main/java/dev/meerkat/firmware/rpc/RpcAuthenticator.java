@@ -2,8 +2,8 @@ package dev.meerkat.firmware.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.fs.FileStore;
+import dev.meerkat.firmware.json.Json;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +11,13 @@ import java.util.Optional;
 
 /**
  * Decides, for every request that arrives over a network channel, who the caller is and whether
- * they may make the call: identity from HTTP Digest ({@code rpc.auth_domain}, {@code rpc.auth_file}),
- * from an established channel identity (WebSocket upgrade, TLS client certificate), from an
- * mg_rpc frame's {@code auth} object, or from the MQTT source map ({@code rpc.mqtt_sources});
- * then the ACL ({@code rpc.acl_file}, {@link RpcAcl#DEFAULT} when unset) and the
- * {@link PrivilegedCalls}. An anonymous caller who is refused gets 401 (with a Digest challenge),
- * an authenticated one 403. Calls made on the device itself (the console, libraries) do not pass
- * here.
+ * they may make the call: identity from HTTP Digest ({@code rpc.auth_domain}, {@code
+ * rpc.auth_file}), from an established channel identity (WebSocket upgrade, TLS client
+ * certificate), from an mg_rpc frame's {@code auth} object, or from the MQTT source map ({@code
+ * rpc.mqtt_sources}); then the ACL ({@code rpc.acl_file}, {@link RpcAcl#DEFAULT} when unset) and
+ * the {@link PrivilegedCalls}. An anonymous caller who is refused gets 401 (with a Digest
+ * challenge), an authenticated one 403. Calls made on the device itself (the console, libraries) do
+ * not pass here.
  *
  * <p>Credentials and ACL are read from the file store at each request, so a change applies at once.
  * Used on the device's main loop.
@@ -27,11 +27,15 @@ public final class RpcAuthenticator {
     /** Settings taken from the configuration. */
     /**
      * @param protectedFiles files only an authenticated user may write or remove (TLS files)
-     * @param secretFiles    files never served by {@code FS.Get} besides the credentials (the TLS key)
+     * @param secretFiles files never served by {@code FS.Get} besides the credentials (the TLS key)
      */
-    public record Settings(String authFile, String aclFile, String mqttControlTopic, String mqttSources,
-            List<String> protectedFiles, List<String> secretFiles) {
-    }
+    public record Settings(
+            String authFile,
+            String aclFile,
+            String mqttControlTopic,
+            String mqttSources,
+            List<String> protectedFiles,
+            List<String> secretFiles) {}
 
     private final DigestAuth digest;
     private final FileStore files;
@@ -68,24 +72,39 @@ public final class RpcAuthenticator {
         if (presented instanceof RpcCredential.MqttTopic t && !acceptedMqtt(t, frame)) {
             return null;
         }
-        return dispatcher.handle(frame, (method, args) -> authorize(identify(presented, frame), method, args));
+        return dispatcher.handle(
+                frame, (method, args) -> authorize(identify(presented, frame), method, args));
     }
 
     private boolean acceptedMqtt(RpcCredential.MqttTopic t, JsonNode frame) {
-        return t.topic().equals(settings.mqttControlTopic()) && mqttUsers.containsKey(frame.path("src").asText(""));
+        return t.topic().equals(settings.mqttControlTopic())
+                && mqttUsers.containsKey(frame.path("src").asText(""));
     }
 
-    /** Whether {@code presented} is valid HTTP Digest for a user of this device (WebSocket upgrades). */
+    /**
+     * Whether {@code presented} is valid HTTP Digest for a user of this device (WebSocket
+     * upgrades).
+     */
     public DigestAuth.Outcome verify(RpcCredential.HttpDigest presented) {
-        return digest.verifyHeader(presented.httpMethod(), presented.requestUri(), presented.authorization(), users());
+        return digest.verifyHeader(
+                presented.httpMethod(), presented.requestUri(), presented.authorization(), users());
     }
 
-    /** The caller's user name, "" when anonymous; 401 when credentials were presented and are wrong. */
+    /**
+     * The caller's user name, "" when anonymous; 401 when credentials were presented and are wrong.
+     */
     private String identify(RpcCredential presented, JsonNode frame) throws RpcException {
         JsonNode auth = frame.get("auth");
         if (auth != null && auth.isObject()) {
-            DigestAuth.Outcome o = digest.verifyFrame(text(auth, "username"), text(auth, "realm"),
-                    text(auth, "nonce"), text(auth, "nc"), text(auth, "cnonce"), text(auth, "response"), users());
+            DigestAuth.Outcome o =
+                    digest.verifyFrame(
+                            text(auth, "username"),
+                            text(auth, "realm"),
+                            text(auth, "nonce"),
+                            text(auth, "nc"),
+                            text(auth, "cnonce"),
+                            text(auth, "response"),
+                            users());
             if (o instanceof DigestAuth.Outcome.Authenticated a) {
                 return a.user();
             }
@@ -120,9 +139,11 @@ public final class RpcAuthenticator {
             throw unauthorized("authentication required: " + method + " " + why.get());
         }
         String file = args.path("filename").asText("");
-        if (method.equals("FS.Get") && !file.isEmpty()
+        if (method.equals("FS.Get")
+                && !file.isEmpty()
                 && (settings.authFile().equals(file) || settings.secretFiles().contains(file))) {
-            throw new RpcException(RpcException.FORBIDDEN, file + " holds credentials and is not readable");
+            throw new RpcException(
+                    RpcException.FORBIDDEN, file + " holds credentials and is not readable");
         }
     }
 
@@ -141,7 +162,9 @@ public final class RpcAuthenticator {
         if (settings.authFile().isEmpty()) {
             return RpcCredentials.none();
         }
-        return files.read(settings.authFile()).map(RpcCredentials::parse).orElse(RpcCredentials.none());
+        return files.read(settings.authFile())
+                .map(RpcCredentials::parse)
+                .orElse(RpcCredentials.none());
     }
 
     private RpcAcl acl() {

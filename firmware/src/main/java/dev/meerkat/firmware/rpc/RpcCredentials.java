@@ -9,17 +9,20 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The RPC users of a device, as an Apache {@code htdigest} file (Mongoose OS's {@code rpc.auth_file}):
- * one line {@code user:realm:HA1} per user, where {@code HA1 = hex(MD5(user ":" realm ":" password))}.
- * The device never stores a password, only HA1; HA1 is nevertheless password-equivalent for Digest
- * authentication, so the file is never served by {@code FS.Get} and is written 0600.
+ * The RPC users of a device, as an Apache {@code htdigest} file (Mongoose OS's {@code
+ * rpc.auth_file}): one line {@code user:realm:HA1} per user, where {@code HA1 = hex(MD5(user ":"
+ * realm ":" password))}. The device never stores a password, only HA1; HA1 is nevertheless
+ * password-equivalent for Digest authentication, so the file is never served by {@code FS.Get} and
+ * is written 0600.
  */
 public final class RpcCredentials {
 
     /** The user a new device is given. */
     public static final String ADMIN = "admin";
+
     private static final Pattern USER = Pattern.compile("[A-Za-z0-9._@-]{1,64}");
-    private static final char[] ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".toCharArray();
+    private static final char[] ALPHABET =
+            "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789".toCharArray();
 
     private final String text;
 
@@ -45,17 +48,23 @@ public final class RpcCredentials {
                 continue;
             }
             String[] f = l.split(":", -1);
-            if (f.length == 3 && f[0].equals(user) && f[1].equals(realm) && f[2].matches("[0-9a-fA-F]{32}")) {
+            if (f.length == 3
+                    && f[0].equals(user)
+                    && f[1].equals(realm)
+                    && f[2].matches("[0-9a-fA-F]{32}")) {
                 return Optional.of(HexFormat.of().parseHex(f[2].toLowerCase()));
             }
         }
         return Optional.empty();
     }
 
-    /** One htdigest line (with its newline) for {@code user} with {@code password} in {@code realm}. */
+    /**
+     * One htdigest line (with its newline) for {@code user} with {@code password} in {@code realm}.
+     */
     public static String htdigestLine(String user, String realm, char[] password) {
         if (!USER.matcher(user).matches()) {
-            throw new IllegalArgumentException("user must be 1-64 letters, digits, '.', '_', '@' or '-'");
+            throw new IllegalArgumentException(
+                    "user must be 1-64 letters, digits, '.', '_', '@' or '-'");
         }
         if (realm.contains(":") || realm.contains("\n")) {
             throw new IllegalArgumentException("realm must not contain ':' or a line break");
@@ -64,7 +73,12 @@ public final class RpcCredentials {
             throw new IllegalArgumentException("password must have at least 8 characters");
         }
         byte[] secret = new String(password).getBytes(StandardCharsets.UTF_8);
-        return user + ":" + realm + ":" + HexFormat.of().formatHex(md5(user + ":" + realm + ":", secret)) + "\n";
+        return user
+                + ":"
+                + realm
+                + ":"
+                + HexFormat.of().formatHex(md5(user + ":" + realm + ":", secret))
+                + "\n";
     }
 
     /** A random password of 20 characters (about 116 bits) from an unambiguous alphabet. */

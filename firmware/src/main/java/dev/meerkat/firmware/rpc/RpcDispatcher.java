@@ -2,18 +2,18 @@ package dev.meerkat.firmware.rpc;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.meerkat.firmware.json.Json;
 import dev.meerkat.firmware.config.ConfigException;
+import dev.meerkat.firmware.json.Json;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Routes mg_rpc frames to handlers. A request frame is
- * {@code {"id":…,"src":…,"dst":…,"method":…,"args":{…}}}; the answer is
- * {@code {"id":…,"src":<device>,"dst":<request src>,"result":…}} or, on failure,
- * {@code {"id":…,"src":…,"dst":…,"error":{"code":…,"message":…}}}. Must be used from the device's
- * main loop only.
+ * Routes mg_rpc frames to handlers. A request frame is {@code
+ * {"id":…,"src":…,"dst":…,"method":…,"args":{…}}}; the answer is {@code
+ * {"id":…,"src":<device>,"dst":<request src>,"result":…}} or, on failure, {@code
+ * {"id":…,"src":…,"dst":…,"error":{"code":…,"message":…}}}. Must be used from the device's main
+ * loop only.
  */
 public final class RpcDispatcher {
 
@@ -40,7 +40,11 @@ public final class RpcDispatcher {
             throw new RpcException(RpcException.NOT_FOUND, "No handler for " + method);
         }
         try {
-            JsonNode r = h.handle(args == null || args.isNull() || args.isMissingNode() ? Json.object() : args);
+            JsonNode r =
+                    h.handle(
+                            args == null || args.isNull() || args.isMissingNode()
+                                    ? Json.object()
+                                    : args);
             return r == null ? Json.object() : r;
         } catch (ConfigException | IllegalArgumentException e) {
             throw RpcException.badRequest(e.getMessage());
@@ -52,10 +56,10 @@ public final class RpcDispatcher {
      * through {@link RpcAuthenticator}, which uses {@link #handle(JsonNode, Guard)}.
      *
      * @return the response frame, or null for a frame that must not be answered (no id and no
-     *         method, i.e. not a request)
+     *     method, i.e. not a request)
      */
     public ObjectNode handle(JsonNode frame) {
-        return handle(frame, (method, args) -> { });
+        return handle(frame, (method, args) -> {});
     }
 
     /** Checks a call before its handler runs; throws the error to answer instead. */
@@ -65,8 +69,8 @@ public final class RpcDispatcher {
     }
 
     /**
-     * Handles one request frame after {@code guard} allowed it (unknown methods are checked too,
-     * so that an anonymous caller cannot list what exists by probing).
+     * Handles one request frame after {@code guard} allowed it (unknown methods are checked too, so
+     * that an anonymous caller cannot list what exists by probing).
      *
      * @return the response frame, or null for a frame that must not be answered
      */
@@ -90,7 +94,8 @@ public final class RpcDispatcher {
             return error(resp, RpcException.BAD_REQUEST, "no method in request frame");
         }
         if (frame.hasNonNull("dst") && !frame.get("dst").asText().equals(deviceId)) {
-            return error(resp, RpcException.BAD_REQUEST, "frame is for " + frame.get("dst").asText());
+            return error(
+                    resp, RpcException.BAD_REQUEST, "frame is for " + frame.get("dst").asText());
         }
         try {
             JsonNode args = frame.get("args");

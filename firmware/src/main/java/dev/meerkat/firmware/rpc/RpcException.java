@@ -7,11 +7,15 @@ public final class RpcException extends Exception {
 
     /** mg_rpc's code for an unknown method. */
     public static final int NOT_FOUND = 404;
+
     public static final int BAD_REQUEST = 400;
+
     /** Not authenticated (the message carries a Digest challenge). */
     public static final int UNAUTHORIZED = 401;
+
     /** Authenticated, but not allowed. */
     public static final int FORBIDDEN = 403;
+
     public static final int INTERNAL = 500;
 
     private final int code;

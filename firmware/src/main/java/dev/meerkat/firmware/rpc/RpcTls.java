@@ -23,25 +23,26 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * TLS on the device's HTTP port (Mongoose OS's {@code http.ssl_cert}, {@code http.ssl_key},
- * {@code http.ssl_ca_cert}): the server certificate chain and its PKCS#8 key as PEM files of the
- * file store; with a CA file, clients must present a certificate issued by it, and the certificate's
+ * TLS on the device's HTTP port (Mongoose OS's {@code http.ssl_cert}, {@code http.ssl_key}, {@code
+ * http.ssl_ca_cert}): the server certificate chain and its PKCS#8 key as PEM files of the file
+ * store; with a CA file, clients must present a certificate issued by it, and the certificate's
  * common name is the RPC user the client acts as.
  */
 public final class RpcTls {
 
-    private RpcTls() {
-    }
+    private RpcTls() {}
 
     /** The server context, or empty when {@code certFile} is empty (plain HTTP). */
-    public static Optional<SSLContext> serverContext(FileStore files, String certFile, String keyFile, String caFile)
+    public static Optional<SSLContext> serverContext(
+            FileStore files, String certFile, String keyFile, String caFile)
             throws GeneralSecurityException, IOException {
         if (certFile.isEmpty()) {
             return Optional.empty();
         }
         CertificateFactory cf = CertificateFactory.getInstance("X.509");
-        Certificate[] chain = cf.generateCertificates(new ByteArrayInputStream(read(files, certFile)))
-                .toArray(new Certificate[0]);
+        Certificate[] chain =
+                cf.generateCertificates(new ByteArrayInputStream(read(files, certFile)))
+                        .toArray(new Certificate[0]);
         if (chain.length == 0) {
             throw new GeneralSecurityException(certFile + " holds no certificate");
         }
@@ -53,14 +54,16 @@ public final class RpcTls {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         ks.setKeyEntry("server", privateKey(read(files, keyFile), keyFile), pass, chain);
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        KeyManagerFactory kmf =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(ks, pass);
         TrustManagerFactory tmf = null;
         if (!caFile.isEmpty()) {
             KeyStore ts = KeyStore.getInstance("PKCS12");
             ts.load(null, null);
             int i = 0;
-            for (Certificate c : cf.generateCertificates(new ByteArrayInputStream(read(files, caFile)))) {
+            for (Certificate c :
+                    cf.generateCertificates(new ByteArrayInputStream(read(files, caFile)))) {
                 ts.setCertificateEntry("ca" + i++, c);
             }
             tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
@@ -86,7 +89,8 @@ public final class RpcTls {
     }
 
     private static byte[] read(FileStore files, String name) throws IOException {
-        return files.read(name).orElseThrow(() -> new IOException("TLS file " + name + " is missing"));
+        return files.read(name)
+                .orElseThrow(() -> new IOException("TLS file " + name + " is missing"));
     }
 
     private static PrivateKey privateKey(byte[] pem, String name) throws GeneralSecurityException {
@@ -94,7 +98,8 @@ public final class RpcTls {
         int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
         int end = text.indexOf("-----END PRIVATE KEY-----");
         if (begin < 0 || end < begin) {
-            throw new GeneralSecurityException(name + " must hold a PKCS#8 PEM private key (BEGIN PRIVATE KEY)");
+            throw new GeneralSecurityException(
+                    name + " must hold a PKCS#8 PEM private key (BEGIN PRIVATE KEY)");
         }
         byte[] der = Base64.getMimeDecoder().decode(text.substring(begin + 27, end));
         for (String alg : new String[] {"EC", "RSA", "Ed25519"}) {

@@ -32,16 +32,20 @@ import java.util.Arrays;
 /**
  * The "secure-boot" board profile: the simulated board of {@code meerkat bootsim} with an ATECC608
  * next to the MCU, and a bootloader that asks the chip's SecureBoot command to approve every image
- * before jumping. The chip holds the image-signing public key (slot 11, never writable), the digest of
- * the last approved image (slot 8) and the IO protection key (slot 4) the MCU shares with it; its
- * SecureBoot config is FullDig with a random nonce and the persistent latch.
+ * before jumping. The chip holds the image-signing public key (slot 11, never writable), the digest
+ * of the last approved image (slot 8) and the IO protection key (slot 4) the MCU shares with it;
+ * its SecureBoot config is FullDig with a random nonce and the persistent latch.
  *
- * <p>The board runs a minimal firmware: a test boot commits at once. A power loss of the chip
- * (the emulator's fault) is a power loss of the board.
+ * <p>The board runs a minimal firmware: a test boot commits at once. A power loss of the chip (the
+ * emulator's fault) is a power loss of the board.
  */
 public final class SecureBootBoard {
-    /** SecureBoot config: FullDig (3), persistent enable, random nonce; digest in slot 8, public key in slot 11. */
+    /**
+     * SecureBoot config: FullDig (3), persistent enable, random nonce; digest in slot 8, public key
+     * in slot 11.
+     */
     public static final int SECURE_BOOT_CONFIG = 0xB81B;
+
     static final int IO_KEY_SLOT = 4;
     static final int DIGEST_SLOT = 8;
     static final int PUBLIC_KEY_SLOT = 11;
@@ -56,13 +60,22 @@ public final class SecureBootBoard {
         this.sim = sim;
         this.chip = chip;
         this.ioKey = ioKey.clone();
-        this.driver = new CryptoChip(new EmulatorTransport(chip), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
-        ChipSecureBootApprover onChip = new ChipSecureBootApprover(driver, ioKey, SECURE_BOOT_CONFIG, seeded(seed));
-        this.approver = (hash, signature) -> {
-            SecureBootApprover.Decision d = onChip.approve(hash, signature);
-            if (chip.unpowered()) throw new PowerLossException("the secure element lost power");
-            return d;
-        };
+        this.driver =
+                new CryptoChip(
+                        new EmulatorTransport(chip),
+                        DeviceType.ATECC608,
+                        3,
+                        CryptoChip.Wait.POLL,
+                        ms -> {});
+        ChipSecureBootApprover onChip =
+                new ChipSecureBootApprover(driver, ioKey, SECURE_BOOT_CONFIG, seeded(seed));
+        this.approver =
+                (hash, signature) -> {
+                    SecureBootApprover.Decision d = onChip.approve(hash, signature);
+                    if (chip.unpowered())
+                        throw new PowerLossException("the secure element lost power");
+                    return d;
+                };
     }
 
     private static SecureRandom seeded(long seed) {
@@ -76,15 +89,24 @@ public final class SecureBootBoard {
     }
 
     /**
-     * A factory-fresh board whose bootloader trusts {@code bootloaderKeys} and whose chip trusts only
-     * {@code chipKey} (an ECDSA P-256 image-signing key).
+     * A factory-fresh board whose bootloader trusts {@code bootloaderKeys} and whose chip trusts
+     * only {@code chipKey} (an ECDSA P-256 image-signing key).
      */
-    public static SecureBootBoard provision(SimProfile profile, SimImages images, SigningKey chipKey,
-            SigningKey[] bootloaderKeys, long seed) {
-        ProvisionedKey[] keys = Arrays.stream(bootloaderKeys)
-                .map(k -> ProvisionedKey.publicKey(k.verificationKey().publicKey().getEncoded()))
-                .toArray(ProvisionedKey[]::new);
-        SimDevice sim = SimDevice.create(profile, images, RootOfTrust.of(keys), seed, BootListener.NONE);
+    public static SecureBootBoard provision(
+            SimProfile profile,
+            SimImages images,
+            SigningKey chipKey,
+            SigningKey[] bootloaderKeys,
+            long seed) {
+        ProvisionedKey[] keys =
+                Arrays.stream(bootloaderKeys)
+                        .map(
+                                k ->
+                                        ProvisionedKey.publicKey(
+                                                k.verificationKey().publicKey().getEncoded()))
+                        .toArray(ProvisionedKey[]::new);
+        SimDevice sim =
+                SimDevice.create(profile, images, RootOfTrust.of(keys), seed, BootListener.NONE);
         SecureRandom r = seeded(seed ^ 0x5EC0B007L);
         byte[] sn = new byte[9];
         r.nextBytes(sn);
@@ -99,16 +121,27 @@ public final class SecureBootBoard {
     }
 
     private static byte[] rawPublicKey(SigningKey key) {
-        return dev.meerkat.chip.jca.EcKeys.raw((java.security.interfaces.ECPublicKey) key.verificationKey().publicKey());
+        return dev.meerkat.chip.jca.EcKeys.raw(
+                (java.security.interfaces.ECPublicKey) key.verificationKey().publicKey());
     }
 
     /** Config, keys and locks of the chip, as a factory would program them. */
     private static void personalize(EmulatedChip emu, byte[] ioKey, byte[] imagePublicKey) {
-        CryptoChip c = new CryptoChip(new EmulatorTransport(emu), DeviceType.ATECC608, 3, CryptoChip.Wait.POLL, ms -> { });
+        CryptoChip c =
+                new CryptoChip(
+                        new EmulatorTransport(emu),
+                        DeviceType.ATECC608,
+                        3,
+                        CryptoChip.Wait.POLL,
+                        ms -> {});
         byte[] config = c.readConfigZone();
-        setSlot(config, IO_KEY_SLOT, 0x8080, 0x003C);      // secret, never written after the lock
-        setSlot(config, DIGEST_SLOT, 0x8000, 0x003C);      // only SecureBoot writes it
-        setSlot(config, PUBLIC_KEY_SLOT, 0x8000, 0x0030);  // P-256 public key, never written after the lock
+        setSlot(config, IO_KEY_SLOT, 0x8080, 0x003C); // secret, never written after the lock
+        setSlot(config, DIGEST_SLOT, 0x8000, 0x003C); // only SecureBoot writes it
+        setSlot(
+                config,
+                PUBLIC_KEY_SLOT,
+                0x8000,
+                0x0030); // P-256 public key, never written after the lock
         config[ConfigZone.SECURE_BOOT] = (byte) SECURE_BOOT_CONFIG;
         config[ConfigZone.SECURE_BOOT + 1] = (byte) (SECURE_BOOT_CONFIG >>> 8);
         int chipOptions = 0x0002 | IO_KEY_SLOT << 12;
@@ -162,8 +195,7 @@ public final class SecureBootBoard {
     }
 
     /** Persistent state of the board: flash and counters, and the chip's non-volatile memory. */
-    public record Snapshot(Device.Snapshot device, byte[] chipState) {
-    }
+    public record Snapshot(Device.Snapshot device, byte[] chipState) {}
 
     public Snapshot snapshot() {
         try {
@@ -179,14 +211,23 @@ public final class SecureBootBoard {
         }
     }
 
-    /** A board in the state {@code s}, with the same keys (a fresh board object, as after a restart). */
+    /**
+     * A board in the state {@code s}, with the same keys (a fresh board object, as after a
+     * restart).
+     */
     public SecureBootBoard restore(Snapshot s, long seed) {
         try {
             Path tmp = Files.createTempFile("secure-boot-chip", ".state");
             try {
                 Files.write(tmp, s.chipState());
                 EmulatedChip c = StateFile.read(tmp);
-                SimDevice d = SimDevice.create(sim.profile(), sim.images(), sim.device().rootOfTrust(), seed, BootListener.NONE);
+                SimDevice d =
+                        SimDevice.create(
+                                sim.profile(),
+                                sim.images(),
+                                sim.device().rootOfTrust(),
+                                seed,
+                                BootListener.NONE);
                 d.device().restore(s.device());
                 return new SecureBootBoard(d, c, ioKey, seed);
             } finally {
@@ -197,7 +238,10 @@ public final class SecureBootBoard {
         }
     }
 
-    /** The digest the chip stored at its last approval (slot 8 starts after the eight 36-byte slots). */
+    /**
+     * The digest the chip stored at its last approval (slot 8 starts after the eight 36-byte
+     * slots).
+     */
     public byte[] storedDigest() {
         int at = DIGEST_SLOT * Zone.slotSize(0);
         return Arrays.copyOfRange(chip.dataZoneImage(), at, at + 32);

@@ -23,24 +23,32 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Power-cut runs of the secure-boot board: each scenario runs once to count its flash operations and
- * chip commands, then again from the same state for every one of them, with the power cut at that
- * operation (a torn flash write or erase) or right after that chip command (it ran, its answer was
- * lost). After the cut the board is powered again and boots until it settles. Checked after every
- * recovery:
+ * Power-cut runs of the secure-boot board: each scenario runs once to count its flash operations
+ * and chip commands, then again from the same state for every one of them, with the power cut at
+ * that operation (a torn flash write or erase) or right after that chip command (it ran, its answer
+ * was lost). After the cut the board is powered again and boots until it settles. Checked after
+ * every recovery:
+ *
  * <ul>
- *   <li><b>bricked</b>: nothing boots;</li>
- *   <li><b>unapproved</b>: the board runs an image the chip's key did not sign (the bootloader trusts a
- *       second key the chip does not), or the chip refuses the image the board runs;</li>
- *   <li><b>wrong image</b>: the image booted does not verify, or is not the one the scenario leads to
- *       (the old image or the update, depending on how far it got).</li>
+ *   <li><b>bricked</b>: nothing boots;
+ *   <li><b>unapproved</b>: the board runs an image the chip's key did not sign (the bootloader
+ *       trusts a second key the chip does not), or the chip refuses the image the board runs;
+ *   <li><b>wrong image</b>: the image booted does not verify, or is not the one the scenario leads
+ *       to (the old image or the update, depending on how far it got).
  * </ul>
  */
 public final class SecureBootPowerCut {
 
     /** Figures of one scenario. */
-    public record Result(String scenario, long flashOps, long chipCommands, long cuts, long bricked, long unapproved,
-            long wrongImage, List<String> failures) {
+    public record Result(
+            String scenario,
+            long flashOps,
+            long chipCommands,
+            long cuts,
+            long bricked,
+            long unapproved,
+            long wrongImage,
+            List<String> failures) {
         public Result {
             failures = List.copyOf(failures);
         }
@@ -50,14 +58,14 @@ public final class SecureBootPowerCut {
         }
 
         public String summary() {
-            return String.format("%-14s flash_ops=%-4d chip_commands=%-3d cuts=%-4d bricked=%d unapproved=%d wrong_image=%d",
+            return String.format(
+                    "%-14s flash_ops=%-4d chip_commands=%-3d cuts=%-4d bricked=%d unapproved=%d wrong_image=%d",
                     scenario, flashOps, chipCommands, cuts, bricked, unapproved, wrongImage);
         }
     }
 
     /** A scenario: set the board up, then the part that is cut; and the images it may end on. */
-    private record Scenario(String name, Step setup, Step run, List<String> acceptable) {
-    }
+    private record Scenario(String name, Step setup, Step run, List<String> acceptable) {}
 
     @FunctionalInterface
     private interface Step {
@@ -76,37 +84,70 @@ public final class SecureBootPowerCut {
     public SecureBootPowerCut(long seed) {
         this.seed = seed;
         this.images = new SimImages(8 * 1024);
-        this.v1 = images.build("sb-v1", "1.0.0", 1, Behavior.COMMIT, chipKey, List.of(), ImageSigner.PublicKeyFormat.HASH);
-        this.v2 = images.build("sb-v2", "1.1.0", 1, Behavior.COMMIT, chipKey, List.of(), ImageSigner.PublicKeyFormat.HASH);
-        this.foreign = images.build("sb-foreign", "1.2.0", 1, Behavior.COMMIT, otherKey, List.of(),
-                ImageSigner.PublicKeyFormat.HASH);
+        this.v1 =
+                images.build(
+                        "sb-v1",
+                        "1.0.0",
+                        1,
+                        Behavior.COMMIT,
+                        chipKey,
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
+        this.v2 =
+                images.build(
+                        "sb-v2",
+                        "1.1.0",
+                        1,
+                        Behavior.COMMIT,
+                        chipKey,
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
+        this.foreign =
+                images.build(
+                        "sb-foreign",
+                        "1.2.0",
+                        1,
+                        Behavior.COMMIT,
+                        otherKey,
+                        List.of(),
+                        ImageSigner.PublicKeyFormat.HASH);
     }
 
     private List<Scenario> scenarios() {
         Step factoryV1 = b -> b.sim().factoryFlash(Slot.A, v1.bytes());
-        Step firstBoot = b -> {
-            factoryV1.on(b);
-            b.cycle();
-        };
+        Step firstBoot =
+                b -> {
+                    factoryV1.on(b);
+                    b.cycle();
+                };
         return List.of(
                 new Scenario("first-boot", factoryV1, SecureBootBoard::cycle, List.of("sb-v1")),
-                new Scenario("update", firstBoot, b -> {
-                    install(b, v2);
-                    b.sim().reboot(ResetCause.SOFTWARE);
-                    b.cycle();
-                    b.sim().reboot(ResetCause.SOFTWARE);
-                    b.cycle();
-                }, List.of("sb-v1", "sb-v2")),
-                new Scenario("foreign-update", firstBoot, b -> {
-                    install(b, foreign);
-                    b.sim().reboot(ResetCause.SOFTWARE);
-                    b.cycle();
-                    b.sim().reboot(ResetCause.SOFTWARE);
-                    b.cycle();
-                }, List.of("sb-v1")));
+                new Scenario(
+                        "update",
+                        firstBoot,
+                        b -> {
+                            install(b, v2);
+                            b.sim().reboot(ResetCause.SOFTWARE);
+                            b.cycle();
+                            b.sim().reboot(ResetCause.SOFTWARE);
+                            b.cycle();
+                        },
+                        List.of("sb-v1", "sb-v2")),
+                new Scenario(
+                        "foreign-update",
+                        firstBoot,
+                        b -> {
+                            install(b, foreign);
+                            b.sim().reboot(ResetCause.SOFTWARE);
+                            b.cycle();
+                            b.sim().reboot(ResetCause.SOFTWARE);
+                            b.cycle();
+                        },
+                        List.of("sb-v1")));
     }
 
-    private static void install(SecureBootBoard b, SimImages.Image image) throws UpdateRejectedException {
+    private static void install(SecureBootBoard b, SimImages.Image image)
+            throws UpdateRejectedException {
         try {
             b.sim().updater().install(Slot.B, image.bytes());
         } catch (IOException e) {
@@ -126,9 +167,13 @@ public final class SecureBootPowerCut {
 
     /** Runs the named scenario, or all of them for "all". */
     public List<Result> run(String name, Consumer<String> progress) throws Exception {
-        List<Scenario> chosen = scenarios().stream().filter(s -> "all".equals(name) || s.name().equals(name)).toList();
+        List<Scenario> chosen =
+                scenarios().stream()
+                        .filter(s -> "all".equals(name) || s.name().equals(name))
+                        .toList();
         if (chosen.isEmpty()) {
-            throw new IllegalArgumentException("unknown secure-boot scenario " + name + "; known: " + scenarioNames());
+            throw new IllegalArgumentException(
+                    "unknown secure-boot scenario " + name + "; known: " + scenarioNames());
         }
         List<Result> out = new ArrayList<>();
         for (Scenario s : chosen) {
@@ -141,7 +186,9 @@ public final class SecureBootPowerCut {
     }
 
     private Result run(Scenario s) throws Exception {
-        SecureBootBoard base = SecureBootBoard.provision(profile, images, chipKey, new SigningKey[] {chipKey, otherKey}, seed);
+        SecureBootBoard base =
+                SecureBootBoard.provision(
+                        profile, images, chipKey, new SigningKey[] {chipKey, otherKey}, seed);
         s.setup().on(base);
         SecureBootBoard.Snapshot start = base.snapshot();
         List<String> failures = new ArrayList<>();
@@ -175,11 +222,16 @@ public final class SecureBootPowerCut {
             b.powerCycle();
             check(b, s, where, tally, failures);
         }
-        return new Result(s.name(), flashOps, chipCommands, cuts, tally[0], tally[1], tally[2], failures);
+        return new Result(
+                s.name(), flashOps, chipCommands, cuts, tally[0], tally[1], tally[2], failures);
     }
 
-    /** Boots the recovered board (twice, so a test boot is followed by the committed one) and checks it. */
-    private void check(SecureBootBoard b, Scenario s, String where, long[] tally, List<String> failures) {
+    /**
+     * Boots the recovered board (twice, so a test boot is followed by the committed one) and checks
+     * it.
+     */
+    private void check(
+            SecureBootBoard b, Scenario s, String where, long[] tally, List<String> failures) {
         BootResult last = null;
         for (int i = 0; i < 2; i++) {
             try {
@@ -198,9 +250,10 @@ public final class SecureBootPowerCut {
         String label = images.byHashPrefix(hash).map(SimImages.Image::label).orElse("unknown");
         VerifiedImage v;
         try {
-            v = ImageVerifier.trusting(List.of(chipKey.verificationKey()))
-                    .withMaxSize(b.sim().layout().slot(j.slot()).size())
-                    .verify(new SlotImageSource(b.sim().layout().slot(j.slot())));
+            v =
+                    ImageVerifier.trusting(List.of(chipKey.verificationKey()))
+                            .withMaxSize(b.sim().layout().slot(j.slot()).size())
+                            .verify(new SlotImageSource(b.sim().layout().slot(j.slot())));
         } catch (ImageFormatException e) {
             fail(tally, 1, failures, where + ": runs " + label + ", not signed by the chip's key");
             return;
@@ -208,9 +261,17 @@ public final class SecureBootPowerCut {
         if (!Arrays.equals(v.hash(), hash)) {
             fail(tally, 2, failures, where + ": booted image does not match the slot");
         } else if (!s.acceptable().contains(label)) {
-            fail(tally, 2, failures, where + ": runs " + label + ", expected one of " + s.acceptable());
+            fail(
+                    tally,
+                    2,
+                    failures,
+                    where + ": runs " + label + ", expected one of " + s.acceptable());
         } else if (!Arrays.equals(b.storedDigest(), hash)) {
-            fail(tally, 1, failures, where + ": the chip's stored digest is not the running image's");
+            fail(
+                    tally,
+                    1,
+                    failures,
+                    where + ": the chip's stored digest is not the running image's");
         }
     }
 

@@ -14,10 +14,12 @@ class RpcAclTest {
 
     @Test
     void firstMatchingMethodThenFirstMatchingUserDecides() {
-        RpcAcl a = acl("[{\"method\":\"Sys.GetInfo\",\"acl\":\"*\"},"
-                + "{\"method\":\"Config.*\",\"acl\":\"-guest,?*\"},"
-                + "{\"method\":\"OTA.*\",\"acl\":\"+ops-*,+admin\"},"
-                + "{\"method\":\"*\",\"acl\":\"+admin\"}]");
+        RpcAcl a =
+                acl(
+                        "[{\"method\":\"Sys.GetInfo\",\"acl\":\"*\"},"
+                                + "{\"method\":\"Config.*\",\"acl\":\"-guest,?*\"},"
+                                + "{\"method\":\"OTA.*\",\"acl\":\"+ops-*,+admin\"},"
+                                + "{\"method\":\"*\",\"acl\":\"+admin\"}]");
         assertThat(a.allows("Sys.GetInfo", "")).isTrue();
         assertThat(a.allows("Config.Set", "")).as("?* needs a name").isFalse();
         assertThat(a.allows("Config.Set", "guest")).isFalse();
@@ -34,8 +36,10 @@ class RpcAclTest {
         assertThat(RpcAcl.DEFAULT.allows("Sys.GetInfo", "admin")).isTrue();
         assertThat(RpcAcl.DEFAULT.allows("Sys.GetInfo", "")).isFalse();
         assertThat(RpcAcl.DEFAULT.allows("Sys.GetInfo", "viewer")).isFalse();
-        assertThatThrownBy(() -> acl("{\"method\":\"*\"}")).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> acl("[{\"method\":\"*\",\"acl\":1}]")).hasMessageContaining("string method and acl");
+        assertThatThrownBy(() -> acl("{\"method\":\"*\"}"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> acl("[{\"method\":\"*\",\"acl\":1}]"))
+                .hasMessageContaining("string method and acl");
     }
 
     @Test

@@ -1,21 +1,21 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.release.ObjectStore;
+import dev.meerkat.fleet.release.Release;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
 import java.io.InputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
-
-import dev.meerkat.fleet.release.ObjectStore;
-import dev.meerkat.fleet.release.Release;
-
-/** Serves a release artifact, whole or one byte range (RFC 9110 single ranges; others get the whole body). */
+/**
+ * Serves a release artifact, whole or one byte range (RFC 9110 single ranges; others get the whole
+ * body).
+ */
 public final class ArtifactResponses {
     private static final Pattern RANGE = Pattern.compile("bytes=(\\d*)-(\\d*)");
 
-    private ArtifactResponses() {
-    }
+    private ArtifactResponses() {}
 
     public static Response serve(ObjectStore store, Release r, String rangeHeader) {
         long size = r.size();
@@ -43,17 +43,25 @@ public final class ArtifactResponses {
         }
         long start = from;
         long length = to - from + 1;
-        StreamingOutput body = out -> {
-            try (InputStream in = store.read(r.objectKey(), start, length)) {
-                in.transferTo(out);
-            }
-        };
-        Response.ResponseBuilder b = Response.status(partial ? 206 : 200).entity(body)
-                .type("application/octet-stream")
-                .header("Accept-Ranges", "bytes")
-                .header("Content-Length", length)
-                .header("ETag", "\"" + r.sha256() + "\"")
-                .header("Content-Disposition", "attachment; filename=\"" + r.id() + (r.format().equals("fwzip") ? ".zip" : ".bin") + "\"");
+        StreamingOutput body =
+                out -> {
+                    try (InputStream in = store.read(r.objectKey(), start, length)) {
+                        in.transferTo(out);
+                    }
+                };
+        Response.ResponseBuilder b =
+                Response.status(partial ? 206 : 200)
+                        .entity(body)
+                        .type("application/octet-stream")
+                        .header("Accept-Ranges", "bytes")
+                        .header("Content-Length", length)
+                        .header("ETag", "\"" + r.sha256() + "\"")
+                        .header(
+                                "Content-Disposition",
+                                "attachment; filename=\""
+                                        + r.id()
+                                        + (r.format().equals("fwzip") ? ".zip" : ".bin")
+                                        + "\"");
         if (partial) b.header("Content-Range", "bytes " + from + "-" + to + "/" + size);
         return b.build();
     }

@@ -1,8 +1,15 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.deploy.Deployment;
+import dev.meerkat.fleet.deploy.DeploymentCommand;
+import dev.meerkat.fleet.deploy.DeploymentService;
+import dev.meerkat.fleet.deploy.DeploymentStatus;
+import dev.meerkat.fleet.deploy.Execution;
+import dev.meerkat.fleet.deploy.RolloutPlan;
 import dev.meerkat.fleet.refusal.Refusal;
-import java.util.List;
-
+import dev.meerkat.fleet.security.Caller;
+import dev.meerkat.fleet.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.constraints.Max;
@@ -18,37 +25,27 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import dev.meerkat.fleet.deploy.Deployment;
-import dev.meerkat.fleet.deploy.DeploymentCommand;
-import dev.meerkat.fleet.deploy.DeploymentService;
-import dev.meerkat.fleet.deploy.DeploymentStatus;
-import dev.meerkat.fleet.deploy.Execution;
-import dev.meerkat.fleet.deploy.RolloutPlan;
-import dev.meerkat.fleet.security.Caller;
-import dev.meerkat.fleet.security.Roles;
-import io.quarkus.security.identity.SecurityIdentity;
+import java.util.List;
 
 /** Deployments: create, follow, and steer (pause, resume, next phase, cancel). */
 @Path("/api/v1/deployments")
 @Produces(MediaType.APPLICATION_JSON)
 public class DeploymentsResource {
 
-    public record CreateBody(String id, String release, String group, RolloutPlan plan) {
-    }
+    public record CreateBody(String id, String release, String group, RolloutPlan plan) {}
 
-    @Inject
-    DeploymentService deployments;
+    @Inject DeploymentService deployments;
 
-    @Inject
-    SecurityIdentity identity;
+    @Inject SecurityIdentity identity;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({Roles.ADMIN, Roles.RELEASE_MANAGER})
     public Response create(@NotNull CreateBody b) {
-        if (b.release() == null || b.group() == null) throw Refusal.badRequest("release and group are required");
-        Deployment d = deployments.create(Caller.of(identity), b.id(), b.release(), b.group(), b.plan());
+        if (b.release() == null || b.group() == null)
+            throw Refusal.badRequest("release and group are required");
+        Deployment d =
+                deployments.create(Caller.of(identity), b.id(), b.release(), b.group(), b.plan());
         return Response.status(201).entity(deployments.status(d.id())).build();
     }
 
@@ -68,7 +65,9 @@ public class DeploymentsResource {
     @GET
     @Path("{id}/executions")
     @RolesAllowed({Roles.ADMIN, Roles.RELEASE_MANAGER, Roles.OPERATOR, Roles.VIEWER})
-    public List<Execution> executions(@PathParam("id") String id, @QueryParam("after") String after,
+    public List<Execution> executions(
+            @PathParam("id") String id,
+            @QueryParam("after") String after,
             @QueryParam("limit") @DefaultValue("1000") @Min(1) @Max(10000) int limit) {
         return deployments.executions(id, after, limit);
     }
@@ -76,7 +75,8 @@ public class DeploymentsResource {
     @POST
     @Path("{id}/{command: pause|resume|next-phase|cancel}")
     @RolesAllowed({Roles.ADMIN, Roles.RELEASE_MANAGER, Roles.OPERATOR})
-    public DeploymentStatus command(@PathParam("id") String id, @PathParam("command") String command) {
+    public DeploymentStatus command(
+            @PathParam("id") String id, @PathParam("command") String command) {
         deployments.command(Caller.of(identity), id, DeploymentCommand.parse(command));
         return deployments.status(id);
     }

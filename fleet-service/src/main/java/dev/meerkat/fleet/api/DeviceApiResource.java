@@ -1,8 +1,14 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.deploy.DeviceReport;
+import dev.meerkat.fleet.deploy.Execution;
+import dev.meerkat.fleet.deploy.ExecutionService;
+import dev.meerkat.fleet.device.Device;
 import dev.meerkat.fleet.refusal.Refusal;
-import java.util.Optional;
-
+import dev.meerkat.fleet.release.ObjectStore;
+import dev.meerkat.fleet.security.Caller;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.vertx.core.http.HttpServerRequest;
 import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.validation.constraints.NotNull;
@@ -15,53 +21,50 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import dev.meerkat.fleet.deploy.DeviceReport;
-import dev.meerkat.fleet.deploy.Execution;
-import dev.meerkat.fleet.deploy.ExecutionService;
-import dev.meerkat.fleet.device.Device;
-import dev.meerkat.fleet.release.ObjectStore;
-import dev.meerkat.fleet.security.Caller;
-import io.quarkus.security.identity.CurrentIdentityAssociation;
-import io.vertx.core.http.HttpServerRequest;
+import java.util.Optional;
 
 /**
  * HTTP polling for devices. {@code update} speaks Mongoose OS's update check ({@code update.url}):
  * the device sends {@code X-MGOS-FW-Version: <platform> <version> <build>}, gets 304 when there is
  * nothing to do, or the artifact itself (200, Range honoured). Handing out the artifact starts the
- * execution; the version the device reports on its next check settles it: the release's version means
- * it booted and committed, its old version means the bootloader rolled back. The JSON endpoints
- * ({@code next}, reports, artifact) are for agents that report each step themselves.
+ * execution; the version the device reports on its next check settles it: the release's version
+ * means it booted and committed, its old version means the bootloader rolled back. The JSON
+ * endpoints ({@code next}, reports, artifact) are for agents that report each step themselves.
  */
 @Path("/api/v1/device/{deviceId}")
 @PermitAll
 public class DeviceApiResource {
 
     /** Work for a device: the execution, the release, and where to download it. */
-    public record WorkView(String deploymentId, long versionNumber, String state, int attempt, String releaseId,
-                           String version, String platform, long size, String sha256, String url) {
-    }
+    public record WorkView(
+            String deploymentId,
+            long versionNumber,
+            String state,
+            int attempt,
+            String releaseId,
+            String version,
+            String platform,
+            long size,
+            String sha256,
+            String url) {}
 
-    @Inject
-    DeviceAuthenticator authenticator;
+    @Inject DeviceAuthenticator authenticator;
 
-    @Inject
-    ExecutionService executions;
+    @Inject ExecutionService executions;
 
-    @Inject
-    ObjectStore store;
+    @Inject ObjectStore store;
 
-    @Inject
-    CurrentIdentityAssociation identity;
+    @Inject CurrentIdentityAssociation identity;
 
-    @Inject
-    HttpServerRequest request;
+    @Inject HttpServerRequest request;
 
     @GET
     @Path("update")
     @Produces({MediaType.APPLICATION_OCTET_STREAM, "application/problem+json"})
-    public Response mongooseUpdateCheck(@PathParam("deviceId") String deviceId,
-            @HeaderParam("X-MGOS-FW-Version") String fwVersion, @HeaderParam("Range") String range) {
+    public Response mongooseUpdateCheck(
+            @PathParam("deviceId") String deviceId,
+            @HeaderParam("X-MGOS-FW-Version") String fwVersion,
+            @HeaderParam("Range") String range) {
         Device d = device(deviceId);
         String running = null;
         if (fwVersion != null) {
@@ -75,8 +78,15 @@ public class DeviceApiResource {
         if (work.isEmpty()) return Response.notModified().build();
         ExecutionService.Work w = work.get();
         if (w.execution().state() == dev.meerkat.fleet.deploy.ExecutionState.QUEUED) {
-            executions.report(Caller.device(d.id()), d.id(), w.execution().deploymentId(),
-                    new DeviceReport("IN_PROGRESS", w.execution().versionNumber(), "downloading over HTTP", null));
+            executions.report(
+                    Caller.device(d.id()),
+                    d.id(),
+                    w.execution().deploymentId(),
+                    new DeviceReport(
+                            "IN_PROGRESS",
+                            w.execution().versionNumber(),
+                            "downloading over HTTP",
+                            null));
         }
         return ArtifactResponses.serve(store, w.release(), range);
     }
@@ -85,9 +95,16 @@ public class DeviceApiResource {
     @GET
     @Path("next")
     @Produces(MediaType.APPLICATION_JSON)
-    public Response next(@PathParam("deviceId") String deviceId, @HeaderParam("X-Meerkat-Version") String running) {
+    public Response next(
+            @PathParam("deviceId") String deviceId,
+            @HeaderParam("X-Meerkat-Version") String running) {
         Device d = device(deviceId);
-        return executions.next(d.id(), running != null && running.length() <= 64 ? running : null, null, "http")
+        return executions
+                .next(
+                        d.id(),
+                        running != null && running.length() <= 64 ? running : null,
+                        null,
+                        "http")
                 .map(w -> Response.ok(view(d, w)).build())
                 .orElseGet(() -> Response.noContent().build());
     }
@@ -96,7 +113,9 @@ public class DeviceApiResource {
     @Path("executions/{deploymentId}")
     @Consumes(MediaType.APPLICATION_JSON)
     @Produces(MediaType.APPLICATION_JSON)
-    public Execution report(@PathParam("deviceId") String deviceId, @PathParam("deploymentId") String deploymentId,
+    public Execution report(
+            @PathParam("deviceId") String deviceId,
+            @PathParam("deploymentId") String deploymentId,
             @NotNull DeviceReport report) {
         Device d = device(deviceId);
         return executions.report(Caller.device(d.id()), d.id(), deploymentId, report);
@@ -105,31 +124,64 @@ public class DeviceApiResource {
     @GET
     @Path("executions/{deploymentId}/artifact")
     @Produces({MediaType.APPLICATION_OCTET_STREAM, "application/problem+json"})
-    public Response artifact(@PathParam("deviceId") String deviceId, @PathParam("deploymentId") String deploymentId,
+    public Response artifact(
+            @PathParam("deviceId") String deviceId,
+            @PathParam("deploymentId") String deploymentId,
             @HeaderParam("Range") String range) {
         Device d = device(deviceId);
-        ExecutionService.Work w = executions.work(d.id(), deploymentId).orElseThrow(() ->
-                Refusal.notFound("Execution", "device " + d.id() + " has no execution in " + deploymentId));
+        ExecutionService.Work w =
+                executions
+                        .work(d.id(), deploymentId)
+                        .orElseThrow(
+                                () ->
+                                        Refusal.notFound(
+                                                "Execution",
+                                                "device "
+                                                        + d.id()
+                                                        + " has no execution in "
+                                                        + deploymentId));
         return ArtifactResponses.serve(store, w.release(), range);
     }
 
-    private Optional<ExecutionService.Work> settleByVersion(Device d, ExecutionService.Work w, String running) {
+    private Optional<ExecutionService.Work> settleByVersion(
+            Device d, ExecutionService.Work w, String running) {
         Execution e = w.execution();
         if (e.state() != dev.meerkat.fleet.deploy.ExecutionState.IN_PROGRESS) return Optional.of(w);
-        DeviceReport r = running.equals(w.release().version())
-                ? new DeviceReport("SUCCEEDED", e.versionNumber(), "running " + running, null)
-                : new DeviceReport("FAILED", e.versionNumber(), "still running " + running + " after the update",
-                        "device reverted to " + running);
+        DeviceReport r =
+                running.equals(w.release().version())
+                        ? new DeviceReport(
+                                "SUCCEEDED", e.versionNumber(), "running " + running, null)
+                        : new DeviceReport(
+                                "FAILED",
+                                e.versionNumber(),
+                                "still running " + running + " after the update",
+                                "device reverted to " + running);
         executions.report(Caller.device(d.id()), d.id(), e.deploymentId(), r);
         return executions.next(d.id(), running, null, "http");
     }
 
     private WorkView view(Device d, ExecutionService.Work w) {
         Execution e = w.execution();
-        String url = store.presign(w.release().objectKey()).map(Object::toString)
-                .orElse("/api/v1/device/" + d.id() + "/executions/" + e.deploymentId() + "/artifact");
-        return new WorkView(e.deploymentId(), e.versionNumber(), e.state().name(), e.attempt(), w.release().id(),
-                w.release().version(), w.release().platform(), w.release().size(), w.release().sha256(), url);
+        String url =
+                store.presign(w.release().objectKey())
+                        .map(Object::toString)
+                        .orElse(
+                                "/api/v1/device/"
+                                        + d.id()
+                                        + "/executions/"
+                                        + e.deploymentId()
+                                        + "/artifact");
+        return new WorkView(
+                e.deploymentId(),
+                e.versionNumber(),
+                e.state().name(),
+                e.attempt(),
+                w.release().id(),
+                w.release().version(),
+                w.release().platform(),
+                w.release().size(),
+                w.release().sha256(),
+                url);
     }
 
     private Device device(String deviceId) {

@@ -1,60 +1,68 @@
 package dev.meerkat.fleet.api;
 
+import dev.meerkat.fleet.device.Device;
+import dev.meerkat.fleet.device.DeviceService;
+import dev.meerkat.fleet.refusal.Refusal;
+import dev.meerkat.fleet.security.Roles;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.util.HexFormat;
 import java.util.Optional;
-
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 import javax.security.auth.x500.X500Principal;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.meerkat.fleet.refusal.Refusal;
-import dev.meerkat.fleet.device.Device;
-import dev.meerkat.fleet.device.DeviceService;
-import dev.meerkat.fleet.security.Roles;
-import io.quarkus.security.identity.SecurityIdentity;
-import io.vertx.core.http.HttpServerRequest;
-
 /**
- * Decides which registered device is calling, and refuses a call made for any other device. Accepted
- * proofs, strongest first: the client certificate of the TLS connection (matched by its SHA-256
- * fingerprint), a JWT with role {@code device} whose subject is the device id, or the device's own
- * token in {@code Authorization: TargetToken <token>} (hawkBit DDI style; compared as hashes in
- * constant time).
+ * Decides which registered device is calling, and refuses a call made for any other device.
+ * Accepted proofs, strongest first: the client certificate of the TLS connection (matched by its
+ * SHA-256 fingerprint), a JWT with role {@code device} whose subject is the device id, or the
+ * device's own token in {@code Authorization: TargetToken <token>} (hawkBit DDI style; compared as
+ * hashes in constant time).
  */
 @ApplicationScoped
 public class DeviceAuthenticator {
 
-    @Inject
-    DeviceService devices;
+    @Inject DeviceService devices;
 
     /** The device {@code claimedId}, if the request proves to be from it; otherwise 401/403. */
-    public Device authenticate(HttpServerRequest request, SecurityIdentity identity, String claimedId) {
+    public Device authenticate(
+            HttpServerRequest request, SecurityIdentity identity, String claimedId) {
         Optional<String> fp = clientCertificateFingerprint(request);
         if (fp.isPresent()) {
-            Device d = devices.byFingerprint(fp.get()).orElseThrow(() ->
-                    Refusal.unauthorized("the client certificate belongs to no registered device"));
+            Device d =
+                    devices.byFingerprint(fp.get())
+                            .orElseThrow(
+                                    () ->
+                                            Refusal.unauthorized(
+                                                    "the client certificate belongs to no registered device"));
             return require(d, claimedId);
         }
-        if (identity != null && !identity.isAnonymous() && identity.hasRole(Roles.DEVICE)
+        if (identity != null
+                && !identity.isAnonymous()
+                && identity.hasRole(Roles.DEVICE)
                 && !(identity.getPrincipal() instanceof X500Principal)) {
             return require(devices.get(identity.getPrincipal().getName()), claimedId);
         }
         String auth = request.getHeader("Authorization");
-        if (auth != null && auth.regionMatches(true, 0, "TargetToken ", 0, 12) && claimedId != null) {
+        if (auth != null
+                && auth.regionMatches(true, 0, "TargetToken ", 0, 12)
+                && claimedId != null) {
             String token = auth.substring(12).strip();
-            if (!token.isEmpty() && token.length() <= 256 && devices.tokenMatches(claimedId, token)) {
+            if (!token.isEmpty()
+                    && token.length() <= 256
+                    && devices.tokenMatches(claimedId, token)) {
                 return devices.get(claimedId);
             }
             throw Refusal.unauthorized("the target token is not valid for " + claimedId);
         }
-        throw Refusal.unauthorized("a device certificate, a device token or a device JWT is required");
+        throw Refusal.unauthorized(
+                "a device certificate, a device token or a device JWT is required");
     }
 
     private static Device require(Device d, String claimedId) {
@@ -70,7 +78,11 @@ public class DeviceAuthenticator {
         try {
             Certificate[] chain = s.getPeerCertificates();
             if (chain.length == 0) return Optional.empty();
-            return Optional.of(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded())));
+            return Optional.of(
+                    HexFormat.of()
+                            .formatHex(
+                                    MessageDigest.getInstance("SHA-256")
+                                            .digest(chain[0].getEncoded())));
         } catch (SSLPeerUnverifiedException e) {
             return Optional.empty();
         } catch (CertificateEncodingException | NoSuchAlgorithmException e) {

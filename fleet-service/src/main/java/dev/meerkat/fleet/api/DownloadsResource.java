@@ -1,6 +1,9 @@
 package dev.meerkat.fleet.api;
 
 import dev.meerkat.fleet.refusal.Refusal;
+import dev.meerkat.fleet.release.DownloadLinks;
+import dev.meerkat.fleet.release.ObjectStore;
+import dev.meerkat.fleet.release.ReleaseService;
 import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -12,28 +15,24 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import dev.meerkat.fleet.release.DownloadLinks;
-import dev.meerkat.fleet.release.ObjectStore;
-import dev.meerkat.fleet.release.ReleaseService;
-
 /** Downloads by signed, time-limited link (the directory store's stand-in for presigned URLs). */
 @Path("/api/v1/downloads/{releaseId}")
 @PermitAll
 public class DownloadsResource {
 
-    @Inject
-    DownloadLinks links;
+    @Inject DownloadLinks links;
 
-    @Inject
-    ReleaseService releases;
+    @Inject ReleaseService releases;
 
-    @Inject
-    ObjectStore store;
+    @Inject ObjectStore store;
 
     @GET
     @Produces({MediaType.APPLICATION_OCTET_STREAM, "application/problem+json"})
-    public Response download(@PathParam("releaseId") String releaseId, @QueryParam("expires") long expires,
-            @QueryParam("sig") String sig, @HeaderParam("Range") String range) {
+    public Response download(
+            @PathParam("releaseId") String releaseId,
+            @QueryParam("expires") long expires,
+            @QueryParam("sig") String sig,
+            @HeaderParam("Range") String range) {
         if (!links.valid(releaseId, expires, sig)) {
             throw Refusal.forbidden("the download link is not valid or has expired");
         }

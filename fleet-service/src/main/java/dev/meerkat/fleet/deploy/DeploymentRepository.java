@@ -1,5 +1,10 @@
 package dev.meerkat.fleet.deploy;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.meerkat.fleet.store.Sql;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -8,25 +13,25 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
-
-import dev.meerkat.fleet.store.Sql;
-
 /** Rows of {@code deployments}; {@link #lock} is how a replica claims one for a rollout step. */
 @ApplicationScoped
 public class DeploymentRepository {
-    static final ObjectMapper JSON = new ObjectMapper().registerModule(new JavaTimeModule())
-            .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-    private static final String COLUMNS = "id, release_id, group_name, state, plan, current_phase, phase_started_at,"
-            + " rate_tokens, rate_updated_at, state_reason, created_at, created_by, row_version";
+    static final ObjectMapper JSON =
+            new ObjectMapper()
+                    .registerModule(new JavaTimeModule())
+                    .disable(
+                            com.fasterxml.jackson.databind.SerializationFeature
+                                    .WRITE_DATES_AS_TIMESTAMPS);
+    private static final String COLUMNS =
+            "id, release_id, group_name, state, plan, current_phase, phase_started_at,"
+                    + " rate_tokens, rate_updated_at, state_reason, created_at, created_by, row_version";
 
     public void insert(Connection c, Deployment d) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO deployments (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO deployments ("
+                                + COLUMNS
+                                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, d.id());
             ps.setString(2, d.releaseId());
             ps.setString(3, d.groupName());
@@ -46,9 +51,11 @@ public class DeploymentRepository {
 
     /** Writes the mutable columns and bumps the row version. */
     public void update(Connection c, Deployment d) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE deployments SET state = ?, current_phase = ?,"
-                + " phase_started_at = ?, rate_tokens = ?, rate_updated_at = ?, state_reason = ?, row_version = row_version + 1"
-                + " WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE deployments SET state = ?, current_phase = ?,"
+                                + " phase_started_at = ?, rate_tokens = ?, rate_updated_at = ?, state_reason = ?, row_version = row_version + 1"
+                                + " WHERE id = ?")) {
             ps.setString(1, d.state().name());
             ps.setInt(2, d.currentPhase());
             Sql.setInstant(ps, 3, d.phaseStartedAt());
@@ -61,7 +68,8 @@ public class DeploymentRepository {
     }
 
     public Optional<Deployment> find(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM deployments WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT " + COLUMNS + " FROM deployments WHERE id = ?")) {
             ps.setString(1, id);
             return first(ps);
         }
@@ -69,7 +77,9 @@ public class DeploymentRepository {
 
     /** Locks the row, waiting for whoever holds it (operator commands). */
     public Optional<Deployment> lock(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM deployments WHERE id = ? FOR UPDATE")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM deployments WHERE id = ? FOR UPDATE")) {
             ps.setString(1, id);
             return first(ps);
         }
@@ -77,16 +87,20 @@ public class DeploymentRepository {
 
     /** Locks the row unless another replica holds it: the rollout engine's claim. */
     public Optional<Deployment> claim(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM deployments WHERE id = ? FOR UPDATE SKIP LOCKED")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + COLUMNS
+                                + " FROM deployments WHERE id = ? FOR UPDATE SKIP LOCKED")) {
             ps.setString(1, id);
             return first(ps);
         }
     }
 
     public List<String> activeIds(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT id FROM deployments WHERE state IN ('RUNNING', 'WAITING', 'PAUSED') ORDER BY created_at, id")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT id FROM deployments WHERE state IN ('RUNNING', 'WAITING', 'PAUSED') ORDER BY created_at, id")) {
             List<String> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
@@ -96,7 +110,9 @@ public class DeploymentRepository {
     }
 
     public List<Deployment> all(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM deployments ORDER BY created_at, id")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM deployments ORDER BY created_at, id")) {
             List<Deployment> out = new ArrayList<>();
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(row(rs));
@@ -112,10 +128,19 @@ public class DeploymentRepository {
     }
 
     private static Deployment row(ResultSet rs) throws SQLException {
-        return new Deployment(rs.getString("id"), rs.getString("release_id"), rs.getString("group_name"),
-                DeploymentState.valueOf(rs.getString("state")), plan(rs.getString("plan")), rs.getInt("current_phase"),
-                Sql.instant(rs, "phase_started_at"), rs.getDouble("rate_tokens"), Sql.instant(rs, "rate_updated_at"),
-                rs.getString("state_reason"), Sql.instant(rs, "created_at"), rs.getString("created_by"),
+        return new Deployment(
+                rs.getString("id"),
+                rs.getString("release_id"),
+                rs.getString("group_name"),
+                DeploymentState.valueOf(rs.getString("state")),
+                plan(rs.getString("plan")),
+                rs.getInt("current_phase"),
+                Sql.instant(rs, "phase_started_at"),
+                rs.getDouble("rate_tokens"),
+                Sql.instant(rs, "rate_updated_at"),
+                rs.getString("state_reason"),
+                Sql.instant(rs, "created_at"),
+                rs.getString("created_by"),
                 rs.getLong("row_version"));
     }
 

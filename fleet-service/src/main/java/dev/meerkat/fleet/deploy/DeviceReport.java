@@ -1,14 +1,14 @@
 package dev.meerkat.fleet.deploy;
 
-import java.util.Locale;
-
 import dev.meerkat.fleet.refusal.Refusal;
+import java.util.Locale;
 
 /**
  * What a device says about its execution: the new status, the version it last saw (optional; a
  * mismatch is refused), free-form details and, after a revert, the bootloader's rollback reason.
  */
-public record DeviceReport(String status, Long expectedVersion, String statusDetails, String rollbackReason) {
+public record DeviceReport(
+        String status, Long expectedVersion, String statusDetails, String rollbackReason) {
     public static final int MAX_DETAILS = 1000;
     public static final int MAX_REASON = 500;
 
@@ -19,8 +19,10 @@ public record DeviceReport(String status, Long expectedVersion, String statusDet
             case "SUCCEEDED" -> ExecutionEvent.SUCCEED;
             case "FAILED" -> ExecutionEvent.FAIL;
             case "REJECTED" -> ExecutionEvent.REJECT;
-            default -> throw Refusal.badRequest("a device may report IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, not "
-                    + status);
+            default ->
+                    throw Refusal.badRequest(
+                            "a device may report IN_PROGRESS, SUCCEEDED, FAILED or REJECTED, not "
+                                    + status);
         };
     }
 

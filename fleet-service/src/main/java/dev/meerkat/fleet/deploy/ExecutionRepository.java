@@ -1,5 +1,7 @@
 package dev.meerkat.fleet.deploy;
 
+import dev.meerkat.fleet.store.Sql;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -14,20 +16,25 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import dev.meerkat.fleet.store.Sql;
-
 /** Rows of {@code executions}. State changes are compare-and-set on the version number. */
 @ApplicationScoped
 public class ExecutionRepository {
-    private static final String COLUMNS = "action_id, deployment_id, device_id, phase, seq, state, version_number, attempt, released_at,"
-            + " started_at, next_attempt_at, updated_at, status_details, failure_type, rollback_reason";
+    private static final String COLUMNS =
+            "action_id, deployment_id, device_id, phase, seq, state, version_number, attempt, released_at,"
+                    + " started_at, next_attempt_at, updated_at, status_details, failure_type, rollback_reason";
 
-    public void insertQueued(Connection c, String deploymentId, List<String> deviceIds, int[] phases, int firstSeq,
-            Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO executions (deployment_id, device_id, phase, seq, state,"
-                + " version_number, attempt, updated_at) VALUES (?, ?, ?, ?, 'QUEUED', 1, 0, ?)")) {
+    public void insertQueued(
+            Connection c,
+            String deploymentId,
+            List<String> deviceIds,
+            int[] phases,
+            int firstSeq,
+            Instant now)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO executions (deployment_id, device_id, phase, seq, state,"
+                                + " version_number, attempt, updated_at) VALUES (?, ?, ?, ?, 'QUEUED', 1, 0, ?)")) {
             for (int i = 0; i < deviceIds.size(); i++) {
                 ps.setString(1, deploymentId);
                 ps.setString(2, deviceIds.get(i));
@@ -40,9 +47,13 @@ public class ExecutionRepository {
         }
     }
 
-    public Optional<Execution> lock(Connection c, String deploymentId, String deviceId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM executions WHERE deployment_id = ? AND device_id = ? FOR UPDATE")) {
+    public Optional<Execution> lock(Connection c, String deploymentId, String deviceId)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + COLUMNS
+                                + " FROM executions WHERE deployment_id = ? AND device_id = ? FOR UPDATE")) {
             ps.setString(1, deploymentId);
             ps.setString(2, deviceId);
             List<Execution> l = list(ps);
@@ -51,16 +62,19 @@ public class ExecutionRepository {
     }
 
     /**
-     * Moves one execution from {@code expected} (state and version) to {@code next}; false when someone
-     * else changed it first.
+     * Moves one execution from {@code expected} (state and version) to {@code next}; false when
+     * someone else changed it first.
      */
-    public boolean transition(Connection c, Execution expected, ExecutionState next, Change change, Instant now)
+    public boolean transition(
+            Connection c, Execution expected, ExecutionState next, Change change, Instant now)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE executions SET state = ?, version_number = version_number + 1,"
-                + " attempt = ?, started_at = ?, next_attempt_at = ?, updated_at = ?,"
-                + " status_details = COALESCE(?, status_details), failure_type = COALESCE(?, failure_type),"
-                + " rollback_reason = COALESCE(?, rollback_reason)"
-                + " WHERE deployment_id = ? AND device_id = ? AND state = ? AND version_number = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE executions SET state = ?, version_number = version_number + 1,"
+                                + " attempt = ?, started_at = ?, next_attempt_at = ?, updated_at = ?,"
+                                + " status_details = COALESCE(?, status_details), failure_type = COALESCE(?, failure_type),"
+                                + " rollback_reason = COALESCE(?, rollback_reason)"
+                                + " WHERE deployment_id = ? AND device_id = ? AND state = ? AND version_number = ?")) {
             ps.setString(1, next.name());
             ps.setInt(2, change.attempt());
             Sql.setInstant(ps, 3, change.startedAt());
@@ -78,18 +92,31 @@ public class ExecutionRepository {
     }
 
     /** The columns a transition may set besides the state. */
-    public record Change(int attempt, Instant startedAt, Instant nextAttemptAt, String statusDetails, String failureType,
-                         String rollbackReason) {
+    public record Change(
+            int attempt,
+            Instant startedAt,
+            Instant nextAttemptAt,
+            String statusDetails,
+            String failureType,
+            String rollbackReason) {
         public static Change keep(Execution e) {
             return new Change(e.attempt(), e.startedAt(), e.nextAttemptAt(), null, null, null);
         }
     }
 
     /** Every execution of the deployment in {@code state}, with its device (bulk cancel/remove). */
-    public int transitionAll(Connection c, String deploymentId, ExecutionState from, ExecutionState to, String details,
-            Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE executions SET state = ?, version_number = version_number + 1,"
-                + " updated_at = ?, status_details = ? WHERE deployment_id = ? AND state = ?")) {
+    public int transitionAll(
+            Connection c,
+            String deploymentId,
+            ExecutionState from,
+            ExecutionState to,
+            String details,
+            Instant now)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE executions SET state = ?, version_number = version_number + 1,"
+                                + " updated_at = ?, status_details = ? WHERE deployment_id = ? AND state = ?")) {
             ps.setString(1, to.name());
             Sql.setInstant(ps, 2, now);
             ps.setString(3, details);
@@ -99,11 +126,18 @@ public class ExecutionRepository {
         }
     }
 
-    /** Releases (makes visible to the devices) up to {@code limit} unreleased queued executions of a phase. */
-    public List<String> release(Connection c, String deploymentId, int phase, int limit, Instant now) throws SQLException {
+    /**
+     * Releases (makes visible to the devices) up to {@code limit} unreleased queued executions of a
+     * phase.
+     */
+    public List<String> release(
+            Connection c, String deploymentId, int phase, int limit, Instant now)
+            throws SQLException {
         List<String> ids = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT device_id FROM executions WHERE deployment_id = ? AND phase = ?"
-                + " AND state = 'QUEUED' AND released_at IS NULL ORDER BY seq LIMIT ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT device_id FROM executions WHERE deployment_id = ? AND phase = ?"
+                                + " AND state = 'QUEUED' AND released_at IS NULL ORDER BY seq LIMIT ?")) {
             ps.setString(1, deploymentId);
             ps.setInt(2, phase);
             ps.setInt(3, limit);
@@ -111,8 +145,10 @@ public class ExecutionRepository {
                 while (rs.next()) ids.add(rs.getString(1));
             }
         }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE executions SET released_at = ?, updated_at = ?"
-                + " WHERE deployment_id = ? AND device_id = ? AND released_at IS NULL")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE executions SET released_at = ?, updated_at = ?"
+                                + " WHERE deployment_id = ? AND device_id = ? AND released_at IS NULL")) {
             for (String id : ids) {
                 Sql.setInstant(ps, 1, now);
                 Sql.setInstant(ps, 2, now);
@@ -126,7 +162,8 @@ public class ExecutionRepository {
     }
 
     public Optional<Execution> byActionId(Connection c, long actionId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE action_id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE action_id = ?")) {
             ps.setLong(1, actionId);
             List<Execution> l = list(ps);
             return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
@@ -135,15 +172,21 @@ public class ExecutionRepository {
 
     /**
      * Released queued executions of running deployments for devices reached over {@code protocol}
-     * whose notification is older than {@code before} (never acknowledged) and whose retry delay passed.
+     * whose notification is older than {@code before} (never acknowledged) and whose retry delay
+     * passed.
      */
-    public List<Execution> unacknowledged(Connection c, String protocol, Instant before, Instant now, int limit)
+    public List<Execution> unacknowledged(
+            Connection c, String protocol, Instant before, Instant now, int limit)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("e") + " FROM executions e"
-                + " JOIN deployments d ON d.id = e.deployment_id JOIN devices v ON v.id = e.device_id"
-                + " WHERE e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING' AND v.protocol = ?"
-                + " AND e.updated_at < ? AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)"
-                + " ORDER BY e.updated_at LIMIT ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + prefixed("e")
+                                + " FROM executions e"
+                                + " JOIN deployments d ON d.id = e.deployment_id JOIN devices v ON v.id = e.device_id"
+                                + " WHERE e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING' AND v.protocol = ?"
+                                + " AND e.updated_at < ? AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)"
+                                + " ORDER BY e.updated_at LIMIT ?")) {
             ps.setString(1, protocol);
             Sql.setInstant(ps, 2, before);
             Sql.setInstant(ps, 3, now);
@@ -154,8 +197,10 @@ public class ExecutionRepository {
 
     /** Records that the device was told again (so the next sweep waits). */
     public void touch(Connection c, Execution e, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE executions SET updated_at = ? WHERE deployment_id = ?"
-                + " AND device_id = ? AND version_number = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE executions SET updated_at = ? WHERE deployment_id = ?"
+                                + " AND device_id = ? AND version_number = ?")) {
             Sql.setInstant(ps, 1, now);
             ps.setString(2, e.deploymentId());
             ps.setString(3, e.deviceId());
@@ -164,9 +209,14 @@ public class ExecutionRepository {
         }
     }
 
-    public List<Execution> inProgressSince(Connection c, String deploymentId, Instant before) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE deployment_id = ?"
-                + " AND state = 'IN_PROGRESS' AND started_at < ?")) {
+    public List<Execution> inProgressSince(Connection c, String deploymentId, Instant before)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + COLUMNS
+                                + " FROM executions WHERE deployment_id = ?"
+                                + " AND state = 'IN_PROGRESS' AND started_at < ?")) {
             ps.setString(1, deploymentId);
             Sql.setInstant(ps, 2, before);
             return list(ps);
@@ -174,8 +224,12 @@ public class ExecutionRepository {
     }
 
     public List<Execution> queued(Connection c, String deploymentId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE deployment_id = ?"
-                + " AND state = 'QUEUED'")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + COLUMNS
+                                + " FROM executions WHERE deployment_id = ?"
+                                + " AND state = 'QUEUED'")) {
             ps.setString(1, deploymentId);
             return list(ps);
         }
@@ -183,7 +237,8 @@ public class ExecutionRepository {
 
     public Set<String> deviceIds(Connection c, String deploymentId) throws SQLException {
         Set<String> out = new HashSet<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT device_id FROM executions WHERE deployment_id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT device_id FROM executions WHERE deployment_id = ?")) {
             ps.setString(1, deploymentId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) out.add(rs.getString(1));
@@ -193,7 +248,9 @@ public class ExecutionRepository {
     }
 
     public int maxSeq(Connection c, String deploymentId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COALESCE(MAX(seq), -1) FROM executions WHERE deployment_id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT COALESCE(MAX(seq), -1) FROM executions WHERE deployment_id = ?")) {
             ps.setString(1, deploymentId);
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
@@ -203,10 +260,13 @@ public class ExecutionRepository {
     }
 
     /** Per phase, how many executions are in each state. */
-    public Map<Integer, Map<ExecutionState, Integer>> counts(Connection c, String deploymentId) throws SQLException {
+    public Map<Integer, Map<ExecutionState, Integer>> counts(Connection c, String deploymentId)
+            throws SQLException {
         Map<Integer, Map<ExecutionState, Integer>> out = new TreeMap<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT phase, state, COUNT(*) FROM executions"
-                + " WHERE deployment_id = ? GROUP BY phase, state")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT phase, state, COUNT(*) FROM executions"
+                                + " WHERE deployment_id = ? GROUP BY phase, state")) {
             ps.setString(1, deploymentId);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -220,8 +280,10 @@ public class ExecutionRepository {
 
     /** How many of the phase's executions were released (the device was told). */
     public int releasedCount(Connection c, String deploymentId, int phase) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM executions WHERE deployment_id = ? AND phase = ?"
-                + " AND released_at IS NOT NULL")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT COUNT(*) FROM executions WHERE deployment_id = ? AND phase = ?"
+                                + " AND released_at IS NOT NULL")) {
             ps.setString(1, deploymentId);
             ps.setInt(2, phase);
             try (ResultSet rs = ps.executeQuery()) {
@@ -231,9 +293,14 @@ public class ExecutionRepository {
         }
     }
 
-    public List<Execution> page(Connection c, String deploymentId, String after, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE deployment_id = ?"
-                + " AND device_id > ? ORDER BY device_id LIMIT ?")) {
+    public List<Execution> page(Connection c, String deploymentId, String after, int limit)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + COLUMNS
+                                + " FROM executions WHERE deployment_id = ?"
+                                + " AND device_id > ? ORDER BY device_id LIMIT ?")) {
             ps.setString(1, deploymentId);
             ps.setString(2, after == null ? "" : after);
             ps.setInt(3, limit);
@@ -242,15 +309,20 @@ public class ExecutionRepository {
     }
 
     /**
-     * The device's next piece of work: an execution in progress, else the oldest released queued one
-     * of a running deployment whose retry delay has passed.
+     * The device's next piece of work: an execution in progress, else the oldest released queued
+     * one of a running deployment whose retry delay has passed.
      */
-    public Optional<Execution> nextForDevice(Connection c, String deviceId, Instant now) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + prefixed("e") + " FROM executions e"
-                + " JOIN deployments d ON d.id = e.deployment_id WHERE e.device_id = ? AND ("
-                + " e.state = 'IN_PROGRESS' OR (e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING'"
-                + " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)))"
-                + " ORDER BY CASE WHEN e.state = 'IN_PROGRESS' THEN 0 ELSE 1 END, e.released_at, e.deployment_id LIMIT 1")) {
+    public Optional<Execution> nextForDevice(Connection c, String deviceId, Instant now)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + prefixed("e")
+                                + " FROM executions e"
+                                + " JOIN deployments d ON d.id = e.deployment_id WHERE e.device_id = ? AND ("
+                                + " e.state = 'IN_PROGRESS' OR (e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING'"
+                                + " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)))"
+                                + " ORDER BY CASE WHEN e.state = 'IN_PROGRESS' THEN 0 ELSE 1 END, e.released_at, e.deployment_id LIMIT 1")) {
             ps.setString(1, deviceId);
             Sql.setInstant(ps, 2, now);
             List<Execution> l = list(ps);
@@ -259,8 +331,12 @@ public class ExecutionRepository {
     }
 
     public List<Execution> ofDevice(Connection c, String deviceId) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE device_id = ?"
-                + " ORDER BY updated_at DESC LIMIT 50")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + COLUMNS
+                                + " FROM executions WHERE device_id = ?"
+                                + " ORDER BY updated_at DESC LIMIT 50")) {
             ps.setString(1, deviceId);
             return list(ps);
         }
@@ -279,11 +355,23 @@ public class ExecutionRepository {
         List<Execution> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new Execution(rs.getLong("action_id"), rs.getString("deployment_id"), rs.getString("device_id"), rs.getInt("phase"),
-                        rs.getInt("seq"), ExecutionState.valueOf(rs.getString("state")), rs.getLong("version_number"),
-                        rs.getInt("attempt"), Sql.instant(rs, "released_at"), Sql.instant(rs, "started_at"),
-                        Sql.instant(rs, "next_attempt_at"), Sql.instant(rs, "updated_at"), rs.getString("status_details"),
-                        rs.getString("failure_type"), rs.getString("rollback_reason")));
+                out.add(
+                        new Execution(
+                                rs.getLong("action_id"),
+                                rs.getString("deployment_id"),
+                                rs.getString("device_id"),
+                                rs.getInt("phase"),
+                                rs.getInt("seq"),
+                                ExecutionState.valueOf(rs.getString("state")),
+                                rs.getLong("version_number"),
+                                rs.getInt("attempt"),
+                                Sql.instant(rs, "released_at"),
+                                Sql.instant(rs, "started_at"),
+                                Sql.instant(rs, "next_attempt_at"),
+                                Sql.instant(rs, "updated_at"),
+                                rs.getString("status_details"),
+                                rs.getString("failure_type"),
+                                rs.getString("rollback_reason")));
             }
         }
         return out;

@@ -2,7 +2,14 @@ package dev.meerkat.fleet.deploy;
 
 /** Where one device's execution of a deployment stands (AWS IoT Jobs' execution states). */
 public enum ExecutionState {
-    QUEUED, IN_PROGRESS, SUCCEEDED, FAILED, REJECTED, TIMED_OUT, CANCELED, REMOVED;
+    QUEUED,
+    IN_PROGRESS,
+    SUCCEEDED,
+    FAILED,
+    REJECTED,
+    TIMED_OUT,
+    CANCELED,
+    REMOVED;
 
     public boolean isFinal() {
         return this != QUEUED && this != IN_PROGRESS;

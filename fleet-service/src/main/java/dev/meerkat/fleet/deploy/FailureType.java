@@ -2,7 +2,10 @@ package dev.meerkat.fleet.deploy;
 
 /** Which failed executions a criterion counts (AWS's failureType). */
 public enum FailureType {
-    FAILED, REJECTED, TIMED_OUT, ALL;
+    FAILED,
+    REJECTED,
+    TIMED_OUT,
+    ALL;
 
     public boolean counts(ExecutionState s) {
         return switch (this) {

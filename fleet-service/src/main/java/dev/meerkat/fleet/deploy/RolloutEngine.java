@@ -1,5 +1,16 @@
 package dev.meerkat.fleet.deploy;
 
+import dev.meerkat.fleet.FleetConfig;
+import dev.meerkat.fleet.audit.AuditLog;
+import dev.meerkat.fleet.group.Group;
+import dev.meerkat.fleet.group.GroupService;
+import dev.meerkat.fleet.security.Caller;
+import dev.meerkat.fleet.store.Database;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -12,57 +23,40 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
 
-import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.audit.AuditLog;
-import dev.meerkat.fleet.group.Group;
-import dev.meerkat.fleet.group.GroupService;
-import dev.meerkat.fleet.security.Caller;
-import dev.meerkat.fleet.store.Database;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-
 /**
- * Moves deployments forward. Every replica runs one; a step on a deployment happens in one transaction
- * that holds the deployment's row ({@code FOR UPDATE SKIP LOCKED}), so replicas share the work without
- * ever stepping the same deployment twice, and a replica that dies mid-step leaves nothing half-done.
- * Each step, in order: membership (dynamic joiners, static leavers), in-progress timeouts, abort
- * criteria, then (when running) releasing executions and finishing the phase.
+ * Moves deployments forward. Every replica runs one; a step on a deployment happens in one
+ * transaction that holds the deployment's row ({@code FOR UPDATE SKIP LOCKED}), so replicas share
+ * the work without ever stepping the same deployment twice, and a replica that dies mid-step leaves
+ * nothing half-done. Each step, in order: membership (dynamic joiners, static leavers), in-progress
+ * timeouts, abort criteria, then (when running) releasing executions and finishing the phase.
  */
 @ApplicationScoped
 public class RolloutEngine {
     private static final Logger LOG = Logger.getLogger(RolloutEngine.class);
 
-    @Inject
-    Database db;
+    @Inject Database db;
 
-    @Inject
-    DeploymentRepository deployments;
+    @Inject DeploymentRepository deployments;
 
-    @Inject
-    ExecutionRepository executions;
+    @Inject ExecutionRepository executions;
 
-    @Inject
-    GroupService groups;
+    @Inject GroupService groups;
 
-    @Inject
-    AuditLog audit;
+    @Inject AuditLog audit;
 
-    @Inject
-    FleetConfig config;
+    @Inject FleetConfig config;
 
-    private final List<Consumer<Released>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Consumer<Released>> listeners =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
 
-    /** Devices whose executions were just released (committed), for protocols that push notifications. */
-    public record Released(String deploymentId, List<String> deviceIds) {
-    }
+    /**
+     * Devices whose executions were just released (committed), for protocols that push
+     * notifications.
+     */
+    public record Released(String deploymentId, List<String> deviceIds) {}
 
     public void onReleased(Consumer<Released> listener) {
         listeners.add(listener);
@@ -70,11 +64,13 @@ public class RolloutEngine {
 
     void start(@Observes StartupEvent ev) {
         if (!config.engine().enabled()) return;
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "rollout-engine");
-            t.setDaemon(true);
-            return t;
-        });
+        timer =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "rollout-engine");
+                            t.setDaemon(true);
+                            return t;
+                        });
         long ms = config.engine().tick().toMillis();
         timer.scheduleWithFixedDelay(this::tickSafely, ms, ms, TimeUnit.MILLISECONDS);
     }
@@ -123,9 +119,18 @@ public class RolloutEngine {
         Map<Integer, Map<ExecutionState, Integer>> counts = executions.counts(c, id);
         Optional<String> abort = abortReason(plan, counts);
         if (abort.isPresent()) {
-            int canceled = executions.transitionAll(c, id, ExecutionState.QUEUED, ExecutionState.CANCELED,
-                    "deployment aborted", now);
-            d = d.withState(DeploymentState.ABORTED, abort.get() + "; " + canceled + " queued executions canceled");
+            int canceled =
+                    executions.transitionAll(
+                            c,
+                            id,
+                            ExecutionState.QUEUED,
+                            ExecutionState.CANCELED,
+                            "deployment aborted",
+                            now);
+            d =
+                    d.withState(
+                            DeploymentState.ABORTED,
+                            abort.get() + "; " + canceled + " queued executions canceled");
             deployments.update(c, d);
             audit.record(c, Caller.SYSTEM, "deployment.abort", id, d.stateReason());
             return List.of();
@@ -134,12 +139,21 @@ public class RolloutEngine {
         if (d.state() == DeploymentState.RUNNING) {
             int succeeded = total(counts, ExecutionState.SUCCEEDED);
             RolloutPlan.Phase p = plan.phase(d.currentPhase());
-            boolean open = (p.startAt() == null || !now.isBefore(p.startAt())) && plan.insideMaintenanceWindow(now);
+            boolean open =
+                    (p.startAt() == null || !now.isBefore(p.startAt()))
+                            && plan.insideMaintenanceWindow(now);
             double rate = plan.ratePerMinute(succeeded);
             double tokens = d.rateTokens();
             if (rate >= 0 && d.rateUpdatedAt() != null) {
                 double cap = Math.max(1, rate / 6);
-                tokens = Math.min(cap, tokens + rate * Duration.between(d.rateUpdatedAt(), now).toMillis() / 60_000.0);
+                tokens =
+                        Math.min(
+                                cap,
+                                tokens
+                                        + rate
+                                                * Duration.between(d.rateUpdatedAt(), now)
+                                                        .toMillis()
+                                                / 60_000.0);
             }
             if (open) {
                 int limit = rate < 0 ? Integer.MAX_VALUE : (int) Math.floor(tokens);
@@ -147,8 +161,12 @@ public class RolloutEngine {
                     released = executions.release(c, id, d.currentPhase(), limit, now);
                     if (rate >= 0) tokens -= released.size();
                     if (!released.isEmpty()) {
-                        audit.record(c, Caller.SYSTEM, "deployment.release", id, released.size() + " executions of phase "
-                                + (d.currentPhase() + 1));
+                        audit.record(
+                                c,
+                                Caller.SYSTEM,
+                                "deployment.release",
+                                id,
+                                released.size() + " executions of phase " + (d.currentPhase() + 1));
                     }
                 }
             }
@@ -159,24 +177,44 @@ public class RolloutEngine {
         return released;
     }
 
-    /** Dynamic groups: devices that now match join the current phase. Static groups: queued leavers are removed. */
+    /**
+     * Dynamic groups: devices that now match join the current phase. Static groups: queued leavers
+     * are removed.
+     */
     private void followMembership(Connection c, Deployment d, Instant now) throws SQLException {
         Group g = groups.require(c, d.groupName());
         Set<String> members = Set.copyOf(groups.currentMembers(c, g));
         if (g.kind() == Group.Kind.DYNAMIC) {
             if (d.state() == DeploymentState.PAUSED) return;
             Set<String> known = executions.deviceIds(c, d.id());
-            List<String> joiners = members.stream().filter(m -> !known.contains(m)).sorted().toList();
+            List<String> joiners =
+                    members.stream().filter(m -> !known.contains(m)).sorted().toList();
             if (joiners.isEmpty()) return;
             int[] phase = new int[joiners.size()];
             java.util.Arrays.fill(phase, d.currentPhase());
-            executions.insertQueued(c, d.id(), joiners, phase, executions.maxSeq(c, d.id()) + 1, now);
-            audit.record(c, Caller.SYSTEM, "deployment.join", d.id(), joiners.size() + " devices joined group " + g.name());
+            executions.insertQueued(
+                    c, d.id(), joiners, phase, executions.maxSeq(c, d.id()) + 1, now);
+            audit.record(
+                    c,
+                    Caller.SYSTEM,
+                    "deployment.join",
+                    d.id(),
+                    joiners.size() + " devices joined group " + g.name());
         } else {
             for (Execution e : executions.queued(c, d.id())) {
                 if (!members.contains(e.deviceId())
-                        && executions.transition(c, e, ExecutionState.REMOVED, ExecutionRepository.Change.keep(e), now)) {
-                    audit.record(c, Caller.SYSTEM, "execution.removed", d.id() + "/" + e.deviceId(), "left group " + g.name());
+                        && executions.transition(
+                                c,
+                                e,
+                                ExecutionState.REMOVED,
+                                ExecutionRepository.Change.keep(e),
+                                now)) {
+                    audit.record(
+                            c,
+                            Caller.SYSTEM,
+                            "execution.removed",
+                            d.id() + "/" + e.deviceId(),
+                            "left group " + g.name());
                 }
             }
         }
@@ -185,22 +223,40 @@ public class RolloutEngine {
     private void timeOut(Connection c, Deployment d, Instant now) throws SQLException {
         RolloutPlan plan = d.plan();
         if (plan.inProgressTimeoutSeconds() == null) return;
-        for (Execution e : executions.inProgressSince(c, d.id(), now.minusSeconds(plan.inProgressTimeoutSeconds()))) {
-            ExecutionEvent ev = plan.retry() != null && plan.retry().applies(ExecutionEvent.TIME_OUT, e.attempt())
-                    ? ExecutionEvent.RETRY : ExecutionEvent.TIME_OUT;
+        for (Execution e :
+                executions.inProgressSince(
+                        c, d.id(), now.minusSeconds(plan.inProgressTimeoutSeconds()))) {
+            ExecutionEvent ev =
+                    plan.retry() != null
+                                    && plan.retry().applies(ExecutionEvent.TIME_OUT, e.attempt())
+                            ? ExecutionEvent.RETRY
+                            : ExecutionEvent.TIME_OUT;
             ExecutionState to = ExecutionTransitions.next(e.state(), ev).orElseThrow();
-            if (executions.transition(c, e, to, ExecutionService.change(e, ev, ExecutionEvent.TIME_OUT, plan, null, now), now)) {
-                audit.record(c, Caller.SYSTEM, "execution." + to.name().toLowerCase(java.util.Locale.ROOT),
-                        d.id() + "/" + e.deviceId(), "no final report within " + plan.inProgressTimeoutSeconds() + " s");
+            if (executions.transition(
+                    c,
+                    e,
+                    to,
+                    ExecutionService.change(e, ev, ExecutionEvent.TIME_OUT, plan, null, now),
+                    now)) {
+                audit.record(
+                        c,
+                        Caller.SYSTEM,
+                        "execution." + to.name().toLowerCase(java.util.Locale.ROOT),
+                        d.id() + "/" + e.deviceId(),
+                        "no final report within " + plan.inProgressTimeoutSeconds() + " s");
             }
         }
     }
 
-    /** The first abort criterion met, over every execution of the deployment that ran to an outcome. */
-    static Optional<String> abortReason(RolloutPlan plan, Map<Integer, Map<ExecutionState, Integer>> counts) {
+    /**
+     * The first abort criterion met, over every execution of the deployment that ran to an outcome.
+     */
+    static Optional<String> abortReason(
+            RolloutPlan plan, Map<Integer, Map<ExecutionState, Integer>> counts) {
         int executed = 0;
         Map<ExecutionState, Integer> all = new java.util.EnumMap<>(ExecutionState.class);
-        for (Map<ExecutionState, Integer> m : counts.values()) m.forEach((s, n) -> all.merge(s, n, Integer::sum));
+        for (Map<ExecutionState, Integer> m : counts.values())
+            m.forEach((s, n) -> all.merge(s, n, Integer::sum));
         for (Map.Entry<ExecutionState, Integer> e : all.entrySet()) {
             if (e.getKey().isExecuted()) executed += e.getValue();
         }
@@ -209,24 +265,43 @@ public class RolloutEngine {
             for (Map.Entry<ExecutionState, Integer> e : all.entrySet()) {
                 if (a.failureType().counts(e.getKey())) failures += e.getValue();
             }
-            if (executed >= a.minExecuted() && failures * 100.0 >= a.thresholdPercent() * executed) {
-                return Optional.of(String.format(java.util.Locale.ROOT,
-                        "abort criterion met: %d of %d executed devices %s (%.1f%% >= %.1f%%, at least %d executed)",
-                        failures, executed, a.failureType() == FailureType.ALL ? "failed, were rejected or timed out"
-                                : a.failureType().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '),
-                        failures * 100.0 / executed, a.thresholdPercent(), a.minExecuted()));
+            if (executed >= a.minExecuted()
+                    && failures * 100.0 >= a.thresholdPercent() * executed) {
+                return Optional.of(
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "abort criterion met: %d of %d executed devices %s (%.1f%% >= %.1f%%, at least %d executed)",
+                                failures,
+                                executed,
+                                a.failureType() == FailureType.ALL
+                                        ? "failed, were rejected or timed out"
+                                        : a.failureType()
+                                                .name()
+                                                .toLowerCase(java.util.Locale.ROOT)
+                                                .replace('_', ' '),
+                                failures * 100.0 / executed,
+                                a.thresholdPercent(),
+                                a.minExecuted()));
             }
         }
         return Optional.empty();
     }
 
-    /** When the current phase has nothing queued or in progress: judge it, then complete, wait, pause or advance. */
-    private Deployment finishPhase(Connection c, Deployment d, Map<Integer, Map<ExecutionState, Integer>> counts, Instant now)
+    /**
+     * When the current phase has nothing queued or in progress: judge it, then complete, wait,
+     * pause or advance.
+     */
+    private Deployment finishPhase(
+            Connection c,
+            Deployment d,
+            Map<Integer, Map<ExecutionState, Integer>> counts,
+            Instant now)
             throws SQLException {
         RolloutPlan plan = d.plan();
         int phase = d.currentPhase();
         Map<ExecutionState, Integer> m = counts.getOrDefault(phase, Map.of());
-        if (m.getOrDefault(ExecutionState.QUEUED, 0) > 0 || m.getOrDefault(ExecutionState.IN_PROGRESS, 0) > 0) return d;
+        if (m.getOrDefault(ExecutionState.QUEUED, 0) > 0
+                || m.getOrDefault(ExecutionState.IN_PROGRESS, 0) > 0) return d;
         boolean last = phase + 1 >= plan.phaseCount();
         boolean dynamic = groups.require(c, d.groupName()).kind() == Group.Kind.DYNAMIC;
         int ran = 0;
@@ -235,32 +310,52 @@ public class RolloutEngine {
         }
         int ok = m.getOrDefault(ExecutionState.SUCCEEDED, 0);
         double pct = ran == 0 ? 100.0 : ok * 100.0 / ran;
-        String summary = String.format(java.util.Locale.ROOT, "phase %d of %d finished: %d of %d succeeded (%.1f%%)",
-                phase + 1, plan.phaseCount(), ok, ran, pct);
+        String summary =
+                String.format(
+                        java.util.Locale.ROOT,
+                        "phase %d of %d finished: %d of %d succeeded (%.1f%%)",
+                        phase + 1,
+                        plan.phaseCount(),
+                        ok,
+                        ran,
+                        pct);
         Deployment next;
         String action;
         if (pct < plan.phase(phase).successThreshold()) {
-            next = d.withState(DeploymentState.PAUSED, summary + ", below the " + plan.phase(phase).successThreshold()
-                    + "% success criterion");
+            next =
+                    d.withState(
+                            DeploymentState.PAUSED,
+                            summary
+                                    + ", below the "
+                                    + plan.phase(phase).successThreshold()
+                                    + "% success criterion");
             action = "deployment.pause";
         } else if (last) {
             if (dynamic) {
                 // A dynamic group's deployment keeps serving devices that join the group later.
-                next = d.withState(DeploymentState.RUNNING, summary + "; continuing for devices that join the group");
+                next =
+                        d.withState(
+                                DeploymentState.RUNNING,
+                                summary + "; continuing for devices that join the group");
                 action = "deployment.continuous";
             } else {
                 next = d.withState(DeploymentState.COMPLETED, summary);
                 action = "deployment.complete";
             }
         } else if (plan.autoPauseBetweenPhases()) {
-            next = d.withState(DeploymentState.WAITING, summary + "; start the next phase when ready");
+            next =
+                    d.withState(
+                            DeploymentState.WAITING, summary + "; start the next phase when ready");
             action = "deployment.wait";
         } else {
-            next = d.withState(DeploymentState.RUNNING, summary).withPhase(phase + 1, now)
-                    .withRate(DeploymentService.initialTokens(plan, 0), now);
+            next =
+                    d.withState(DeploymentState.RUNNING, summary)
+                            .withPhase(phase + 1, now)
+                            .withRate(DeploymentService.initialTokens(plan, 0), now);
             action = "deployment.next-phase";
         }
-        if (next.state() == d.state() && next.currentPhase() == d.currentPhase()
+        if (next.state() == d.state()
+                && next.currentPhase() == d.currentPhase()
                 && java.util.Objects.equals(next.stateReason(), d.stateReason())) {
             return d;
         }

@@ -10,15 +10,26 @@ import java.util.TreeMap;
  *
  * @param attributes hardware, platform, region, tags... (what dynamic groups filter on)
  */
-public record Device(String id, String certFingerprint, String chipSerial, boolean hasToken,
-                     Map<String, String> attributes, String reportedVersion, String slotState, Instant lastSeen,
-                     String protocol, Instant createdAt) {
+public record Device(
+        String id,
+        String certFingerprint,
+        String chipSerial,
+        boolean hasToken,
+        Map<String, String> attributes,
+        String reportedVersion,
+        String slotState,
+        Instant lastSeen,
+        String protocol,
+        Instant createdAt) {
 
     public Device {
         attributes = java.util.Collections.unmodifiableMap(new TreeMap<>(attributes));
     }
 
-    /** Attributes as a group filter sees them: the stored ones plus {@code version} and {@code protocol}. */
+    /**
+     * Attributes as a group filter sees them: the stored ones plus {@code version} and {@code
+     * protocol}.
+     */
     public Map<String, String> facts() {
         Map<String, String> f = new TreeMap<>(attributes);
         if (reportedVersion != null) f.put("version", reportedVersion);

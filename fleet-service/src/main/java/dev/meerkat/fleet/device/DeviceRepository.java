@@ -1,5 +1,10 @@
 package dev.meerkat.fleet.device;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.fleet.store.Sql;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,24 +15,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.meerkat.fleet.store.Sql;
-
 /** Rows of {@code devices}; every method runs on the caller's connection (and transaction). */
 @ApplicationScoped
 public class DeviceRepository {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String COLUMNS = "id, cert_fingerprint, chip_serial, token_hash, attributes, reported_version,"
-            + " slot_state, last_seen, protocol, created_at";
+    private static final String COLUMNS =
+            "id, cert_fingerprint, chip_serial, token_hash, attributes, reported_version,"
+                    + " slot_state, last_seen, protocol, created_at";
 
     public boolean insert(Connection c, Device d, String tokenHash) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO devices (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO devices ("
+                                + COLUMNS
+                                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, d.id());
             ps.setString(2, d.certFingerprint());
             ps.setString(3, d.chipSerial());
@@ -47,7 +48,8 @@ public class DeviceRepository {
     }
 
     public Optional<Device> byFingerprint(Connection c, String fingerprint) throws SQLException {
-        return one(c, "SELECT " + COLUMNS + " FROM devices WHERE cert_fingerprint = ?", fingerprint);
+        return one(
+                c, "SELECT " + COLUMNS + " FROM devices WHERE cert_fingerprint = ?", fingerprint);
     }
 
     public Optional<Device> byChipSerial(Connection c, String serial) throws SQLException {
@@ -55,7 +57,8 @@ public class DeviceRepository {
     }
 
     public Optional<String> tokenHash(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT token_hash FROM devices WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT token_hash FROM devices WHERE id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.ofNullable(rs.getString(1)) : Optional.empty();
@@ -65,8 +68,9 @@ public class DeviceRepository {
 
     /** Devices ordered by id, after {@code after} (keyset paging). */
     public List<Device> page(Connection c, String after, int limit) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM devices WHERE id > ? ORDER BY id LIMIT ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM devices WHERE id > ? ORDER BY id LIMIT ?")) {
             ps.setString(1, after == null ? "" : after);
             ps.setInt(2, limit);
             return list(ps);
@@ -74,15 +78,24 @@ public class DeviceRepository {
     }
 
     public List<Device> all(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM devices ORDER BY id")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT " + COLUMNS + " FROM devices ORDER BY id")) {
             return list(ps);
         }
     }
 
-    public void updateReport(Connection c, String id, String version, String slotState, String protocol, Instant seen)
+    public void updateReport(
+            Connection c,
+            String id,
+            String version,
+            String slotState,
+            String protocol,
+            Instant seen)
             throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE devices SET reported_version = COALESCE(?, reported_version),"
-                + " slot_state = COALESCE(?, slot_state), protocol = COALESCE(?, protocol), last_seen = ? WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE devices SET reported_version = COALESCE(?, reported_version),"
+                                + " slot_state = COALESCE(?, slot_state), protocol = COALESCE(?, protocol), last_seen = ? WHERE id = ?")) {
             ps.setString(1, version);
             ps.setString(2, slotState);
             ps.setString(3, protocol);
@@ -92,8 +105,10 @@ public class DeviceRepository {
         }
     }
 
-    public void updateAttributes(Connection c, String id, Map<String, String> attrs) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("UPDATE devices SET attributes = ? WHERE id = ?")) {
+    public void updateAttributes(Connection c, String id, Map<String, String> attrs)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("UPDATE devices SET attributes = ? WHERE id = ?")) {
             ps.setString(1, json(attrs));
             ps.setString(2, id);
             ps.executeUpdate();
@@ -112,10 +127,18 @@ public class DeviceRepository {
         List<Device> out = new ArrayList<>();
         try (ResultSet rs = ps.executeQuery()) {
             while (rs.next()) {
-                out.add(new Device(rs.getString("id"), rs.getString("cert_fingerprint"), rs.getString("chip_serial"),
-                        rs.getString("token_hash") != null, attributes(rs.getString("attributes")),
-                        rs.getString("reported_version"), rs.getString("slot_state"), Sql.instant(rs, "last_seen"),
-                        rs.getString("protocol"), Sql.instant(rs, "created_at")));
+                out.add(
+                        new Device(
+                                rs.getString("id"),
+                                rs.getString("cert_fingerprint"),
+                                rs.getString("chip_serial"),
+                                rs.getString("token_hash") != null,
+                                attributes(rs.getString("attributes")),
+                                rs.getString("reported_version"),
+                                rs.getString("slot_state"),
+                                Sql.instant(rs, "last_seen"),
+                                rs.getString("protocol"),
+                                Sql.instant(rs, "created_at")));
             }
         }
         return out;
@@ -131,9 +154,10 @@ public class DeviceRepository {
 
     static Map<String, String> attributes(String json) {
         try {
-            return JSON.readValue(json, new TypeReference<Map<String, String>>() { });
+            return JSON.readValue(json, new TypeReference<Map<String, String>>() {});
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("corrupt attributes column: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException(
+                    "corrupt attributes column: " + e.getOriginalMessage(), e);
         }
     }
 }

@@ -1,5 +1,11 @@
 package dev.meerkat.fleet.gcp;
 
+import dev.meerkat.fleet.audit.AuditLog;
+import dev.meerkat.fleet.security.Caller;
+import dev.meerkat.fleet.store.Database;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -8,14 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
-import jakarta.inject.Inject;
-
-import dev.meerkat.fleet.audit.AuditLog;
-import dev.meerkat.fleet.security.Caller;
-import dev.meerkat.fleet.store.Database;
 
 /**
  * The Cloud IoT Core device-manager use cases. Every change commits together with its audit entry;
@@ -26,91 +24,130 @@ public class IotCoreService {
     public static final int MAX_PAGE = 10_000;
     public static final int MAX_COMMAND_BYTES = 256 * 1024;
 
-    @Inject
-    Database db;
+    @Inject Database db;
 
-    @Inject
-    IotCoreRepository repo;
+    @Inject IotCoreRepository repo;
 
-    @Inject
-    AuditLog audit;
+    @Inject AuditLog audit;
 
-    @Inject
-    Instance<DeviceLink> links;
+    @Inject Instance<DeviceLink> links;
 
     private final SecureRandom random = new SecureRandom();
 
     /** One page of a listing and the token for the next one (empty when this was the last page). */
-    public record Page<T>(List<T> items, String nextPageToken) {
-    }
+    public record Page<T>(List<T> items, String nextPageToken) {}
 
     // ---- registries
 
     public Registry createRegistry(Caller caller, Registry r) {
-        return db.tx(c -> {
-            if (repo.registry(c, r.name()).isPresent()) {
-                throw new IotCoreException(RpcCode.ALREADY_EXISTS, "registry " + r.name() + " already exists");
-            }
-            repo.insert(c, r);
-            audit.record(c, caller, "iot-core registry create", r.name().toString(), null);
-            return r;
-        });
+        return db.tx(
+                c -> {
+                    if (repo.registry(c, r.name()).isPresent()) {
+                        throw new IotCoreException(
+                                RpcCode.ALREADY_EXISTS, "registry " + r.name() + " already exists");
+                    }
+                    repo.insert(c, r);
+                    audit.record(c, caller, "iot-core registry create", r.name().toString(), null);
+                    return r;
+                });
     }
 
     public Registry registry(RegistryName name) {
         return db.tx(c -> registry(c, name));
     }
 
-    public Page<Registry> registries(String project, String location, int pageSize, String pageToken) {
+    public Page<Registry> registries(
+            String project, String location, int pageSize, String pageToken) {
         int size = pageSize(pageSize);
-        return db.tx(c -> page(repo.registries(c, project, location, pageToken, size + 1), size,
-                r -> r.name().registry()));
+        return db.tx(
+                c ->
+                        page(
+                                repo.registries(c, project, location, pageToken, size + 1),
+                                size,
+                                r -> r.name().registry()));
     }
 
-    public Registry updateRegistry(Caller caller, RegistryName name, UnaryOperator<Registry> change, String mask) {
-        return db.tx(c -> {
-            Registry updated = change.apply(registry(c, name));
-            repo.update(c, updated);
-            audit.record(c, caller, "iot-core registry patch", name.toString(), "updateMask=" + mask);
-            return updated;
-        });
+    public Registry updateRegistry(
+            Caller caller, RegistryName name, UnaryOperator<Registry> change, String mask) {
+        return db.tx(
+                c -> {
+                    Registry updated = change.apply(registry(c, name));
+                    repo.update(c, updated);
+                    audit.record(
+                            c,
+                            caller,
+                            "iot-core registry patch",
+                            name.toString(),
+                            "updateMask=" + mask);
+                    return updated;
+                });
     }
 
     public void deleteRegistry(Caller caller, RegistryName name) {
-        db.tx(c -> {
-            registry(c, name);
-            if (repo.hasDevices(c, name)) {
-                throw new IotCoreException(RpcCode.FAILED_PRECONDITION,
-                        "registry " + name + " still has devices; delete them first");
-            }
-            repo.delete(c, name);
-            audit.record(c, caller, "iot-core registry delete", name.toString(), null);
-            return null;
-        });
+        db.tx(
+                c -> {
+                    registry(c, name);
+                    if (repo.hasDevices(c, name)) {
+                        throw new IotCoreException(
+                                RpcCode.FAILED_PRECONDITION,
+                                "registry " + name + " still has devices; delete them first");
+                    }
+                    repo.delete(c, name);
+                    audit.record(c, caller, "iot-core registry delete", name.toString(), null);
+                    return null;
+                });
     }
 
     // ---- devices
 
     /** Creates a device with config version 1 (empty), as Cloud IoT Core does. */
-    public IotDevice createDevice(Caller caller, DeviceName name, List<DeviceCredential> credentials, boolean blocked,
-            Map<String, String> metadata, int logLevel, int gatewayType, int gatewayAuth) {
-        return db.tx(c -> {
-            registry(c, name.registry());
-            if (repo.device(c, name, false).isPresent()) {
-                throw new IotCoreException(RpcCode.ALREADY_EXISTS, "device " + name + " already exists");
-            }
-            long numId;
-            do {
-                numId = random.nextLong() >>> 1;
-            } while (numId == 0 || repo.numIdTaken(c, numId));
-            Instant now = Instant.now();
-            IotDevice d = new IotDevice(name, numId, credentials, blocked, metadata, logLevel, gatewayType, gatewayAuth,
-                    1, null, null, null, null, null);
-            repo.insert(c, d);
-            repo.insert(c, name, new DeviceConfig(1, now, null, new byte[0]));
-            audit.record(c, caller, "iot-core device create", name.toString(), credentials.size() + " credential(s)");
-            return d;
-        });
+    public IotDevice createDevice(
+            Caller caller,
+            DeviceName name,
+            List<DeviceCredential> credentials,
+            boolean blocked,
+            Map<String, String> metadata,
+            int logLevel,
+            int gatewayType,
+            int gatewayAuth) {
+        return db.tx(
+                c -> {
+                    registry(c, name.registry());
+                    if (repo.device(c, name, false).isPresent()) {
+                        throw new IotCoreException(
+                                RpcCode.ALREADY_EXISTS, "device " + name + " already exists");
+                    }
+                    long numId;
+                    do {
+                        numId = random.nextLong() >>> 1;
+                    } while (numId == 0 || repo.numIdTaken(c, numId));
+                    Instant now = Instant.now();
+                    IotDevice d =
+                            new IotDevice(
+                                    name,
+                                    numId,
+                                    credentials,
+                                    blocked,
+                                    metadata,
+                                    logLevel,
+                                    gatewayType,
+                                    gatewayAuth,
+                                    1,
+                                    null,
+                                    null,
+                                    null,
+                                    null,
+                                    null);
+                    repo.insert(c, d);
+                    repo.insert(c, name, new DeviceConfig(1, now, null, new byte[0]));
+                    audit.record(
+                            c,
+                            caller,
+                            "iot-core device create",
+                            name.toString(),
+                            credentials.size() + " credential(s)");
+                    return d;
+                });
     }
 
     public IotDevice device(DeviceName name) {
@@ -118,73 +155,110 @@ public class IotCoreService {
     }
 
     public Optional<IotDevice> findDevice(DeviceName name) {
-        return db.tx(c -> repo.registry(c, name.registry()).isEmpty() ? Optional.<IotDevice>empty()
-                : repo.device(c, name, false));
+        return db.tx(
+                c ->
+                        repo.registry(c, name.registry()).isEmpty()
+                                ? Optional.<IotDevice>empty()
+                                : repo.device(c, name, false));
     }
 
     public Page<IotDevice> devices(RegistryName registry, int pageSize, String pageToken) {
         int size = pageSize(pageSize);
-        return db.tx(c -> {
-            registry(c, registry);
-            return page(repo.devices(c, registry, pageToken, size + 1), size, d -> d.name().device());
-        });
+        return db.tx(
+                c -> {
+                    registry(c, registry);
+                    return page(
+                            repo.devices(c, registry, pageToken, size + 1),
+                            size,
+                            d -> d.name().device());
+                });
     }
 
-    public IotDevice updateDevice(Caller caller, DeviceName name, UnaryOperator<IotDevice> change, String mask) {
-        IotDevice updated = db.tx(c -> {
-            IotDevice d = change.apply(device(c, name, true));
-            repo.update(c, d);
-            audit.record(c, caller, "iot-core device patch", name.toString(), "updateMask=" + mask);
-            return d;
-        });
+    public IotDevice updateDevice(
+            Caller caller, DeviceName name, UnaryOperator<IotDevice> change, String mask) {
+        IotDevice updated =
+                db.tx(
+                        c -> {
+                            IotDevice d = change.apply(device(c, name, true));
+                            repo.update(c, d);
+                            audit.record(
+                                    c,
+                                    caller,
+                                    "iot-core device patch",
+                                    name.toString(),
+                                    "updateMask=" + mask);
+                            return d;
+                        });
         links.forEach(l -> l.deviceChanged(name));
         return updated;
     }
 
     public void deleteDevice(Caller caller, DeviceName name) {
-        db.tx(c -> {
-            device(c, name, true);
-            repo.delete(c, name);
-            audit.record(c, caller, "iot-core device delete", name.toString(), null);
-            return null;
-        });
+        db.tx(
+                c -> {
+                    device(c, name, true);
+                    repo.delete(c, name);
+                    audit.record(c, caller, "iot-core device delete", name.toString(), null);
+                    return null;
+                });
         links.forEach(l -> l.deviceChanged(name));
     }
 
     // ---- configs, states, commands
 
     /**
-     * Stores a new config version. A non-zero {@code versionToUpdate} must equal the current version,
-     * so concurrent writers cannot overwrite each other unknowingly.
+     * Stores a new config version. A non-zero {@code versionToUpdate} must equal the current
+     * version, so concurrent writers cannot overwrite each other unknowingly.
      */
-    public DeviceConfig modifyConfig(Caller caller, DeviceName name, long versionToUpdate, byte[] data) {
+    public DeviceConfig modifyConfig(
+            Caller caller, DeviceName name, long versionToUpdate, byte[] data) {
         if (data.length > DeviceConfig.MAX_BYTES) {
-            throw IotCoreException.invalid("binaryData is " + data.length + " bytes; at most " + DeviceConfig.MAX_BYTES);
+            throw IotCoreException.invalid(
+                    "binaryData is " + data.length + " bytes; at most " + DeviceConfig.MAX_BYTES);
         }
-        if (versionToUpdate < 0) throw IotCoreException.invalid("versionToUpdate must not be negative");
-        DeviceConfig cfg = db.tx(c -> {
-            IotDevice d = device(c, name, true);
-            if (versionToUpdate != 0 && versionToUpdate != d.configVersion()) {
-                throw new IotCoreException(RpcCode.FAILED_PRECONDITION, "the config version to update ("
-                        + versionToUpdate + ") is not the current version (" + d.configVersion() + ") of " + name);
-            }
-            DeviceConfig next = new DeviceConfig(d.configVersion() + 1, Instant.now(), null, data);
-            repo.insert(c, name, next);
-            repo.update(c, withConfigVersion(d, next.version()));
-            audit.record(c, caller, "iot-core config modify", name.toString(),
-                    "version " + next.version() + ", " + data.length + " bytes");
-            return next;
-        });
+        if (versionToUpdate < 0)
+            throw IotCoreException.invalid("versionToUpdate must not be negative");
+        DeviceConfig cfg =
+                db.tx(
+                        c -> {
+                            IotDevice d = device(c, name, true);
+                            if (versionToUpdate != 0 && versionToUpdate != d.configVersion()) {
+                                throw new IotCoreException(
+                                        RpcCode.FAILED_PRECONDITION,
+                                        "the config version to update ("
+                                                + versionToUpdate
+                                                + ") is not the current version ("
+                                                + d.configVersion()
+                                                + ") of "
+                                                + name);
+                            }
+                            DeviceConfig next =
+                                    new DeviceConfig(
+                                            d.configVersion() + 1, Instant.now(), null, data);
+                            repo.insert(c, name, next);
+                            repo.update(c, withConfigVersion(d, next.version()));
+                            audit.record(
+                                    c,
+                                    caller,
+                                    "iot-core config modify",
+                                    name.toString(),
+                                    "version " + next.version() + ", " + data.length + " bytes");
+                            return next;
+                        });
         links.forEach(l -> l.configChanged(name, cfg));
         return cfg;
     }
 
     public List<DeviceConfig> configVersions(DeviceName name, int numVersions) {
-        int n = numVersions <= 0 || numVersions > DeviceConfig.KEPT_VERSIONS ? DeviceConfig.KEPT_VERSIONS : numVersions;
-        return db.tx(c -> {
-            device(c, name, false);
-            return repo.configs(c, name, n);
-        });
+        int n =
+                numVersions <= 0 || numVersions > DeviceConfig.KEPT_VERSIONS
+                        ? DeviceConfig.KEPT_VERSIONS
+                        : numVersions;
+        return db.tx(
+                c -> {
+                    device(c, name, false);
+                    return repo.configs(c, name, n);
+                });
     }
 
     /** The latest config version, what a device receives when it subscribes. */
@@ -194,76 +268,137 @@ public class IotCoreService {
 
     public List<DeviceState> states(DeviceName name, int numStates) {
         int n = numStates <= 0 || numStates > DeviceState.KEPT ? DeviceState.KEPT : numStates;
-        return db.tx(c -> {
-            device(c, name, false);
-            return repo.states(c, name, n);
-        });
+        return db.tx(
+                c -> {
+                    device(c, name, false);
+                    return repo.states(c, name, n);
+                });
     }
 
     public void sendCommand(Caller caller, DeviceName name, String subfolder, byte[] data) {
         if (data.length > MAX_COMMAND_BYTES) {
-            throw IotCoreException.invalid("binaryData is " + data.length + " bytes; at most " + MAX_COMMAND_BYTES);
+            throw IotCoreException.invalid(
+                    "binaryData is " + data.length + " bytes; at most " + MAX_COMMAND_BYTES);
         }
-        if (subfolder != null && !subfolder.isEmpty() && !subfolder.matches("[a-zA-Z0-9._~%+-]+(/[a-zA-Z0-9._~%+-]+)*")) {
+        if (subfolder != null
+                && !subfolder.isEmpty()
+                && !subfolder.matches("[a-zA-Z0-9._~%+-]+(/[a-zA-Z0-9._~%+-]+)*")) {
             throw IotCoreException.invalid("invalid subfolder '" + subfolder + "'");
         }
-        db.tx(c -> {
-            IotDevice d = device(c, name, false);
-            if (d.blocked()) throw new IotCoreException(RpcCode.FAILED_PRECONDITION, "device " + name + " is blocked");
-            audit.record(c, caller, "iot-core command send", name.toString(), data.length + " bytes");
-            return null;
-        });
+        db.tx(
+                c -> {
+                    IotDevice d = device(c, name, false);
+                    if (d.blocked())
+                        throw new IotCoreException(
+                                RpcCode.FAILED_PRECONDITION, "device " + name + " is blocked");
+                    audit.record(
+                            c,
+                            caller,
+                            "iot-core command send",
+                            name.toString(),
+                            data.length + " bytes");
+                    return null;
+                });
         boolean sent = false;
-        for (DeviceLink l : links) sent |= l.sendCommand(name, subfolder == null ? "" : subfolder, data);
-        if (!sent) throw new IotCoreException(RpcCode.FAILED_PRECONDITION, "device " + name + " is not connected");
+        for (DeviceLink l : links)
+            sent |= l.sendCommand(name, subfolder == null ? "" : subfolder, data);
+        if (!sent)
+            throw new IotCoreException(
+                    RpcCode.FAILED_PRECONDITION, "device " + name + " is not connected");
     }
 
     // ---- what the bridge records
 
     public void recordState(DeviceName name, byte[] data) {
-        if (data.length > DeviceConfig.MAX_BYTES) throw IotCoreException.invalid("state is larger than 64 KiB");
-        db.tx(c -> {
-            IotDevice d = device(c, name, true);
-            Instant now = Instant.now();
-            repo.insert(c, name, new DeviceState(now, data));
-            repo.update(c, new IotDevice(d.name(), d.numId(), d.credentials(), d.blocked(), d.metadata(), d.logLevel(),
-                    d.gatewayType(), d.gatewayAuthMethod(), d.configVersion(), d.lastHeartbeatTime(),
-                    d.lastEventTime(), now, d.lastConfigAckTime(), d.lastConfigSendTime()));
-            return null;
-        });
+        if (data.length > DeviceConfig.MAX_BYTES)
+            throw IotCoreException.invalid("state is larger than 64 KiB");
+        db.tx(
+                c -> {
+                    IotDevice d = device(c, name, true);
+                    Instant now = Instant.now();
+                    repo.insert(c, name, new DeviceState(now, data));
+                    repo.update(
+                            c,
+                            new IotDevice(
+                                    d.name(),
+                                    d.numId(),
+                                    d.credentials(),
+                                    d.blocked(),
+                                    d.metadata(),
+                                    d.logLevel(),
+                                    d.gatewayType(),
+                                    d.gatewayAuthMethod(),
+                                    d.configVersion(),
+                                    d.lastHeartbeatTime(),
+                                    d.lastEventTime(),
+                                    now,
+                                    d.lastConfigAckTime(),
+                                    d.lastConfigSendTime()));
+                    return null;
+                });
     }
 
     public void recordConfigAck(DeviceName name, long version) {
-        db.tx(c -> {
-            IotDevice d = device(c, name, true);
-            Instant now = Instant.now();
-            if (repo.acknowledge(c, name, version, now)) {
-                repo.update(c, new IotDevice(d.name(), d.numId(), d.credentials(), d.blocked(), d.metadata(),
-                        d.logLevel(), d.gatewayType(), d.gatewayAuthMethod(), d.configVersion(), d.lastHeartbeatTime(),
-                        d.lastEventTime(), d.lastStateTime(), now, d.lastConfigSendTime()));
-            }
-            return null;
-        });
+        db.tx(
+                c -> {
+                    IotDevice d = device(c, name, true);
+                    Instant now = Instant.now();
+                    if (repo.acknowledge(c, name, version, now)) {
+                        repo.update(
+                                c,
+                                new IotDevice(
+                                        d.name(),
+                                        d.numId(),
+                                        d.credentials(),
+                                        d.blocked(),
+                                        d.metadata(),
+                                        d.logLevel(),
+                                        d.gatewayType(),
+                                        d.gatewayAuthMethod(),
+                                        d.configVersion(),
+                                        d.lastHeartbeatTime(),
+                                        d.lastEventTime(),
+                                        d.lastStateTime(),
+                                        now,
+                                        d.lastConfigSendTime()));
+                    }
+                    return null;
+                });
     }
 
     public void recordActivity(DeviceName name, boolean event, boolean configSent) {
-        db.tx(c -> {
-            Optional<IotDevice> found = repo.device(c, name, true);
-            if (found.isEmpty()) return null;
-            IotDevice d = found.get();
-            Instant now = Instant.now();
-            repo.update(c, new IotDevice(d.name(), d.numId(), d.credentials(), d.blocked(), d.metadata(), d.logLevel(),
-                    d.gatewayType(), d.gatewayAuthMethod(), d.configVersion(), now,
-                    event ? now : d.lastEventTime(), d.lastStateTime(), d.lastConfigAckTime(),
-                    configSent ? now : d.lastConfigSendTime()));
-            return null;
-        });
+        db.tx(
+                c -> {
+                    Optional<IotDevice> found = repo.device(c, name, true);
+                    if (found.isEmpty()) return null;
+                    IotDevice d = found.get();
+                    Instant now = Instant.now();
+                    repo.update(
+                            c,
+                            new IotDevice(
+                                    d.name(),
+                                    d.numId(),
+                                    d.credentials(),
+                                    d.blocked(),
+                                    d.metadata(),
+                                    d.logLevel(),
+                                    d.gatewayType(),
+                                    d.gatewayAuthMethod(),
+                                    d.configVersion(),
+                                    now,
+                                    event ? now : d.lastEventTime(),
+                                    d.lastStateTime(),
+                                    d.lastConfigAckTime(),
+                                    configSent ? now : d.lastConfigSendTime()));
+                    return null;
+                });
     }
 
     // ---- helpers
 
     private Registry registry(Connection c, RegistryName name) throws SQLException {
-        return repo.registry(c, name).orElseThrow(() -> IotCoreException.notFound("registry " + name + " not found"));
+        return repo.registry(c, name)
+                .orElseThrow(() -> IotCoreException.notFound("registry " + name + " not found"));
     }
 
     private IotDevice device(Connection c, DeviceName name, boolean forUpdate) throws SQLException {
@@ -273,9 +408,21 @@ public class IotCoreService {
     }
 
     private static IotDevice withConfigVersion(IotDevice d, long version) {
-        return new IotDevice(d.name(), d.numId(), d.credentials(), d.blocked(), d.metadata(), d.logLevel(),
-                d.gatewayType(), d.gatewayAuthMethod(), version, d.lastHeartbeatTime(), d.lastEventTime(),
-                d.lastStateTime(), d.lastConfigAckTime(), d.lastConfigSendTime());
+        return new IotDevice(
+                d.name(),
+                d.numId(),
+                d.credentials(),
+                d.blocked(),
+                d.metadata(),
+                d.logLevel(),
+                d.gatewayType(),
+                d.gatewayAuthMethod(),
+                version,
+                d.lastHeartbeatTime(),
+                d.lastEventTime(),
+                d.lastStateTime(),
+                d.lastConfigAckTime(),
+                d.lastConfigSendTime());
     }
 
     private static int pageSize(int requested) {
@@ -283,7 +430,8 @@ public class IotCoreService {
         return requested == 0 || requested > MAX_PAGE ? MAX_PAGE : requested;
     }
 
-    private static <T> Page<T> page(List<T> fetched, int size, java.util.function.Function<T, String> key) {
+    private static <T> Page<T> page(
+            List<T> fetched, int size, java.util.function.Function<T, String> key) {
         if (fetched.size() <= size) return new Page<>(fetched, "");
         List<T> items = fetched.subList(0, size);
         return new Page<>(List.copyOf(items), key.apply(items.get(size - 1)));

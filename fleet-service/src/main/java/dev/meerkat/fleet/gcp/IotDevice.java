@@ -5,9 +5,20 @@ import java.util.List;
 import java.util.Map;
 
 /** A device of a registry as Cloud IoT Core describes it; enums as proto numbers. */
-public record IotDevice(DeviceName name, long numId, List<DeviceCredential> credentials, boolean blocked,
-        Map<String, String> metadata, int logLevel, int gatewayType, int gatewayAuthMethod, long configVersion,
-        Instant lastHeartbeatTime, Instant lastEventTime, Instant lastStateTime, Instant lastConfigAckTime,
+public record IotDevice(
+        DeviceName name,
+        long numId,
+        List<DeviceCredential> credentials,
+        boolean blocked,
+        Map<String, String> metadata,
+        int logLevel,
+        int gatewayType,
+        int gatewayAuthMethod,
+        long configVersion,
+        Instant lastHeartbeatTime,
+        Instant lastEventTime,
+        Instant lastStateTime,
+        Instant lastConfigAckTime,
         Instant lastConfigSendTime) {
 
     public IotDevice {

@@ -9,11 +9,15 @@ import java.util.Optional;
  */
 public record Group(String name, Kind kind, Optional<GroupFilter> filter, Instant createdAt) {
 
-    public enum Kind { STATIC, DYNAMIC }
+    public enum Kind {
+        STATIC,
+        DYNAMIC
+    }
 
     public Group {
         if ((kind == Kind.DYNAMIC) != filter.isPresent()) {
-            throw new IllegalArgumentException("a dynamic group has a filter, a static one has none");
+            throw new IllegalArgumentException(
+                    "a dynamic group has a filter, a static one has none");
         }
     }
 }

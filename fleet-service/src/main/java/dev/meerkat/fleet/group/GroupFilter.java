@@ -1,23 +1,24 @@
 package dev.meerkat.fleet.group;
 
+import dev.meerkat.fleet.refusal.Refusal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import dev.meerkat.fleet.refusal.Refusal;
-
 /**
- * The membership rule of a dynamic group, over a device's facts (its attributes plus {@code version},
- * {@code protocol} and {@code id}): clauses joined by {@code and}, each {@code key op value} with op
- * {@code = != < <= > >=}. {@code =}/{@code !=} accept {@code *} wildcards; the ordering operators
- * compare dotted versions numerically ({@code version < 2.0.0}). A device lacking the key never matches.
+ * The membership rule of a dynamic group, over a device's facts (its attributes plus {@code
+ * version}, {@code protocol} and {@code id}): clauses joined by {@code and}, each {@code key op
+ * value} with op {@code = != < <= > >=}. {@code =}/{@code !=} accept {@code *} wildcards; the
+ * ordering operators compare dotted versions numerically ({@code version < 2.0.0}). A device
+ * lacking the key never matches.
  */
 public final class GroupFilter {
     public static final int MAX_LENGTH = 1000;
-    private static final Pattern CLAUSE = Pattern.compile(
-            "\\s*([a-z][a-z0-9_.-]{0,31})\\s*(!=|<=|>=|=|<|>)\\s*([A-Za-z0-9_.:*+/-]{1,100})\\s*");
+    private static final Pattern CLAUSE =
+            Pattern.compile(
+                    "\\s*([a-z][a-z0-9_.-]{0,31})\\s*(!=|<=|>=|=|<|>)\\s*([A-Za-z0-9_.:*+/-]{1,100})\\s*");
 
     private record Clause(String key, String op, String value, Pattern glob) {
         boolean test(Map<String, String> facts) {
@@ -44,14 +45,19 @@ public final class GroupFilter {
     }
 
     public static GroupFilter parse(String text) {
-        if (text == null || text.isBlank()) throw Refusal.badRequest("a dynamic group needs a filter");
-        if (text.length() > MAX_LENGTH) throw Refusal.badRequest("filter is longer than " + MAX_LENGTH);
+        if (text == null || text.isBlank())
+            throw Refusal.badRequest("a dynamic group needs a filter");
+        if (text.length() > MAX_LENGTH)
+            throw Refusal.badRequest("filter is longer than " + MAX_LENGTH);
         List<Clause> out = new ArrayList<>();
         for (String part : text.split("(?i)\\s+and\\s+")) {
             Matcher m = CLAUSE.matcher(part);
             if (!m.matches()) {
-                throw Refusal.badRequest("filter clause '" + part.strip() + "' is not 'key op value'"
-                        + " (op one of = != < <= > >=)");
+                throw Refusal.badRequest(
+                        "filter clause '"
+                                + part.strip()
+                                + "' is not 'key op value'"
+                                + " (op one of = != < <= > >=)");
             }
             out.add(new Clause(m.group(1), m.group(2), m.group(3), glob(m.group(3))));
         }
@@ -78,7 +84,10 @@ public final class GroupFilter {
         return Pattern.compile(value.startsWith("*") ? re.substring(2) : re.toString());
     }
 
-    /** Numeric comparison of dotted versions ({@code 1.10.0 > 1.9.3}); a {@code +build} suffix counts last. */
+    /**
+     * Numeric comparison of dotted versions ({@code 1.10.0 > 1.9.3}); a {@code +build} suffix
+     * counts last.
+     */
     static int compareVersions(String a, String b) {
         String[] x = a.split("[.+]");
         String[] y = b.split("[.+]");

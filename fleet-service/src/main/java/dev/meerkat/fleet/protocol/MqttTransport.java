@@ -1,5 +1,22 @@
 package dev.meerkat.fleet.protocol;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.fleet.FleetConfig;
+import dev.meerkat.fleet.deploy.DeviceReport;
+import dev.meerkat.fleet.deploy.Execution;
+import dev.meerkat.fleet.deploy.ExecutionService;
+import dev.meerkat.fleet.deploy.ExecutionState;
+import dev.meerkat.fleet.deploy.RolloutEngine;
+import dev.meerkat.fleet.refusal.Refusal;
+import dev.meerkat.fleet.release.DownloadLinks;
+import dev.meerkat.fleet.security.Caller;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -11,15 +28,9 @@ import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -29,32 +40,16 @@ import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.refusal.Refusal;
-import dev.meerkat.fleet.deploy.DeviceReport;
-import dev.meerkat.fleet.deploy.Execution;
-import dev.meerkat.fleet.deploy.ExecutionService;
-import dev.meerkat.fleet.deploy.ExecutionState;
-import dev.meerkat.fleet.deploy.RolloutEngine;
-import dev.meerkat.fleet.release.DownloadLinks;
-import dev.meerkat.fleet.security.Caller;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
-
 /**
- * Mongoose mg_rpc over MQTT, as Meerkat firmware speaks it: an {@code OTA.Update} frame
- * {@code {"id", "src":"fleet/<device>", "method":"OTA.Update", "args":{"url", "commit_timeout"}}} to
- * {@code <device>/rpc}; the device answers on {@code <src>/rpc}, so each device replies on a topic of
- * its own ({@code fleet/<device>/rpc}) that a broker ACL can reserve to it. Progress and the outcome come on
- * {@code <device>/ota} ({@code downloading}, …, {@code committed}, {@code rolled_back} with the
- * bootloader's reason, {@code failed}). Replicas consume both through the shared subscription group
- * {@code $share/<group>/…}, so each report is handled once. A released execution whose device did not
- * react within {@code resend-after} is sent again (the frame id is the action id, so a late reply still
- * finds its execution); devices are told at least once.
+ * Mongoose mg_rpc over MQTT, as Meerkat firmware speaks it: an {@code OTA.Update} frame {@code
+ * {"id", "src":"fleet/<device>", "method":"OTA.Update", "args":{"url", "commit_timeout"}}} to
+ * {@code <device>/rpc}; the device answers on {@code <src>/rpc}, so each device replies on a topic
+ * of its own ({@code fleet/<device>/rpc}) that a broker ACL can reserve to it. Progress and the
+ * outcome come on {@code <device>/ota} ({@code downloading}, …, {@code committed}, {@code
+ * rolled_back} with the bootloader's reason, {@code failed}). Replicas consume both through the
+ * shared subscription group {@code $share/<group>/…}, so each report is handled once. A released
+ * execution whose device did not react within {@code resend-after} is sent again (the frame id is
+ * the action id, so a late reply still finds its execution); devices are told at least once.
  */
 @ApplicationScoped
 public class MqttTransport {
@@ -63,17 +58,13 @@ public class MqttTransport {
     static final String PROTOCOL = "mqtt";
     static final String REPLIES = "fleet";
 
-    @Inject
-    FleetConfig config;
+    @Inject FleetConfig config;
 
-    @Inject
-    RolloutEngine engine;
+    @Inject RolloutEngine engine;
 
-    @Inject
-    ExecutionService executions;
+    @Inject ExecutionService executions;
 
-    @Inject
-    DownloadLinks links;
+    @Inject DownloadLinks links;
 
     private volatile MqttClient client;
     private ScheduledExecutorService timer;
@@ -81,11 +72,13 @@ public class MqttTransport {
     void start(@Observes StartupEvent ev) {
         Optional<String> server = config.mqtt().server();
         if (server.isEmpty()) return;
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "mqtt-transport");
-            t.setDaemon(true);
-            return t;
-        });
+        timer =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "mqtt-transport");
+                            t.setDaemon(true);
+                            return t;
+                        });
         engine.onReleased(r -> timer.execute(() -> notify(r.deploymentId(), r.deviceIds())));
         timer.execute(this::connect);
         long every = Math.max(1, config.mqtt().resendAfter().toMillis() / 2);
@@ -112,40 +105,47 @@ public class MqttTransport {
 
     private void connect() {
         try {
-            MqttClient c = new MqttClient(config.mqtt().server().orElseThrow(), "fleet-service-" + java.util.UUID.randomUUID(),
-                    new MemoryPersistence());
+            MqttClient c =
+                    new MqttClient(
+                            config.mqtt().server().orElseThrow(),
+                            "fleet-service-" + java.util.UUID.randomUUID(),
+                            new MemoryPersistence());
             MqttConnectOptions o = new MqttConnectOptions();
             o.setCleanSession(true);
             o.setAutomaticReconnect(true);
             o.setMaxInflight(10_000);
             o.setKeepAliveInterval(30);
             o.setUserName(config.mqtt().username());
-            if (config.mqtt().server().get().startsWith("ssl://")) o.setSocketFactory(tls().getSocketFactory());
-            c.setCallback(new MqttCallbackExtended() {
-                @Override
-                public void connectComplete(boolean reconnect, String uri) {
-                    subscribe(c);
-                }
+            if (config.mqtt().server().get().startsWith("ssl://"))
+                o.setSocketFactory(tls().getSocketFactory());
+            c.setCallback(
+                    new MqttCallbackExtended() {
+                        @Override
+                        public void connectComplete(boolean reconnect, String uri) {
+                            subscribe(c);
+                        }
 
-                @Override
-                public void connectionLost(Throwable cause) {
-                    LOG.warnf("MQTT connection lost (reconnecting): %s", cause.getMessage());
-                }
+                        @Override
+                        public void connectionLost(Throwable cause) {
+                            LOG.warnf(
+                                    "MQTT connection lost (reconnecting): %s", cause.getMessage());
+                        }
 
-                @Override
-                public void messageArrived(String topic, MqttMessage message) {
-                    timer.execute(() -> handle(topic, message.getPayload()));
-                }
+                        @Override
+                        public void messageArrived(String topic, MqttMessage message) {
+                            timer.execute(() -> handle(topic, message.getPayload()));
+                        }
 
-                @Override
-                public void deliveryComplete(IMqttDeliveryToken token) {
-                }
-            });
+                        @Override
+                        public void deliveryComplete(IMqttDeliveryToken token) {}
+                    });
             c.connect(o);
             client = c;
             subscribe(c);
         } catch (Exception e) {
-            LOG.warnf("MQTT broker %s not reachable (retrying): %s", config.mqtt().server().get(), e.getMessage());
+            LOG.warnf(
+                    "MQTT broker %s not reachable (retrying): %s",
+                    config.mqtt().server().get(), e.getMessage());
             timer.schedule(this::connect, 2, TimeUnit.SECONDS);
         }
     }
@@ -153,7 +153,8 @@ public class MqttTransport {
     private void subscribe(MqttClient c) {
         String group = "$share/" + config.mqtt().shareGroup() + "/";
         try {
-            c.subscribe(new String[] {group + "+/ota", group + REPLIES + "/+/rpc"}, new int[] {1, 1});
+            c.subscribe(
+                    new String[] {group + "+/ota", group + REPLIES + "/+/rpc"}, new int[] {1, 1});
         } catch (MqttException e) {
             LOG.warnf("MQTT subscribe failed: %s", e.getMessage());
         }
@@ -161,9 +162,12 @@ public class MqttTransport {
 
     private void notify(String deploymentId, List<String> deviceIds) {
         for (String id : deviceIds) {
-            executions.work(id, deploymentId).ifPresent(w -> {
-                if (PROTOCOL.equals(deviceProtocol(w))) send(w);
-            });
+            executions
+                    .work(id, deploymentId)
+                    .ifPresent(
+                            w -> {
+                                if (PROTOCOL.equals(deviceProtocol(w))) send(w);
+                            });
         }
     }
 
@@ -173,7 +177,8 @@ public class MqttTransport {
 
     private void resend() {
         try {
-            for (ExecutionService.Work w : executions.resendable(PROTOCOL, config.mqtt().resendAfter(), 500)) send(w);
+            for (ExecutionService.Work w :
+                    executions.resendable(PROTOCOL, config.mqtt().resendAfter(), 500)) send(w);
         } catch (RuntimeException e) {
             LOG.warnf("MQTT resend sweep failed: %s", e.getMessage());
         }
@@ -186,11 +191,15 @@ public class MqttTransport {
         f.put("id", w.execution().actionId());
         f.put("src", REPLIES + "/" + w.execution().deviceId());
         f.put("method", "OTA.Update");
-        f.putObject("args").put("url", links.urlFor(w.release()).toString()).put("commit_timeout", 0);
+        f.putObject("args")
+                .put("url", links.urlFor(w.release()).toString())
+                .put("commit_timeout", 0);
         try {
             c.publish(w.execution().deviceId() + "/rpc", JSON.writeValueAsBytes(f), 1, false);
         } catch (Exception e) {
-            LOG.warnf("OTA.Update to %s not sent (will resend): %s", w.execution().deviceId(), e.getMessage());
+            LOG.warnf(
+                    "OTA.Update to %s not sent (will resend): %s",
+                    w.execution().deviceId(), e.getMessage());
         }
     }
 
@@ -221,27 +230,66 @@ public class MqttTransport {
     private void reply(String device, JsonNode m) {
         if (!m.has("error") || !m.path("id").canConvertToLong()) return;
         Optional<Execution> e = executions.byAction(m.path("id").asLong());
-        if (e.isEmpty() || !e.get().deviceId().equals(device) || e.get().state() != ExecutionState.QUEUED) return;
+        if (e.isEmpty()
+                || !e.get().deviceId().equals(device)
+                || e.get().state() != ExecutionState.QUEUED) return;
         String why = m.path("error").path("message").asText("refused");
-        if (why.contains("already in progress") || why.contains("under test")) return; // busy with this very update
-        executions.report(Caller.device(device), device, e.get().deploymentId(),
-                new DeviceReport("REJECTED", e.get().versionNumber(), "mqtt: " + clip(why, DeviceReport.MAX_DETAILS), null));
+        if (why.contains("already in progress") || why.contains("under test"))
+            return; // busy with this very update
+        executions.report(
+                Caller.device(device),
+                device,
+                e.get().deploymentId(),
+                new DeviceReport(
+                        "REJECTED",
+                        e.get().versionNumber(),
+                        "mqtt: " + clip(why, DeviceReport.MAX_DETAILS),
+                        null));
     }
 
     private void event(String device, JsonNode m) {
-        Optional<ExecutionService.Work> w = executions.next(device, m.path("running").asText(null), null, PROTOCOL);
+        Optional<ExecutionService.Work> w =
+                executions.next(device, m.path("running").asText(null), null, PROTOCOL);
         if (w.isEmpty()) return;
         Execution e = w.get().execution();
         String state = m.path("state").asText("");
-        DeviceReport r = switch (state) {
-            case "committed" -> new DeviceReport("SUCCEEDED", null, "mqtt: committed " + m.path("version").asText(""), null);
-            case "rolled_back" -> new DeviceReport("FAILED", null, "mqtt: rolled back",
-                    clip(m.path("reason").asText("ROLLBACK") + (m.has("description") ? ": " + m.path("description").asText() : "")
-                            + (m.has("detail") ? " (" + m.path("detail").asText() + ")" : ""), DeviceReport.MAX_REASON));
-            case "failed" -> new DeviceReport("FAILED", null, "mqtt: " + clip(m.path("error").asText("failed"), 900),
-                    m.has("reason") ? clip(m.path("reason").asText(), DeviceReport.MAX_REASON) : null);
-            default -> e.state() == ExecutionState.QUEUED ? new DeviceReport("IN_PROGRESS", null, "mqtt: " + state, null) : null;
-        };
+        DeviceReport r =
+                switch (state) {
+                    case "committed" ->
+                            new DeviceReport(
+                                    "SUCCEEDED",
+                                    null,
+                                    "mqtt: committed " + m.path("version").asText(""),
+                                    null);
+                    case "rolled_back" ->
+                            new DeviceReport(
+                                    "FAILED",
+                                    null,
+                                    "mqtt: rolled back",
+                                    clip(
+                                            m.path("reason").asText("ROLLBACK")
+                                                    + (m.has("description")
+                                                            ? ": " + m.path("description").asText()
+                                                            : "")
+                                                    + (m.has("detail")
+                                                            ? " (" + m.path("detail").asText() + ")"
+                                                            : ""),
+                                            DeviceReport.MAX_REASON));
+                    case "failed" ->
+                            new DeviceReport(
+                                    "FAILED",
+                                    null,
+                                    "mqtt: " + clip(m.path("error").asText("failed"), 900),
+                                    m.has("reason")
+                                            ? clip(
+                                                    m.path("reason").asText(),
+                                                    DeviceReport.MAX_REASON)
+                                            : null);
+                    default ->
+                            e.state() == ExecutionState.QUEUED
+                                    ? new DeviceReport("IN_PROGRESS", null, "mqtt: " + state, null)
+                                    : null;
+                };
         if (r != null) executions.report(Caller.device(device), device, e.deploymentId(), r);
     }
 
@@ -256,7 +304,8 @@ public class MqttTransport {
             trust.load(null, null);
             try (InputStream in = Files.newInputStream(config.mqtt().caFile().get())) {
                 int i = 0;
-                for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                for (Certificate cert :
+                        CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                     trust.setCertificateEntry("ca" + i++, cert);
                 }
             }
@@ -274,7 +323,10 @@ public class MqttTransport {
             kmf.init(ks, pw);
         }
         SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+        ctx.init(
+                kmf == null ? null : kmf.getKeyManagers(),
+                tmf == null ? null : tmf.getTrustManagers(),
+                null);
         return ctx;
     }
 }

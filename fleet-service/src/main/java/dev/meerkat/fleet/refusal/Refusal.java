@@ -1,13 +1,22 @@
 package dev.meerkat.fleet.refusal;
 
 /**
- * The fleet's "no": a refusal the client can act on, thrown by the domain where a rule is enforced so
- * that it is stated once. The web layer maps its {@link Kind} to a status and a problem document.
+ * The fleet's "no": a refusal the client can act on, thrown by the domain where a rule is enforced
+ * so that it is stated once. The web layer maps its {@link Kind} to a status and a problem
+ * document.
  */
 public class Refusal extends RuntimeException {
 
     /** What kind of "no" it is; {@code api.ProblemMappers} holds the status of each. */
-    public enum Kind { INVALID, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, TOO_LARGE, UNPROCESSABLE }
+    public enum Kind {
+        INVALID,
+        UNAUTHORIZED,
+        FORBIDDEN,
+        NOT_FOUND,
+        CONFLICT,
+        TOO_LARGE,
+        UNPROCESSABLE
+    }
 
     private final Kind kind;
     private final String title;

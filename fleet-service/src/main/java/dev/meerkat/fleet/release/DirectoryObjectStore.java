@@ -11,7 +11,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
-/** Objects as files under one directory; written to a temporary name and moved into place atomically. */
+/**
+ * Objects as files under one directory; written to a temporary name and moved into place
+ * atomically.
+ */
 public final class DirectoryObjectStore implements ObjectStore {
     private final Path root;
 
@@ -29,7 +32,11 @@ public final class DirectoryObjectStore implements ObjectStore {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
             }
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -78,7 +85,8 @@ public final class DirectoryObjectStore implements ObjectStore {
 
     private Path resolve(String key) {
         Path p = root.resolve(key).normalize();
-        if (!p.startsWith(root)) throw new IllegalArgumentException("object key escapes the store: " + key);
+        if (!p.startsWith(root))
+            throw new IllegalArgumentException("object key escapes the store: " + key);
         return p;
     }
 }

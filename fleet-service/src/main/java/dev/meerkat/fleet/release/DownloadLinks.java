@@ -1,5 +1,9 @@
 package dev.meerkat.fleet.release;
 
+import dev.meerkat.fleet.FleetConfig;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -12,30 +16,21 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.HexFormat;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.meerkat.fleet.FleetConfig;
-
 /**
  * Time-limited download URLs for devices that fetch a release by URL alone (mg_rpc OTA.Update): the
- * object store's presigned URL when it has one, otherwise this service's own
- * {@code /api/v1/downloads/{release}?expires=…&sig=…}, signed with HMAC-SHA256 under a key kept in
- * the data directory (0600).
+ * object store's presigned URL when it has one, otherwise this service's own {@code
+ * /api/v1/downloads/{release}?expires=…&sig=…}, signed with HMAC-SHA256 under a key kept in the
+ * data directory (0600).
  */
 @ApplicationScoped
 public class DownloadLinks {
 
-    @Inject
-    FleetConfig config;
+    @Inject FleetConfig config;
 
-    @Inject
-    ObjectStore store;
+    @Inject ObjectStore store;
 
     private byte[] key;
 
@@ -49,7 +44,8 @@ public class DownloadLinks {
                 new SecureRandom().nextBytes(k);
                 Path tmp = Files.createTempFile(file.getParent(), ".key", ".tmp");
                 try {
-                    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+                    Files.setPosixFilePermissions(
+                            tmp, PosixFilePermissions.fromString("rw-------"));
                 } catch (UnsupportedOperationException ignored) {
                     // not a POSIX file system
                 }
@@ -60,24 +56,41 @@ public class DownloadLinks {
                     Files.deleteIfExists(tmp);
                 }
             }
-            key = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            key =
+                    HexFormat.of()
+                            .parseHex(Files.readString(file, StandardCharsets.US_ASCII).strip());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + file, e);
         }
     }
 
     public URI urlFor(Release r) {
-        return store.presign(r.objectKey()).orElseGet(() -> {
-            long expires = Instant.now().plus(config.storage().presignTtl()).getEpochSecond();
-            return URI.create(config.publicUrl().replaceAll("/$", "") + "/api/v1/downloads/" + r.id() + "?expires=" + expires
-                    + "&sig=" + sign(r.id(), expires));
-        });
+        return store.presign(r.objectKey())
+                .orElseGet(
+                        () -> {
+                            long expires =
+                                    Instant.now()
+                                            .plus(config.storage().presignTtl())
+                                            .getEpochSecond();
+                            return URI.create(
+                                    config.publicUrl().replaceAll("/$", "")
+                                            + "/api/v1/downloads/"
+                                            + r.id()
+                                            + "?expires="
+                                            + expires
+                                            + "&sig="
+                                            + sign(r.id(), expires));
+                        });
     }
 
-    /** True when {@code sig} is ours for this release and has not expired (constant-time comparison). */
+    /**
+     * True when {@code sig} is ours for this release and has not expired (constant-time
+     * comparison).
+     */
     public boolean valid(String releaseId, long expires, String sig) {
         if (sig == null || Instant.now().getEpochSecond() > expires) return false;
-        return MessageDigest.isEqual(sign(releaseId, expires).getBytes(StandardCharsets.US_ASCII),
+        return MessageDigest.isEqual(
+                sign(releaseId, expires).getBytes(StandardCharsets.US_ASCII),
                 sig.getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -85,7 +98,10 @@ public class DownloadLinks {
         try {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
-            return HexFormat.of().formatHex(mac.doFinal((releaseId + "\n" + expires).getBytes(StandardCharsets.UTF_8)));
+            return HexFormat.of()
+                    .formatHex(
+                            mac.doFinal(
+                                    (releaseId + "\n" + expires).getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }

@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * Where release artifacts live: an S3-compatible bucket ({@link S3ObjectStore}) or a local directory
- * ({@link DirectoryObjectStore}, the embedded default). Objects are written once and never changed.
+ * Where release artifacts live: an S3-compatible bucket ({@link S3ObjectStore}) or a local
+ * directory ({@link DirectoryObjectStore}, the embedded default). Objects are written once and
+ * never changed.
  */
 public interface ObjectStore {
 

@@ -1,13 +1,11 @@
 package dev.meerkat.fleet.release;
 
+import dev.meerkat.fleet.FleetConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Produces;
-
-import dev.meerkat.fleet.FleetConfig;
 
 /** Builds the configured object store once. */
 public class ObjectStoreProducer {
@@ -25,8 +23,17 @@ public class ObjectStoreProducer {
                 }
                 yield new DirectoryObjectStore(s.directory());
             }
-            case "s3" -> new S3ObjectStore(s.endpoint(), s.region(), s.bucket(), s.accessKey(), s.secretKey(), s.presignTtl());
-            default -> throw new IllegalArgumentException("meerkat.fleet.storage.kind must be directory or s3, not " + s.kind());
+            case "s3" ->
+                    new S3ObjectStore(
+                            s.endpoint(),
+                            s.region(),
+                            s.bucket(),
+                            s.accessKey(),
+                            s.secretKey(),
+                            s.presignTtl());
+            default ->
+                    throw new IllegalArgumentException(
+                            "meerkat.fleet.storage.kind must be directory or s3, not " + s.kind());
         };
     }
 }

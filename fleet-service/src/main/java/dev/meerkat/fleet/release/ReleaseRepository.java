@@ -1,5 +1,7 @@
 package dev.meerkat.fleet.release;
 
+import dev.meerkat.fleet.store.Sql;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -9,19 +11,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-import jakarta.enterprise.context.ApplicationScoped;
-
-import dev.meerkat.fleet.store.Sql;
-
 /** Rows of {@code releases}. */
 @ApplicationScoped
 public class ReleaseRepository {
-    private static final String COLUMNS = "id, format, version, security_counter, platform, size_bytes, sha256, sha1, md5, image_hash,"
-            + " signer_key_hash, object_key, created_at, created_by";
+    private static final String COLUMNS =
+            "id, format, version, security_counter, platform, size_bytes, sha256, sha1, md5, image_hash,"
+                    + " signer_key_hash, object_key, created_at, created_by";
 
     public void insert(Connection c, Release r) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("INSERT INTO releases (" + COLUMNS
-                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO releases ("
+                                + COLUMNS
+                                + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, r.id());
             ps.setString(2, r.format());
             ps.setString(3, r.version());
@@ -42,7 +44,8 @@ public class ReleaseRepository {
     }
 
     public Optional<Release> find(Connection c, String id) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM releases WHERE id = ?")) {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT " + COLUMNS + " FROM releases WHERE id = ?")) {
             ps.setString(1, id);
             List<Release> l = list(ps);
             return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
@@ -50,7 +53,9 @@ public class ReleaseRepository {
     }
 
     public List<Release> all(Connection c) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM releases ORDER BY created_at, id")) {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT " + COLUMNS + " FROM releases ORDER BY created_at, id")) {
             return list(ps);
         }
     }
@@ -61,10 +66,22 @@ public class ReleaseRepository {
             while (rs.next()) {
                 long sc = rs.getLong("security_counter");
                 Long counter = rs.wasNull() ? null : sc;
-                out.add(new Release(rs.getString("id"), rs.getString("format"), rs.getString("version"), counter,
-                        rs.getString("platform"), rs.getLong("size_bytes"), rs.getString("sha256"), rs.getString("sha1"), rs.getString("md5"),
-                        rs.getString("image_hash"), rs.getString("signer_key_hash"), rs.getString("object_key"),
-                        Sql.instant(rs, "created_at"), rs.getString("created_by")));
+                out.add(
+                        new Release(
+                                rs.getString("id"),
+                                rs.getString("format"),
+                                rs.getString("version"),
+                                counter,
+                                rs.getString("platform"),
+                                rs.getLong("size_bytes"),
+                                rs.getString("sha256"),
+                                rs.getString("sha1"),
+                                rs.getString("md5"),
+                                rs.getString("image_hash"),
+                                rs.getString("signer_key_hash"),
+                                rs.getString("object_key"),
+                                Sql.instant(rs, "created_at"),
+                                rs.getString("created_by")));
             }
         }
         return out;

@@ -1,5 +1,13 @@
 package dev.meerkat.fleet.release;
 
+import dev.meerkat.fleet.FleetConfig;
+import dev.meerkat.fleet.audit.AuditLog;
+import dev.meerkat.fleet.device.DeviceIds;
+import dev.meerkat.fleet.refusal.Refusal;
+import dev.meerkat.fleet.security.Caller;
+import dev.meerkat.fleet.store.Database;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,43 +21,28 @@ import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.meerkat.fleet.FleetConfig;
-import dev.meerkat.fleet.refusal.Refusal;
-import dev.meerkat.fleet.audit.AuditLog;
-import dev.meerkat.fleet.device.DeviceIds;
-import dev.meerkat.fleet.security.Caller;
-import dev.meerkat.fleet.store.Database;
-
 /**
  * Release upload: the body is spooled to a private temporary file (never more than the configured
- * limit), verified, stored in the object store under a content-addressed key, and only then recorded
- * (row and audit entry in one transaction). A refused upload leaves nothing behind.
+ * limit), verified, stored in the object store under a content-addressed key, and only then
+ * recorded (row and audit entry in one transaction). A refused upload leaves nothing behind.
  */
 @ApplicationScoped
 public class ReleaseService {
 
-    @Inject
-    Database db;
+    @Inject Database db;
 
-    @Inject
-    ReleaseRepository releases;
+    @Inject ReleaseRepository releases;
 
-    @Inject
-    ReleaseVerifier verifier;
+    @Inject ReleaseVerifier verifier;
 
-    @Inject
-    ObjectStore store;
+    @Inject ObjectStore store;
 
-    @Inject
-    AuditLog audit;
+    @Inject AuditLog audit;
 
-    @Inject
-    FleetConfig config;
+    @Inject FleetConfig config;
 
-    public Release upload(Caller caller, String id, String expectedPlatform, InputStream body) throws IOException {
+    public Release upload(Caller caller, String id, String expectedPlatform, InputStream body)
+            throws IOException {
         if (id != null) DeviceIds.name("release id", id);
         if (expectedPlatform != null) DeviceIds.name("platform", expectedPlatform);
         Path spool = Files.createDirectories(config.dataDir().resolve("spool"));
@@ -59,8 +52,11 @@ public class ReleaseService {
             MessageDigest sha1 = digest("SHA-1");
             MessageDigest md5 = digest("MD5");
             long size;
-            try (OutputStream out = new DigestOutputStream(new DigestOutputStream(new DigestOutputStream(
-                    Files.newOutputStream(tmp), sha), sha1), md5)) {
+            try (OutputStream out =
+                    new DigestOutputStream(
+                            new DigestOutputStream(
+                                    new DigestOutputStream(Files.newOutputStream(tmp), sha), sha1),
+                            md5)) {
                 size = copyBounded(body, out, config.upload().maxBytes());
             }
             String digest = HexFormat.of().formatHex(sha.digest());
@@ -72,25 +68,52 @@ public class ReleaseService {
             }
             String key = "releases/" + digest;
             store.put(key, tmp);
-            Release r = new Release(releaseId, v.format(), v.version(), v.securityCounter(), v.platform(), size, digest,
-                    HexFormat.of().formatHex(sha1.digest()), HexFormat.of().formatHex(md5.digest()),
-                    v.imageHash() == null ? digest : v.imageHash(), v.signerKeyHash(), key, Instant.now(), caller.name());
-            return db.tx(c -> {
-                if (releases.find(c, releaseId).isPresent()) {
-                    throw Refusal.conflict("Release exists", "release " + releaseId + " exists");
-                }
-                releases.insert(c, r);
-                audit.record(c, caller, "release.upload", releaseId, "version=" + r.version() + " platform="
-                        + r.platform() + " sha256=" + digest + " signer=" + r.signerKeyHash());
-                return r;
-            });
+            Release r =
+                    new Release(
+                            releaseId,
+                            v.format(),
+                            v.version(),
+                            v.securityCounter(),
+                            v.platform(),
+                            size,
+                            digest,
+                            HexFormat.of().formatHex(sha1.digest()),
+                            HexFormat.of().formatHex(md5.digest()),
+                            v.imageHash() == null ? digest : v.imageHash(),
+                            v.signerKeyHash(),
+                            key,
+                            Instant.now(),
+                            caller.name());
+            return db.tx(
+                    c -> {
+                        if (releases.find(c, releaseId).isPresent()) {
+                            throw Refusal.conflict(
+                                    "Release exists", "release " + releaseId + " exists");
+                        }
+                        releases.insert(c, r);
+                        audit.record(
+                                c,
+                                caller,
+                                "release.upload",
+                                releaseId,
+                                "version="
+                                        + r.version()
+                                        + " platform="
+                                        + r.platform()
+                                        + " sha256="
+                                        + digest
+                                        + " signer="
+                                        + r.signerKeyHash());
+                        return r;
+                    });
         } finally {
             Files.deleteIfExists(tmp);
         }
     }
 
     public Release get(String id) {
-        return db.tx(c -> releases.find(c, id)).orElseThrow(() -> Refusal.notFound("Release", "no release " + id));
+        return db.tx(c -> releases.find(c, id))
+                .orElseThrow(() -> Refusal.notFound("Release", "no release " + id));
     }
 
     public List<Release> all() {
@@ -103,7 +126,8 @@ public class ReleaseService {
         for (int n; (n = in.read(buf)) > 0; ) {
             total += n;
             if (total > max) {
-                throw Refusal.tooLarge("Payload too large", "a release may be at most " + max + " bytes");
+                throw Refusal.tooLarge(
+                        "Payload too large", "a release may be at most " + max + " bytes");
             }
             out.write(buf, 0, n);
         }

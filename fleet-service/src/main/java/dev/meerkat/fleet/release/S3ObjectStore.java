@@ -6,7 +6,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -36,21 +35,38 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     private final String bucket;
     private final Duration ttl;
 
-    public S3ObjectStore(Optional<String> endpoint, String region, String bucket, Optional<String> accessKey,
-                         Optional<String> secretKey, Duration ttl) {
-        AwsCredentialsProvider creds = accessKey.isPresent() && secretKey.isPresent()
-                ? StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey.get(), secretKey.get()))
-                : DefaultCredentialsProvider.builder().build();
+    public S3ObjectStore(
+            Optional<String> endpoint,
+            String region,
+            String bucket,
+            Optional<String> accessKey,
+            Optional<String> secretKey,
+            Duration ttl) {
+        AwsCredentialsProvider creds =
+                accessKey.isPresent() && secretKey.isPresent()
+                        ? StaticCredentialsProvider.create(
+                                AwsBasicCredentials.create(accessKey.get(), secretKey.get()))
+                        : DefaultCredentialsProvider.builder().build();
         S3Configuration pathStyle = S3Configuration.builder().pathStyleAccessEnabled(true).build();
-        var b = S3Client.builder().region(Region.of(region)).credentialsProvider(creds)
-                .httpClient(UrlConnectionHttpClient.create()).serviceConfiguration(pathStyle)
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
-        var p = S3Presigner.builder().region(Region.of(region)).credentialsProvider(creds).serviceConfiguration(pathStyle);
-        endpoint.map(URI::create).ifPresent(u -> {
-            b.endpointOverride(u);
-            p.endpointOverride(u);
-        });
+        var b =
+                S3Client.builder()
+                        .region(Region.of(region))
+                        .credentialsProvider(creds)
+                        .httpClient(UrlConnectionHttpClient.create())
+                        .serviceConfiguration(pathStyle)
+                        .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                        .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED);
+        var p =
+                S3Presigner.builder()
+                        .region(Region.of(region))
+                        .credentialsProvider(creds)
+                        .serviceConfiguration(pathStyle);
+        endpoint.map(URI::create)
+                .ifPresent(
+                        u -> {
+                            b.endpointOverride(u);
+                            p.endpointOverride(u);
+                        });
         this.s3 = b.build();
         this.presigner = p.build();
         this.bucket = bucket;
@@ -60,7 +76,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public void put(String key, Path file) throws IOException {
         try {
-            s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType("application/octet-stream").build(),
+            s3.putObject(
+                    PutObjectRequest.builder()
+                            .bucket(bucket)
+                            .key(key)
+                            .contentType("application/octet-stream")
+                            .build(),
                     RequestBody.fromFile(file));
         } catch (SdkException e) {
             throw new IOException("object store: " + e.getMessage(), e);
@@ -70,8 +91,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
     @Override
     public InputStream read(String key, long from, long length) throws IOException {
         try {
-            return s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key)
-                    .range("bytes=" + from + "-" + (from + length - 1)).build());
+            return s3.getObject(
+                    GetObjectRequest.builder()
+                            .bucket(bucket)
+                            .key(key)
+                            .range("bytes=" + from + "-" + (from + length - 1))
+                            .build());
         } catch (SdkException e) {
             throw new IOException("object store: " + e.getMessage(), e);
         }
@@ -79,8 +104,12 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
 
     @Override
     public Optional<URI> presign(String key) {
-        var req = GetObjectPresignRequest.builder().signatureDuration(ttl)
-                .getObjectRequest(GetObjectRequest.builder().bucket(bucket).key(key).build()).build();
+        var req =
+                GetObjectPresignRequest.builder()
+                        .signatureDuration(ttl)
+                        .getObjectRequest(
+                                GetObjectRequest.builder().bucket(bucket).key(key).build())
+                        .build();
         try {
             return Optional.of(presigner.presignGetObject(req).url().toURI());
         } catch (java.net.URISyntaxException e) {

@@ -1,11 +1,9 @@
 package dev.meerkat.fleet.security;
 
+import io.quarkus.security.identity.SecurityIdentity;
 import java.security.Principal;
 import java.util.TreeSet;
-
 import javax.security.auth.x500.X500Principal;
-
-import io.quarkus.security.identity.SecurityIdentity;
 
 /** Who made a request, as the audit trail records it: a name and the roles in effect. */
 public record Caller(String name, String roles) {
@@ -15,7 +13,9 @@ public record Caller(String name, String roles) {
 
     public static Caller of(SecurityIdentity identity) {
         if (identity == null || identity.isAnonymous()) return ANONYMOUS;
-        return new Caller(nameOf(identity.getPrincipal()), String.join(",", new TreeSet<>(identity.getRoles())));
+        return new Caller(
+                nameOf(identity.getPrincipal()),
+                String.join(",", new TreeSet<>(identity.getRoles())));
     }
 
     public static Caller device(String deviceId) {

@@ -1,5 +1,12 @@
 package dev.meerkat.fleet.security;
 
+import io.quarkus.security.identity.AuthenticationRequestContext;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.quarkus.security.identity.SecurityIdentityAugmentor;
+import io.quarkus.security.runtime.QuarkusSecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,26 +18,15 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
-
 import javax.security.auth.x500.X500Principal;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.quarkus.security.identity.AuthenticationRequestContext;
-import io.quarkus.security.identity.SecurityIdentity;
-import io.quarkus.security.identity.SecurityIdentityAugmentor;
-import io.quarkus.security.runtime.QuarkusSecurityIdentity;
-import io.smallrye.mutiny.Uni;
-
 /**
- * Roles for client-certificate callers: {@code meerkat.fleet.mtls.roles-file} maps a subject CN to a
- * comma-separated role list ({@code pipeline=release-manager}). Any other certificate from the trusted
- * CA gets the role {@code device}: the device API then matches it to a registered device by its
- * SHA-256 fingerprint, so a certificate alone never reaches an operator endpoint.
+ * Roles for client-certificate callers: {@code meerkat.fleet.mtls.roles-file} maps a subject CN to
+ * a comma-separated role list ({@code pipeline=release-manager}). Any other certificate from the
+ * trusted CA gets the role {@code device}: the device API then matches it to a registered device by
+ * its SHA-256 fingerprint, so a certificate alone never reaches an operator endpoint.
  */
 @ApplicationScoped
 public class CertificateRoles implements SecurityIdentityAugmentor {
@@ -50,16 +46,30 @@ public class CertificateRoles implements SecurityIdentityAugmentor {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + rolesFile.get(), e);
         }
-        roles = p.stringPropertyNames().stream().collect(Collectors.toUnmodifiableMap(cn -> cn,
-                cn -> Arrays.stream(p.getProperty(cn).split(",")).map(String::strip).filter(s -> !s.isEmpty())
-                        .peek(r -> {
-                            if (!Roles.ALL.contains(r)) LOG.warnf("%s: unknown role '%s' for CN %s", rolesFile.get(), r, cn);
-                        })
-                        .collect(Collectors.toUnmodifiableSet())));
+        roles =
+                p.stringPropertyNames().stream()
+                        .collect(
+                                Collectors.toUnmodifiableMap(
+                                        cn -> cn,
+                                        cn ->
+                                                Arrays.stream(p.getProperty(cn).split(","))
+                                                        .map(String::strip)
+                                                        .filter(s -> !s.isEmpty())
+                                                        .peek(
+                                                                r -> {
+                                                                    if (!Roles.ALL.contains(r))
+                                                                        LOG.warnf(
+                                                                                "%s: unknown role '%s' for CN %s",
+                                                                                rolesFile.get(),
+                                                                                r,
+                                                                                cn);
+                                                                })
+                                                        .collect(Collectors.toUnmodifiableSet())));
     }
 
     @Override
-    public Uni<SecurityIdentity> augment(SecurityIdentity identity, AuthenticationRequestContext context) {
+    public Uni<SecurityIdentity> augment(
+            SecurityIdentity identity, AuthenticationRequestContext context) {
         if (identity.isAnonymous() || !(identity.getPrincipal() instanceof X500Principal x)) {
             return Uni.createFrom().item(identity);
         }

@@ -1,21 +1,18 @@
 package dev.meerkat.fleet.store;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.agroal.DataSource;
 import io.quarkus.arc.InjectableInstance;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The fleet's relational store: PostgreSQL (datasource {@code pg}) when replicas share one database,
- * H2 in file mode (datasource {@code h2}) as the embedded default. Exactly one is active.
+ * The fleet's relational store: PostgreSQL (datasource {@code pg}) when replicas share one
+ * database, H2 in file mode (datasource {@code h2}) as the embedded default. Exactly one is active.
  */
 @ApplicationScoped
 public class Database {
@@ -42,7 +39,9 @@ public class Database {
         return postgresActive;
     }
 
-    /** Runs {@code work} in one transaction; a failure rolls everything back, audit entry included. */
+    /**
+     * Runs {@code work} in one transaction; a failure rolls everything back, audit entry included.
+     */
     public <T> T tx(SqlWork<T> work) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);

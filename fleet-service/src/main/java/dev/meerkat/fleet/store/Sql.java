@@ -9,8 +9,7 @@ import java.time.Instant;
 
 /** JDBC conversions for the column types the fleet schema uses (timestamps are UTC instants). */
 public final class Sql {
-    private Sql() {
-    }
+    private Sql() {}
 
     public static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
         if (t == null) ps.setNull(i, Types.TIMESTAMP);

@@ -9,8 +9,7 @@ import java.util.Base64;
 
 /** Device keys for the tests, with the PEM text IoT Core registers. */
 final class GcpKeys {
-    private GcpKeys() {
-    }
+    private GcpKeys() {}
 
     static KeyPair ec() {
         try {
@@ -37,7 +36,9 @@ final class GcpKeys {
     }
 
     static String pem(String label, byte[] der) {
-        String b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(der);
+        String b64 =
+                Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der);
         return "-----BEGIN " + label + "-----\n" + b64 + "\n-----END " + label + "-----\n";
     }
 }

@@ -1,9 +1,8 @@
 package dev.meerkat.fleet.gcp;
 
+import dev.meerkat.fleet.EmbeddedProfile;
 import java.util.HashMap;
 import java.util.Map;
-
-import dev.meerkat.fleet.EmbeddedProfile;
 
 /** The embedded defaults, with room for a slow first connection on a loaded machine. */
 public class GcpProfile extends EmbeddedProfile {

@@ -28,19 +28,21 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat bootsim}: runs the bootloader on emulated boards. */
-@Command(name = "bootsim", mixinStandardHelpOptions = true,
-        description = "Run the Meerkat bootloader on emulated flash: scenarios, power-cut campaign, benchmarks.",
+@Command(
+        name = "bootsim",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the Meerkat bootloader on emulated flash: scenarios, power-cut campaign, benchmarks.",
         subcommands = {
-                BootsimCommand.PowercutCommand.class,
-                BootsimCommand.RunCommand.class,
-                BootsimCommand.ListCommand.class,
-                BootsimCommand.WearCommand.class,
-                BootsimCommand.BootTimeCommand.class
+            BootsimCommand.PowercutCommand.class,
+            BootsimCommand.RunCommand.class,
+            BootsimCommand.ListCommand.class,
+            BootsimCommand.WearCommand.class,
+            BootsimCommand.BootTimeCommand.class
         })
 public final class BootsimCommand implements Runnable {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -56,29 +58,44 @@ public final class BootsimCommand implements Runnable {
     }
 
     /** {@code bootsim powercut}. */
-    @Command(name = "powercut", mixinStandardHelpOptions = true,
-            description = {"Cut power at every flash operation of a scenario (and again during recovery), then check the board.",
-                    "After every cut it must run a valid, signed, not downgraded image: the one the state machine",
-                    "dictates. Exit 0 only when nothing was bricked, downgraded or wrong."})
+    @Command(
+            name = "powercut",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Cut power at every flash operation of a scenario (and again during recovery), then check the board.",
+                "After every cut it must run a valid, signed, not downgraded image: the one the state machine",
+                "dictates. Exit 0 only when nothing was bricked, downgraded or wrong."
+            })
     static final class PowercutCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Option(names = "--scenario", defaultValue = "all", description = "Scenario name or 'all'. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--scenario",
+                defaultValue = "all",
+                description = "Scenario name or 'all'. Default: ${DEFAULT-VALUE}.")
         String scenario;
 
-        @Option(names = "--profile", defaultValue = "all",
-                description = {"Board profile (uniform-4k, mixed-ecc, stm32f4) or 'all'; 'secure-boot' runs the board whose",
-                        "bootloader asks an ATECC608's SecureBoot to approve each image. Default: ${DEFAULT-VALUE}."})
+        @Option(
+                names = "--profile",
+                defaultValue = "all",
+                description = {
+                    "Board profile (uniform-4k, mixed-ecc, stm32f4) or 'all'; 'secure-boot' runs the board whose",
+                    "bootloader asks an ATECC608's SecureBoot to approve each image. Default: ${DEFAULT-VALUE}."
+                })
         String profile;
 
         @Option(names = "--no-second-cut", description = "Do not cut the recoveries.")
         boolean noSecondCut;
 
-        @Option(names = "--seed", defaultValue = "7", description = "Seed of torn-operation content. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--seed",
+                defaultValue = "7",
+                description = "Seed of torn-operation content. Default: ${DEFAULT-VALUE}.")
         long seed;
 
-        @Option(names = "--json", description = "Print the summary as one JSON object on the last line.")
+        @Option(
+                names = "--json",
+                description = "Print the summary as one JSON object on the last line.")
         boolean json;
 
         @Override
@@ -89,16 +106,25 @@ public final class BootsimCommand implements Runnable {
             }
             List<Scenario> s = scenarios(scenario);
             List<SimProfile> p = profiles(profile);
-            PowerCutCampaign campaign = new PowerCutCampaign(!noSecondCut, seed, line -> {
-                out.println(line);
-                out.flush();
-            });
+            PowerCutCampaign campaign =
+                    new PowerCutCampaign(
+                            !noSecondCut,
+                            seed,
+                            line -> {
+                                out.println(line);
+                                out.flush();
+                            });
             PowerCutCampaign.Result r = campaign.run(s, p);
             if (json) {
                 out.println(r.toJson());
             } else {
-                out.printf("%d scenario runs, %d cut points: bricked %d, downgraded %d, wrong image %d -> %s%n",
-                        r.scenarios().size(), r.cutPoints(), r.bricked(), r.downgraded(), r.wrongImage(),
+                out.printf(
+                        "%d scenario runs, %d cut points: bricked %d, downgraded %d, wrong image %d -> %s%n",
+                        r.scenarios().size(),
+                        r.cutPoints(),
+                        r.bricked(),
+                        r.downgraded(),
+                        r.wrongImage(),
                         r.passed() ? "PASS" : "FAIL");
             }
             out.flush();
@@ -106,24 +132,31 @@ public final class BootsimCommand implements Runnable {
         }
 
         /**
-         * The secure-boot board's own scenarios (first-boot, update, foreign-update): every flash operation
-         * and every chip command cut once.
+         * The secure-boot board's own scenarios (first-boot, update, foreign-update): every flash
+         * operation and every chip command cut once.
          */
         private int secureBoot(PrintWriter out) throws Exception {
-            List<SecureBootPowerCut.Result> results = new SecureBootPowerCut(seed).run(scenario, line -> {
-                out.println(line);
-                out.flush();
-            });
+            List<SecureBootPowerCut.Result> results =
+                    new SecureBootPowerCut(seed)
+                            .run(
+                                    scenario,
+                                    line -> {
+                                        out.println(line);
+                                        out.flush();
+                                    });
             long cuts = results.stream().mapToLong(SecureBootPowerCut.Result::cuts).sum();
             long bricked = results.stream().mapToLong(SecureBootPowerCut.Result::bricked).sum();
-            long unapproved = results.stream().mapToLong(SecureBootPowerCut.Result::unapproved).sum();
+            long unapproved =
+                    results.stream().mapToLong(SecureBootPowerCut.Result::unapproved).sum();
             long wrong = results.stream().mapToLong(SecureBootPowerCut.Result::wrongImage).sum();
             boolean passed = results.stream().allMatch(SecureBootPowerCut.Result::passed);
             if (json) {
-                out.printf("{\"scenarios\":%d,\"cut_points\":%d,\"bricked\":%d,\"unapproved\":%d,\"wrong_image\":%d}%n",
+                out.printf(
+                        "{\"scenarios\":%d,\"cut_points\":%d,\"bricked\":%d,\"unapproved\":%d,\"wrong_image\":%d}%n",
                         results.size(), cuts, bricked, unapproved, wrong);
             } else {
-                out.printf("%d secure-boot scenarios, %d cut points: bricked %d, unapproved %d, wrong image %d -> %s%n",
+                out.printf(
+                        "%d secure-boot scenarios, %d cut points: bricked %d, unapproved %d, wrong image %d -> %s%n",
                         results.size(), cuts, bricked, unapproved, wrong, passed ? "PASS" : "FAIL");
             }
             out.flush();
@@ -132,16 +165,23 @@ public final class BootsimCommand implements Runnable {
     }
 
     /** {@code bootsim run}. */
-    @Command(name = "run", mixinStandardHelpOptions = true,
+    @Command(
+            name = "run",
+            mixinStandardHelpOptions = true,
             description = "Run one scenario without power cuts and print what the bootloader did.")
     static final class RunCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Option(names = "--scenario", required = true, description = "Scenario name (see 'bootsim list').")
+        @Option(
+                names = "--scenario",
+                required = true,
+                description = "Scenario name (see 'bootsim list').")
         String scenario;
 
-        @Option(names = "--profile", defaultValue = "uniform-4k", description = "Board profile. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--profile",
+                defaultValue = "uniform-4k",
+                description = "Board profile. Default: ${DEFAULT-VALUE}.")
         String profile;
 
         @Override
@@ -152,22 +192,26 @@ public final class BootsimCommand implements Runnable {
             SimImages images = new SimImages(p.payloadSize());
             SimDevice[] holder = new SimDevice[1];
             boolean[] logging = new boolean[1];
-            BootListener listener = new BootListener() {
-                @Override
-                public void log(String message) {
-                    if (logging[0]) {
-                        out.printf("  [%6d ms] %s%n", holder[0].device().clock().millis(), message);
-                    }
-                }
+            BootListener listener =
+                    new BootListener() {
+                        @Override
+                        public void log(String message) {
+                            if (logging[0]) {
+                                out.printf(
+                                        "  [%6d ms] %s%n",
+                                        holder[0].device().clock().millis(), message);
+                            }
+                        }
 
-                @Override
-                public void beforeRecordWrite(long address, BootRecord record) {
-                    if (logging[0]) {
-                        out.printf("  [%6d ms] record @0x%05x %s%n", holder[0].device().clock().millis(), address,
-                                record);
-                    }
-                }
-            };
+                        @Override
+                        public void beforeRecordWrite(long address, BootRecord record) {
+                            if (logging[0]) {
+                                out.printf(
+                                        "  [%6d ms] record @0x%05x %s%n",
+                                        holder[0].device().clock().millis(), address, record);
+                            }
+                        }
+                    };
             SimDevice d = SimDevice.create(p, images, 1, listener);
             holder[0] = d;
             out.println("scenario " + sc.name() + " on " + p.name() + ": " + sc.description());
@@ -176,15 +220,20 @@ public final class BootsimCommand implements Runnable {
             logging[0] = true;
             long ops = d.device().power().operationCount();
             sc.run(d);
-            out.println("after: " + describe(d.control().bootState()) + " ("
-                    + (d.device().power().operationCount() - ops) + " flash/OTP operations)");
+            out.println(
+                    "after: "
+                            + describe(d.control().bootState())
+                            + " ("
+                            + (d.device().power().operationCount() - ops)
+                            + " flash/OTP operations)");
             out.println("reboot:");
             d.reboot(ResetCause.SOFTWARE);
             SimDevice.Cycle c = d.cycle();
             logging[0] = false;
             if (c.boot() instanceof BootResult.Jump j) {
-                out.printf("runs %s in slot %s (%s boot), security counter %d%n", j.image().version(), j.slot(),
-                        j.mode(), d.device().counters().read(0));
+                out.printf(
+                        "runs %s in slot %s (%s boot), security counter %d%n",
+                        j.image().version(), j.slot(), j.mode(), d.device().counters().read(0));
             } else {
                 out.println(((BootResult.Recovery) c.boot()).report());
             }
@@ -194,19 +243,30 @@ public final class BootsimCommand implements Runnable {
         }
 
         private static String describe(BootStatus s) {
-            return s.phase() + " active=" + s.active() + " revert=" + s.revert().map(Enum::name).orElse("-")
-                    + " attempts=" + s.attempts() + " last-rollback=" + s.lastRollback()
-                    + s.rollbackSlot().map(x -> "@" + x).orElse("") + " rejected=" + s.rejected() + " seq="
+            return s.phase()
+                    + " active="
+                    + s.active()
+                    + " revert="
+                    + s.revert().map(Enum::name).orElse("-")
+                    + " attempts="
+                    + s.attempts()
+                    + " last-rollback="
+                    + s.lastRollback()
+                    + s.rollbackSlot().map(x -> "@" + x).orElse("")
+                    + " rejected="
+                    + s.rejected()
+                    + " seq="
                     + s.sequence();
         }
     }
 
     /** {@code bootsim list}. */
-    @Command(name = "list", mixinStandardHelpOptions = true,
+    @Command(
+            name = "list",
+            mixinStandardHelpOptions = true,
             description = "List scenarios, board profiles and the state-machine table.")
     static final class ListCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
         @Override
         public Integer call() {
@@ -217,8 +277,9 @@ public final class BootsimCommand implements Runnable {
             }
             out.println("profiles:");
             for (SimProfile p : SimProfile.all()) {
-                out.printf("  %-10s %s, slots %d KiB, updater chunk %d B%n", p.name(), p.geometry().describe(),
-                        p.slotSize() / 1024, p.chunkSize());
+                out.printf(
+                        "  %-10s %s, slots %d KiB, updater chunk %d B%n",
+                        p.name(), p.geometry().describe(), p.slotSize() / 1024, p.chunkSize());
             }
             out.println("state machine:");
             for (BootStateMachine.Transition t : BootStateMachine.TABLE) {
@@ -230,13 +291,18 @@ public final class BootsimCommand implements Runnable {
     }
 
     /** {@code bootsim wear}. */
-    @Command(name = "wear", mixinStandardHelpOptions = true,
-            description = "Erases per sector per update and boot-state endurance at 10,000 erase cycles.")
+    @Command(
+            name = "wear",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Erases per sector per update and boot-state endurance at 10,000 erase cycles.")
     static final class WearCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Option(names = "--updates", defaultValue = "500", description = "Update cycles per profile. Default: ${DEFAULT-VALUE}.")
+        @Option(
+                names = "--updates",
+                defaultValue = "500",
+                description = "Update cycles per profile. Default: ${DEFAULT-VALUE}.")
         int updates;
 
         @Override
@@ -246,11 +312,13 @@ public final class BootsimCommand implements Runnable {
     }
 
     /** {@code bootsim boottime}. */
-    @Command(name = "boottime", mixinStandardHelpOptions = true,
-            description = "Bytes read and time to validate 1 MiB and 16 MiB slots; SHA-256 speed vs openssl.")
+    @Command(
+            name = "boottime",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Bytes read and time to validate 1 MiB and 16 MiB slots; SHA-256 speed vs openssl.")
     static final class BootTimeCommand implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {

@@ -1,11 +1,5 @@
 package dev.meerkat.cli.chip;
 
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.net.InetAddress;
-import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
-
 import dev.meerkat.chip.ConfigZone;
 import dev.meerkat.chip.CryptoChip;
 import dev.meerkat.chip.DeviceType;
@@ -18,19 +12,30 @@ import dev.meerkat.chip.emulator.TimingModel;
 import dev.meerkat.chip.kit.KitClientTransport;
 import dev.meerkat.chip.kit.KitProtocolServer;
 import dev.meerkat.cli.io.CliException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code meerkat chip}: secure element tools (emulator kit server, inspection, keys). */
-@Command(name = "chip", mixinStandardHelpOptions = true,
-        description = "ATECC508A/608 secure elements: serve an emulated chip over the kit protocol, inspect chips, read keys.",
-        subcommands = {ChipCommand.Serve.class, ChipCommand.Info.class, ChipCommand.PublicKey.class})
+@Command(
+        name = "chip",
+        mixinStandardHelpOptions = true,
+        description =
+                "ATECC508A/608 secure elements: serve an emulated chip over the kit protocol, inspect chips, read keys.",
+        subcommands = {
+            ChipCommand.Serve.class,
+            ChipCommand.Info.class,
+            ChipCommand.PublicKey.class
+        })
 public final class ChipCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -39,18 +44,26 @@ public final class ChipCommand implements Runnable {
 
     /** Where the chip is: {@code emulator:FILE} or {@code kit:tcp:HOST:PORT}. */
     static final class ChipOptions {
-        @Option(names = "--chip", required = true, paramLabel = "emulator:FILE|kit:tcp:HOST:PORT",
+        @Option(
+                names = "--chip",
+                required = true,
+                paramLabel = "emulator:FILE|kit:tcp:HOST:PORT",
                 description = "The chip: an emulator state file, or a kit-protocol server.")
         String chip;
 
-        @Option(names = "--device", defaultValue = "ATECC608", description = "ATECC608 or ATECC508A (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--device",
+                defaultValue = "ATECC608",
+                description = "ATECC608 or ATECC508A (default: ${DEFAULT-VALUE}).")
         DeviceType device;
 
         CryptoChip open() {
             try {
                 Transport t;
                 if (chip.startsWith("emulator:")) {
-                    EmulatedChip emu = StateFile.openOrCreate(Path.of(chip.substring("emulator:".length())), device);
+                    EmulatedChip emu =
+                            StateFile.openOrCreate(
+                                    Path.of(chip.substring("emulator:".length())), device);
                     t = new EmulatorTransport(emu);
                     return new CryptoChip(t, emu.type(), 3, CryptoChip.Wait.POLL, Thread::sleep);
                 }
@@ -62,7 +75,8 @@ public final class ChipCommand implements Runnable {
             } catch (IOException e) {
                 throw new CliException(3, "cannot open chip " + chip + ": " + e.getMessage(), e);
             }
-            throw CliException.usage("--chip must be emulator:FILE or kit:tcp:HOST:PORT, not " + chip);
+            throw CliException.usage(
+                    "--chip must be emulator:FILE or kit:tcp:HOST:PORT, not " + chip);
         }
     }
 
@@ -71,29 +85,47 @@ public final class ChipCommand implements Runnable {
             int colon = s.lastIndexOf(':');
             if (colon <= 0) throw CliException.usage("expected HOST:PORT, got " + s);
             try {
-                return new HostPort(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
+                return new HostPort(
+                        s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)));
             } catch (NumberFormatException e) {
                 throw CliException.usage("bad port in " + s);
             }
         }
     }
 
-    @Command(name = "serve", mixinStandardHelpOptions = true,
-            description = "Serve an emulated chip (state kept in FILE) over the kit protocol on TCP, for cryptoauthlib's kit HAL.")
+    @Command(
+            name = "serve",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Serve an emulated chip (state kept in FILE) over the kit protocol on TCP, for cryptoauthlib's kit HAL.")
     static final class Serve implements Runnable {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Option(names = "--kit", required = true, paramLabel = "tcp:HOST:PORT", description = "Listen address, e.g. tcp:127.0.0.1:5000 (port 0 picks one).")
+        @Option(
+                names = "--kit",
+                required = true,
+                paramLabel = "tcp:HOST:PORT",
+                description = "Listen address, e.g. tcp:127.0.0.1:5000 (port 0 picks one).")
         String kit;
 
-        @Option(names = "--state", required = true, paramLabel = "FILE", description = "Emulator state file (created factory-fresh if missing).")
+        @Option(
+                names = "--state",
+                required = true,
+                paramLabel = "FILE",
+                description = "Emulator state file (created factory-fresh if missing).")
         Path state;
 
-        @Option(names = "--device", defaultValue = "ATECC608", description = "Model of a newly created chip (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--device",
+                defaultValue = "ATECC608",
+                description = "Model of a newly created chip (default: ${DEFAULT-VALUE}).")
         DeviceType device;
 
-        @Option(names = "--timing", defaultValue = "ZERO", description = "Execution time model: ZERO or DATASHEET (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--timing",
+                defaultValue = "ZERO",
+                description =
+                        "Execution time model: ZERO or DATASHEET (default: ${DEFAULT-VALUE}).")
         TimingModel timing;
 
         @Option(names = "--verbose", description = "Log every kit line.")
@@ -107,19 +139,36 @@ public final class ChipCommand implements Runnable {
             try {
                 EmulatedChip emu = StateFile.openOrCreate(state, device);
                 emu.timing(timing);
-                KitProtocolServer server = new KitProtocolServer(emu, InetAddress.getByName(hp.host()), hp.port(),
-                        verbose ? line -> { out.println(line); out.flush(); } : null);
-                out.printf("%s %s serving the kit protocol on tcp:%s:%d (state %s)%n", emu.type(),
-                        Hex.format(emu.serialNumber()), hp.host(), server.port(), state);
+                KitProtocolServer server =
+                        new KitProtocolServer(
+                                emu,
+                                InetAddress.getByName(hp.host()),
+                                hp.port(),
+                                verbose
+                                        ? line -> {
+                                            out.println(line);
+                                            out.flush();
+                                        }
+                                        : null);
+                out.printf(
+                        "%s %s serving the kit protocol on tcp:%s:%d (state %s)%n",
+                        emu.type(),
+                        Hex.format(emu.serialNumber()),
+                        hp.host(),
+                        server.port(),
+                        state);
                 out.flush();
                 CountDownLatch forever = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    try {
-                        server.close();
-                    } catch (IOException ignored) {
-                        // exiting
-                    }
-                }));
+                Runtime.getRuntime()
+                        .addShutdownHook(
+                                new Thread(
+                                        () -> {
+                                            try {
+                                                server.close();
+                                            } catch (IOException ignored) {
+                                                // exiting
+                                            }
+                                        }));
                 forever.await();
             } catch (IOException e) {
                 throw new CliException(3, "cannot serve: " + e.getMessage(), e);
@@ -129,15 +178,19 @@ public final class ChipCommand implements Runnable {
         }
     }
 
-    @Command(name = "info", mixinStandardHelpOptions = true, description = "Revision, serial number, lock state and slot configuration of a chip.")
+    @Command(
+            name = "info",
+            mixinStandardHelpOptions = true,
+            description = "Revision, serial number, lock state and slot configuration of a chip.")
     static final class Info implements Runnable {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Mixin
-        ChipOptions chipOptions;
+        @Mixin ChipOptions chipOptions;
 
-        @Option(names = "--json", description = "Print one JSON object (revision, serial, locks, slots) instead of text.")
+        @Option(
+                names = "--json",
+                description =
+                        "Print one JSON object (revision, serial, locks, slots) instead of text.")
         boolean json;
 
         @Override
@@ -148,13 +201,32 @@ public final class ChipCommand implements Runnable {
                 if (json) {
                     java.util.List<Object> slots = new java.util.ArrayList<>();
                     for (int slot = 0; slot < 16; slot++) {
-                        slots.add(dev.meerkat.cli.io.JsonOutput.object("slot", slot, "slotConfig", c.slotConfig(slot).value(),
-                                "keyConfig", c.keyConfig(slot).value(), "locked", c.slotLocked(slot)));
+                        slots.add(
+                                dev.meerkat.cli.io.JsonOutput.object(
+                                        "slot",
+                                        slot,
+                                        "slotConfig",
+                                        c.slotConfig(slot).value(),
+                                        "keyConfig",
+                                        c.keyConfig(slot).value(),
+                                        "locked",
+                                        c.slotLocked(slot)));
                     }
-                    dev.meerkat.cli.io.JsonOutput.print(out, dev.meerkat.cli.io.JsonOutput.object(
-                            "revision", Hex.format(chip.info()), "serial", Hex.format(c.serialNumber()),
-                            "i2cAddress", c.i2cAddress(), "configLocked", c.configLocked(), "dataLocked", c.dataLocked(),
-                            "slots", slots));
+                    dev.meerkat.cli.io.JsonOutput.print(
+                            out,
+                            dev.meerkat.cli.io.JsonOutput.object(
+                                    "revision",
+                                    Hex.format(chip.info()),
+                                    "serial",
+                                    Hex.format(c.serialNumber()),
+                                    "i2cAddress",
+                                    c.i2cAddress(),
+                                    "configLocked",
+                                    c.configLocked(),
+                                    "dataLocked",
+                                    c.dataLocked(),
+                                    "slots",
+                                    slots));
                     return;
                 }
                 out.printf("revision:    %s%n", Hex.format(chip.info()));
@@ -164,7 +236,11 @@ public final class ChipCommand implements Runnable {
                 out.printf("data zone:   %s%n", c.dataLocked() ? "locked" : "unlocked");
                 out.println("slot  SlotConfig  KeyConfig  locked");
                 for (int slot = 0; slot < 16; slot++) {
-                    out.printf("%4d  0x%04X      0x%04X     %s%n", slot, c.slotConfig(slot).value(), c.keyConfig(slot).value(),
+                    out.printf(
+                            "%4d  0x%04X      0x%04X     %s%n",
+                            slot,
+                            c.slotConfig(slot).value(),
+                            c.keyConfig(slot).value(),
                             c.slotLocked(slot) ? "yes" : "no");
                 }
                 out.flush();
@@ -172,15 +248,19 @@ public final class ChipCommand implements Runnable {
         }
     }
 
-    @Command(name = "pubkey", mixinStandardHelpOptions = true, description = "Print the public key (X||Y hex) of the private key in a slot.")
+    @Command(
+            name = "pubkey",
+            mixinStandardHelpOptions = true,
+            description = "Print the public key (X||Y hex) of the private key in a slot.")
     static final class PublicKey implements Runnable {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Mixin
-        ChipOptions chipOptions;
+        @Mixin ChipOptions chipOptions;
 
-        @Option(names = "--slot", defaultValue = "0", description = "Key slot (default: ${DEFAULT-VALUE}).")
+        @Option(
+                names = "--slot",
+                defaultValue = "0",
+                description = "Key slot (default: ${DEFAULT-VALUE}).")
         int slot;
 
         @Override

@@ -1,10 +1,9 @@
 package dev.meerkat.cli.cloud;
 
-import java.net.URI;
-import java.util.Optional;
-
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cloud.aws.sdk.AwsConnection;
+import java.net.URI;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
@@ -16,25 +15,37 @@ import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 /** Options every {@code cloud aws} command shares. */
 final class AwsOptions {
 
-    @Option(names = "--region", paramLabel = "REGION", description = "AWS region (default: AWS_REGION or the profile's).")
+    @Option(
+            names = "--region",
+            paramLabel = "REGION",
+            description = "AWS region (default: AWS_REGION or the profile's).")
     String region;
 
-    @Option(names = "--profile", paramLabel = "NAME", description = "Credentials profile from ~/.aws (default: the provider chain).")
+    @Option(
+            names = "--profile",
+            paramLabel = "NAME",
+            description = "Credentials profile from ~/.aws (default: the provider chain).")
     String profile;
 
-    @Option(names = "--endpoint", paramLabel = "URL", description = "Endpoint override: an S3- or IoT-compatible server.")
+    @Option(
+            names = "--endpoint",
+            paramLabel = "URL",
+            description = "Endpoint override: an S3- or IoT-compatible server.")
     URI endpoint;
 
     @Option(names = "--json", description = "Print one JSON object on stdout (for pipelines).")
     boolean json;
 
     AwsConnection connection() {
-        // log4j 1.2 (the CLI's SLF4J binding) complains on stderr without a configuration: give it one
+        // log4j 1.2 (the CLI's SLF4J binding) complains on stderr without a configuration: give it
+        // one
         if (System.getProperty("log4j.configuration") == null) {
             System.setProperty("log4j.configuration", "dev/meerkat/cli/cloud/aws-log4j.properties");
         }
-        AwsCredentialsProvider credentials = profile == null ? DefaultCredentialsProvider.builder().build()
-                : ProfileCredentialsProvider.builder().profileName(profile).build();
+        AwsCredentialsProvider credentials =
+                profile == null
+                        ? DefaultCredentialsProvider.builder().build()
+                        : ProfileCredentialsProvider.builder().profileName(profile).build();
         Region r;
         if (region != null) {
             r = Region.of(region);
@@ -51,7 +62,10 @@ final class AwsOptions {
         return new AwsConnection(r, credentials, Optional.ofNullable(endpoint));
     }
 
-    /** One line for an SDK failure; the SDK's own message for missing credentials lists every provider. */
+    /**
+     * One line for an SDK failure; the SDK's own message for missing credentials lists every
+     * provider.
+     */
     static String describe(software.amazon.awssdk.core.exception.SdkException e) {
         String m = String.valueOf(e.getMessage());
         if (m.startsWith("Unable to load credentials")) {

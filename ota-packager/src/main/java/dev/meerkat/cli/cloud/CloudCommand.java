@@ -5,13 +5,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat cloud}: deliver updates through cloud IoT services. */
-@Command(name = "cloud", mixinStandardHelpOptions = true,
+@Command(
+        name = "cloud",
+        mixinStandardHelpOptions = true,
         description = "Deliver updates through cloud IoT services (see docs/aws.md).",
         subcommands = {AwsCommand.class})
 public final class CloudCommand implements Runnable {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {

@@ -1,15 +1,13 @@
 package dev.meerkat.cli.cloud;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cloud.aws.sdk.IotJobs;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
-import dev.meerkat.cloud.aws.sdk.IotJobs;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,19 +18,21 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.iot.IotClient;
 
 /** {@code meerkat cloud aws status}. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show a job's status and each thing's execution status.",
-                "",
-                "Uses DescribeJob and ListJobExecutionsForJob; --follow polls until the job has ended. "
-                        + "Exit code 0 when no execution failed, timed out or was rejected and the job was not "
-                        + "canceled, 1 otherwise. --json prints: jobId, status, counts, things."})
+@Command(
+        name = "status",
+        mixinStandardHelpOptions = true,
+        description = {
+            "Show a job's status and each thing's execution status.",
+            "",
+            "Uses DescribeJob and ListJobExecutionsForJob; --follow polls until the job has ended. "
+                    + "Exit code 0 when no execution failed, timed out or was rejected and the job was not "
+                    + "canceled, 1 otherwise. --json prints: jobId, status, counts, things."
+        })
 final class StatusCommand implements Callable<Integer> {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    AwsOptions aws;
+    @Mixin AwsOptions aws;
 
     @Parameters(paramLabel = "JOB_ID")
     String jobId;
@@ -40,7 +40,10 @@ final class StatusCommand implements Callable<Integer> {
     @Option(names = "--follow", description = "Poll until the job is COMPLETED or CANCELED.")
     boolean follow;
 
-    @Option(names = "--interval", defaultValue = "10", paramLabel = "SECONDS",
+    @Option(
+            names = "--interval",
+            defaultValue = "10",
+            paramLabel = "SECONDS",
             description = "Polling interval with --follow (default: ${DEFAULT-VALUE}).")
     int intervalSeconds;
 
@@ -75,7 +78,8 @@ final class StatusCommand implements Callable<Integer> {
             out.flush();
             return s.failed() ? ExitCode.INVALID : ExitCode.OK;
         } catch (SdkException e) {
-            throw new CliException(ExitCode.IO, "status of job " + jobId + " failed: " + AwsOptions.describe(e));
+            throw new CliException(
+                    ExitCode.IO, "status of job " + jobId + " failed: " + AwsOptions.describe(e));
         }
     }
 }

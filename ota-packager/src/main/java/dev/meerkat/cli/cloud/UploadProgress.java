@@ -36,7 +36,9 @@ final class UploadProgress implements LongConsumer {
             return;
         }
         lastStep = step;
-        String line = String.format("uploading %s: %3d%% (%,d of %,d bytes)", label, percent, sent, total);
+        String line =
+                String.format(
+                        "uploading %s: %3d%% (%,d of %,d bytes)", label, percent, sent, total);
         if (terminal) {
             err.print("\r" + line + (sent >= total ? "\n" : ""));
         } else {

@@ -22,12 +22,12 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 /**
  * The TLS context of a connection to a device or broker, from PEM files as curl and mosquitto_pub
  * take them: {@code --ca-cert} (the CAs to trust; the system's when absent), {@code --cert} (the
- * client certificate chain) and {@code --key} (its private key: PKCS#8, SEC1 or PKCS#1, unencrypted).
+ * client certificate chain) and {@code --key} (its private key: PKCS#8, SEC1 or PKCS#1,
+ * unencrypted).
  */
 public final class ClientTls {
 
-    private ClientTls() {
-    }
+    private ClientTls() {}
 
     static SSLContext context(Path caCert, Path cert, Path key) {
         if ((cert == null) != (key == null)) {
@@ -50,18 +50,25 @@ public final class ClientTls {
                 char[] pass = "client".toCharArray();
                 KeyStore ks = KeyStore.getInstance("PKCS12");
                 ks.load(null, null);
-                ks.setKeyEntry("client", privateKey(key), pass,
+                ks.setKeyEntry(
+                        "client",
+                        privateKey(key),
+                        pass,
                         certificates(cert, "--cert").toArray(new Certificate[0]));
                 kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
                 kmf.init(ks, pass);
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+            ctx.init(
+                    kmf == null ? null : kmf.getKeyManagers(),
+                    tmf == null ? null : tmf.getTrustManagers(),
+                    null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw CliException.usage("TLS files: " + e.getMessage());
         } catch (IOException e) {
-            throw new CliException(dev.meerkat.cli.io.ExitCode.IO, "I/O error: " + e.getMessage(), e);
+            throw new CliException(
+                    dev.meerkat.cli.io.ExitCode.IO, "I/O error: " + e.getMessage(), e);
         }
     }
 
@@ -80,7 +87,8 @@ public final class ClientTls {
 
     /** The unencrypted PEM private key in {@code file}. */
     public static PrivateKey privateKey(Path file) throws IOException {
-        try (Reader r = Files.newBufferedReader(file); PEMParser p = new PEMParser(r)) {
+        try (Reader r = Files.newBufferedReader(file);
+                PEMParser p = new PEMParser(r)) {
             Object o = p.readObject();
             JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
             if (o instanceof PEMKeyPair kp) {

@@ -16,14 +16,17 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code meerkat config get|set}: a device's configuration, as {@code mos config-get/config-set}. */
-@Command(name = "config", mixinStandardHelpOptions = true,
+/**
+ * {@code meerkat config get|set}: a device's configuration, as {@code mos config-get/config-set}.
+ */
+@Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
         description = "Read or change a device's configuration (Config.Get, Config.Set).",
         subcommands = {ConfigCommand.Get.class, ConfigCommand.Set.class})
 public final class ConfigCommand implements Runnable {
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -31,20 +34,28 @@ public final class ConfigCommand implements Runnable {
     }
 
     /** {@code config get [KEY]}. */
-    @Command(name = "get", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Print the configuration, or one key of it (dotted, e.g. mqtt.server). A text value "
-                    + "prints as is; objects, numbers and booleans as JSON.",
-            footer = {DeviceOptions.PORTS, "%nExit codes: 0 ok, 1 the device refused or has no such key, 2 "
-                    + "usage error,",
-                    "3 unreachable."})
+    @Command(
+            name = "get",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description =
+                    "Print the configuration, or one key of it (dotted, e.g. mqtt.server). A text value "
+                            + "prints as is; objects, numbers and booleans as JSON.",
+            footer = {
+                DeviceOptions.PORTS,
+                "%nExit codes: 0 ok, 1 the device refused or has no such key, 2 " + "usage error,",
+                "3 unreachable."
+            })
     static final class Get implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Mixin
-        DeviceOptions device;
+        @Mixin DeviceOptions device;
 
-        @Parameters(index = "0", arity = "0..1", paramLabel = "KEY", description = "A dotted key; all when absent.")
+        @Parameters(
+                index = "0",
+                arity = "0..1",
+                paramLabel = "KEY",
+                description = "A dotted key; all when absent.")
         String key;
 
         @Option(names = "--json", description = "Print JSON on one line (text values quoted).")
@@ -53,7 +64,11 @@ public final class ConfigCommand implements Runnable {
         @Override
         public Integer call() {
             try (RpcLink link = device.open()) {
-                JsonNode v = device.call(link, "Config.Get", Json.object().put("key", key == null ? "" : key));
+                JsonNode v =
+                        device.call(
+                                link,
+                                "Config.Get",
+                                Json.object().put("key", key == null ? "" : key));
                 PrintWriter out = spec.commandLine().getOut();
                 if (!json && v != null && v.isTextual()) {
                     out.println(v.asText());
@@ -67,27 +82,39 @@ public final class ConfigCommand implements Runnable {
     }
 
     /** {@code config set KEY=VALUE…}. */
-    @Command(name = "set", mixinStandardHelpOptions = true, sortOptions = false,
-            description = "Set configuration keys, save them and reboot the device so they apply (as mos "
-                    + "does). A VALUE takes the type the key has on the device: text stays text, numbers and "
+    @Command(
+            name = "set",
+            mixinStandardHelpOptions = true,
+            sortOptions = false,
+            description =
+                    "Set configuration keys, save them and reboot the device so they apply (as mos "
+                            + "does). A VALUE takes the type the key has on the device: text stays text, numbers and "
                             + "booleans are parsed (a key the device does not know takes VALUE as JSON, else text).",
-            footer = {DeviceOptions.PORTS, "%nExit codes: 0 set, 1 the device refused (validation, 401/403), "
-                    + "2 usage error,",
-                    "3 unreachable."})
+            footer = {
+                DeviceOptions.PORTS,
+                "%nExit codes: 0 set, 1 the device refused (validation, 401/403), "
+                        + "2 usage error,",
+                "3 unreachable."
+            })
     static final class Set implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
+        @Spec CommandSpec spec;
 
-        @Mixin
-        DeviceOptions device;
+        @Mixin DeviceOptions device;
 
-        @Parameters(arity = "1..*", paramLabel = "KEY=VALUE", description = "Dotted key and its new value.")
+        @Parameters(
+                arity = "1..*",
+                paramLabel = "KEY=VALUE",
+                description = "Dotted key and its new value.")
         List<String> assignments;
 
-        @Option(names = "--no-save", description = "Change the running configuration only (implies --no-reboot).")
+        @Option(
+                names = "--no-save",
+                description = "Change the running configuration only (implies --no-reboot).")
         boolean noSave;
 
-        @Option(names = "--no-reboot", description = "Save without rebooting (the change applies at the next boot).")
+        @Option(
+                names = "--no-reboot",
+                description = "Save without rebooting (the change applies at the next boot).")
         boolean noReboot;
 
         @Option(names = "--json", description = "Print the outcome as one JSON document.")
@@ -114,8 +141,10 @@ public final class ConfigCommand implements Runnable {
                     ObjectNode at = config;
                     String[] path = p.getKey().split("\\.");
                     for (int i = 0; i < path.length - 1; i++) {
-                        at = at.has(path[i]) && at.get(path[i]).isObject() ? (ObjectNode) at.get(path[i])
-                                : at.putObject(path[i]);
+                        at =
+                                at.has(path[i]) && at.get(path[i]).isObject()
+                                        ? (ObjectNode) at.get(path[i])
+                                        : at.putObject(path[i]);
                     }
                     at.set(path[path.length - 1], value);
                 }
@@ -127,11 +156,15 @@ public final class ConfigCommand implements Runnable {
                 if (json) {
                     ObjectNode o = Json.object();
                     o.set("set", set);
-                    o.put("saved", r != null && r.path("saved").asBoolean(save)).put("reboot", reboot);
+                    o.put("saved", r != null && r.path("saved").asBoolean(save))
+                            .put("reboot", reboot);
                     DeviceJson.print(out, o, true);
                 } else {
-                    out.println("set " + String.join(", ", pairs.keySet()) + (save ? "; saved" : "; not saved")
-                            + (reboot ? "; the device reboots to apply it" : ""));
+                    out.println(
+                            "set "
+                                    + String.join(", ", pairs.keySet())
+                                    + (save ? "; saved" : "; not saved")
+                                    + (reboot ? "; the device reboots to apply it" : ""));
                     out.flush();
                 }
             }
@@ -158,12 +191,22 @@ public final class ConfigCommand implements Runnable {
             if (current == null) {
                 return parsed != null ? parsed : Json.MAPPER.getNodeFactory().textNode(text);
             }
-            boolean fits = parsed != null && (current.isBoolean() ? parsed.isBoolean()
-                    : current.isNumber() ? parsed.isNumber() : current.isObject() ? parsed.isObject()
-                    : current.isArray() ? parsed.isArray() : true);
+            boolean fits =
+                    parsed != null
+                            && (current.isBoolean()
+                                    ? parsed.isBoolean()
+                                    : current.isNumber()
+                                            ? parsed.isNumber()
+                                            : current.isObject()
+                                                    ? parsed.isObject()
+                                                    : current.isArray() ? parsed.isArray() : true);
             if (!fits) {
-                String type = current.isBoolean() ? "true or false" : current.isNumber() ? "a number"
-                        : current.isObject() ? "a JSON object" : "JSON";
+                String type =
+                        current.isBoolean()
+                                ? "true or false"
+                                : current.isNumber()
+                                        ? "a number"
+                                        : current.isObject() ? "a JSON object" : "JSON";
                 throw CliException.usage(key + " takes " + type + ", not '" + text + "'");
             }
             return parsed;

@@ -9,11 +9,11 @@ import java.util.HexFormat;
 import java.util.Optional;
 
 /**
- * What the command line proves itself with: a user and either a password or, from an htdigest
- * file, the user's HA1 for one realm. HA1 is all an RFC 7616 MD5 client needs, so the same
- * {@code rpc_auth.txt} given to a device also lets a script talk to it without a clear-text
- * password on disk. {@link #anonymous()} presents nothing (TLS client certificates and MQTT
- * control sources still identify the caller).
+ * What the command line proves itself with: a user and either a password or, from an htdigest file,
+ * the user's HA1 for one realm. HA1 is all an RFC 7616 MD5 client needs, so the same {@code
+ * rpc_auth.txt} given to a device also lets a script talk to it without a clear-text password on
+ * disk. {@link #anonymous()} presents nothing (TLS client certificates and MQTT control sources
+ * still identify the caller).
  */
 public final class DeviceCredentials {
 
@@ -47,10 +47,15 @@ public final class DeviceCredentials {
             String[] f = l.split(":", -1);
             if (f.length == 3 && f[0].equals(user)) {
                 if (!f[2].matches("[0-9a-fA-F]{32}")) {
-                    throw CliException.usage("--credentials " + fileName + ": the line of " + user
-                            + " has no 32-digit HA1 (not an htdigest file?)");
+                    throw CliException.usage(
+                            "--credentials "
+                                    + fileName
+                                    + ": the line of "
+                                    + user
+                                    + " has no 32-digit HA1 (not an htdigest file?)");
                 }
-                return new DeviceCredentials(user, null, f[1], HexFormat.of().parseHex(f[2].toLowerCase()));
+                return new DeviceCredentials(
+                        user, null, f[1], HexFormat.of().parseHex(f[2].toLowerCase()));
             }
         }
         throw CliException.usage("--credentials " + fileName + ": no line for user " + user);
@@ -68,8 +73,14 @@ public final class DeviceCredentials {
     byte[] ha1(String realm) {
         if (ha1 != null) {
             if (!ha1Realm.equals(realm)) {
-                throw new CliException(dev.meerkat.cli.io.ExitCode.INVALID, "the device's realm is " + realm
-                        + " but the htdigest line of " + user + " is for realm " + ha1Realm);
+                throw new CliException(
+                        dev.meerkat.cli.io.ExitCode.INVALID,
+                        "the device's realm is "
+                                + realm
+                                + " but the htdigest line of "
+                                + user
+                                + " is for realm "
+                                + ha1Realm);
             }
             return ha1.clone();
         }

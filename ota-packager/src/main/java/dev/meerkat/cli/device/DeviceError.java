@@ -23,18 +23,22 @@ public final class DeviceError extends RuntimeException {
 
     /** From a response frame's error object. */
     static DeviceError of(String method, JsonNode error) {
-        return new DeviceError(method, error.path("code").asInt(500), error.path("message").asText(""));
+        return new DeviceError(
+                method, error.path("code").asInt(500), error.path("message").asText(""));
     }
 
     public int code() {
         return code;
     }
 
-    /** The reason of a 401, whose message is the device's challenge object, or the message itself. */
+    /**
+     * The reason of a 401, whose message is the device's challenge object, or the message itself.
+     */
     String reason() {
         if (code == 401) {
             try {
-                JsonNode c = Json.parse(getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                JsonNode c =
+                        Json.parse(getMessage().getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 if (c.hasNonNull("reason")) {
                     return c.get("reason").asText();
                 }
@@ -47,15 +51,24 @@ public final class DeviceError extends RuntimeException {
 
     /** The one-line error the command prints. */
     CliException toCli(DeviceCredentials credentials) {
-        String text = switch (code) {
-            case 401 -> credentials.present()
-                    ? "device refused the credentials of user " + credentials.user() + " (" + reason() + ")"
-                    : method + " needs authentication (" + reason() + "): give --user with --password-file, "
-                            + "--credentials or MEERKAT_DEVICE_PASSWORD";
-            case 403 -> "device refused " + method + ": " + reason();
-            case 404 -> "device answered 404 to " + method + ": " + reason();
-            default -> "device answered " + code + " to " + method + ": " + reason();
-        };
+        String text =
+                switch (code) {
+                    case 401 ->
+                            credentials.present()
+                                    ? "device refused the credentials of user "
+                                            + credentials.user()
+                                            + " ("
+                                            + reason()
+                                            + ")"
+                                    : method
+                                            + " needs authentication ("
+                                            + reason()
+                                            + "): give --user with --password-file, "
+                                            + "--credentials or MEERKAT_DEVICE_PASSWORD";
+                    case 403 -> "device refused " + method + ": " + reason();
+                    case 404 -> "device answered 404 to " + method + ": " + reason();
+                    default -> "device answered " + code + " to " + method + ": " + reason();
+                };
         return new CliException(ExitCode.INVALID, text);
     }
 }

@@ -27,14 +27,19 @@ final class DigestChallenge {
         this.opaque = opaque;
     }
 
-    /** From a {@code WWW-Authenticate: Digest …} header; null when it is not a usable Digest challenge. */
+    /**
+     * From a {@code WWW-Authenticate: Digest …} header; null when it is not a usable Digest
+     * challenge.
+     */
     static DigestChallenge fromHeader(String header) {
         if (header == null || !header.regionMatches(true, 0, "Digest ", 0, 7)) {
             return null;
         }
         Map<String, String> p = params(header.substring(7));
         String alg = p.getOrDefault("algorithm", "MD5");
-        if (!alg.equalsIgnoreCase("MD5") || p.get("nonce") == null || p.get("realm") == null
+        if (!alg.equalsIgnoreCase("MD5")
+                || p.get("nonce") == null
+                || p.get("realm") == null
                 || !p.getOrDefault("qop", "auth").toLowerCase(Locale.ROOT).contains("auth")) {
             return null;
         }
@@ -55,12 +60,28 @@ final class DigestChallenge {
         String ncText = String.format("%08x", ++nc);
         String cnonce = cnonce();
         String response = response(c, method, uri, ncText, cnonce);
-        return "Digest username=\"" + c.user() + "\", realm=\"" + realm + "\", nonce=\"" + nonce + "\", uri=\"" + uri
-                + "\", algorithm=MD5, qop=auth, nc=" + ncText + ", cnonce=\"" + cnonce + "\", response=\"" + response
-                + "\"" + (opaque == null ? "" : ", opaque=\"" + opaque + "\"");
+        return "Digest username=\""
+                + c.user()
+                + "\", realm=\""
+                + realm
+                + "\", nonce=\""
+                + nonce
+                + "\", uri=\""
+                + uri
+                + "\", algorithm=MD5, qop=auth, nc="
+                + ncText
+                + ", cnonce=\""
+                + cnonce
+                + "\", response=\""
+                + response
+                + "\""
+                + (opaque == null ? "" : ", opaque=\"" + opaque + "\"");
     }
 
-    /** The {@code auth} object of an mg_rpc frame (method {@code dummy_method}, uri {@code dummy_uri}). */
+    /**
+     * The {@code auth} object of an mg_rpc frame (method {@code dummy_method}, uri {@code
+     * dummy_uri}).
+     */
     synchronized Map<String, String> frameAuth(DeviceCredentials c) {
         String ncText = String.format("%08x", ++nc);
         String cnonce = cnonce();
@@ -74,7 +95,8 @@ final class DigestChallenge {
         return a;
     }
 
-    private String response(DeviceCredentials c, String method, String uri, String ncText, String cnonce) {
+    private String response(
+            DeviceCredentials c, String method, String uri, String ncText, String cnonce) {
         String ha1 = HexFormat.of().formatHex(c.ha1(realm));
         String ha2 = hex(method + ":" + uri);
         return hex(ha1 + ":" + nonce + ":" + ncText + ":" + cnonce + ":auth:" + ha2);

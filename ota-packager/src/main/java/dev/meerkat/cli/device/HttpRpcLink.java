@@ -16,9 +16,9 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 
 /**
- * RPC over HTTP(S): each call is {@code POST /rpc} with a whole mg_rpc frame, authenticated with
- * an HTTP Digest {@code Authorization} header (RFC 7616) once the device has sent a challenge, or
- * by the TLS client certificate alone.
+ * RPC over HTTP(S): each call is {@code POST /rpc} with a whole mg_rpc frame, authenticated with an
+ * HTTP Digest {@code Authorization} header (RFC 7616) once the device has sent a challenge, or by
+ * the TLS client certificate alone.
  */
 final class HttpRpcLink implements RpcLink {
 
@@ -34,7 +34,10 @@ final class HttpRpcLink implements RpcLink {
         this.port = port;
         this.credentials = credentials;
         this.timeout = timeout;
-        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout);
+        HttpClient.Builder b =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(timeout);
         if (tls != null) {
             b.sslContext(tls);
         }
@@ -53,9 +56,14 @@ final class HttpRpcLink implements RpcLink {
         byte[] body = Json.bytes(frame);
         HttpResponse<byte[]> r = post(body);
         // answer a first challenge (or a new one after a stale nonce); a second refusal is final
-        for (int attempt = 0; r.statusCode() == 401 && credentials.present() && attempt < 2; attempt++) {
-            DigestChallenge c = DigestChallenge.fromHeader(r.headers().firstValue("WWW-Authenticate").orElse(null));
-            boolean stale = r.headers().firstValue("WWW-Authenticate").orElse("").contains("stale=true");
+        for (int attempt = 0;
+                r.statusCode() == 401 && credentials.present() && attempt < 2;
+                attempt++) {
+            DigestChallenge c =
+                    DigestChallenge.fromHeader(
+                            r.headers().firstValue("WWW-Authenticate").orElse(null));
+            boolean stale =
+                    r.headers().firstValue("WWW-Authenticate").orElse("").contains("stale=true");
             if (c == null || (attempt > 0 && !stale)) {
                 break;
             }
@@ -66,8 +74,13 @@ final class HttpRpcLink implements RpcLink {
         try {
             resp = Json.parse(r.body());
         } catch (IllegalArgumentException e) {
-            throw new CliException(ExitCode.IO, port + " answered HTTP " + r.statusCode() + " without an mg_rpc frame"
-                    + " (is it a Meerkat device's RPC port?)");
+            throw new CliException(
+                    ExitCode.IO,
+                    port
+                            + " answered HTTP "
+                            + r.statusCode()
+                            + " without an mg_rpc frame"
+                            + " (is it a Meerkat device's RPC port?)");
         }
         if (resp.has("error")) {
             throw DeviceError.of(method, resp.get("error"));
@@ -80,16 +93,27 @@ final class HttpRpcLink implements RpcLink {
     }
 
     private HttpResponse<byte[]> post(byte[] body) {
-        HttpRequest.Builder rb = HttpRequest.newBuilder(uri).timeout(timeout)
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        HttpRequest.Builder rb =
+                HttpRequest.newBuilder(uri)
+                        .timeout(timeout)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (challenge != null && credentials.present()) {
-            rb.header("Authorization", challenge.authorization(credentials, "POST", uri.getRawPath()));
+            rb.header(
+                    "Authorization",
+                    challenge.authorization(credentials, "POST", uri.getRawPath()));
         }
         try {
             return client.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
         } catch (SSLException e) {
-            throw new CliException(ExitCode.IO, "TLS with " + port + " failed: " + e.getMessage()
-                    + " (check --ca-cert, --cert and --key)", e);
+            throw new CliException(
+                    ExitCode.IO,
+                    "TLS with "
+                            + port
+                            + " failed: "
+                            + e.getMessage()
+                            + " (check --ca-cert, --cert and --key)",
+                    e);
         } catch (IOException e) {
             throw new CliException(ExitCode.IO, "cannot reach " + port + ": " + describe(e), e);
         } catch (InterruptedException e) {

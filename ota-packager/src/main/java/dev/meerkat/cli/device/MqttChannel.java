@@ -24,8 +24,8 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * mg_rpc frames through an MQTT broker, as Mongoose OS's mg_rpc MQTT channel carries them: the
  * request goes to {@code <device-id>/rpc} with {@code "src": <source>}; the device answers on
  * {@code <source>/rpc}. The device obeys only the sources its {@code rpc.mqtt_sources} lists (each
- * mapped to an RPC user). Over {@code mqtts://} the client certificate ({@code --cert}/{@code --key})
- * authenticates this client to the broker.
+ * mapped to an RPC user). Over {@code mqtts://} the client certificate ({@code --cert}/{@code
+ * --key}) authenticates this client to the broker.
  */
 final class MqttChannel implements FrameChannel {
 
@@ -39,32 +39,48 @@ final class MqttChannel implements FrameChannel {
         this.source = source;
         this.client = connect(port, tls, timeout);
         try {
-            client.subscribe(source + "/rpc", 1, (topic, m) -> {
-                try {
-                    JsonNode frame = Json.parse(m.getPayload());
-                    CompletableFuture<ObjectNode> f = waiting.get(frame.path("id").asLong(-1));
-                    if (f != null && frame instanceof ObjectNode o) {
-                        f.complete(o);
-                    }
-                } catch (IllegalArgumentException e) {
-                    // not a frame
-                }
-            });
+            client.subscribe(
+                    source + "/rpc",
+                    1,
+                    (topic, m) -> {
+                        try {
+                            JsonNode frame = Json.parse(m.getPayload());
+                            CompletableFuture<ObjectNode> f =
+                                    waiting.get(frame.path("id").asLong(-1));
+                            if (f != null && frame instanceof ObjectNode o) {
+                                f.complete(o);
+                            }
+                        } catch (IllegalArgumentException e) {
+                            // not a frame
+                        }
+                    });
         } catch (MqttException e) {
             close();
-            throw new CliException(ExitCode.IO, "broker " + port.uri() + " refused the subscription to " + source
-                    + "/rpc: " + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.IO,
+                    "broker "
+                            + port.uri()
+                            + " refused the subscription to "
+                            + source
+                            + "/rpc: "
+                            + e.getMessage(),
+                    e);
         }
     }
 
-    /** A connected client with a random id (several command lines may talk to one broker at once). */
+    /**
+     * A connected client with a random id (several command lines may talk to one broker at once).
+     */
     static MqttClient connect(DevicePort port, SSLContext tls, Duration timeout) {
         byte[] rnd = new byte[6];
         new SecureRandom().nextBytes(rnd);
         MqttClient c;
         try {
-            c = new MqttClient(port.uri().toString(), "meerkat-cli-" + HexFormat.of().formatHex(rnd),
-                    new MemoryPersistence());
+            c =
+                    new MqttClient(
+                            port.uri().toString(),
+                            "meerkat-cli-" + HexFormat.of().formatHex(rnd),
+                            new MemoryPersistence());
         } catch (MqttException e) {
             throw CliException.usage("--port " + port + ": " + e.getMessage());
         }
@@ -86,8 +102,14 @@ final class MqttChannel implements FrameChannel {
                 // nothing more to release
             }
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            throw new CliException(ExitCode.IO, "cannot connect to broker " + port.uri() + ": "
-                    + HttpRpcLink.describe(cause) + (port.tls() ? " (check --ca-cert, --cert and --key)" : ""), e);
+            throw new CliException(
+                    ExitCode.IO,
+                    "cannot connect to broker "
+                            + port.uri()
+                            + ": "
+                            + HttpRpcLink.describe(cause)
+                            + (port.tls() ? " (check --ca-cert, --cert and --key)" : ""),
+                    e);
         }
     }
 
@@ -100,11 +122,20 @@ final class MqttChannel implements FrameChannel {
             client.publish(port.deviceId() + "/rpc", Json.bytes(request), 1, false);
             return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
-            throw new CliException(ExitCode.IO, "no answer from " + port.deviceId() + " via " + port.uri() + " within "
-                    + timeout.toSeconds() + " s (is the device connected, and is " + source
-                    + " one of its rpc.mqtt_sources?)");
+            throw new CliException(
+                    ExitCode.IO,
+                    "no answer from "
+                            + port.deviceId()
+                            + " via "
+                            + port.uri()
+                            + " within "
+                            + timeout.toSeconds()
+                            + " s (is the device connected, and is "
+                            + source
+                            + " one of its rpc.mqtt_sources?)");
         } catch (MqttException | ExecutionException e) {
-            throw new CliException(ExitCode.IO, "lost the broker " + port.uri() + ": " + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.IO, "lost the broker " + port.uri() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.IO, "interrupted", e);

@@ -19,33 +19,46 @@ import picocli.CommandLine.Spec;
  * through download, reboot and test boot until the update is committed or rolled back. The device
  * is unreachable while it reboots; the command keeps asking until {@code --wait} runs out.
  */
-@Command(name = "ota", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Update a device from an image URL and follow it until commit or rollback. Progress "
-                + "goes to standard error (a line per step, and every 2 s while downloading); the outcome to "
+@Command(
+        name = "ota",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description =
+                "Update a device from an image URL and follow it until commit or rollback. Progress "
+                        + "goes to standard error (a line per step, and every 2 s while downloading); the outcome to "
                         + "standard output.",
-        footer = {DeviceOptions.PORTS, "%nExit codes: 0 committed, 1 rolled back, failed or refused by the device,",
-                "2 usage error, 3 device unreachable or no outcome within --wait."})
+        footer = {
+            DeviceOptions.PORTS,
+            "%nExit codes: 0 committed, 1 rolled back, failed or refused by the device,",
+            "2 usage error, 3 device unreachable or no outcome within --wait."
+        })
 public final class OtaCommand implements Callable<Integer> {
 
     private static final long POLL_MILLIS = 300;
     private static final long PROGRESS_MILLIS = 2000;
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
-    @Mixin
-    DeviceOptions device;
+    @Mixin DeviceOptions device;
 
-    @Parameters(index = "0", paramLabel = "URL", description = "The signed image (http:// or https://), as "
-            + "the device fetches it.")
+    @Parameters(
+            index = "0",
+            paramLabel = "URL",
+            description = "The signed image (http:// or https://), as " + "the device fetches it.")
     String url;
 
-    @Option(names = "--commit-timeout", paramLabel = "SECONDS",
-            description = "Healthy seconds of the test boot before the device commits (default: its "
-                    + "ota.commit_timeout).")
+    @Option(
+            names = "--commit-timeout",
+            paramLabel = "SECONDS",
+            description =
+                    "Healthy seconds of the test boot before the device commits (default: its "
+                            + "ota.commit_timeout).")
     Long commitTimeout;
 
-    @Option(names = "--wait", paramLabel = "SECONDS", defaultValue = "600",
+    @Option(
+            names = "--wait",
+            paramLabel = "SECONDS",
+            defaultValue = "600",
             description = "Give up after this long without an outcome (default ${DEFAULT-VALUE}).")
     long waitSeconds;
 
@@ -96,14 +109,28 @@ public final class OtaCommand implements Callable<Integer> {
                 boolean downloading = phase.equals("downloading") && status.has("total");
                 boolean due = System.nanoTime() - lastProgress > PROGRESS_MILLIS * 1_000_000;
                 if (!step.equals(lastStep) || (downloading && due)) {
-                    progress(err, "ota: " + step + (downloading ? " " + status.path("bytes").asLong(
-                            status.path("offset").asLong(0)) + "/" + status.get("total").asLong() + " bytes" : ""));
+                    progress(
+                            err,
+                            "ota: "
+                                    + step
+                                    + (downloading
+                                            ? " "
+                                                    + status.path("bytes")
+                                                            .asLong(status.path("offset").asLong(0))
+                                                    + "/"
+                                                    + status.get("total").asLong()
+                                                    + " bytes"
+                                            : ""));
                     lastStep = step;
                     lastProgress = System.nanoTime();
                 }
             }
-            throw new CliException(ExitCode.IO, "no outcome within " + waitSeconds + " s; last seen: "
-                    + (status == null ? "nothing" : step(status)));
+            throw new CliException(
+                    ExitCode.IO,
+                    "no outcome within "
+                            + waitSeconds
+                            + " s; last seen: "
+                            + (status == null ? "nothing" : step(status)));
         }
     }
 
@@ -114,8 +141,10 @@ public final class OtaCommand implements Callable<Integer> {
         return switch (phase) {
             case "downloading" -> "downloading" + (version.isEmpty() ? "" : " " + version);
             case "decrypting" -> "decrypting " + version;
-            case "installed" -> boot.equals("test") || !s.path("boot").path("committed").asBoolean(true)
-                    ? "test boot of " + version + ", waiting for commit" : "installed " + version + ", rebooting";
+            case "installed" ->
+                    boot.equals("test") || !s.path("boot").path("committed").asBoolean(true)
+                            ? "test boot of " + version + ", waiting for commit"
+                            : "installed " + version + ", rebooting";
             default -> phase;
         };
     }
@@ -132,15 +161,25 @@ public final class OtaCommand implements Callable<Integer> {
         } else {
             String version = result.path("version").asText("?");
             String running = result.path("running").asText("?");
-            String why = result.hasNonNull("reason") ? ": " + result.path("reason").asText() + " ("
-                    + result.path("description").asText() + ")" : result.hasNonNull("error")
-                    ? ": " + result.path("error").asText() : result.hasNonNull("detail") ? ": "
-                    + result.path("detail").asText() : "";
-            out.println(switch (state) {
-                case "committed" -> "committed " + version + "; running " + running;
-                case "rolled_back" -> "rolled back " + version + why + "; running " + running;
-                default -> state + " " + version + why + "; running " + running;
-            });
+            String why =
+                    result.hasNonNull("reason")
+                            ? ": "
+                                    + result.path("reason").asText()
+                                    + " ("
+                                    + result.path("description").asText()
+                                    + ")"
+                            : result.hasNonNull("error")
+                                    ? ": " + result.path("error").asText()
+                                    : result.hasNonNull("detail")
+                                            ? ": " + result.path("detail").asText()
+                                            : "";
+            out.println(
+                    switch (state) {
+                        case "committed" -> "committed " + version + "; running " + running;
+                        case "rolled_back" ->
+                                "rolled back " + version + why + "; running " + running;
+                        default -> state + " " + version + why + "; running " + running;
+                    });
             out.flush();
         }
         return state.equals("committed") ? ExitCode.OK : ExitCode.INVALID;

@@ -11,7 +11,7 @@ public interface RpcLink extends AutoCloseable {
     /**
      * Calls {@code method}; returns its result (null for none).
      *
-     * @throws DeviceError                  when the device answered an error frame
+     * @throws DeviceError when the device answered an error frame
      * @throws dev.meerkat.cli.CliException with exit code 3 when the device cannot be reached
      */
     JsonNode call(String method, JsonNode args);

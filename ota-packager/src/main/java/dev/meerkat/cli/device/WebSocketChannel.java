@@ -49,11 +49,15 @@ final class WebSocketChannel implements FrameChannel {
             return answer.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
             drop();
-            throw new CliException(ExitCode.IO, "no answer from " + port + " within " + timeout.toSeconds() + " s");
+            throw new CliException(
+                    ExitCode.IO,
+                    "no answer from " + port + " within " + timeout.toSeconds() + " s");
         } catch (ExecutionException e) {
             drop();
-            throw new CliException(ExitCode.IO, "lost the connection to " + port + ": "
-                    + HttpRpcLink.describe(e.getCause()), e);
+            throw new CliException(
+                    ExitCode.IO,
+                    "lost the connection to " + port + ": " + HttpRpcLink.describe(e.getCause()),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.IO, "interrupted", e);
@@ -67,23 +71,37 @@ final class WebSocketChannel implements FrameChannel {
             return socket;
         }
         try {
-            socket = client.newWebSocketBuilder().connectTimeout(timeout).buildAsync(port.uri(), new Listener())
-                    .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
+            socket =
+                    client.newWebSocketBuilder()
+                            .connectTimeout(timeout)
+                            .buildAsync(port.uri(), new Listener())
+                            .get(timeout.toMillis() + 1000, TimeUnit.MILLISECONDS);
             return socket;
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof java.net.http.WebSocketHandshakeException h) {
-                throw new CliException(ExitCode.IO, port + " refused the WebSocket upgrade: HTTP "
-                        + h.getResponse().statusCode());
+                throw new CliException(
+                        ExitCode.IO,
+                        port
+                                + " refused the WebSocket upgrade: HTTP "
+                                + h.getResponse().statusCode());
             }
             if (c instanceof javax.net.ssl.SSLException) {
-                throw new CliException(ExitCode.IO, "TLS with " + port + " failed: " + HttpRpcLink.describe(c)
-                        + " (check --ca-cert, --cert and --key)", c);
+                throw new CliException(
+                        ExitCode.IO,
+                        "TLS with "
+                                + port
+                                + " failed: "
+                                + HttpRpcLink.describe(c)
+                                + " (check --ca-cert, --cert and --key)",
+                        c);
             }
-            throw new CliException(ExitCode.IO, "cannot reach " + port + ": " + HttpRpcLink.describe(c), c);
+            throw new CliException(
+                    ExitCode.IO, "cannot reach " + port + ": " + HttpRpcLink.describe(c), c);
         } catch (TimeoutException e) {
-            throw new CliException(ExitCode.IO, "cannot reach " + port + ": no WebSocket within "
-                    + timeout.toSeconds() + " s");
+            throw new CliException(
+                    ExitCode.IO,
+                    "cannot reach " + port + ": no WebSocket within " + timeout.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.IO, "interrupted", e);
@@ -97,7 +115,10 @@ final class WebSocketChannel implements FrameChannel {
         }
     }
 
-    /** Collects text messages (possibly in parts) and hands each frame to the call waiting for its id. */
+    /**
+     * Collects text messages (possibly in parts) and hands each frame to the call waiting for its
+     * id.
+     */
     private final class Listener implements WebSocket.Listener {
         private final StringBuilder text = new StringBuilder();
 

@@ -1,5 +1,8 @@
 package dev.meerkat.cli.fleetservice;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -7,11 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,34 +18,60 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat deploy}: phased deployments of a release to a group. */
-@Command(name = "deploy", mixinStandardHelpOptions = true,
+@Command(
+        name = "deploy",
+        mixinStandardHelpOptions = true,
         description = "Create, follow and steer phased deployments of the fleet service.",
-        subcommands = {DeployCommand.Create.class, DeployCommand.Status.class, DeployCommand.Pause.class,
-                DeployCommand.Resume.class, DeployCommand.NextPhase.class, DeployCommand.Cancel.class})
+        subcommands = {
+            DeployCommand.Create.class,
+            DeployCommand.Status.class,
+            DeployCommand.Pause.class,
+            DeployCommand.Resume.class,
+            DeployCommand.NextPhase.class,
+            DeployCommand.Cancel.class
+        })
 public final class DeployCommand implements Runnable {
     static final Set<String> FINAL = Set.of("COMPLETED", "ABORTED", "CANCELED");
-    static final List<String> STATES = List.of("QUEUED", "IN_PROGRESS", "SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT",
-            "CANCELED", "REMOVED");
+    static final List<String> STATES =
+            List.of(
+                    "QUEUED",
+                    "IN_PROGRESS",
+                    "SUCCEEDED",
+                    "FAILED",
+                    "REJECTED",
+                    "TIMED_OUT",
+                    "CANCELED",
+                    "REMOVED");
 
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
-    /** The status as people read it: state, reason, and a bar per phase (# succeeded, ! failed, - running). */
+    /**
+     * The status as people read it: state, reason, and a bar per phase (# succeeded, ! failed, -
+     * running).
+     */
     static void render(PrintWriter out, JsonNode s) {
         JsonNode d = s.path("deployment");
-        out.printf("%s  release %s (%s) -> group %s  %s%n", d.path("id").asText(), d.path("releaseId").asText(),
-                s.path("releaseVersion").asText(), d.path("groupName").asText(), d.path("state").asText());
+        out.printf(
+                "%s  release %s (%s) -> group %s  %s%n",
+                d.path("id").asText(),
+                d.path("releaseId").asText(),
+                s.path("releaseVersion").asText(),
+                d.path("groupName").asText(),
+                d.path("state").asText());
         if (d.hasNonNull("stateReason")) out.println("  " + d.path("stateReason").asText());
         for (JsonNode p : s.path("phases")) {
             int n = p.path("devices").asInt();
             JsonNode c = p.path("counts");
             int ok = c.path("SUCCEEDED").asInt();
-            int bad = c.path("FAILED").asInt() + c.path("REJECTED").asInt() + c.path("TIMED_OUT").asInt();
+            int bad =
+                    c.path("FAILED").asInt()
+                            + c.path("REJECTED").asInt()
+                            + c.path("TIMED_OUT").asInt();
             int running = c.path("IN_PROGRESS").asInt();
             int width = 30;
             StringBuilder bar = new StringBuilder();
@@ -60,52 +84,107 @@ public final class DeployCommand implements Runnable {
             bar.append(".".repeat(Math.max(0, width - bar.length())));
             StringBuilder counts = new StringBuilder();
             for (String st : STATES) {
-                if (c.path(st).asInt() > 0) counts.append(' ').append(st.toLowerCase(java.util.Locale.ROOT)).append('=').append(c.path(st).asInt());
+                if (c.path(st).asInt() > 0)
+                    counts.append(' ')
+                            .append(st.toLowerCase(java.util.Locale.ROOT))
+                            .append('=')
+                            .append(c.path(st).asInt());
             }
-            String marker = p.path("index").asInt() == d.path("currentPhase").asInt() && !FINAL.contains(d.path("state").asText())
-                    ? ">" : " ";
-            out.printf(" %sphase %d [%s] %3d/%-3d released %d%s%n", marker, p.path("index").asInt() + 1, bar, ok, n,
-                    p.path("released").asInt(), counts);
+            String marker =
+                    p.path("index").asInt() == d.path("currentPhase").asInt()
+                                    && !FINAL.contains(d.path("state").asText())
+                            ? ">"
+                            : " ";
+            out.printf(
+                    " %sphase %d [%s] %3d/%-3d released %d%s%n",
+                    marker,
+                    p.path("index").asInt() + 1,
+                    bar,
+                    ok,
+                    n,
+                    p.path("released").asInt(),
+                    counts);
         }
         out.flush();
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Deploy a release to a group.",
-                    "Phases: --phase 10%% --phase 5 --phase rest (share, count, or the rest; default one phase).",
-                    "Abort: --abort FAILED:20:10 = stop when >=20%% of >=10 executed devices failed (FAILED, REJECTED, TIMED_OUT, ALL)."})
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Deploy a release to a group.",
+                "Phases: --phase 10%% --phase 5 --phase rest (share, count, or the rest; default one phase).",
+                "Abort: --abort FAILED:20:10 = stop when >=20%% of >=10 executed devices failed (FAILED, REJECTED, TIMED_OUT, ALL)."
+            })
     static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Option(names = "--release", required = true, paramLabel = "ID")
         String release;
+
         @Option(names = "--group", required = true, paramLabel = "NAME")
         String group;
-        @Option(names = "--id", paramLabel = "ID", description = "Deployment id (default: generated).")
+
+        @Option(
+                names = "--id",
+                paramLabel = "ID",
+                description = "Deployment id (default: generated).")
         String id;
-        @Option(names = "--phase", paramLabel = "SIZE", description = "N%% or N devices or 'rest'; repeat per phase, in order.")
+
+        @Option(
+                names = "--phase",
+                paramLabel = "SIZE",
+                description = "N%% or N devices or 'rest'; repeat per phase, in order.")
         List<String> phases;
-        @Option(names = "--phase-start", paramLabel = "INSTANT", description = "Start time (ISO-8601) of each phase, in order; '-' for none.")
+
+        @Option(
+                names = "--phase-start",
+                paramLabel = "INSTANT",
+                description = "Start time (ISO-8601) of each phase, in order; '-' for none.")
         List<String> phaseStarts;
-        @Option(names = "--success", paramLabel = "PERCENT", description = "Success criterion of every phase (default 100).")
+
+        @Option(
+                names = "--success",
+                paramLabel = "PERCENT",
+                description = "Success criterion of every phase (default 100).")
         Double success;
-        @Option(names = "--rate", paramLabel = "BASE:FACTOR:STEP",
-                description = "Exponential release rate: BASE per minute, x FACTOR every STEP successes (AWS style).")
+
+        @Option(
+                names = "--rate",
+                paramLabel = "BASE:FACTOR:STEP",
+                description =
+                        "Exponential release rate: BASE per minute, x FACTOR every STEP successes (AWS style).")
         String rate;
+
         @Option(names = "--max-per-minute", paramLabel = "N")
         Integer maxPerMinute;
+
         @Option(names = "--abort", paramLabel = "TYPE:PERCENT:MIN")
         List<String> aborts;
-        @Option(names = "--no-auto-pause", description = "Start each next phase as soon as the previous one succeeded.")
+
+        @Option(
+                names = "--no-auto-pause",
+                description = "Start each next phase as soon as the previous one succeeded.")
         boolean noAutoPause;
-        @Option(names = "--timeout", paramLabel = "SECONDS", description = "In-progress timeout per device.")
+
+        @Option(
+                names = "--timeout",
+                paramLabel = "SECONDS",
+                description = "In-progress timeout per device.")
         Integer timeout;
-        @Option(names = "--retries", paramLabel = "TYPE:N:BACKOFF:MAX",
-                description = "Retries of FAILED, TIMED_OUT or ALL: N times, backing off BACKOFF..MAX seconds.")
+
+        @Option(
+                names = "--retries",
+                paramLabel = "TYPE:N:BACKOFF:MAX",
+                description =
+                        "Retries of FAILED, TIMED_OUT or ALL: N times, backing off BACKOFF..MAX seconds.")
         String retries;
-        @Option(names = "--window", paramLabel = "HH:MM/MINUTES", description = "Maintenance window in UTC (repeatable).")
+
+        @Option(
+                names = "--window",
+                paramLabel = "HH:MM/MINUTES",
+                description = "Maintenance window in UTC (repeatable).")
         List<String> windows;
 
         @Override
@@ -117,12 +196,15 @@ public final class DeployCommand implements Runnable {
                     String p = phases.get(i).strip();
                     Map<String, Object> m = new LinkedHashMap<>();
                     try {
-                        if (p.endsWith("%")) m.put("percent", Double.parseDouble(p.substring(0, p.length() - 1)));
+                        if (p.endsWith("%"))
+                            m.put("percent", Double.parseDouble(p.substring(0, p.length() - 1)));
                         else if (!p.equals("rest")) m.put("count", Integer.parseInt(p));
                     } catch (NumberFormatException e) {
                         throw CliException.usage("--phase takes N%, N or rest, not " + p);
                     }
-                    if (phaseStarts != null && i < phaseStarts.size() && !phaseStarts.get(i).equals("-")) {
+                    if (phaseStarts != null
+                            && i < phaseStarts.size()
+                            && !phaseStarts.get(i).equals("-")) {
                         m.put("startAt", phaseStarts.get(i));
                     }
                     if (success != null) m.put("successPercent", success);
@@ -132,16 +214,29 @@ public final class DeployCommand implements Runnable {
             }
             if (rate != null) {
                 String[] r = split(rate, 3, "--rate");
-                plan.put("exponentialRate", Map.of("baseRatePerMinute", Integer.parseInt(r[0]),
-                        "incrementFactor", Double.parseDouble(r[1]), "succeededPerStep", Integer.parseInt(r[2])));
+                plan.put(
+                        "exponentialRate",
+                        Map.of(
+                                "baseRatePerMinute",
+                                Integer.parseInt(r[0]),
+                                "incrementFactor",
+                                Double.parseDouble(r[1]),
+                                "succeededPerStep",
+                                Integer.parseInt(r[2])));
             }
             if (maxPerMinute != null) plan.put("maximumPerMinute", maxPerMinute);
             if (aborts != null) {
                 List<Map<String, Object>> ac = new ArrayList<>();
                 for (String a : aborts) {
                     String[] x = split(a, 3, "--abort");
-                    ac.add(Map.of("failureType", x[0].toUpperCase(java.util.Locale.ROOT), "thresholdPercent",
-                            Double.parseDouble(x[1]), "minExecuted", Integer.parseInt(x[2])));
+                    ac.add(
+                            Map.of(
+                                    "failureType",
+                                    x[0].toUpperCase(java.util.Locale.ROOT),
+                                    "thresholdPercent",
+                                    Double.parseDouble(x[1]),
+                                    "minExecuted",
+                                    Integer.parseInt(x[2])));
                 }
                 plan.put("abortCriteria", ac);
             }
@@ -149,14 +244,24 @@ public final class DeployCommand implements Runnable {
             if (timeout != null) plan.put("inProgressTimeoutSeconds", timeout);
             if (retries != null) {
                 String[] x = split(retries, 4, "--retries");
-                plan.put("retry", Map.of("failureType", x[0].toUpperCase(java.util.Locale.ROOT), "maxRetries",
-                        Integer.parseInt(x[1]), "backoffSeconds", Integer.parseInt(x[2]), "maxBackoffSeconds", Integer.parseInt(x[3])));
+                plan.put(
+                        "retry",
+                        Map.of(
+                                "failureType",
+                                x[0].toUpperCase(java.util.Locale.ROOT),
+                                "maxRetries",
+                                Integer.parseInt(x[1]),
+                                "backoffSeconds",
+                                Integer.parseInt(x[2]),
+                                "maxBackoffSeconds",
+                                Integer.parseInt(x[3])));
             }
             if (windows != null) {
                 List<Map<String, Object>> w = new ArrayList<>();
                 for (String win : windows) {
                     String[] x = win.split("/");
-                    if (x.length != 2) throw CliException.usage("--window takes HH:MM/MINUTES, not " + win);
+                    if (x.length != 2)
+                        throw CliException.usage("--window takes HH:MM/MINUTES, not " + win);
                     w.add(Map.of("start", x[0], "durationMinutes", Integer.parseInt(x[1])));
                 }
                 plan.put("maintenanceWindows", w);
@@ -174,25 +279,36 @@ public final class DeployCommand implements Runnable {
 
         private static String[] split(String v, int n, String option) {
             String[] x = v.split(":");
-            if (x.length != n) throw CliException.usage(option + " takes " + n + " colon-separated values, not " + v);
+            if (x.length != n)
+                throw CliException.usage(
+                        option + " takes " + n + " colon-separated values, not " + v);
             return x;
         }
     }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = {"Show deployments (all, or one) with per-phase progress.",
-                    "--watch redraws every 2 s until the deployment is completed, aborted or canceled;",
-                    "exit code 0 when it completed, 1 when it was aborted or canceled."})
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Show deployments (all, or one) with per-phase progress.",
+                "--watch redraws every 2 s until the deployment is completed, aborted or canceled;",
+                "exit code 0 when it completed, 1 when it was aborted or canceled."
+            })
     static final class Status implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Parameters(paramLabel = "ID", arity = "0..1")
         String id;
+
         @Option(names = "--watch", description = "Follow the deployment until it ends.")
         boolean watch;
-        @Option(names = "--interval", defaultValue = "2", paramLabel = "SECONDS", description = "Watch interval. Default: ${DEFAULT-VALUE}.")
+
+        @Option(
+                names = "--interval",
+                defaultValue = "2",
+                paramLabel = "SECONDS",
+                description = "Watch interval. Default: ${DEFAULT-VALUE}.")
         double interval;
 
         @Override
@@ -226,10 +342,9 @@ public final class DeployCommand implements Runnable {
     }
 
     abstract static class Steer implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Parameters(paramLabel = "ID")
         String id;
 
@@ -237,14 +352,21 @@ public final class DeployCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonNode s = fleet.client().post("/api/v1/deployments/" + FleetClient.encode(id) + "/" + verb(), null);
+            JsonNode s =
+                    fleet.client()
+                            .post(
+                                    "/api/v1/deployments/" + FleetClient.encode(id) + "/" + verb(),
+                                    null);
             PrintWriter out = spec.commandLine().getOut();
             if (!fleet.printJson(out, s)) render(out, s);
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Stop releasing further devices; devices already updating finish.")
+    @Command(
+            name = "pause",
+            mixinStandardHelpOptions = true,
+            description = "Stop releasing further devices; devices already updating finish.")
     static final class Pause extends Steer {
         @Override
         String verb() {
@@ -252,7 +374,10 @@ public final class DeployCommand implements Runnable {
         }
     }
 
-    @Command(name = "resume", mixinStandardHelpOptions = true, description = "Resume a paused deployment.")
+    @Command(
+            name = "resume",
+            mixinStandardHelpOptions = true,
+            description = "Resume a paused deployment.")
     static final class Resume extends Steer {
         @Override
         String verb() {
@@ -260,7 +385,10 @@ public final class DeployCommand implements Runnable {
         }
     }
 
-    @Command(name = "next-phase", mixinStandardHelpOptions = true, description = "Start the next phase of a waiting (or paused) deployment.")
+    @Command(
+            name = "next-phase",
+            mixinStandardHelpOptions = true,
+            description = "Start the next phase of a waiting (or paused) deployment.")
     static final class NextPhase extends Steer {
         @Override
         String verb() {
@@ -268,7 +396,10 @@ public final class DeployCommand implements Runnable {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true, description = "Cancel a deployment; queued devices are never told.")
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
+            description = "Cancel a deployment; queued devices are never told.")
     static final class Cancel extends Steer {
         @Override
         String verb() {

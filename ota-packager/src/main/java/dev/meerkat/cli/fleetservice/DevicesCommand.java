@@ -1,5 +1,8 @@
 package dev.meerkat.cli.fleetservice;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -8,11 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -22,12 +20,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat devices}: the fleet service's device registry. */
-@Command(name = "devices", mixinStandardHelpOptions = true,
+@Command(
+        name = "devices",
+        mixinStandardHelpOptions = true,
         description = "List, show and register devices of the fleet service.",
-        subcommands = {DevicesCommand.List.class, DevicesCommand.Show.class, DevicesCommand.Register.class})
+        subcommands = {
+            DevicesCommand.List.class,
+            DevicesCommand.Show.class,
+            DevicesCommand.Register.class
+        })
 public final class DevicesCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -47,10 +50,8 @@ public final class DevicesCommand implements Runnable {
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List devices.")
     static final class List implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
 
         @Override
         public Integer call() {
@@ -58,8 +59,13 @@ public final class DevicesCommand implements Runnable {
             PrintWriter out = spec.commandLine().getOut();
             if (!fleet.printJson(out, all)) {
                 for (JsonNode d : all) {
-                    out.printf("%-24s %-10s %-6s %-25s %s%n", d.path("id").asText(), d.path("reportedVersion").asText("-"),
-                            d.path("protocol").asText("-"), d.path("lastSeen").asText("never"), d.path("attributes"));
+                    out.printf(
+                            "%-24s %-10s %-6s %-25s %s%n",
+                            d.path("id").asText(),
+                            d.path("reportedVersion").asText("-"),
+                            d.path("protocol").asText("-"),
+                            d.path("lastSeen").asText("never"),
+                            d.path("attributes"));
                 }
                 out.flush();
             }
@@ -67,49 +73,77 @@ public final class DevicesCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a device and its recent executions (JSON).")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show a device and its recent executions (JSON).")
     static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Parameters(paramLabel = "ID")
         String id;
 
         @Override
         public Integer call() {
             fleet.json = true;
-            fleet.printJson(spec.commandLine().getOut(), fleet.client().get("/api/v1/devices/" + FleetClient.encode(id)));
+            fleet.printJson(
+                    spec.commandLine().getOut(),
+                    fleet.client().get("/api/v1/devices/" + FleetClient.encode(id)));
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "register", mixinStandardHelpOptions = true,
-            description = {"Register one device, or every chip of a provisioning journal (meerkat provision --log).",
-                    "Journal devices are named by chip serial and identified by their certificate fingerprint."})
+    @Command(
+            name = "register",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Register one device, or every chip of a provisioning journal (meerkat provision --log).",
+                "Journal devices are named by chip serial and identified by their certificate fingerprint."
+            })
     static final class Register implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @ArgGroup(exclusive = true, multiplicity = "1")
         Source source;
-        @Option(names = "--fingerprint", paramLabel = "SHA256", description = "Certificate SHA-256 fingerprint (hex).")
+
+        @Option(
+                names = "--fingerprint",
+                paramLabel = "SHA256",
+                description = "Certificate SHA-256 fingerprint (hex).")
         String fingerprint;
+
         @Option(names = "--chip-serial", paramLabel = "SERIAL")
         String chipSerial;
-        @Option(names = "--token-file", paramLabel = "FILE", description = "A file holding the device's own token (DDI/HTTP polling).")
+
+        @Option(
+                names = "--token-file",
+                paramLabel = "FILE",
+                description = "A file holding the device's own token (DDI/HTTP polling).")
         Path tokenFile;
-        @Option(names = "--attr", paramLabel = "KEY=VALUE", description = "Attribute (repeatable), e.g. region=eu-west.")
+
+        @Option(
+                names = "--attr",
+                paramLabel = "KEY=VALUE",
+                description = "Attribute (repeatable), e.g. region=eu-west.")
         java.util.List<String> attrs;
-        @Option(names = "--protocol", paramLabel = "NAME",
-                description = "How the devices are reached: http (polling), ddi (hawkBit) or mqtt (mg_rpc OTA.Update).")
+
+        @Option(
+                names = "--protocol",
+                paramLabel = "NAME",
+                description =
+                        "How the devices are reached: http (polling), ddi (hawkBit) or mqtt (mg_rpc OTA.Update).")
         String protocol;
 
         static final class Source {
             @Option(names = "--id", paramLabel = "ID", description = "Device id.")
             String id;
-            @Option(names = "--from-log", paramLabel = "FILE", description = "Provisioning journal (JSON lines).")
+
+            @Option(
+                    names = "--from-log",
+                    paramLabel = "FILE",
+                    description = "Provisioning journal (JSON lines).")
             Path log;
         }
 
@@ -119,12 +153,21 @@ public final class DevicesCommand implements Runnable {
             if (source.log != null) {
                 StringBuilder q = new StringBuilder();
                 for (Map.Entry<String, String> e : attributes(attrs).entrySet()) {
-                    q.append(q.length() == 0 ? "?" : "&").append("attr=").append(FleetClient.encode(e.getKey() + "=" + e.getValue()));
+                    q.append(q.length() == 0 ? "?" : "&")
+                            .append("attr=")
+                            .append(FleetClient.encode(e.getKey() + "=" + e.getValue()));
                 }
-                if (protocol != null) q.append(q.length() == 0 ? "?" : "&").append("protocol=").append(FleetClient.encode(protocol));
-                JsonNode r = fleet.client().postFile("/api/v1/devices/import" + q, source.log, "text/plain");
+                if (protocol != null)
+                    q.append(q.length() == 0 ? "?" : "&")
+                            .append("protocol=")
+                            .append(FleetClient.encode(protocol));
+                JsonNode r =
+                        fleet.client()
+                                .postFile("/api/v1/devices/import" + q, source.log, "text/plain");
                 if (!fleet.printJson(out, r)) {
-                    out.printf("registered %d devices (%d already known)%n", r.path("registered").asInt(), r.path("alreadyKnown").asInt());
+                    out.printf(
+                            "registered %d devices (%d already known)%n",
+                            r.path("registered").asInt(), r.path("alreadyKnown").asInt());
                 }
             } else {
                 Map<String, Object> body = new LinkedHashMap<>();

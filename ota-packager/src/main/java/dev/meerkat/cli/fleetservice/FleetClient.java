@@ -1,5 +1,9 @@
 package dev.meerkat.cli.fleetservice;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -12,16 +16,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
-
 /**
- * HTTP client of the fleet service's {@code /api/v1}. URL: {@code --url}, {@code $MEERKAT_FLEET_URL}
- * or {@value #DEFAULT_URL}; credentials: {@code $MEERKAT_FLEET_TOKEN}, {@code $MEERKAT_FLEET_TOKEN_FILE},
- * else the admin token that {@code meerkat fleet-service serve} left in its data directory.
+ * HTTP client of the fleet service's {@code /api/v1}. URL: {@code --url}, {@code
+ * $MEERKAT_FLEET_URL} or {@value #DEFAULT_URL}; credentials: {@code $MEERKAT_FLEET_TOKEN}, {@code
+ * $MEERKAT_FLEET_TOKEN_FILE}, else the admin token that {@code meerkat fleet-service serve} left in
+ * its data directory.
  */
 public final class FleetClient {
     public static final String DEFAULT_URL = "http://127.0.0.1:8471";
@@ -29,11 +28,13 @@ public final class FleetClient {
 
     private final URI base;
     private final String token;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
     public FleetClient(String url, String token) {
         this.base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-        if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))) {
+        if (base.getScheme() == null
+                || !(base.getScheme().equals("http") || base.getScheme().equals("https"))) {
             throw CliException.usage("fleet service URL must be http:// or https://, got " + url);
         }
         this.token = token;
@@ -55,12 +56,18 @@ public final class FleetClient {
         String t = setting("meerkat.fleet.token", "MEERKAT_FLEET_TOKEN");
         if (t != null) return t.strip();
         String file = setting("meerkat.fleet.token.file", "MEERKAT_FLEET_TOKEN_FILE");
-        Path p = file != null ? Path.of(file) : FleetServiceCommand.defaultDataDir().resolve("tokens").resolve("admin.jwt");
+        Path p =
+                file != null
+                        ? Path.of(file)
+                        : FleetServiceCommand.defaultDataDir()
+                                .resolve("tokens")
+                                .resolve("admin.jwt");
         if (file == null && !Files.isRegularFile(p)) return null;
         try {
             return Files.readString(p).strip();
         } catch (IOException e) {
-            throw new CliException(ExitCode.IO, "cannot read the token file " + p + ": " + e.getMessage());
+            throw new CliException(
+                    ExitCode.IO, "cannot read the token file " + p + ": " + e.getMessage());
         }
     }
 
@@ -74,8 +81,12 @@ public final class FleetClient {
 
     public JsonNode post(String path, Object jsonBody) {
         try {
-            byte[] body = jsonBody == null ? "{}".getBytes(StandardCharsets.UTF_8) : JSON.writeValueAsBytes(jsonBody);
-            return send("POST", path, HttpRequest.BodyPublishers.ofByteArray(body), "application/json");
+            byte[] body =
+                    jsonBody == null
+                            ? "{}".getBytes(StandardCharsets.UTF_8)
+                            : JSON.writeValueAsBytes(jsonBody);
+            return send(
+                    "POST", path, HttpRequest.BodyPublishers.ofByteArray(body), "application/json");
         } catch (IOException e) {
             throw new CliException(ExitCode.IO, e.getMessage(), e);
         }
@@ -89,24 +100,38 @@ public final class FleetClient {
         }
     }
 
-    private JsonNode send(String method, String path, HttpRequest.BodyPublisher body, String contentType) {
+    private JsonNode send(
+            String method, String path, HttpRequest.BodyPublisher body, String contentType) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofMinutes(5))
-                    .header("Accept", "application/json, application/problem+json");
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(Duration.ofMinutes(5))
+                            .header("Accept", "application/json, application/problem+json");
             if (token != null) b.header("Authorization", "Bearer " + token);
             if (contentType != null) b.header("Content-Type", contentType);
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : body);
             HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             JsonNode json = r.body().length == 0 ? null : parse(r.body());
             if (r.statusCode() >= 200 && r.statusCode() < 300) return json;
-            String msg = json != null && json.has("title")
-                    ? json.path("title").asText() + (json.hasNonNull("detail") ? ": " + json.path("detail").asText() : "")
-                    : new String(r.body(), StandardCharsets.UTF_8).strip();
-            int code = r.statusCode() >= 500 ? ExitCode.IO : r.statusCode() == 400 ? ExitCode.USAGE : ExitCode.INVALID;
-            throw new CliException(code, "fleet service refused (HTTP " + r.statusCode() + "): " + msg);
+            String msg =
+                    json != null && json.has("title")
+                            ? json.path("title").asText()
+                                    + (json.hasNonNull("detail")
+                                            ? ": " + json.path("detail").asText()
+                                            : "")
+                            : new String(r.body(), StandardCharsets.UTF_8).strip();
+            int code =
+                    r.statusCode() >= 500
+                            ? ExitCode.IO
+                            : r.statusCode() == 400 ? ExitCode.USAGE : ExitCode.INVALID;
+            throw new CliException(
+                    code, "fleet service refused (HTTP " + r.statusCode() + "): " + msg);
         } catch (ConnectException e) {
-            throw new CliException(ExitCode.IO, "cannot connect to the fleet service at " + base
-                    + " (start it with 'meerkat fleet-service serve')");
+            throw new CliException(
+                    ExitCode.IO,
+                    "cannot connect to the fleet service at "
+                            + base
+                            + " (start it with 'meerkat fleet-service serve')");
         } catch (IOException e) {
             throw new CliException(ExitCode.IO, "fleet service " + base + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

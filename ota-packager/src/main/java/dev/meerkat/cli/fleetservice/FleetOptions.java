@@ -1,15 +1,20 @@
 package dev.meerkat.cli.fleetservice;
 
-import java.io.PrintWriter;
-
 import com.fasterxml.jackson.databind.JsonNode;
-
+import java.io.PrintWriter;
 import picocli.CommandLine.Option;
 
-/** Options every fleet-service command takes: where the service is, and JSON output for pipelines. */
+/**
+ * Options every fleet-service command takes: where the service is, and JSON output for pipelines.
+ */
 public final class FleetOptions {
-    @Option(names = "--url", paramLabel = "URL",
-            description = "Fleet service URL (default: $MEERKAT_FLEET_URL or " + FleetClient.DEFAULT_URL + ").")
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description =
+                    "Fleet service URL (default: $MEERKAT_FLEET_URL or "
+                            + FleetClient.DEFAULT_URL
+                            + ").")
     String url;
 
     @Option(names = "--json", description = "Print the service's JSON answer instead of a table.")

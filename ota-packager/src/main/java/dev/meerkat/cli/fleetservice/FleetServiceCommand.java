@@ -1,5 +1,9 @@
 package dev.meerkat.cli.fleetservice;
 
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.remote.JwtMinter;
 import dev.meerkat.cli.remote.ServiceJar;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,23 +15,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-
-import dev.meerkat.cli.io.AtomicFiles;
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
-import dev.meerkat.cli.remote.JwtMinter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code meerkat fleet-service}: run the fleet service on embedded defaults and issue its tokens. */
-@Command(name = "fleet-service", mixinStandardHelpOptions = true,
-        description = "Run the fleet service (device registry, releases, phased deployments) and issue its tokens.",
+/**
+ * {@code meerkat fleet-service}: run the fleet service on embedded defaults and issue its tokens.
+ */
+@Command(
+        name = "fleet-service",
+        mixinStandardHelpOptions = true,
+        description =
+                "Run the fleet service (device registry, releases, phased deployments) and issue its tokens.",
         subcommands = {FleetServiceCommand.Serve.class, FleetServiceCommand.Token.class})
 public final class FleetServiceCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -45,30 +48,66 @@ public final class FleetServiceCommand implements Runnable {
         Path priv = dir.resolve("jwt-private.pem");
         if (!Files.exists(priv)) {
             KeyPair kp = JwtMinter.newKeyPair();
-            AtomicFiles.write(priv, out -> out.write(JwtMinter.pem("PRIVATE KEY", kp.getPrivate().getEncoded())
-                    .getBytes(StandardCharsets.US_ASCII)), true);
-            AtomicFiles.writeBytes(dir.resolve("jwt-public.pem"),
-                    JwtMinter.pem("PUBLIC KEY", kp.getPublic().getEncoded()).getBytes(StandardCharsets.US_ASCII));
-            String admin = new JwtMinter(kp.getPrivate()).issue("admin", List.of("admin"), Duration.ofDays(30));
-            AtomicFiles.write(dir.resolve("tokens").resolve("admin.jwt"),
-                    out -> out.write((admin + "\n").getBytes(StandardCharsets.US_ASCII)), true);
-            if (err != null) err.println("meerkat fleet-service: created a JWT issuing key and an admin token in " + dir);
+            AtomicFiles.write(
+                    priv,
+                    out ->
+                            out.write(
+                                    JwtMinter.pem("PRIVATE KEY", kp.getPrivate().getEncoded())
+                                            .getBytes(StandardCharsets.US_ASCII)),
+                    true);
+            AtomicFiles.writeBytes(
+                    dir.resolve("jwt-public.pem"),
+                    JwtMinter.pem("PUBLIC KEY", kp.getPublic().getEncoded())
+                            .getBytes(StandardCharsets.US_ASCII));
+            String admin =
+                    new JwtMinter(kp.getPrivate())
+                            .issue("admin", List.of("admin"), Duration.ofDays(30));
+            AtomicFiles.write(
+                    dir.resolve("tokens").resolve("admin.jwt"),
+                    out -> out.write((admin + "\n").getBytes(StandardCharsets.US_ASCII)),
+                    true);
+            if (err != null)
+                err.println(
+                        "meerkat fleet-service: created a JWT issuing key and an admin token in "
+                                + dir);
         }
     }
 
-    @Command(name = "serve", mixinStandardHelpOptions = true,
-            description = {"Start the fleet service on 127.0.0.1 with embedded defaults (H2 file, releases in a directory).",
-                    "Admin token: DATA_DIR/tokens/admin.jwt; trusted release keys: DATA_DIR/release-keys/*.pem."})
+    @Command(
+            name = "serve",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Start the fleet service on 127.0.0.1 with embedded defaults (H2 file, releases in a directory).",
+                "Admin token: DATA_DIR/tokens/admin.jwt; trusted release keys: DATA_DIR/release-keys/*.pem."
+            })
     static final class Serve implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--port", defaultValue = "8471", paramLabel = "PORT", description = "Default: ${DEFAULT-VALUE}.")
+        @Spec CommandSpec spec;
+
+        @Option(
+                names = "--port",
+                defaultValue = "8471",
+                paramLabel = "PORT",
+                description = "Default: ${DEFAULT-VALUE}.")
         int port;
-        @Option(names = "--data-dir", paramLabel = "DIR", description = "Database, releases and tokens (default: ~/.meerkat/fleet-service).")
+
+        @Option(
+                names = "--data-dir",
+                paramLabel = "DIR",
+                description = "Database, releases and tokens (default: ~/.meerkat/fleet-service).")
         Path dataDir;
-        @Option(names = "--release-key", paramLabel = "PEM", description = "Trust this release public key (copied into the data directory; repeatable).")
+
+        @Option(
+                names = "--release-key",
+                paramLabel = "PEM",
+                description =
+                        "Trust this release public key (copied into the data directory; repeatable).")
         List<Path> releaseKeys;
-        @Option(names = "--jar", paramLabel = "FILE", description = "The service's quarkus-run.jar (default: $MEERKAT_FLEET_SERVICE_JAR or the build tree's).")
+
+        @Option(
+                names = "--jar",
+                paramLabel = "FILE",
+                description =
+                        "The service's quarkus-run.jar (default: $MEERKAT_FLEET_SERVICE_JAR or the build tree's).")
         Path jar;
 
         @Override
@@ -78,9 +117,12 @@ public final class FleetServiceCommand implements Runnable {
             prepare(dir, err);
             if (releaseKeys != null) {
                 for (Path k : releaseKeys) {
-                    if (!Files.isRegularFile(k)) throw new CliException(ExitCode.IO, "no such key file: " + k);
+                    if (!Files.isRegularFile(k))
+                        throw new CliException(ExitCode.IO, "no such key file: " + k);
                     String name = k.getFileName().toString();
-                    AtomicFiles.writeBytes(dir.resolve("release-keys").resolve(name.endsWith(".pem") ? name : name + ".pem"),
+                    AtomicFiles.writeBytes(
+                            dir.resolve("release-keys")
+                                    .resolve(name.endsWith(".pem") ? name : name + ".pem"),
                             Files.readAllBytes(k));
                 }
             }
@@ -91,8 +133,9 @@ public final class FleetServiceCommand implements Runnable {
             cmd.add("-Dquarkus.http.host=127.0.0.1");
             cmd.add("-jar");
             cmd.add((jar != null ? jar : locateJar()).toString());
-            err.printf("meerkat fleet-service: http://127.0.0.1:%d  data %s  admin token %s%n", port, dir,
-                    dir.resolve("tokens").resolve("admin.jwt"));
+            err.printf(
+                    "meerkat fleet-service: http://127.0.0.1:%d  data %s  admin token %s%n",
+                    port, dir, dir.resolve("tokens").resolve("admin.jwt"));
             err.flush();
             Process p = new ProcessBuilder(cmd).inheritIO().start();
             Thread hook = new Thread(p::destroy);
@@ -111,18 +154,35 @@ public final class FleetServiceCommand implements Runnable {
         }
     }
 
-    @Command(name = "token", mixinStandardHelpOptions = true,
-            description = "Issue a bearer token signed by the fleet service data directory's JWT key.")
+    @Command(
+            name = "token",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Issue a bearer token signed by the fleet service data directory's JWT key.")
     static final class Token implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Option(names = "--subject", required = true, paramLabel = "NAME", description = "Who the token is for (a device id for role device).")
+        @Spec CommandSpec spec;
+
+        @Option(
+                names = "--subject",
+                required = true,
+                paramLabel = "NAME",
+                description = "Who the token is for (a device id for role device).")
         String subject;
-        @Option(names = "--role", required = true, paramLabel = "ROLE",
+
+        @Option(
+                names = "--role",
+                required = true,
+                paramLabel = "ROLE",
                 description = "admin, release-manager, operator, viewer or device. Repeatable.")
         List<String> roles;
-        @Option(names = "--days", defaultValue = "30", paramLabel = "N", description = "Validity. Default: ${DEFAULT-VALUE}.")
+
+        @Option(
+                names = "--days",
+                defaultValue = "30",
+                paramLabel = "N",
+                description = "Validity. Default: ${DEFAULT-VALUE}.")
         int days;
+
         @Option(names = "--data-dir", paramLabel = "DIR")
         Path dataDir;
 

@@ -1,13 +1,11 @@
 package dev.meerkat.cli.fleetservice;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,13 +15,20 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat groups}: static and dynamic device groups. */
-@Command(name = "groups", mixinStandardHelpOptions = true,
-        description = "Create and inspect device groups (static lists or dynamic filters) of the fleet service.",
-        subcommands = {GroupsCommand.List.class, GroupsCommand.Show.class, GroupsCommand.Create.class,
-                GroupsCommand.Add.class, GroupsCommand.Remove.class})
+@Command(
+        name = "groups",
+        mixinStandardHelpOptions = true,
+        description =
+                "Create and inspect device groups (static lists or dynamic filters) of the fleet service.",
+        subcommands = {
+            GroupsCommand.List.class,
+            GroupsCommand.Show.class,
+            GroupsCommand.Create.class,
+            GroupsCommand.Add.class,
+            GroupsCommand.Remove.class
+        })
 public final class GroupsCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -31,16 +36,18 @@ public final class GroupsCommand implements Runnable {
     }
 
     static void print(PrintWriter out, JsonNode g) {
-        out.printf("%-20s %-8s %5d devices  %s%n", g.path("name").asText(), g.path("kind").asText(),
-                g.path("members").size(), g.path("filter").asText(""));
+        out.printf(
+                "%-20s %-8s %5d devices  %s%n",
+                g.path("name").asText(),
+                g.path("kind").asText(),
+                g.path("members").size(),
+                g.path("filter").asText(""));
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List groups.")
     static final class List implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
 
         @Override
         public Integer call() {
@@ -52,12 +59,14 @@ public final class GroupsCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a group and its current members.")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show a group and its current members.")
     static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Parameters(paramLabel = "NAME")
         String name;
 
@@ -74,24 +83,33 @@ public final class GroupsCommand implements Runnable {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Create a group: a static list (--member) or a dynamic filter (--filter).",
-                    "Filter: clauses joined by 'and', each 'key op value' (op = != < <= > >=) over attributes, version, protocol, id;",
-                    "e.g. --filter 'region=eu-* and version<2.0.0'. Devices that match later join deployments to the group."})
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Create a group: a static list (--member) or a dynamic filter (--filter).",
+                "Filter: clauses joined by 'and', each 'key op value' (op = != < <= > >=) over attributes, version, protocol, id;",
+                "e.g. --filter 'region=eu-* and version<2.0.0'. Devices that match later join deployments to the group."
+            })
     static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Parameters(paramLabel = "NAME")
         String name;
+
         @ArgGroup(exclusive = true, multiplicity = "1")
         Membership membership;
 
         static final class Membership {
             @Option(names = "--filter", paramLabel = "EXPR")
             String filter;
-            @Option(names = "--member", paramLabel = "DEVICE", split = ",", description = "Device id (repeatable or comma-separated).")
+
+            @Option(
+                    names = "--member",
+                    paramLabel = "DEVICE",
+                    split = ",",
+                    description = "Device id (repeatable or comma-separated).")
             java.util.List<String> members;
         }
 
@@ -110,12 +128,12 @@ public final class GroupsCommand implements Runnable {
     }
 
     abstract static class Change implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        FleetOptions fleet;
+        @Spec CommandSpec spec;
+        @Mixin FleetOptions fleet;
+
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
+
         @Parameters(index = "1..*", paramLabel = "DEVICE", arity = "1..*")
         java.util.List<String> devices;
 
@@ -123,7 +141,11 @@ public final class GroupsCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonNode g = fleet.client().post("/api/v1/groups/" + FleetClient.encode(name) + "/members", Map.of(key(), devices));
+            JsonNode g =
+                    fleet.client()
+                            .post(
+                                    "/api/v1/groups/" + FleetClient.encode(name) + "/members",
+                                    Map.of(key(), devices));
             PrintWriter out = spec.commandLine().getOut();
             if (!fleet.printJson(out, g)) print(out, g);
             out.flush();
@@ -131,7 +153,10 @@ public final class GroupsCommand implements Runnable {
         }
     }
 
-    @Command(name = "add", mixinStandardHelpOptions = true, description = "Add devices to a static group.")
+    @Command(
+            name = "add",
+            mixinStandardHelpOptions = true,
+            description = "Add devices to a static group.")
     static final class Add extends Change {
         @Override
         String key() {
@@ -139,7 +164,10 @@ public final class GroupsCommand implements Runnable {
         }
     }
 
-    @Command(name = "remove", mixinStandardHelpOptions = true, description = "Remove devices from a static group.")
+    @Command(
+            name = "remove",
+            mixinStandardHelpOptions = true,
+            description = "Remove devices from a static group.")
     static final class Remove extends Change {
         @Override
         String key() {

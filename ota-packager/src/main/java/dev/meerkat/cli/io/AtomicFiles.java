@@ -30,23 +30,29 @@ public final class AtomicFiles {
         void write(FileChannel out) throws IOException;
     }
 
-    private AtomicFiles() {
-    }
+    private AtomicFiles() {}
 
     public static void write(Path target, Writer writer) throws IOException {
         write(target, writer, false);
     }
 
-    /** @param secret restrict the file to its owner (private keys) */
+    /**
+     * @param secret restrict the file to its owner (private keys)
+     */
     public static void write(Path target, Writer writer, boolean secret) throws IOException {
-        writeChannel(target, ch -> {
-            OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
-            writer.write(out);
-            out.flush();
-        }, secret);
+        writeChannel(
+                target,
+                ch -> {
+                    OutputStream out =
+                            new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                    writer.write(out);
+                    out.flush();
+                },
+                secret);
     }
 
-    public static void writeChannel(Path target, ChannelWriter writer, boolean secret) throws IOException {
+    public static void writeChannel(Path target, ChannelWriter writer, boolean secret)
+            throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         if (dir != null && !Files.isDirectory(dir)) {
             throw new IOException("directory " + dir + " does not exist");
@@ -55,13 +61,19 @@ public final class AtomicFiles {
         boolean done = false;
         try {
             if (secret) restrictToOwner(tmp);
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(
+                            tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writer.write(ch);
                 ch.force(true);
             }
             if (!secret) relaxPermissions(tmp);
             try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(
+                        tmp,
+                        target,
+                        StandardCopyOption.ATOMIC_MOVE,
+                        StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -77,7 +89,8 @@ public final class AtomicFiles {
 
     private static void restrictToOwner(Path p) {
         try {
-            Files.setPosixFilePermissions(p, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
+            Files.setPosixFilePermissions(
+                    p, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE));
         } catch (UnsupportedOperationException | IOException ignored) {
             // Non-POSIX file systems: the platform's defaults apply.
         }
@@ -85,8 +98,13 @@ public final class AtomicFiles {
 
     private static void relaxPermissions(Path p) {
         try {
-            Files.setPosixFilePermissions(p, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                    PosixFilePermission.GROUP_READ, PosixFilePermission.OTHERS_READ));
+            Files.setPosixFilePermissions(
+                    p,
+                    Set.of(
+                            PosixFilePermission.OWNER_READ,
+                            PosixFilePermission.OWNER_WRITE,
+                            PosixFilePermission.GROUP_READ,
+                            PosixFilePermission.OTHERS_READ));
         } catch (UnsupportedOperationException | IOException ignored) {
             // Keep the temp file's permissions.
         }

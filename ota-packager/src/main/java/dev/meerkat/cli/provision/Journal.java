@@ -1,5 +1,7 @@
 package dev.meerkat.cli.provision;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,13 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 /**
  * The station's record: one JSON line per provisioned chip (serial, certificate serial and SHA-256
- * fingerprint, steps with their durations, totals). A chip already recorded with the same certificate
- * is not recorded twice.
+ * fingerprint, steps with their durations, totals). A chip already recorded with the same
+ * certificate is not recorded twice.
  */
 public final class Journal {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,11 +31,14 @@ public final class Journal {
         return file;
     }
 
-    /** Appends the outcome unless this chip and certificate are recorded already; true if appended. */
+    /**
+     * Appends the outcome unless this chip and certificate are recorded already; true if appended.
+     */
     public synchronized boolean append(Provisioner.Outcome o, String station, String template) {
         try {
             for (JsonNode r : read()) {
-                if (o.serial().equals(r.path("serial").asText()) && o.fingerprint().equals(r.path("fingerprint").asText())) {
+                if (o.serial().equals(r.path("serial").asText())
+                        && o.fingerprint().equals(r.path("fingerprint").asText())) {
                     return false;
                 }
             }
@@ -47,7 +49,9 @@ public final class Journal {
             rec.put("serial", o.serial());
             rec.put("certSerial", o.certSerial());
             rec.put("fingerprint", o.fingerprint());
-            rec.put("certificatePem", o.certificatePem()); // public; lets `cloud aws register` register it
+            rec.put(
+                    "certificatePem",
+                    o.certificatePem()); // public; lets `cloud aws register` register it
             List<Map<String, Object>> steps = new ArrayList<>();
             for (Provisioner.Step s : o.steps()) {
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -62,11 +66,17 @@ public final class Journal {
             rec.put("chipExecutionMs", o.chipMillis());
             Path dir = file.toAbsolutePath().getParent();
             if (dir != null) Files.createDirectories(dir);
-            Files.writeString(file, JSON.writeValueAsString(rec) + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            Files.writeString(
+                    file,
+                    JSON.writeValueAsString(rec) + "\n",
+                    StandardCharsets.UTF_8,
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.APPEND,
+                    StandardOpenOption.SYNC);
             return true;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write the provisioning record " + file + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot write the provisioning record " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.meerkat.cli.remote;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -7,26 +8,41 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
- * Recomputes the signing service's audit hash chain. An entry's hash is SHA-256 over
- * {@code meerkat-audit-v1} and the fields seq, at, actor, roles, action, keyId, keyVersion, artifact,
- * decision, result, detail, prevHash, each as a 4-byte big-endian length and UTF-8 bytes (0xFFFFFFFF
- * for null; numbers in decimal). Each entry's prevHash is the previous entry's hash; the first
- * entry of the log (seq 1) has 64 zeros.
+ * Recomputes the signing service's audit hash chain. An entry's hash is SHA-256 over {@code
+ * meerkat-audit-v1} and the fields seq, at, actor, roles, action, keyId, keyVersion, artifact,
+ * decision, result, detail, prevHash, each as a 4-byte big-endian length and UTF-8 bytes
+ * (0xFFFFFFFF for null; numbers in decimal). Each entry's prevHash is the previous entry's hash;
+ * the first entry of the log (seq 1) has 64 zeros.
  */
 public final class AuditChain {
     public static final String GENESIS = "0".repeat(64);
-    private static final String[] FIELDS = {"seq", "at", "actor", "roles", "action", "keyId", "keyVersion", "artifact",
-            "decision", "result", "detail", "prevHash"};
+    private static final String[] FIELDS = {
+        "seq",
+        "at",
+        "actor",
+        "roles",
+        "action",
+        "keyId",
+        "keyVersion",
+        "artifact",
+        "decision",
+        "result",
+        "detail",
+        "prevHash"
+    };
 
-    private AuditChain() {
-    }
+    private AuditChain() {}
 
     /** The outcome: null {@code broken} when intact, otherwise the first bad entry and why. */
-    public record Result(int checked, long firstSeq, long lastSeq, String head, Long brokenSeq, int brokenIndex,
-                         String problem) {
+    public record Result(
+            int checked,
+            long firstSeq,
+            long lastSeq,
+            String head,
+            Long brokenSeq,
+            int brokenIndex,
+            String problem) {
         public boolean intact() {
             return problem == null;
         }
@@ -43,7 +59,12 @@ public final class AuditChain {
             if (seq < 1) {
                 why = "missing or invalid seq";
             } else if (expectSeq >= 0 && seq != expectSeq) {
-                why = "sequence gap: expected seq " + expectSeq + ", found " + seq + " (entries removed or reordered)";
+                why =
+                        "sequence gap: expected seq "
+                                + expectSeq
+                                + ", found "
+                                + seq
+                                + " (entries removed or reordered)";
             } else if (i == 0 && seq == 1 && !GENESIS.equals(e.path("prevHash").asText())) {
                 why = "the first entry's prevHash is not the genesis value";
             } else if (prev != null && !prev.equals(e.path("prevHash").asText())) {
@@ -58,7 +79,14 @@ public final class AuditChain {
             prev = e.path("hash").asText();
             expectSeq = seq + 1;
         }
-        return new Result(entries.size(), first, expectSeq - 1, prev == null ? GENESIS : prev, null, -1, null);
+        return new Result(
+                entries.size(),
+                first,
+                expectSeq - 1,
+                prev == null ? GENESIS : prev,
+                null,
+                -1,
+                null);
     }
 
     public static String hash(JsonNode e) {
@@ -72,11 +100,13 @@ public final class AuditChain {
             }
             byte[] bytes = v.asText().getBytes(StandardCharsets.UTF_8);
             int n = bytes.length;
-            b.writeBytes(new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
+            b.writeBytes(
+                    new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
             b.writeBytes(bytes);
         }
         try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.toByteArray()));
+            return HexFormat.of()
+                    .formatHex(MessageDigest.getInstance("SHA-256").digest(b.toByteArray()));
         } catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException(ex);
         }

@@ -1,5 +1,11 @@
 package dev.meerkat.cli.remote;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -8,14 +14,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.meerkat.cli.io.AtomicFiles;
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,12 +22,13 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat audit}: export the service's audit log and verify its hash chain. */
-@Command(name = "audit", mixinStandardHelpOptions = true,
+@Command(
+        name = "audit",
+        mixinStandardHelpOptions = true,
         description = "Export the signing service's hash-chained audit log, or verify an export.",
         subcommands = {AuditCommand.Export.class, AuditCommand.Verify.class})
 public final class AuditCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -77,27 +76,41 @@ public final class AuditCommand implements Runnable {
         }
     }
 
-    /** A signed checkpoint of the live head, its public key and the entries it covers (after {@code from}). */
+    /**
+     * A signed checkpoint of the live head, its public key and the entries it covers (after {@code
+     * from}).
+     */
     record Snapshot(JsonNode checkpoint, String key, List<JsonNode> entries) {
         static Snapshot take(RemoteClient c, AuditAnchor.Checkpoint from) {
             JsonNode cp = c.post("/api/v1/audit/checkpoints", null).json();
             String key = c.getText("/api/v1/audit/checkpoints/key").text();
-            return new Snapshot(cp, key, fetch(c, from == null ? 0 : from.seq(), cp.path("seq").asLong()));
+            return new Snapshot(
+                    cp, key, fetch(c, from == null ? 0 : from.seq(), cp.path("seq").asLong()));
         }
     }
 
-    @Command(name = "export", mixinStandardHelpOptions = true,
-            description = {"Write the audit log as JSON, ending at a checkpoint of its head that the service signs for"
-                    + " the export, with the checkpoint key's public part."})
+    @Command(
+            name = "export",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Write the audit log as JSON, ending at a checkpoint of its head that the service signs for"
+                        + " the export, with the checkpoint key's public part."
+            })
     static final class Export implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
-        @Option(names = {"-o", "--output"}, required = true, paramLabel = "FILE")
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
+        @Option(
+                names = {"-o", "--output"},
+                required = true,
+                paramLabel = "FILE")
         Path output;
-        @Option(names = "--from", paramLabel = "CHECKPOINT",
-                description = "Export only the entries after this checkpoint (a checkpoint file or an earlier export).")
+
+        @Option(
+                names = "--from",
+                paramLabel = "CHECKPOINT",
+                description =
+                        "Export only the entries after this checkpoint (a checkpoint file or an earlier export).")
         Path from;
 
         @Override
@@ -109,33 +122,56 @@ public final class AuditCommand implements Runnable {
             root.put("checkpointKey", snap.key());
             ArrayNode arr = root.putArray("entries");
             snap.entries().forEach(arr::add);
-            AtomicFiles.writeBytes(output, RemoteClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
-            spec.commandLine().getOut().printf("%s: %d entries, checkpoint seq %d%n", output, snap.entries().size(),
-                    snap.checkpoint().path("seq").asLong());
+            AtomicFiles.writeBytes(
+                    output,
+                    RemoteClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root));
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "%s: %d entries, checkpoint seq %d%n",
+                            output, snap.entries().size(), snap.checkpoint().path("seq").asLong());
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = {"Verify an audit export (or, without FILE, the live log): the hash chain, that it starts at"
-                    + " seq 1 with the zero hash (or right after --from), and that it ends at the checkpoint the"
-                    + " service signed. With --url and FILE, also compare with the live log.",
-                    "Exit 0 intact, 1 broken or not anchored."})
+    @Command(
+            name = "verify",
+            mixinStandardHelpOptions = true,
+            description = {
+                "Verify an audit export (or, without FILE, the live log): the hash chain, that it starts at"
+                        + " seq 1 with the zero hash (or right after --from), and that it ends at the checkpoint the"
+                        + " service signed. With --url and FILE, also compare with the live log.",
+                "Exit 0 intact, 1 broken or not anchored."
+            })
     static final class Verify implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
-        @Parameters(paramLabel = "FILE", arity = "0..1", description = "Export from 'meerkat audit export'.")
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
+        @Parameters(
+                paramLabel = "FILE",
+                arity = "0..1",
+                description = "Export from 'meerkat audit export'.")
         Path file;
-        @Option(names = "--from", paramLabel = "CHECKPOINT",
-                description = "The export continues this signed checkpoint (a checkpoint file or the earlier export).")
+
+        @Option(
+                names = "--from",
+                paramLabel = "CHECKPOINT",
+                description =
+                        "The export continues this signed checkpoint (a checkpoint file or the earlier export).")
         Path from;
-        @Option(names = "--checkpoint-key", paramLabel = "PEM",
-                description = "The service's published checkpoint key (GET /api/v1/audit/checkpoints/key) to trust.")
+
+        @Option(
+                names = "--checkpoint-key",
+                paramLabel = "PEM",
+                description =
+                        "The service's published checkpoint key (GET /api/v1/audit/checkpoints/key) to trust.")
         Path checkpointKey;
-        @Option(names = "--json", description = "Print one JSON object: intact, entries, first/last seq, head or the broken entry.")
+
+        @Option(
+                names = "--json",
+                description =
+                        "Print one JSON object: intact, entries, first/last seq, head or the broken entry.")
         boolean json;
 
         @Override
@@ -155,26 +191,45 @@ public final class AuditCommand implements Runnable {
             } else {
                 JsonNode root = readJson(file);
                 JsonNode arr = root.isArray() ? root : root.get("entries");
-                if (arr == null || !arr.isArray()) throw CliException.invalid(file + ": no 'entries' array");
+                if (arr == null || !arr.isArray())
+                    throw CliException.invalid(file + ": no 'entries' array");
                 entries = new ArrayList<>();
                 arr.forEach(entries::add);
                 cpNode = root.isObject() ? root.get("checkpoint") : null;
-                embeddedKey = root.isObject() && root.hasNonNull("checkpointKey") ? root.get("checkpointKey").asText() : null;
+                embeddedKey =
+                        root.isObject() && root.hasNonNull("checkpointKey")
+                                ? root.get("checkpointKey").asText()
+                                : null;
             }
             AuditChain.Result r = AuditChain.verify(entries);
             if (!r.intact() && json) {
-                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("intact", false,
-                        "brokenSeq", r.brokenSeq(), "brokenIndex", r.brokenIndex(), "problem", r.problem()));
+                dev.meerkat.cli.io.JsonOutput.print(
+                        o,
+                        dev.meerkat.cli.io.JsonOutput.object(
+                                "intact",
+                                false,
+                                "brokenSeq",
+                                r.brokenSeq(),
+                                "brokenIndex",
+                                r.brokenIndex(),
+                                "problem",
+                                r.problem()));
                 return ExitCode.INVALID;
             }
             if (!r.intact()) {
-                throw CliException.invalid("audit chain broken at entry seq " + r.brokenSeq() + " (#" + (r.brokenIndex() + 1)
-                        + " in the export): " + r.problem());
+                throw CliException.invalid(
+                        "audit chain broken at entry seq "
+                                + r.brokenSeq()
+                                + " (#"
+                                + (r.brokenIndex() + 1)
+                                + " in the export): "
+                                + r.problem());
             }
             AuditAnchor.Checkpoint head = AuditAnchor.Checkpoint.of(cpNode);
             if (head == null) {
-                throw CliException.invalid("the export carries no signed checkpoint: its end cannot be checked"
-                        + " (export it again with 'meerkat audit export')");
+                throw CliException.invalid(
+                        "the export carries no signed checkpoint: its end cannot be checked"
+                                + " (export it again with 'meerkat audit export')");
             }
             String keySource;
             String keyPem;
@@ -197,23 +252,50 @@ public final class AuditCommand implements Runnable {
                 throw CliException.invalid("checkpoint key: " + e.getMessage());
             }
             if (!AuditAnchor.signedBy(head, key)) {
-                throw CliException.invalid("the export's checkpoint (seq " + head.seq() + ") is not signed by the checkpoint key");
+                throw CliException.invalid(
+                        "the export's checkpoint (seq "
+                                + head.seq()
+                                + ") is not signed by the checkpoint key");
             }
             if (start != null && !AuditAnchor.signedBy(start, key)) {
-                throw CliException.invalid("the --from checkpoint (seq " + start.seq() + ") is not signed by the checkpoint key");
+                throw CliException.invalid(
+                        "the --from checkpoint (seq "
+                                + start.seq()
+                                + ") is not signed by the checkpoint key");
             }
             String why = AuditAnchor.problem(entries, r, start, head);
             if (why != null) throw CliException.invalid("audit export not anchored: " + why);
             if (!live && client != null) compareLive(client, head);
             if (json) {
-                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("intact", true,
-                        "entries", r.checked(), "firstSeq", r.firstSeq(), "lastSeq", r.lastSeq(), "head", head.hash(),
-                        "checkpointSeq", head.seq(), "checkpointAt", String.valueOf(head.at()), "keyFrom", keySource));
+                dev.meerkat.cli.io.JsonOutput.print(
+                        o,
+                        dev.meerkat.cli.io.JsonOutput.object(
+                                "intact",
+                                true,
+                                "entries",
+                                r.checked(),
+                                "firstSeq",
+                                r.firstSeq(),
+                                "lastSeq",
+                                r.lastSeq(),
+                                "head",
+                                head.hash(),
+                                "checkpointSeq",
+                                head.seq(),
+                                "checkpointAt",
+                                String.valueOf(head.at()),
+                                "keyFrom",
+                                keySource));
                 return ExitCode.OK;
             }
-            o.printf("audit chain intact: %d entries%s, head %s%n", r.checked(),
-                    r.checked() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")", head.hash());
-            o.printf("anchored: checkpoint seq %d signed at %s, key from %s%n", head.seq(), head.at(), keySource);
+            o.printf(
+                    "audit chain intact: %d entries%s, head %s%n",
+                    r.checked(),
+                    r.checked() == 0 ? "" : " (seq " + r.firstSeq() + ".." + r.lastSeq() + ")",
+                    head.hash());
+            o.printf(
+                    "anchored: checkpoint seq %d signed at %s, key from %s%n",
+                    head.seq(), head.at(), keySource);
             o.flush();
             return ExitCode.OK;
         }
@@ -224,11 +306,15 @@ public final class AuditCommand implements Runnable {
             JsonNode page = client.get("/api/v1/audit?limit=1&after=" + (head.seq() - 1));
             JsonNode e = page.path("entries").path(0);
             if (e.isMissingNode() || e.path("seq").asLong() != head.seq()) {
-                throw CliException.invalid("the live log no longer holds entry seq " + head.seq() + " (truncated)");
+                throw CliException.invalid(
+                        "the live log no longer holds entry seq " + head.seq() + " (truncated)");
             }
             if (!head.hash().equals(e.path("hash").asText())) {
-                throw CliException.invalid("the live log's entry seq " + head.seq() + " differs from the export"
-                        + " (history rewritten)");
+                throw CliException.invalid(
+                        "the live log's entry seq "
+                                + head.seq()
+                                + " differs from the export"
+                                + " (history rewritten)");
             }
         }
     }

@@ -18,8 +18,8 @@ import java.util.UUID;
 
 /**
  * Issues RS256 bearer tokens the signing service accepts: issuer {@code meerkat}, the subject as
- * {@code upn}/{@code sub}, the roles as {@code groups}, the service as {@code aud}, and a {@code jti}
- * by which the token can be revoked.
+ * {@code upn}/{@code sub}, the roles as {@code groups}, the service as {@code aud}, and a {@code
+ * jti} by which the token can be revoked.
  */
 public final class JwtMinter {
     private final PrivateKey key;
@@ -41,16 +41,25 @@ public final class JwtMinter {
     public static JwtMinter fromPem(String pkcs8Pem) {
         String b64 = pkcs8Pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
         try {
-            return new JwtMinter(KeyFactory.getInstance("RSA").generatePrivate(new PKCS8EncodedKeySpec(
-                    Base64.getDecoder().decode(b64))));
+            return new JwtMinter(
+                    KeyFactory.getInstance("RSA")
+                            .generatePrivate(
+                                    new PKCS8EncodedKeySpec(Base64.getDecoder().decode(b64))));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("not an RSA PKCS#8 private key PEM: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "not an RSA PKCS#8 private key PEM: " + e.getMessage(), e);
         }
     }
 
     public static String pem(String type, byte[] der) {
-        return "-----BEGIN " + type + "-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der) + "\n-----END " + type + "-----\n";
+        return "-----BEGIN "
+                + type
+                + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
+                + "\n-----END "
+                + type
+                + "-----\n";
     }
 
     /** The audience the signing service expects by default ({@code meerkat.tokens.audience}). */
@@ -60,11 +69,17 @@ public final class JwtMinter {
         return issue(subject, roles, validity, DEFAULT_AUDIENCE);
     }
 
-    /** A token for {@code audience}; subjects with whitespace are refused (the service refuses them too). */
+    /**
+     * A token for {@code audience}; subjects with whitespace are refused (the service refuses them
+     * too).
+     */
     public String issue(String subject, List<String> roles, Duration validity, String audience) {
-        if (subject == null || subject.isEmpty() || subject.codePoints().anyMatch(
-                c -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
-            throw new IllegalArgumentException("token subject must be non-empty and without whitespace: '" + subject + "'");
+        if (subject == null
+                || subject.isEmpty()
+                || subject.codePoints()
+                        .anyMatch(c -> Character.isWhitespace(c) || Character.isSpaceChar(c))) {
+            throw new IllegalArgumentException(
+                    "token subject must be non-empty and without whitespace: '" + subject + "'");
         }
         Instant now = Instant.now();
         Map<String, Object> claims = new LinkedHashMap<>();
@@ -78,7 +93,9 @@ public final class JwtMinter {
         claims.put("jti", UUID.randomUUID().toString());
         try {
             Base64.Encoder enc = Base64.getUrlEncoder().withoutPadding();
-            String head = enc.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
+            String head =
+                    enc.encodeToString(
+                            "{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8));
             String body = enc.encodeToString(RemoteClient.JSON.writeValueAsBytes(claims));
             Signature s = Signature.getInstance("SHA256withRSA");
             s.initSign(key);

@@ -1,16 +1,14 @@
 package dev.meerkat.cli.remote;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meerkat.cli.io.AtomicFiles;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.meerkat.cli.io.AtomicFiles;
-import dev.meerkat.cli.io.ExitCode;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,13 +17,22 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** {@code meerkat keys}: manage keys held by the signing service. */
-@Command(name = "keys", mixinStandardHelpOptions = true,
-        description = "Manage keys held by the signing service (credentials: $MEERKAT_TOKEN or a client certificate).",
-        subcommands = {KeysCommand.List.class, KeysCommand.Show.class, KeysCommand.Create.class, KeysCommand.Public.class,
-                KeysCommand.Rotate.class, KeysCommand.Retire.class, KeysCommand.Compromised.class})
+@Command(
+        name = "keys",
+        mixinStandardHelpOptions = true,
+        description =
+                "Manage keys held by the signing service (credentials: $MEERKAT_TOKEN or a client certificate).",
+        subcommands = {
+            KeysCommand.List.class,
+            KeysCommand.Show.class,
+            KeysCommand.Create.class,
+            KeysCommand.Public.class,
+            KeysCommand.Rotate.class,
+            KeysCommand.Retire.class,
+            KeysCommand.Compromised.class
+        })
 public final class KeysCommand implements Runnable {
-    @Spec
-    CommandSpec spec;
+    @Spec CommandSpec spec;
 
     @Override
     public void run() {
@@ -43,19 +50,27 @@ public final class KeysCommand implements Runnable {
     }
 
     static String summary(JsonNode k) {
-        return String.format("%-24s %-11s %-22s %-9s v%-3d %-11s %s", k.path("id").asText(), k.path("type").asText(),
-                k.path("purpose").asText(), k.path("backend").asText(), k.path("currentVersion").asInt(),
-                k.path("state").asText(), k.path("production").asBoolean()
-                        ? "production (" + k.path("approvalsRequired").asInt() + " approvals)" : "");
+        return String.format(
+                "%-24s %-11s %-22s %-9s v%-3d %-11s %s",
+                k.path("id").asText(),
+                k.path("type").asText(),
+                k.path("purpose").asText(),
+                k.path("backend").asText(),
+                k.path("currentVersion").asInt(),
+                k.path("state").asText(),
+                k.path("production").asBoolean()
+                        ? "production (" + k.path("approvalsRequired").asInt() + " approvals)"
+                        : "");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List keys.")
     static final class List implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
-        @Option(names = "--json", description = "Print {\"keys\":[…]} (the service's key objects) instead of text.")
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
+        @Option(
+                names = "--json",
+                description = "Print {\"keys\":[…]} (the service's key objects) instead of text.")
         boolean json;
 
         @Override
@@ -63,7 +78,8 @@ public final class KeysCommand implements Runnable {
             PrintWriter o = spec.commandLine().getOut();
             JsonNode keys = service.client().get("/api/v1/keys");
             if (json) {
-                dev.meerkat.cli.io.JsonOutput.print(o, dev.meerkat.cli.io.JsonOutput.object("keys", keys));
+                dev.meerkat.cli.io.JsonOutput.print(
+                        o, dev.meerkat.cli.io.JsonOutput.object("keys", keys));
                 return ExitCode.OK;
             }
             for (JsonNode k : keys) o.println(summary(k));
@@ -72,12 +88,14 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a key and its versions (JSON).")
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
+            description = "Show a key and its versions (JSON).")
     static final class Show implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
         @Parameters(paramLabel = "ID")
         String id;
 
@@ -88,26 +106,48 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a key in the service (admin).")
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = "Create a key in the service (admin).")
     static final class Create implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
         @Parameters(paramLabel = "ID", description = "Key id: a-z 0-9 . _ -")
         String id;
-        @Option(names = {"-t", "--type"}, defaultValue = "ecdsa-p256", paramLabel = "TYPE",
-                description = "ecdsa-p256, ecdsa-p384, ed25519, rsa-2048 or rsa-3072. Default: ${DEFAULT-VALUE}.")
+
+        @Option(
+                names = {"-t", "--type"},
+                defaultValue = "ecdsa-p256",
+                paramLabel = "TYPE",
+                description =
+                        "ecdsa-p256, ecdsa-p384, ed25519, rsa-2048 or rsa-3072. Default: ${DEFAULT-VALUE}.")
         String type;
-        @Option(names = "--purpose", defaultValue = "firmware-signing", paramLabel = "PURPOSE",
-                description = "firmware-signing, encryption or certificate-authority. Default: ${DEFAULT-VALUE}.")
+
+        @Option(
+                names = "--purpose",
+                defaultValue = "firmware-signing",
+                paramLabel = "PURPOSE",
+                description =
+                        "firmware-signing, encryption or certificate-authority. Default: ${DEFAULT-VALUE}.")
         String purpose;
+
         @Option(names = "--production", description = "Signing needs M-of-N approvals.")
         boolean production;
-        @Option(names = "--approvals", paramLabel = "M", description = "Approvals a production signature needs.")
+
+        @Option(
+                names = "--approvals",
+                paramLabel = "M",
+                description = "Approvals a production signature needs.")
         Integer approvals;
-        @Option(names = "--backend", paramLabel = "software|pkcs11", description = "Key backend (default: the service's).")
+
+        @Option(
+                names = "--backend",
+                paramLabel = "software|pkcs11",
+                description = "Key backend (default: the service's).")
         String backend;
+
         @Option(names = "--description", paramLabel = "TEXT")
         String description;
 
@@ -129,29 +169,53 @@ public final class KeysCommand implements Runnable {
     }
 
     // Its --version is the key version, so only --help comes from picocli.
-    @Command(name = "public",
-            description = "Export a public key: PEM, MCUboot KEYHASH or a C array for the bootloader.")
+    @Command(
+            name = "public",
+            description =
+                    "Export a public key: PEM, MCUboot KEYHASH or a C array for the bootloader.")
     static final class Public implements Callable<Integer> {
-        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                description = "Show this help message and exit.")
         boolean help;
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
+
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
         @Parameters(paramLabel = "ID")
         String id;
-        @Option(names = {"-e", "--format"}, defaultValue = "pem", paramLabel = "pem|keyhash|c",
+
+        @Option(
+                names = {"-e", "--format"},
+                defaultValue = "pem",
+                paramLabel = "pem|keyhash|c",
                 description = "Default: ${DEFAULT-VALUE}.")
         String format;
-        @Option(names = "--version", paramLabel = "N", description = "Key version (default: current).")
+
+        @Option(
+                names = "--version",
+                paramLabel = "N",
+                description = "Key version (default: current).")
         Integer version;
-        @Option(names = {"-o", "--output"}, paramLabel = "FILE", description = "Write to FILE instead of stdout.")
+
+        @Option(
+                names = {"-o", "--output"},
+                paramLabel = "FILE",
+                description = "Write to FILE instead of stdout.")
         Path output;
 
         @Override
         public Integer call() throws Exception {
-            String text = service.client().getText("/api/v1/keys/" + RemoteClient.encode(id) + "/public?format="
-                    + RemoteClient.encode(format) + (version == null ? "" : "&version=" + version)).text();
+            String text =
+                    service.client()
+                            .getText(
+                                    "/api/v1/keys/"
+                                            + RemoteClient.encode(id)
+                                            + "/public?format="
+                                            + RemoteClient.encode(format)
+                                            + (version == null ? "" : "&version=" + version))
+                            .text();
             if (output != null) {
                 AtomicFiles.writeBytes(output, text.getBytes(StandardCharsets.US_ASCII));
             } else {
@@ -163,10 +227,9 @@ public final class KeysCommand implements Runnable {
     }
 
     abstract static class Change implements Callable<Integer> {
-        @Spec
-        CommandSpec spec;
-        @Mixin
-        ServiceOptions service;
+        @Spec CommandSpec spec;
+        @Mixin ServiceOptions service;
+
         @Parameters(paramLabel = "ID")
         String id;
 
@@ -178,15 +241,21 @@ public final class KeysCommand implements Runnable {
 
         @Override
         public Integer call() {
-            JsonNode k = service.client().post("/api/v1/keys/" + RemoteClient.encode(id) + "/" + verb(), body()).json();
+            JsonNode k =
+                    service.client()
+                            .post("/api/v1/keys/" + RemoteClient.encode(id) + "/" + verb(), body())
+                            .json();
             spec.commandLine().getOut().println(summary(k));
             spec.commandLine().getOut().flush();
             return ExitCode.OK;
         }
     }
 
-    @Command(name = "rotate", mixinStandardHelpOptions = true,
-            description = "Generate a new key version; older versions stay exported for verification.")
+    @Command(
+            name = "rotate",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Generate a new key version; older versions stay exported for verification.")
     static final class Rotate extends Change {
         @Override
         String verb() {
@@ -194,7 +263,10 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "retire", mixinStandardHelpOptions = true, description = "Stop signing with a key.")
+    @Command(
+            name = "retire",
+            mixinStandardHelpOptions = true,
+            description = "Stop signing with a key.")
     static final class Retire extends Change {
         @Override
         String verb() {
@@ -202,8 +274,11 @@ public final class KeysCommand implements Runnable {
         }
     }
 
-    @Command(name = "compromised", mixinStandardHelpOptions = true,
-            description = "Mark a key compromised: it never signs again and its pending requests are cancelled.")
+    @Command(
+            name = "compromised",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Mark a key compromised: it never signs again and its pending requests are cancelled.")
     static final class Compromised extends Change {
         @Option(names = "--reason", paramLabel = "TEXT")
         String reason;

@@ -1,5 +1,9 @@
 package dev.meerkat.cli.remote;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.cli.io.CliException;
+import dev.meerkat.cli.io.ExitCode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -11,26 +15,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
 import javax.net.ssl.SSLContext;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.meerkat.cli.io.CliException;
-import dev.meerkat.cli.io.ExitCode;
-
 /**
- * HTTP client for the signing service's JSON API. Credentials come from the environment:
- * {@code MEERKAT_TOKEN} (or the file named by {@code MEERKAT_TOKEN_FILE}) for a bearer token,
- * {@code MEERKAT_CLIENT_P12}/{@code MEERKAT_CLIENT_P12_PASSWORD} for a client certificate, and
- * {@code MEERKAT_CA} for a PEM file of CA certificates to trust. Java system properties
- * {@code meerkat.token}, {@code meerkat.token.file}, {@code meerkat.client.p12}, {@code meerkat.client.p12.password}
- * and {@code meerkat.ca} take precedence.
+ * HTTP client for the signing service's JSON API. Credentials come from the environment: {@code
+ * MEERKAT_TOKEN} (or the file named by {@code MEERKAT_TOKEN_FILE}) for a bearer token, {@code
+ * MEERKAT_CLIENT_P12}/{@code MEERKAT_CLIENT_P12_PASSWORD} for a client certificate, and {@code
+ * MEERKAT_CA} for a PEM file of CA certificates to trust. Java system properties {@code
+ * meerkat.token}, {@code meerkat.token.file}, {@code meerkat.client.p12}, {@code
+ * meerkat.client.p12.password} and {@code meerkat.ca} take precedence.
  */
 public final class RemoteClient {
     /** Where the service listens when started with {@code meerkat serve}. */
     public static final String DEFAULT_URL = "http://127.0.0.1:8470";
+
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI base;
@@ -38,12 +36,12 @@ public final class RemoteClient {
     private final HttpClient http;
 
     /** A response: status, body and the headers the commands use. */
-    public record Reply(int status, JsonNode json, String text, HttpResponse<byte[]> raw) {
-    }
+    public record Reply(int status, JsonNode json, String text, HttpResponse<byte[]> raw) {}
 
     public RemoteClient(String url, String token, SSLContext ssl) {
         this.base = URI.create(url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
-        if (base.getScheme() == null || !(base.getScheme().equals("http") || base.getScheme().equals("https"))) {
+        if (base.getScheme() == null
+                || !(base.getScheme().equals("http") || base.getScheme().equals("https"))) {
             throw CliException.usage("service URL must be http:// or https://, got " + url);
         }
         this.token = token;
@@ -52,7 +50,10 @@ public final class RemoteClient {
         this.http = b.build();
     }
 
-    /** A client for {@code url} (or {@code MEERKAT_URL}, or the default) with credentials from the environment. */
+    /**
+     * A client for {@code url} (or {@code MEERKAT_URL}, or the default) with credentials from the
+     * environment.
+     */
     public static RemoteClient fromEnvironment(String url) {
         String u = url != null ? url : setting("meerkat.url", "MEERKAT_URL");
         return new RemoteClient(u != null ? u : DEFAULT_URL, token(), sslContext());
@@ -72,7 +73,8 @@ public final class RemoteClient {
         try {
             return Files.readString(Path.of(file)).strip();
         } catch (IOException e) {
-            throw new CliException(ExitCode.IO, "cannot read the token file " + file + ": " + e.getMessage());
+            throw new CliException(
+                    ExitCode.IO, "cannot read the token file " + file + ": " + e.getMessage());
         }
     }
 
@@ -80,8 +82,13 @@ public final class RemoteClient {
         String ca = setting("meerkat.ca", "MEERKAT_CA");
         String p12 = setting("meerkat.client.p12", "MEERKAT_CLIENT_P12");
         if (ca == null && p12 == null) return null;
-        String pw = p12 == null ? null : setting("meerkat.client.p12.password", "MEERKAT_CLIENT_P12_PASSWORD");
-        return TlsFiles.context(ca == null ? null : Path.of(ca), p12 == null ? null : Path.of(p12),
+        String pw =
+                p12 == null
+                        ? null
+                        : setting("meerkat.client.p12.password", "MEERKAT_CLIENT_P12_PASSWORD");
+        return TlsFiles.context(
+                ca == null ? null : Path.of(ca),
+                p12 == null ? null : Path.of(p12),
                 pw == null ? null : pw.toCharArray());
     }
 
@@ -119,12 +126,16 @@ public final class RemoteClient {
 
     private Reply send(String method, String path, Object body, String accept) {
         try {
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(120))
-                    .header("Accept", accept);
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create(base + path))
+                            .timeout(Duration.ofSeconds(120))
+                            .header("Accept", accept);
             if (token != null) b.header("Authorization", "Bearer " + token);
             if (body != null) {
                 b.header("Content-Type", "application/json");
-                b.method(method, HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+                b.method(
+                        method,
+                        HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
             } else if (method.equals("POST")) {
                 b.header("Content-Type", "application/json");
                 b.method(method, HttpRequest.BodyPublishers.ofString("{}"));
@@ -134,13 +145,18 @@ public final class RemoteClient {
             HttpResponse<byte[]> r = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             String ct = r.headers().firstValue("Content-Type").orElse("");
             String text = new String(r.body(), StandardCharsets.UTF_8);
-            JsonNode json = ct.contains("json") && r.body().length > 0 ? JSON.readTree(r.body()) : null;
+            JsonNode json =
+                    ct.contains("json") && r.body().length > 0 ? JSON.readTree(r.body()) : null;
             return new Reply(r.statusCode(), json, text, r);
         } catch (ConnectException e) {
-            throw new CliException(ExitCode.IO, "cannot connect to the signing service at " + base
-                    + " (start it with 'meerkat serve')");
+            throw new CliException(
+                    ExitCode.IO,
+                    "cannot connect to the signing service at "
+                            + base
+                            + " (start it with 'meerkat serve')");
         } catch (IOException e) {
-            throw new CliException(ExitCode.IO, "signing service " + base + ": " + e.getMessage(), e);
+            throw new CliException(
+                    ExitCode.IO, "signing service " + base + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException(ExitCode.IO, "interrupted");
@@ -151,11 +167,18 @@ public final class RemoteClient {
         if (r.status() >= 200 && r.status() < 300) return r;
         String msg;
         if (r.json() != null && r.json().has("title")) {
-            msg = r.json().path("title").asText() + (r.json().hasNonNull("detail") ? ": " + r.json().path("detail").asText() : "");
+            msg =
+                    r.json().path("title").asText()
+                            + (r.json().hasNonNull("detail")
+                                    ? ": " + r.json().path("detail").asText()
+                                    : "");
         } else {
             msg = r.text().isBlank() ? "no details" : r.text().strip();
         }
-        int code = r.status() >= 500 ? ExitCode.IO : r.status() == 400 ? ExitCode.USAGE : ExitCode.INVALID;
+        int code =
+                r.status() >= 500
+                        ? ExitCode.IO
+                        : r.status() == 400 ? ExitCode.USAGE : ExitCode.INVALID;
         throw new CliException(code, "signing service refused (HTTP " + r.status() + "): " + msg);
     }
 }

@@ -4,8 +4,13 @@ import picocli.CommandLine.Option;
 
 /** The {@code --url} option every service command takes. */
 public final class ServiceOptions {
-    @Option(names = "--url", paramLabel = "URL",
-            description = "Signing service URL (default: $MEERKAT_URL or " + RemoteClient.DEFAULT_URL + ").")
+    @Option(
+            names = "--url",
+            paramLabel = "URL",
+            description =
+                    "Signing service URL (default: $MEERKAT_URL or "
+                            + RemoteClient.DEFAULT_URL
+                            + ").")
     String url;
 
     RemoteClient client() {

@@ -13,11 +13,13 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
-/** The host's TLS context for talking to Meerkat services: trusted CAs from a PEM file, a client key from PKCS#12. */
+/**
+ * The host's TLS context for talking to Meerkat services: trusted CAs from a PEM file, a client key
+ * from PKCS#12.
+ */
 public final class TlsFiles {
 
-    private TlsFiles() {
-    }
+    private TlsFiles() {}
 
     /**
      * A TLS context trusting the certificates in {@code caPem} (the JDK's CAs when null) and
@@ -34,7 +36,8 @@ public final class TlsFiles {
                 trust.load(null, null);
                 try (InputStream in = Files.newInputStream(caPem)) {
                     int i = 0;
-                    for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+                    for (Certificate c :
+                            CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                         trust.setCertificateEntry("ca" + i++, c);
                     }
                 }
@@ -52,7 +55,10 @@ public final class TlsFiles {
                 kmf.init(ks, pw);
             }
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf == null ? null : tmf.getTrustManagers(), null);
+            ctx.init(
+                    kmf == null ? null : kmf.getKeyManagers(),
+                    tmf == null ? null : tmf.getTrustManagers(),
+                    null);
             return ctx;
         } catch (IOException e) {
             throw new CliException(ExitCode.IO, "cannot read TLS material: " + e.getMessage(), e);

@@ -16,7 +16,15 @@ class BootsimCommandTest {
 
     @Test
     void powercutPrintsTheSummaryAsTheLastLine() throws Exception {
-        Cli.Run r = Cli.run("bootsim", "powercut", "--scenario", "commit", "--profile", "uniform-4k", "--json");
+        Cli.Run r =
+                Cli.run(
+                        "bootsim",
+                        "powercut",
+                        "--scenario",
+                        "commit",
+                        "--profile",
+                        "uniform-4k",
+                        "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(lastLine(r.out()));
         assertThat(j.get("scenarios").asInt()).isEqualTo(1);
@@ -29,7 +37,15 @@ class BootsimCommandTest {
 
     @Test
     void powercutOfTheSecureBootBoardCutsFlashAndChip() throws Exception {
-        Cli.Run r = Cli.run("bootsim", "powercut", "--profile", "secure-boot", "--scenario", "first-boot", "--json");
+        Cli.Run r =
+                Cli.run(
+                        "bootsim",
+                        "powercut",
+                        "--profile",
+                        "secure-boot",
+                        "--scenario",
+                        "first-boot",
+                        "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode j = new ObjectMapper().readTree(lastLine(r.out()));
         assertThat(j.get("cut_points").asInt()).isPositive();
@@ -40,7 +56,14 @@ class BootsimCommandTest {
 
     @Test
     void powercutWithoutJsonSaysPass() {
-        Cli.Run r = Cli.run("bootsim", "powercut", "--scenario", "rollback-watchdog", "--profile", "mixed-ecc");
+        Cli.Run r =
+                Cli.run(
+                        "bootsim",
+                        "powercut",
+                        "--scenario",
+                        "rollback-watchdog",
+                        "--profile",
+                        "mixed-ecc");
         assertThat(r.exitCode()).isZero();
         assertThat(lastLine(r.out())).contains("PASS");
     }
@@ -49,7 +72,9 @@ class BootsimCommandTest {
     void runShowsWhatTheBootloaderDid() {
         Cli.Run r = Cli.run("bootsim", "run", "--scenario", "rollback-watchdog");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        assertThat(r.out()).contains("test boot of B").contains("TEST_BOOT_WATCHDOG")
+        assertThat(r.out())
+                .contains("test boot of B")
+                .contains("TEST_BOOT_WATCHDOG")
                 .contains("runs 1.0.0+0 in slot A (NORMAL boot)");
     }
 
@@ -57,7 +82,10 @@ class BootsimCommandTest {
     void listNamesScenariosProfilesAndTransitions() {
         Cli.Run r = Cli.run("bootsim", "list");
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("install-update").contains("boot-state-rotation").contains("stm32f4")
+        assertThat(r.out())
+                .contains("install-update")
+                .contains("boot-state-rotation")
+                .contains("stm32f4")
                 .contains("TESTING   --COMMIT");
     }
 

@@ -1,5 +1,8 @@
 package dev.meerkat.signing.api;
 
+import dev.meerkat.signing.checkpoint.Checkpoint;
+import dev.meerkat.signing.checkpoint.CheckpointService;
+import dev.meerkat.signing.security.Roles;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -9,17 +12,14 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import dev.meerkat.signing.checkpoint.Checkpoint;
-import dev.meerkat.signing.checkpoint.CheckpointService;
-import dev.meerkat.signing.security.Roles;
-
-/** Signed checkpoints of the audit chain head, and the public key that verifies them (published). */
+/**
+ * Signed checkpoints of the audit chain head, and the public key that verifies them (published).
+ */
 @Path("/api/v1/audit/checkpoints")
 @Produces(MediaType.APPLICATION_JSON)
 public class CheckpointResource {
 
-    @Inject
-    CheckpointService checkpoints;
+    @Inject CheckpointService checkpoints;
 
     /** Signs the current head now (an export asks for this first); returns the checkpoint. */
     @POST

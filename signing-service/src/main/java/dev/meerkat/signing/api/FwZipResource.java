@@ -1,8 +1,9 @@
 package dev.meerkat.signing.api;
 
-import java.io.InputStream;
-import java.nio.file.Files;
-
+import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.security.Roles;
+import dev.meerkat.signing.sign.FwZipSigning;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -14,11 +15,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
-
-import dev.meerkat.signing.security.Caller;
-import dev.meerkat.signing.security.Roles;
-import dev.meerkat.signing.sign.FwZipSigning;
-import io.quarkus.security.identity.SecurityIdentity;
+import java.io.InputStream;
+import java.nio.file.Files;
 
 /**
  * Signs a Mongoose OS fw.zip: the bundle is uploaded and comes back with an ECDSA P-256 manifest
@@ -27,25 +25,31 @@ import io.quarkus.security.identity.SecurityIdentity;
 @Path("/api/v1/sign/fwzip")
 public class FwZipResource {
 
-    @Inject
-    FwZipSigning signing;
+    @Inject FwZipSigning signing;
 
-    @Inject
-    SecurityIdentity identity;
+    @Inject SecurityIdentity identity;
 
     @POST
     @Consumes({"application/zip", MediaType.APPLICATION_OCTET_STREAM})
     @Produces("application/zip")
     @RolesAllowed({Roles.RELEASE_ENGINEER, Roles.CI_PIPELINE})
-    public Response sign(InputStream body, @HeaderParam("Content-Length") Long contentLength,
-                         @QueryParam("keyId") String keyId, @QueryParam("slot") Integer slot) {
-        FwZipSigning.SignedBundle signed = signing.sign(Caller.of(identity), keyId, slot, body, contentLength);
-        StreamingOutput stream = o -> {
-            try (signed) {
-                Files.copy(signed.file(), o);
-            }
-        };
-        return Response.ok(stream, "application/zip").header("Content-Length", signed.size())
-                .header("X-Signature-Slot", signed.slot()).header("X-Manifest-Digest", signed.manifestHash()).build();
+    public Response sign(
+            InputStream body,
+            @HeaderParam("Content-Length") Long contentLength,
+            @QueryParam("keyId") String keyId,
+            @QueryParam("slot") Integer slot) {
+        FwZipSigning.SignedBundle signed =
+                signing.sign(Caller.of(identity), keyId, slot, body, contentLength);
+        StreamingOutput stream =
+                o -> {
+                    try (signed) {
+                        Files.copy(signed.file(), o);
+                    }
+                };
+        return Response.ok(stream, "application/zip")
+                .header("Content-Length", signed.size())
+                .header("X-Signature-Slot", signed.slot())
+                .header("X-Manifest-Digest", signed.manifestHash())
+                .build();
     }
 }

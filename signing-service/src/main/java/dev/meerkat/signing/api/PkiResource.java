@@ -1,9 +1,15 @@
 package dev.meerkat.signing.api;
 
-import java.util.Base64;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-
+import dev.meerkat.signing.pki.CaService;
+import dev.meerkat.signing.pki.CertificateService;
+import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.security.Roles;
+import io.quarkus.security.identity.CurrentIdentityAssociation;
+import io.quarkus.security.identity.SecurityIdentity;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -20,17 +26,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-
-import dev.meerkat.signing.pki.CaService;
-import dev.meerkat.signing.pki.CertificateService;
-import dev.meerkat.signing.security.Caller;
-import dev.meerkat.signing.security.Roles;
-import io.quarkus.security.identity.CurrentIdentityAssociation;
-import io.quarkus.security.identity.SecurityIdentity;
-import io.smallrye.mutiny.Uni;
-import io.smallrye.mutiny.infrastructure.Infrastructure;
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Device PKI: the CA hierarchy (administrators), device certificates from CSRs (factory stations),
@@ -45,50 +43,47 @@ public class PkiResource {
     static final String PKIX_CRL = "application/pkix-crl";
 
     /** A CA key in the given backend (default: the PKI's or the service's default). */
-    public record NewRoot(String backend) {
-    }
-
-    /** A new issuing CA; {@code signerId} (0-65535) is the ID the chips' compressed certificates carry. */
-    public record NewIssuing(String backend, @NotNull Integer signerId) {
-    }
-
-    /** A PEM certificate to import or install. */
-    public record CertificateUpload(@NotBlank String certificate) {
-    }
-
-    /** An issuing CA's CSR for the root to sign. */
-    public record CaCsr(@NotBlank String csr, @NotNull Integer signerId) {
-    }
+    public record NewRoot(String backend) {}
 
     /**
-     * A device's PKCS#10 request, PEM or base64 DER. {@code renew} (callers that are also administrators) replaces the
-     * chip's earlier certificate instead of being refused with 409.
+     * A new issuing CA; {@code signerId} (0-65535) is the ID the chips' compressed certificates
+     * carry.
      */
-    public record Csr(@NotBlank @jakarta.validation.constraints.Size(max = 16384) String csr, Boolean renew) {
-    }
+    public record NewIssuing(String backend, @NotNull Integer signerId) {}
+
+    /** A PEM certificate to import or install. */
+    public record CertificateUpload(@NotBlank String certificate) {}
+
+    /** An issuing CA's CSR for the root to sign. */
+    public record CaCsr(@NotBlank String csr, @NotNull Integer signerId) {}
+
+    /**
+     * A device's PKCS#10 request, PEM or base64 DER. {@code renew} (callers that are also
+     * administrators) replaces the chip's earlier certificate instead of being refused with 409.
+     */
+    public record Csr(
+            @NotBlank @jakarta.validation.constraints.Size(max = 16384) String csr,
+            Boolean renew) {}
 
     /** Why a certificate is revoked (an RFC 5280 reason name). */
-    public record Revocation(String reason) {
-    }
+    public record Revocation(String reason) {}
 
-    @Inject
-    CaService cas;
+    @Inject CaService cas;
 
-    @Inject
-    CertificateService certs;
+    @Inject CertificateService certs;
 
-    @Inject
-    SecurityIdentity identity;
+    @Inject SecurityIdentity identity;
 
-    @Inject
-    CurrentIdentityAssociation association;
+    @Inject CurrentIdentityAssociation association;
 
     @POST
     @Path("root")
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
     public Response createRoot(NewRoot req) {
-        return Response.status(201).entity(cas.createRoot(Caller.of(identity), req == null ? null : req.backend())).build();
+        return Response.status(201)
+                .entity(cas.createRoot(Caller.of(identity), req == null ? null : req.backend()))
+                .build();
     }
 
     @POST
@@ -96,7 +91,9 @@ public class PkiResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
     public Response importRoot(@Valid @NotNull CertificateUpload req) {
-        return Response.status(201).entity(cas.importRoot(Caller.of(identity), req.certificate())).build();
+        return Response.status(201)
+                .entity(cas.importRoot(Caller.of(identity), req.certificate()))
+                .build();
     }
 
     @POST
@@ -104,7 +101,10 @@ public class PkiResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
     public Response signIssuingCsr(@Valid @NotNull CaCsr req) {
-        return Response.ok(new CertificateUpload(cas.signIssuingCsr(Caller.of(identity), req.csr(), req.signerId()))).build();
+        return Response.ok(
+                        new CertificateUpload(
+                                cas.signIssuingCsr(Caller.of(identity), req.csr(), req.signerId())))
+                .build();
     }
 
     @POST
@@ -112,7 +112,9 @@ public class PkiResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed(Roles.ADMIN)
     public Response createIssuing(@Valid @NotNull NewIssuing req) {
-        return Response.status(201).entity(cas.createIssuing(Caller.of(identity), req.backend(), req.signerId())).build();
+        return Response.status(201)
+                .entity(cas.createIssuing(Caller.of(identity), req.backend(), req.signerId()))
+                .build();
     }
 
     @POST
@@ -153,15 +155,18 @@ public class PkiResource {
     public Uni<Response> issue(@Valid @NotNull Csr req) {
         Caller caller = Caller.of(association.getIdentity());
         boolean renew = Boolean.TRUE.equals(req.renew());
-        CompletableFuture<CertificateService.Issued> now = certs.tryIssueNow(caller, req.csr(), renew);
+        CompletableFuture<CertificateService.Issued> now =
+                certs.tryIssueNow(caller, req.csr(), renew);
         if (now != null) {
             Uni<CertificateService.Issued> u = Uni.createFrom().completionStage(now);
             Context ctx = Vertx.currentContext();
             if (ctx != null) u = u.emitOn(task -> ctx.runOnContext(v -> task.run()));
             return u.map(PkiResource::issued);
         }
-        return Uni.createFrom().item(() -> certs.issue(caller, req.csr(), renew))
-                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()).map(PkiResource::issued);
+        return Uni.createFrom()
+                .item(() -> certs.issue(caller, req.csr(), renew))
+                .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
+                .map(PkiResource::issued);
     }
 
     private static Response issued(CertificateService.Issued issued) {
@@ -171,8 +176,10 @@ public class PkiResource {
     @GET
     @Path("certs")
     @RolesAllowed({Roles.ADMIN, Roles.AUDITOR, Roles.FACTORY_STATION})
-    public List<CertificateService.CertView> list(@QueryParam("serial") String serial, @QueryParam("status") String status,
-                                                  @QueryParam("limit") @DefaultValue("1000") int limit) {
+    public List<CertificateService.CertView> list(
+            @QueryParam("serial") String serial,
+            @QueryParam("status") String status,
+            @QueryParam("limit") @DefaultValue("1000") int limit) {
         return certs.list(Caller.of(identity), serial, status, limit);
     }
 
@@ -206,7 +213,8 @@ public class PkiResource {
     @Path("ocsp/{request: .+}")
     @Produces(OCSP_RESPONSE)
     @PermitAll
-    public byte[] ocspGet(@PathParam("request") String request, io.vertx.core.http.HttpServerRequest http) {
+    public byte[] ocspGet(
+            @PathParam("request") String request, io.vertx.core.http.HttpServerRequest http) {
         byte[] der;
         try {
             der = Base64.getDecoder().decode(request.replace(' ', '+'));

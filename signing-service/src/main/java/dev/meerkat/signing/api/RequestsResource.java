@@ -1,7 +1,10 @@
 package dev.meerkat.signing.api;
 
-import java.util.List;
-
+import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.security.Roles;
+import dev.meerkat.signing.sign.SignResult;
+import dev.meerkat.signing.sign.SigningService;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -12,12 +15,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
-
-import dev.meerkat.signing.security.Caller;
-import dev.meerkat.signing.security.Roles;
-import dev.meerkat.signing.sign.SignResult;
-import dev.meerkat.signing.sign.SigningService;
-import io.quarkus.security.identity.SecurityIdentity;
+import java.util.List;
 
 /** Signing requests against production keys and their approvals. */
 @Path("/api/v1/requests")
@@ -25,14 +23,11 @@ import io.quarkus.security.identity.SecurityIdentity;
 public class RequestsResource {
 
     /** An approver's optional comment. */
-    public record Decision(String comment) {
-    }
+    public record Decision(String comment) {}
 
-    @Inject
-    SigningService signing;
+    @Inject SigningService signing;
 
-    @Inject
-    SecurityIdentity identity;
+    @Inject SecurityIdentity identity;
 
     @GET
     @RolesAllowed({Roles.APPROVER, Roles.ADMIN, Roles.AUDITOR})
@@ -43,7 +38,14 @@ public class RequestsResource {
     /** Requesters poll their own request here; approvers, admins and auditors see any. */
     @GET
     @Path("{id}")
-    @RolesAllowed({Roles.RELEASE_ENGINEER, Roles.CI_PIPELINE, Roles.FACTORY_STATION, Roles.APPROVER, Roles.ADMIN, Roles.AUDITOR})
+    @RolesAllowed({
+        Roles.RELEASE_ENGINEER,
+        Roles.CI_PIPELINE,
+        Roles.FACTORY_STATION,
+        Roles.APPROVER,
+        Roles.ADMIN,
+        Roles.AUDITOR
+    })
     public SignResult show(@PathParam("id") String id) {
         return signing.getFor(Caller.of(identity), id);
     }

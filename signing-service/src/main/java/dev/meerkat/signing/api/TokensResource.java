@@ -1,5 +1,9 @@
 package dev.meerkat.signing.api;
 
+import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.security.Roles;
+import dev.meerkat.signing.tokens.TokenRevocations;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -13,27 +17,23 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import dev.meerkat.signing.security.Caller;
-import dev.meerkat.signing.security.Roles;
-import dev.meerkat.signing.tokens.TokenRevocations;
-import io.quarkus.security.identity.SecurityIdentity;
-
 /** Revokes bearer tokens by their {@code jti} before they expire (administrators). */
 @Path("/api/v1/tokens/revoked")
 @Produces(MediaType.APPLICATION_JSON)
 public class TokensResource {
 
-    /** The token to revoke; {@code subject} and {@code reason} are recorded for people reading the audit log. */
-    public record Revocation(@NotBlank @Size(max = TokenRevocations.MAX_JTI) String jti,
-                             @Size(max = 200) String subject,
-                             @Size(max = TokenRevocations.MAX_REASON) String reason) {
-    }
+    /**
+     * The token to revoke; {@code subject} and {@code reason} are recorded for people reading the
+     * audit log.
+     */
+    public record Revocation(
+            @NotBlank @Size(max = TokenRevocations.MAX_JTI) String jti,
+            @Size(max = 200) String subject,
+            @Size(max = TokenRevocations.MAX_REASON) String reason) {}
 
-    @Inject
-    TokenRevocations revocations;
+    @Inject TokenRevocations revocations;
 
-    @Inject
-    SecurityIdentity identity;
+    @Inject SecurityIdentity identity;
 
     @POST
     @Consumes(MediaType.APPLICATION_JSON)

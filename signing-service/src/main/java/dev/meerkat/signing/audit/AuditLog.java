@@ -1,5 +1,13 @@
 package dev.meerkat.signing.audit;
 
+import dev.meerkat.signing.refusal.Refusal;
+import dev.meerkat.signing.security.Caller;
+import dev.meerkat.signing.store.Database;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Savepoint;
@@ -13,29 +21,18 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.jboss.logging.Logger;
-
-import dev.meerkat.signing.refusal.Refusal;
-import dev.meerkat.signing.security.Caller;
-import dev.meerkat.signing.store.Database;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
 
 /**
  * The append-only, hash-chained audit log. Appends from all request threads are queued and written
- * by one writer thread in batches (one database transaction per batch, "group commit"), so the chain
- * is computed in a single place and an operation returns only once its entry is durable.
+ * by one writer thread in batches (one database transaction per batch, "group commit"), so the
+ * chain is computed in a single place and an operation returns only once its entry is durable.
  *
  * <p>A state change is handed over together with its entry ({@link #commit}): the writer runs the
  * change and inserts the entry under one savepoint, so both commit or neither does. A batch groups
- * such units; it never splits one. An entry whose fields do not fit the table is refused before it is
- * queued, and a unit that fails in the database is rolled back to its savepoint alone: the others in
- * the batch still commit.
+ * such units; it never splits one. An entry whose fields do not fit the table is refused before it
+ * is queued, and a unit that fails in the database is rolled back to its savepoint alone: the
+ * others in the batch still commit.
  */
 @ApplicationScoped
 public class AuditLog {
@@ -43,18 +40,28 @@ public class AuditLog {
     private static final int MAX_BATCH = 512;
 
     /** What happened; the log adds sequence number, time and chain hashes. */
-    public record Event(Caller caller, String action, String keyId, Integer keyVersion, String artifact,
-                        String decision, String result, String detail) {
-    }
+    public record Event(
+            Caller caller,
+            String action,
+            String keyId,
+            Integer keyVersion,
+            String artifact,
+            String decision,
+            String result,
+            String detail) {}
 
-    /** Storage limits of the audit_log columns (V1 migration): text longer than this is cut, ids are refused. */
+    /**
+     * Storage limits of the audit_log columns (V1 migration): text longer than this is cut, ids are
+     * refused.
+     */
     public static final int MAX_KEY_ID = 64;
 
-    private record Pending(Database.SqlWork<?> change, Function<Object, Event> event, CompletableFuture<Object> done) {
-    }
+    private record Pending(
+            Database.SqlWork<?> change,
+            Function<Object, Event> event,
+            CompletableFuture<Object> done) {}
 
-    @Inject
-    AuditRepository repo;
+    @Inject AuditRepository repo;
 
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private volatile Thread writer;
@@ -89,8 +96,9 @@ public class AuditLog {
     }
 
     /**
-     * Queues an entry without waiting. The future completes, on the writer thread, once the entry is
-     * committed, or fails with the write error (or after 30 s); callers must not answer before that.
+     * Queues an entry without waiting. The future completes, on the writer thread, once the entry
+     * is committed, or fails with the write error (or after 30 s); callers must not answer before
+     * that.
      */
     public CompletableFuture<AuditEntry> appendAsync(Event event) {
         CompletableFuture<Object> f = enqueue(null, r -> event);
@@ -98,21 +106,25 @@ public class AuditLog {
     }
 
     /**
-     * Runs {@code change} and appends the entry {@code event} makes of its result in one transaction,
-     * waiting for the commit; returns the change's result. A refusal thrown by the change rolls it back
-     * and is rethrown (audited by the caller, as every refusal is).
+     * Runs {@code change} and appends the entry {@code event} makes of its result in one
+     * transaction, waiting for the commit; returns the change's result. A refusal thrown by the
+     * change rolls it back and is rethrown (audited by the caller, as every refusal is).
      */
     public <T> T commit(Database.SqlWork<T> change, Function<T, Event> event) {
         return await(commitAsync(change, event));
     }
 
-    /** {@link #commit} without waiting: the future completes once change and entry are committed. */
+    /**
+     * {@link #commit} without waiting: the future completes once change and entry are committed.
+     */
     @SuppressWarnings("unchecked")
-    public <T> CompletableFuture<T> commitAsync(Database.SqlWork<T> change, Function<T, Event> event) {
+    public <T> CompletableFuture<T> commitAsync(
+            Database.SqlWork<T> change, Function<T, Event> event) {
         return (CompletableFuture<T>) enqueue(change, r -> event.apply((T) r));
     }
 
-    private CompletableFuture<Object> enqueue(Database.SqlWork<?> change, Function<Object, Event> event) {
+    private CompletableFuture<Object> enqueue(
+            Database.SqlWork<?> change, Function<Object, Event> event) {
         if (!running) throw new IllegalStateException("audit log is not running");
         CompletableFuture<Object> f = new CompletableFuture<>();
         queue.add(new Pending(change, event, f));
@@ -135,9 +147,11 @@ public class AuditLog {
 
     /** The exception an operation reports when its audit entry could not be written. */
     public static RuntimeException failure(Throwable cause) {
-        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) cause = cause.getCause();
+        if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null)
+            cause = cause.getCause();
         if (cause instanceof Refusal r) return r;
-        if (cause instanceof TimeoutException) return new IllegalStateException("audit log write timed out", cause);
+        if (cause instanceof TimeoutException)
+            return new IllegalStateException("audit log write timed out", cause);
         return new IllegalStateException("audit log write failed: " + cause.getMessage(), cause);
     }
 
@@ -179,8 +193,7 @@ public class AuditLog {
     }
 
     /** One unit's outcome inside a batch: its result and entry, or why it failed. */
-    private record Outcome(Object result, AuditEntry entry, Throwable failure) {
-    }
+    private record Outcome(Object result, AuditEntry entry, Throwable failure) {}
 
     private void write(List<Pending> batch) {
         long seq0;
@@ -194,7 +207,8 @@ public class AuditLog {
         long[] head = {seq0};
         String[] prev = {prev0};
         try {
-            // Fast path: the whole batch in one transaction. Should any unit fail, the batch is rolled
+            // Fast path: the whole batch in one transaction. Should any unit fail, the batch is
+            // rolled
             // back and redone with a savepoint per unit, so the failure stays with its own unit.
             try {
                 run(batch, outcomes, head, prev, now, false);
@@ -228,16 +242,27 @@ public class AuditLog {
         }
     }
 
-    private void run(List<Pending> batch, List<Outcome> outcomes, long[] head, String[] prev, String now,
-                     boolean isolate) {
-        repo.tx(c -> {
-            for (Pending p : batch) outcomes.add(isolate ? isolated(c, p, head, prev, now) : unit(c, p, head, prev, now));
-            return null;
-        });
+    private void run(
+            List<Pending> batch,
+            List<Outcome> outcomes,
+            long[] head,
+            String[] prev,
+            String now,
+            boolean isolate) {
+        repo.tx(
+                c -> {
+                    for (Pending p : batch)
+                        outcomes.add(
+                                isolate
+                                        ? isolated(c, p, head, prev, now)
+                                        : unit(c, p, head, prev, now));
+                    return null;
+                });
     }
 
     /** Runs one unit under its own savepoint: its change and its entry, or nothing of it. */
-    private Outcome isolated(Connection c, Pending p, long[] head, String[] prev, String now) throws SQLException {
+    private Outcome isolated(Connection c, Pending p, long[] head, String[] prev, String now)
+            throws SQLException {
         Savepoint sp = c.setSavepoint();
         try {
             Outcome o = unit(c, p, head, prev, now);
@@ -245,28 +270,46 @@ public class AuditLog {
             return o;
         } catch (SQLException | RuntimeException ex) {
             c.rollback(sp);
-            if (!(ex instanceof Refusal)) LOG.errorf("an audited change failed and was rolled back alone: %s", ex.toString());
+            if (!(ex instanceof Refusal))
+                LOG.errorf("an audited change failed and was rolled back alone: %s", ex.toString());
             return new Outcome(null, null, ex);
         }
     }
 
-    private Outcome unit(Connection c, Pending p, long[] head, String[] prev, String now) throws SQLException {
+    private Outcome unit(Connection c, Pending p, long[] head, String[] prev, String now)
+            throws SQLException {
         Object result = p.change() == null ? null : p.change().run(c);
         Event e = p.event().apply(result);
         checkFits(e);
-        AuditEntry entry = new AuditEntry(head[0] + 1, now, clip(e.caller().name(), 200), clip(e.caller().roles(), 200),
-                clip(e.action(), 200), e.keyId(), e.keyVersion(), clip(e.artifact(), 200), clip(e.decision(), 32),
-                clip(e.result(), 64), clip(e.detail(), 1000), null, null).withChain(prev[0]);
+        AuditEntry entry =
+                new AuditEntry(
+                                head[0] + 1,
+                                now,
+                                clip(e.caller().name(), 200),
+                                clip(e.caller().roles(), 200),
+                                clip(e.action(), 200),
+                                e.keyId(),
+                                e.keyVersion(),
+                                clip(e.artifact(), 200),
+                                clip(e.decision(), 32),
+                                clip(e.result(), 64),
+                                clip(e.detail(), 1000),
+                                null,
+                                null)
+                        .withChain(prev[0]);
         repo.insert(c, entry);
         head[0] = entry.seq();
         prev[0] = entry.hash();
         return new Outcome(result, entry, null);
     }
 
-    /** Identifiers are never cut (a cut id would name another key); the callers validate them first. */
+    /**
+     * Identifiers are never cut (a cut id would name another key); the callers validate them first.
+     */
     private static void checkFits(Event e) {
         if (e.keyId() != null && e.keyId().length() > MAX_KEY_ID) {
-            throw new IllegalArgumentException("audit entry key id longer than " + MAX_KEY_ID + " characters");
+            throw new IllegalArgumentException(
+                    "audit entry key id longer than " + MAX_KEY_ID + " characters");
         }
     }
 

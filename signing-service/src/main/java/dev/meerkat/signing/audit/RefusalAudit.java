@@ -1,21 +1,19 @@
 package dev.meerkat.signing.audit;
 
+import dev.meerkat.signing.refusal.Refusal;
+import dev.meerkat.signing.security.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import dev.meerkat.signing.refusal.Refusal;
-import dev.meerkat.signing.security.Caller;
-
 /**
- * Audits refusals in one place: an operation runs inside {@link #guard} (or {@link #guardAsync}) with
- * the subject its audit entry names, and a {@link Refusal} escaping it is recorded once ("denied" for
- * a missing permission, "refused" otherwise, with its code, title and detail) before it travels on,
- * marked as audited. Refusals raised outside any operation are audited by the web layer through
- * {@link #record}.
+ * Audits refusals in one place: an operation runs inside {@link #guard} (or {@link #guardAsync})
+ * with the subject its audit entry names, and a {@link Refusal} escaping it is recorded once
+ * ("denied" for a missing permission, "refused" otherwise, with its code, title and detail) before
+ * it travels on, marked as audited. Refusals raised outside any operation are audited by the web
+ * layer through {@link #record}.
  */
 @ApplicationScoped
 public class RefusalAudit {
@@ -27,15 +25,17 @@ public class RefusalAudit {
         }
     }
 
-    @Inject
-    AuditLog audit;
+    @Inject AuditLog audit;
 
     /** Runs {@code work}; a refusal from it is audited (waiting for the commit) and rethrown. */
     public <T> T guard(Caller caller, Subject subject, Supplier<T> work) {
         return guardLate(caller, () -> subject, work);
     }
 
-    /** {@link #guard} for a subject known only once the work has read its input (taken when a refusal happens). */
+    /**
+     * {@link #guard} for a subject known only once the work has read its input (taken when a
+     * refusal happens).
+     */
     public <T> T guardLate(Caller caller, Supplier<Subject> subject, Supplier<T> work) {
         try {
             return work.get();
@@ -50,13 +50,14 @@ public class RefusalAudit {
      * Asynchronous form: a refusal thrown at once or completing the future is audited without
      * blocking, and the returned future fails with it only once its entry is committed.
      */
-    public <T> CompletableFuture<T> guardAsync(Caller caller, Subject subject, Supplier<CompletableFuture<T>> work) {
+    public <T> CompletableFuture<T> guardAsync(
+            Caller caller, Subject subject, Supplier<CompletableFuture<T>> work) {
         return guardAsyncLate(caller, () -> subject, work);
     }
 
     /** {@link #guardAsync} with the subject taken when a refusal happens. */
-    public <T> CompletableFuture<T> guardAsyncLate(Caller caller, Supplier<Subject> subject,
-                                                   Supplier<CompletableFuture<T>> work) {
+    public <T> CompletableFuture<T> guardAsyncLate(
+            Caller caller, Supplier<Subject> subject, Supplier<CompletableFuture<T>> work) {
         CompletableFuture<T> started;
         try {
             started = work.get();
@@ -64,19 +65,28 @@ public class RefusalAudit {
             started = CompletableFuture.failedFuture(e);
         }
         CompletableFuture<T> out = new CompletableFuture<>();
-        started.whenComplete((v, ex) -> {
-            if (ex == null) {
-                out.complete(v);
-                return;
-            }
-            Throwable cause = ex instanceof CompletionException && ex.getCause() != null ? ex.getCause() : ex;
-            if (cause instanceof Refusal r && !r.audited()) {
-                record(caller, subject.get(), r).whenComplete((e, aex) ->
-                        out.completeExceptionally(aex != null ? AuditLog.failure(aex) : r.asAudited()));
-            } else {
-                out.completeExceptionally(cause);
-            }
-        });
+        started.whenComplete(
+                (v, ex) -> {
+                    if (ex == null) {
+                        out.complete(v);
+                        return;
+                    }
+                    Throwable cause =
+                            ex instanceof CompletionException && ex.getCause() != null
+                                    ? ex.getCause()
+                                    : ex;
+                    if (cause instanceof Refusal r && !r.audited()) {
+                        record(caller, subject.get(), r)
+                                .whenComplete(
+                                        (e, aex) ->
+                                                out.completeExceptionally(
+                                                        aex != null
+                                                                ? AuditLog.failure(aex)
+                                                                : r.asAudited()));
+                    } else {
+                        out.completeExceptionally(cause);
+                    }
+                });
         return out;
     }
 
@@ -86,8 +96,16 @@ public class RefusalAudit {
     }
 
     private static AuditLog.Event event(Caller caller, Subject s, Refusal r) {
-        String keyId = s.keyId() != null && s.keyId().length() > AuditLog.MAX_KEY_ID ? null : s.keyId();
-        return new AuditLog.Event(caller, s.action(), keyId, s.keyVersion(), s.artifact(), r.decision(),
-                String.valueOf(r.code()), r.title() + ": " + r.getMessage());
+        String keyId =
+                s.keyId() != null && s.keyId().length() > AuditLog.MAX_KEY_ID ? null : s.keyId();
+        return new AuditLog.Event(
+                caller,
+                s.action(),
+                keyId,
+                s.keyVersion(),
+                s.artifact(),
+                r.decision(),
+                String.valueOf(r.code()),
+                r.title() + ": " + r.getMessage());
     }
 }

@@ -1,5 +1,10 @@
 package dev.meerkat.signing.audit;
 
+import dev.meerkat.signing.security.Caller;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -9,32 +14,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import dev.meerkat.signing.security.Caller;
-import io.quarkus.runtime.StartupEvent;
-
 /**
  * Events anyone can cause without credentials (refused anonymous requests, CRL and OCSP answers)
- * are counted here instead of each writing a chained audit row. Every
- * {@code meerkat.audit.summary-seconds}, and before the log is read or checkpointed, each
- * (source, action, decision, result) seen in the window becomes one summary entry with its count
- * and time span. At most {@value #MAX_KEYS} distinct keys are kept per window; the rest are counted
- * under one overflow entry, so a flood costs a bounded number of rows.
+ * are counted here instead of each writing a chained audit row. Every {@code
+ * meerkat.audit.summary-seconds}, and before the log is read or checkpointed, each (source, action,
+ * decision, result) seen in the window becomes one summary entry with its count and time span. At
+ * most {@value #MAX_KEYS} distinct keys are kept per window; the rest are counted under one
+ * overflow entry, so a flood costs a bounded number of rows.
  */
 @ApplicationScoped
 public class RefusalSummaries {
     private static final Logger LOG = Logger.getLogger(RefusalSummaries.class);
     static final int MAX_KEYS = 1000;
 
-    private record Key(String actor, String roles, String source, String action, String decision, String result) {
-    }
+    private record Key(
+            String actor,
+            String roles,
+            String source,
+            String action,
+            String decision,
+            String result) {}
 
     private static final class Count {
         long n;
@@ -46,30 +48,40 @@ public class RefusalSummaries {
     @ConfigProperty(name = "meerkat.audit.summary-seconds", defaultValue = "60")
     long windowSeconds;
 
-    @Inject
-    AuditLog audit;
+    @Inject AuditLog audit;
 
     private Map<Key, Count> window = new LinkedHashMap<>();
     private long overflow;
 
     void start(@Observes StartupEvent ev) {
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "audit-summaries");
-            t.setDaemon(true);
-            return t;
-        });
-        timer.scheduleWithFixedDelay(() -> {
-            try {
-                flush().join();
-            } catch (RuntimeException e) {
-                LOG.errorf("audit summary flush failed: %s", e.getMessage());
-            }
-        }, windowSeconds, windowSeconds, TimeUnit.SECONDS);
+        ScheduledExecutorService timer =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "audit-summaries");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        timer.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        flush().join();
+                    } catch (RuntimeException e) {
+                        LOG.errorf("audit summary flush failed: %s", e.getMessage());
+                    }
+                },
+                windowSeconds,
+                windowSeconds,
+                TimeUnit.SECONDS);
     }
 
     /** Counts one event; {@code detail} of the first occurrence is kept as a sample. */
-    public synchronized void count(Caller caller, String source, String action, String decision, String result,
-                                   String detail) {
+    public synchronized void count(
+            Caller caller,
+            String source,
+            String action,
+            String decision,
+            String result,
+            String detail) {
         Key k = new Key(caller.name(), caller.roles(), source, action, decision, result);
         Count c = window.get(k);
         if (c == null) {
@@ -100,13 +112,40 @@ public class RefusalSummaries {
         for (Map.Entry<Key, Count> e : w.entrySet()) {
             Key k = e.getKey();
             Count c = e.getValue();
-            writes.add(audit.appendAsync(new AuditLog.Event(new Caller(k.actor(), k.roles()), k.action(), null, null,
-                    "source:" + k.source(), k.decision(), k.result(), c.n + " from " + k.source() + " between " + c.first
-                    + " and " + c.last + (c.sample == null ? "" : "; first: " + c.sample))));
+            writes.add(
+                    audit.appendAsync(
+                            new AuditLog.Event(
+                                    new Caller(k.actor(), k.roles()),
+                                    k.action(),
+                                    null,
+                                    null,
+                                    "source:" + k.source(),
+                                    k.decision(),
+                                    k.result(),
+                                    c.n
+                                            + " from "
+                                            + k.source()
+                                            + " between "
+                                            + c.first
+                                            + " and "
+                                            + c.last
+                                            + (c.sample == null ? "" : "; first: " + c.sample))));
         }
         if (over > 0) {
-            writes.add(audit.appendAsync(new AuditLog.Event(Caller.SYSTEM, "summary.overflow", null, null, null,
-                    "refused", "summary", over + " more events from sources beyond the " + MAX_KEYS + " tracked")));
+            writes.add(
+                    audit.appendAsync(
+                            new AuditLog.Event(
+                                    Caller.SYSTEM,
+                                    "summary.overflow",
+                                    null,
+                                    null,
+                                    null,
+                                    "refused",
+                                    "summary",
+                                    over
+                                            + " more events from sources beyond the "
+                                            + MAX_KEYS
+                                            + " tracked")));
         }
         return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new));
     }

@@ -8,9 +8,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 
 /**
- * A reference to a P-256 key held by a {@link KeyBackend}, usable where a JCA {@code PrivateKey}
- * is expected (e.g. fw.zip manifest signing). It carries no key material: {@link #getS()} and
- * {@link #getEncoded()} reveal nothing, and only {@link BackendSignatureProvider} can sign with it.
+ * A reference to a P-256 key held by a {@link KeyBackend}, usable where a JCA {@code PrivateKey} is
+ * expected (e.g. fw.zip manifest signing). It carries no key material: {@link #getS()} and {@link
+ * #getEncoded()} reveal nothing, and only {@link BackendSignatureProvider} can sign with it.
  */
 public final class BackendKeyRef implements ECPrivateKey {
     private static final long serialVersionUID = 1L;
@@ -34,7 +34,8 @@ public final class BackendKeyRef implements ECPrivateKey {
 
     @Override
     public BigInteger getS() {
-        throw new UnsupportedOperationException("the private key stays in the " + backend.name() + " backend");
+        throw new UnsupportedOperationException(
+                "the private key stays in the " + backend.name() + " backend");
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.meerkat.signing.keys;
 
+import dev.meerkat.image.KeyType;
 import java.security.InvalidKeyException;
 import java.security.InvalidParameterException;
 import java.security.MessageDigest;
@@ -10,8 +11,6 @@ import java.security.PublicKey;
 import java.security.Security;
 import java.security.SignatureException;
 import java.security.SignatureSpi;
-
-import dev.meerkat.image.KeyType;
 
 /**
  * A JCA provider offering {@code SHA256withECDSA} for {@link BackendKeyRef}s only: the data is
@@ -24,17 +23,18 @@ public final class BackendSignatureProvider extends Provider {
 
     public BackendSignatureProvider() {
         super(NAME, "1.0", "Signatures by keys held in Meerkat key backends");
-        putService(new Service(this, "Signature", "SHA256withECDSA", Spi.class.getName(), null, null) {
-            @Override
-            public Object newInstance(Object constructorParameter) {
-                return new Spi();
-            }
+        putService(
+                new Service(this, "Signature", "SHA256withECDSA", Spi.class.getName(), null, null) {
+                    @Override
+                    public Object newInstance(Object constructorParameter) {
+                        return new Spi();
+                    }
 
-            @Override
-            public boolean supportsParameter(Object parameter) {
-                return parameter instanceof BackendKeyRef;
-            }
-        });
+                    @Override
+                    public boolean supportsParameter(Object parameter) {
+                        return parameter instanceof BackendKeyRef;
+                    }
+                });
     }
 
     /** Registers this provider first (replacing an earlier registration). */
@@ -63,7 +63,8 @@ public final class BackendSignatureProvider extends Provider {
 
         @Override
         protected void engineInitSign(PrivateKey privateKey) throws InvalidKeyException {
-            if (!(privateKey instanceof BackendKeyRef ref)) throw new InvalidKeyException("not a key backend reference");
+            if (!(privateKey instanceof BackendKeyRef ref))
+                throw new InvalidKeyException("not a key backend reference");
             key = ref;
             sha256.reset();
         }

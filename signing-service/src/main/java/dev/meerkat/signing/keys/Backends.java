@@ -1,17 +1,14 @@
 package dev.meerkat.signing.keys;
 
+import dev.meerkat.signing.refusal.Refusal;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
-
-import dev.meerkat.signing.refusal.Refusal;
 
 /** The key backends this instance is configured with, by name. */
 @ApplicationScoped
@@ -46,17 +43,28 @@ public class Backends {
         BackendSignatureProvider.install();
         if (keystorePassword.isPresent() && !keystorePassword.get().isEmpty()) {
             Path p = keystorePath.orElse(dataDir.resolve("keys.bcfks"));
-            backends.put("software", new SoftwareKeystoreBackend(p, keystorePassword.get().toCharArray()));
+            backends.put(
+                    "software",
+                    new SoftwareKeystoreBackend(p, keystorePassword.get().toCharArray()));
             LOG.infof("software key store: %s", p);
         }
         if (pkcs11Library.isPresent()) {
-            backends.put("pkcs11", new Pkcs11Backend(pkcs11Library.get(), pkcs11SlotIndex,
-                    pkcs11Pin.map(String::toCharArray).orElse(null)));
+            backends.put(
+                    "pkcs11",
+                    new Pkcs11Backend(
+                            pkcs11Library.get(),
+                            pkcs11SlotIndex,
+                            pkcs11Pin.map(String::toCharArray).orElse(null)));
             LOG.infof("PKCS#11 token: %s, slot index %d", pkcs11Library.get(), pkcs11SlotIndex);
         }
         if (!backends.containsKey(defaultBackend)) {
-            throw new IllegalStateException("the default key backend '" + defaultBackend + "' is not configured"
-                    + " (configured: " + backends.keySet() + "); set meerkat.keystore.password or meerkat.pkcs11.library");
+            throw new IllegalStateException(
+                    "the default key backend '"
+                            + defaultBackend
+                            + "' is not configured"
+                            + " (configured: "
+                            + backends.keySet()
+                            + "); set meerkat.keystore.password or meerkat.pkcs11.library");
         }
     }
 
@@ -67,8 +75,12 @@ public class Backends {
     public KeyBackend get(String name) {
         KeyBackend b = backends.get(name);
         if (b == null) {
-            throw Refusal.invalid("Unknown backend", "backend '" + name + "' is not configured here; configured: "
-                    + backends.keySet());
+            throw Refusal.invalid(
+                    "Unknown backend",
+                    "backend '"
+                            + name
+                            + "' is not configured here; configured: "
+                            + backends.keySet());
         }
         return b;
     }

@@ -1,8 +1,7 @@
 package dev.meerkat.signing.keys;
 
-import java.security.PublicKey;
-
 import dev.meerkat.image.KeyType;
+import java.security.PublicKey;
 
 /**
  * Where private keys live. Implementations generate keys inside themselves and sign with them;
@@ -19,8 +18,9 @@ public interface KeyBackend {
     PublicKey generate(String alias, KeyType type);
 
     /**
-     * Signs a precomputed digest. ECDSA returns DER, Ed25519 the 64-byte signature of the digest bytes,
-     * RSA a PSS signature (SHA-256, MGF1-SHA-256, 32-byte salt) over the digest: the encodings MCUboot uses.
+     * Signs a precomputed digest. ECDSA returns DER, Ed25519 the 64-byte signature of the digest
+     * bytes, RSA a PSS signature (SHA-256, MGF1-SHA-256, 32-byte salt) over the digest: the
+     * encodings MCUboot uses.
      */
     byte[] sign(String alias, KeyType type, byte[] digest);
 

@@ -1,5 +1,13 @@
 package dev.meerkat.signing.keys;
 
+import dev.meerkat.image.KeyType;
+import dev.meerkat.image.VerificationKey;
+import dev.meerkat.signing.audit.AuditLog;
+import dev.meerkat.signing.refusal.Refusal;
+import dev.meerkat.signing.security.Caller;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
 import java.security.PublicKey;
 import java.time.Instant;
 import java.util.List;
@@ -8,78 +16,93 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
-
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
-import jakarta.inject.Inject;
-
 import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import dev.meerkat.image.KeyType;
-import dev.meerkat.image.VerificationKey;
-import dev.meerkat.signing.audit.AuditLog;
-import dev.meerkat.signing.refusal.Refusal;
-import dev.meerkat.signing.security.Caller;
 
 /** Key lifecycle: create, rotate, retire, mark compromised; every change is audited. */
 @ApplicationScoped
 public class KeyService {
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(KeyService.class);
+    private static final org.jboss.logging.Logger LOG =
+            org.jboss.logging.Logger.getLogger(KeyService.class);
     public static final Set<String> PURPOSES = KeyPurpose.ASSIGNABLE;
-    public static final Set<String> TYPES = Set.of("ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048", "rsa-3072");
-    /** Storage limits of a key (see the V1 migration): checked before anything is generated or stored. */
+    public static final Set<String> TYPES =
+            Set.of("ecdsa-p256", "ecdsa-p384", "ed25519", "rsa-2048", "rsa-3072");
+
+    /**
+     * Storage limits of a key (see the V1 migration): checked before anything is generated or
+     * stored.
+     */
     public static final int MAX_ID = 64;
+
     public static final int MAX_DESCRIPTION = 500;
     private static final Pattern ID = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
     private static final long CACHE_MILLIS = 2000;
 
-    @Inject
-    KeyRepository repo;
+    @Inject KeyRepository repo;
 
-    @Inject
-    Backends backends;
+    @Inject Backends backends;
 
-    @Inject
-    AuditLog audit;
+    @Inject AuditLog audit;
 
-    @Inject
-    Instance<PendingRequests> pendingRequests;
+    @Inject Instance<PendingRequests> pendingRequests;
 
     @ConfigProperty(name = "meerkat.approvals.default-required", defaultValue = "2")
     int defaultApprovals;
 
-    private record Cached(KeyRecord key, long at) {
-    }
+    private record Cached(KeyRecord key, long at) {}
 
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     /** What an administrator asks for when creating a key. */
-    public record Spec(String id, String type, String purpose, Boolean production, Integer approvals, String backend,
-                       String description) {
-    }
+    public record Spec(
+            String id,
+            String type,
+            String purpose,
+            Boolean production,
+            Integer approvals,
+            String backend,
+            String description) {}
 
     /** Creates a key an administrator asked for: any assignable purpose, never a device PKI key. */
     public KeyRecord create(Caller caller, Spec spec) {
         String purpose = spec.purpose() == null ? KeyPurpose.FIRMWARE_SIGNING : spec.purpose();
         if (!PURPOSES.contains(purpose)) {
-            throw Refusal.invalid("purpose '" + purpose + "' is not one of " + PURPOSES.stream().sorted().toList());
+            throw Refusal.invalid(
+                    "purpose '"
+                            + purpose
+                            + "' is not one of "
+                            + PURPOSES.stream().sorted().toList());
         }
         return createKey(caller, spec, purpose);
     }
 
     /** Creates a CA key of the device PKI: it signs only through the PKI's own operations. */
     public KeyRecord createForPki(Caller caller, String id, String backend, String description) {
-        return createKey(caller, new Spec(id, "ecdsa-p256", KeyPurpose.DEVICE_PKI, false, null, backend, description),
+        return createKey(
+                caller,
+                new Spec(
+                        id, "ecdsa-p256", KeyPurpose.DEVICE_PKI, false, null, backend, description),
                 KeyPurpose.DEVICE_PKI);
     }
 
-    /** The service's audit checkpoint key: created on first use, in the default backend, never assignable. */
+    /**
+     * The service's audit checkpoint key: created on first use, in the default backend, never
+     * assignable.
+     */
     public KeyRecord checkpointKey(String id) {
         KeyRecord k = find(id);
         if (k != null) return k;
         try {
-            return createKey(Caller.SYSTEM, new Spec(id, "ecdsa-p256", KeyPurpose.AUDIT_CHECKPOINT, false, null, null,
-                    "signs checkpoints of the audit chain head"), KeyPurpose.AUDIT_CHECKPOINT);
+            return createKey(
+                    Caller.SYSTEM,
+                    new Spec(
+                            id,
+                            "ecdsa-p256",
+                            KeyPurpose.AUDIT_CHECKPOINT,
+                            false,
+                            null,
+                            null,
+                            "signs checkpoints of the audit chain head"),
+                    KeyPurpose.AUDIT_CHECKPOINT);
         } catch (Refusal r) {
             if (r.kind() == Refusal.Kind.CONFLICT) return require(id);
             throw r;
@@ -89,16 +112,22 @@ public class KeyService {
     private KeyRecord createKey(Caller caller, Spec spec, String purpose) {
         checkId(spec.id());
         if (spec.description() != null && spec.description().length() > MAX_DESCRIPTION) {
-            throw Refusal.invalid("description is limited to " + MAX_DESCRIPTION + " characters, got "
-                    + spec.description().length());
+            throw Refusal.invalid(
+                    "description is limited to "
+                            + MAX_DESCRIPTION
+                            + " characters, got "
+                            + spec.description().length());
         }
         String type = spec.type() == null ? "" : spec.type().toLowerCase();
         if (!TYPES.contains(type)) {
-            throw Refusal.invalid("type '" + spec.type() + "' is not one of " + TYPES.stream().sorted().toList());
+            throw Refusal.invalid(
+                    "type '" + spec.type() + "' is not one of " + TYPES.stream().sorted().toList());
         }
         boolean production = Boolean.TRUE.equals(spec.production());
-        int approvals = production ? (spec.approvals() == null ? defaultApprovals : spec.approvals()) : 0;
-        if (production && approvals < 1) throw Refusal.invalid("a production key needs at least 1 approval");
+        int approvals =
+                production ? (spec.approvals() == null ? defaultApprovals : spec.approvals()) : 0;
+        if (production && approvals < 1)
+            throw Refusal.invalid("a production key needs at least 1 approval");
         if (!production && spec.approvals() != null && spec.approvals() != 0) {
             throw Refusal.invalid("approvals apply only to production keys");
         }
@@ -113,19 +142,50 @@ public class KeyService {
         PublicKey pub = backend.generate(alias, kt);
         VerificationKey vk = VerificationKey.of(pub);
         String now = Instant.now().toString();
-        KeyRecord.Version first = new KeyRecord.Version(1, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
-        KeyRecord k = new KeyRecord(spec.id(), type, purpose, backendName, production, approvals, KeyState.ACTIVE, 1,
-                spec.description(), caller.name(), now, now, List.of(first));
+        KeyRecord.Version first =
+                new KeyRecord.Version(1, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
+        KeyRecord k =
+                new KeyRecord(
+                        spec.id(),
+                        type,
+                        purpose,
+                        backendName,
+                        production,
+                        approvals,
+                        KeyState.ACTIVE,
+                        1,
+                        spec.description(),
+                        caller.name(),
+                        now,
+                        now,
+                        List.of(first));
         try {
-            audit.commit(c -> {
-                repo.insert(c, k, first);
-                return null;
-            }, x -> new AuditLog.Event(caller, "key.create", spec.id(), 1, "keyhash:" + vk.keyHashHex(), "allowed",
-                    "created", type + " " + purpose + " on " + backendName + (production ? ", production, " + approvals
-                    + " approvals" : "")));
+            audit.commit(
+                    c -> {
+                        repo.insert(c, k, first);
+                        return null;
+                    },
+                    x ->
+                            new AuditLog.Event(
+                                    caller,
+                                    "key.create",
+                                    spec.id(),
+                                    1,
+                                    "keyhash:" + vk.keyHashHex(),
+                                    "allowed",
+                                    "created",
+                                    type
+                                            + " "
+                                            + purpose
+                                            + " on "
+                                            + backendName
+                                            + (production
+                                                    ? ", production, " + approvals + " approvals"
+                                                    : "")));
         } catch (RuntimeException e) {
             destroyQuietly(backend, alias);
-            if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause())) throw exists(spec.id());
+            if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause()))
+                throw exists(spec.id());
             throw e;
         }
         return require(spec.id());
@@ -135,7 +195,8 @@ public class KeyService {
     public static void checkId(String id) {
         if (id == null || id.isBlank()) throw Refusal.invalid("id: must not be blank");
         if (id.length() > MAX_ID) {
-            throw Refusal.invalid("id: key ids are limited to " + MAX_ID + " characters, got " + id.length());
+            throw Refusal.invalid(
+                    "id: key ids are limited to " + MAX_ID + " characters, got " + id.length());
         }
         if (!ID.matcher(id).matches()) {
             throw Refusal.invalid("id: must be 1-64 of a-z 0-9 . _ -, starting alphanumeric");
@@ -159,20 +220,38 @@ public class KeyService {
         PublicKey pub = backend.generate(alias, k.keyType());
         VerificationKey vk = VerificationKey.of(pub);
         String now = Instant.now().toString();
-        KeyRecord.Version version = new KeyRecord.Version(next, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
+        KeyRecord.Version version =
+                new KeyRecord.Version(
+                        next, vk.keyHashHex(), KeyState.ACTIVE, now, alias, vk.toPem());
         try {
-            audit.commit(c -> {
-                if (!repo.rotate(c, id, k.currentVersion(), version, now)) {
-                    throw Refusal.conflict("Key changed", "key '" + id + "' was rotated or changed concurrently;"
-                            + " read it and retry");
-                }
-                return null;
-            }, x -> new AuditLog.Event(caller, "key.rotate", id, next, "keyhash:" + vk.keyHashHex(), "allowed",
-                    "rotated", "version " + k.currentVersion() + " kept for verification"));
+            audit.commit(
+                    c -> {
+                        if (!repo.rotate(c, id, k.currentVersion(), version, now)) {
+                            throw Refusal.conflict(
+                                    "Key changed",
+                                    "key '"
+                                            + id
+                                            + "' was rotated or changed concurrently;"
+                                            + " read it and retry");
+                        }
+                        return null;
+                    },
+                    x ->
+                            new AuditLog.Event(
+                                    caller,
+                                    "key.rotate",
+                                    id,
+                                    next,
+                                    "keyhash:" + vk.keyHashHex(),
+                                    "allowed",
+                                    "rotated",
+                                    "version " + k.currentVersion() + " kept for verification"));
         } catch (RuntimeException e) {
             destroyQuietly(backend, alias);
             if (KeyRepository.isDuplicate(e) || KeyRepository.isDuplicate(e.getCause())) {
-                throw Refusal.conflict("Key changed", "key '" + id + "' was rotated concurrently; read it and retry");
+                throw Refusal.conflict(
+                        "Key changed",
+                        "key '" + id + "' was rotated concurrently; read it and retry");
             }
             throw e;
         } finally {
@@ -185,10 +264,21 @@ public class KeyService {
         KeyRecord k = require(id);
         requireActive(k);
         String now = Instant.now().toString();
-        audit.commit(c -> {
-            repo.setState(c, id, KeyState.RETIRED, now);
-            return null;
-        }, x -> new AuditLog.Event(caller, "key.retire", id, k.currentVersion(), null, "allowed", "retired", null));
+        audit.commit(
+                c -> {
+                    repo.setState(c, id, KeyState.RETIRED, now);
+                    return null;
+                },
+                x ->
+                        new AuditLog.Event(
+                                caller,
+                                "key.retire",
+                                id,
+                                k.currentVersion(),
+                                null,
+                                "allowed",
+                                "retired",
+                                null));
         cache.remove(id);
         return require(id);
     }
@@ -198,13 +288,29 @@ public class KeyService {
         KeyRecord k = require(id);
         if (KeyState.COMPROMISED.equals(k.state())) return k;
         String now = Instant.now().toString();
-        audit.commit(c -> {
-            List<String> cancelled = pendingRequests.isResolvable()
-                    ? pendingRequests.get().cancelFor(c, id, "key marked compromised") : List.<String>of();
-            repo.setState(c, id, KeyState.COMPROMISED, now);
-            return cancelled;
-        }, cancelled -> new AuditLog.Event(caller, "key.compromised", id, k.currentVersion(), null, "allowed",
-                "compromised", (reason == null ? "" : reason + "; ") + "cancelled requests " + cancelled));
+        audit.commit(
+                c -> {
+                    List<String> cancelled =
+                            pendingRequests.isResolvable()
+                                    ? pendingRequests
+                                            .get()
+                                            .cancelFor(c, id, "key marked compromised")
+                                    : List.<String>of();
+                    repo.setState(c, id, KeyState.COMPROMISED, now);
+                    return cancelled;
+                },
+                cancelled ->
+                        new AuditLog.Event(
+                                caller,
+                                "key.compromised",
+                                id,
+                                k.currentVersion(),
+                                null,
+                                "allowed",
+                                "compromised",
+                                (reason == null ? "" : reason + "; ")
+                                        + "cancelled requests "
+                                        + cancelled));
         cache.remove(id);
         return require(id);
     }
@@ -247,10 +353,13 @@ public class KeyService {
 
     static void requireActive(KeyRecord k) {
         if (KeyState.RETIRED.equals(k.state())) {
-            throw Refusal.conflict("Key retired", "key '" + k.id() + "' is retired and no longer signs");
+            throw Refusal.conflict(
+                    "Key retired", "key '" + k.id() + "' is retired and no longer signs");
         }
         if (KeyState.COMPROMISED.equals(k.state())) {
-            throw Refusal.conflict("Key compromised", "key '" + k.id() + "' is marked compromised and never signs");
+            throw Refusal.conflict(
+                    "Key compromised",
+                    "key '" + k.id() + "' is marked compromised and never signs");
         }
     }
 
@@ -258,11 +367,15 @@ public class KeyService {
     public static void requireSigning(KeyRecord k) {
         requireActive(k);
         if (!KeyPurpose.signs(k.purpose())) {
-            throw Refusal.conflict("Key cannot sign", "key '" + k.id() + "' is an " + k.purpose() + " key");
+            throw Refusal.conflict(
+                    "Key cannot sign", "key '" + k.id() + "' is an " + k.purpose() + " key");
         }
     }
 
-    /** Deletes key material whose key or version did not commit; a leftover would be unreferenced but is logged. */
+    /**
+     * Deletes key material whose key or version did not commit; a leftover would be unreferenced
+     * but is logged.
+     */
     private static void destroyQuietly(KeyBackend backend, String alias) {
         try {
             backend.destroy(alias);

@@ -10,6 +10,9 @@ import java.util.List;
  */
 public interface PendingRequests {
 
-    /** Cancels the pending requests against {@code keyId} on {@code c} (the caller's transaction); returns their ids. */
+    /**
+     * Cancels the pending requests against {@code keyId} on {@code c} (the caller's transaction);
+     * returns their ids.
+     */
     List<String> cancelFor(Connection c, String keyId, String reason) throws SQLException;
 }

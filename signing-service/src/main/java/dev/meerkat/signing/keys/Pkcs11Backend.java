@@ -1,5 +1,6 @@
 package dev.meerkat.signing.keys;
 
+import dev.meerkat.image.KeyType;
 import java.security.GeneralSecurityException;
 import java.security.Key;
 import java.security.KeyPair;
@@ -16,8 +17,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-import dev.meerkat.image.KeyType;
-
 /**
  * Keys in a PKCS#11 token through the JDK's SunPKCS11 provider (SoftHSM2 in tests, an HSM in
  * production). Key pairs are generated in the token as token objects that are sensitive and never
@@ -28,27 +27,36 @@ public final class Pkcs11Backend implements KeyBackend {
     private final Provider provider;
     private final KeyStore store;
     private final Map<String, PrivateKey> keys = new ConcurrentHashMap<>();
-    private final ThreadLocal<Map<String, Signature>> signatures = ThreadLocal.withInitial(HashMap::new);
+    private final ThreadLocal<Map<String, Signature>> signatures =
+            ThreadLocal.withInitial(HashMap::new);
 
     public Pkcs11Backend(String library, int slotListIndex, char[] pin) {
-        String config = String.join("\n",
-                "name = meerkat",
-                "library = " + library,
-                "slotListIndex = " + slotListIndex,
-                "attributes(generate, CKO_PRIVATE_KEY, *) = {",
-                "  CKA_TOKEN = true",
-                "  CKA_PRIVATE = true",
-                "  CKA_SENSITIVE = true",
-                "  CKA_EXTRACTABLE = false",
-                "}",
-                "");
+        String config =
+                String.join(
+                        "\n",
+                        "name = meerkat",
+                        "library = " + library,
+                        "slotListIndex = " + slotListIndex,
+                        "attributes(generate, CKO_PRIVATE_KEY, *) = {",
+                        "  CKA_TOKEN = true",
+                        "  CKA_PRIVATE = true",
+                        "  CKA_SENSITIVE = true",
+                        "  CKA_EXTRACTABLE = false",
+                        "}",
+                        "");
         try {
             provider = Security.getProvider("SunPKCS11").configure("--" + config);
             store = KeyStore.getInstance("PKCS11", provider);
             store.load(null, pin);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot open PKCS#11 token (" + library + ", slot index " + slotListIndex
-                    + "): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot open PKCS#11 token ("
+                            + library
+                            + ", slot index "
+                            + slotListIndex
+                            + "): "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -64,17 +72,21 @@ public final class Pkcs11Backend implements KeyBackend {
 
     @Override
     public synchronized PublicKey generate(String alias, KeyType type) {
-        if (!supports(type)) throw new IllegalArgumentException("the PKCS#11 backend holds only ECDSA keys");
+        if (!supports(type))
+            throw new IllegalArgumentException("the PKCS#11 backend holds only ECDSA keys");
         try {
-            if (store.containsAlias(alias)) throw new IllegalStateException("alias " + alias + " exists in the token");
+            if (store.containsAlias(alias))
+                throw new IllegalStateException("alias " + alias + " exists in the token");
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
-            g.initialize(new ECGenParameterSpec(type == KeyType.ECDSA_P256 ? "secp256r1" : "secp384r1"));
+            g.initialize(
+                    new ECGenParameterSpec(type == KeyType.ECDSA_P256 ? "secp256r1" : "secp384r1"));
             KeyPair pair = g.generateKeyPair();
             Certificate cert = SelfSignedCerts.make(alias, type, pair, provider);
             store.setKeyEntry(alias, pair.getPrivate(), null, new Certificate[] {cert});
             return cert.getPublicKey();
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("key generation in the token failed: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "key generation in the token failed: " + e.getMessage(), e);
         }
     }
 
@@ -93,7 +105,8 @@ public final class Pkcs11Backend implements KeyBackend {
             if (store.containsAlias(alias)) store.deleteEntry(alias);
             keys.remove(alias);
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot delete " + alias + " from the token: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot delete " + alias + " from the token: " + e.getMessage(), e);
         }
     }
 
@@ -122,10 +135,12 @@ public final class Pkcs11Backend implements KeyBackend {
     private PrivateKey load(String alias) {
         try {
             Key k = store.getKey(alias, null);
-            if (!(k instanceof PrivateKey pk)) throw new IllegalStateException("no private key " + alias + " in the token");
+            if (!(k instanceof PrivateKey pk))
+                throw new IllegalStateException("no private key " + alias + " in the token");
             return pk;
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("cannot find key " + alias + " in the token: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot find key " + alias + " in the token: " + e.getMessage(), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.meerkat.signing.keys;
 
+import dev.meerkat.image.KeyType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -24,16 +25,13 @@ import java.security.spec.PSSParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
-
-import dev.meerkat.image.KeyType;
 
 /**
  * Keys in an encrypted Bouncy Castle FIPS key store (BCFKS) file, protected by a password from the
  * configuration or the environment. The file is rewritten atomically after each new key. ECDSA
- * signing keeps one {@link Signature} and one DRBG per thread (Bouncy Castle signs P-256 about twice
- * as fast as the JDK 17 SunEC provider).
+ * signing keeps one {@link Signature} and one DRBG per thread (Bouncy Castle signs P-256 about
+ * twice as fast as the JDK 17 SunEC provider).
  */
 public final class SoftwareKeystoreBackend implements KeyBackend {
     private static final Provider BC = new BouncyCastleProvider();
@@ -42,19 +40,23 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
     private final char[] password;
     private final KeyStore store;
     private final Map<String, PrivateKey> keys = new ConcurrentHashMap<>();
-    private final ThreadLocal<Signature> ecdsa = ThreadLocal.withInitial(() -> {
-        try {
-            return Signature.getInstance("NONEwithECDSA", BC);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    });
-    private final ThreadLocal<SecureRandom> random = ThreadLocal.withInitial(SoftwareKeystoreBackend::newRandom);
+    private final ThreadLocal<Signature> ecdsa =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return Signature.getInstance("NONEwithECDSA", BC);
+                        } catch (GeneralSecurityException e) {
+                            throw new IllegalStateException(e);
+                        }
+                    });
+    private final ThreadLocal<SecureRandom> random =
+            ThreadLocal.withInitial(SoftwareKeystoreBackend::newRandom);
 
     public SoftwareKeystoreBackend(Path file, char[] password) {
         if (password == null || password.length == 0) {
-            throw new IllegalStateException("the software key store needs a password: set meerkat.keystore.password"
-                    + " or the MEERKAT_KEYSTORE_PASSWORD environment variable");
+            throw new IllegalStateException(
+                    "the software key store needs a password: set meerkat.keystore.password"
+                            + " or the MEERKAT_KEYSTORE_PASSWORD environment variable");
         }
         this.file = file;
         this.password = password.clone();
@@ -68,7 +70,8 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
                 store.load(null, null);
             }
         } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalStateException("cannot open the key store " + file + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot open the key store " + file + ": " + e.getMessage(), e);
         }
     }
 
@@ -85,7 +88,8 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
     @Override
     public synchronized PublicKey generate(String alias, KeyType type) {
         try {
-            if (store.containsAlias(alias)) throw new IllegalStateException("alias " + alias + " exists");
+            if (store.containsAlias(alias))
+                throw new IllegalStateException("alias " + alias + " exists");
             KeyPair pair = generatePair(type);
             Certificate cert = SelfSignedCerts.make(alias, type, pair, BC);
             store.setKeyEntry(alias, pair.getPrivate(), password, new Certificate[] {cert});
@@ -127,7 +131,9 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
                 case ED25519 -> s = Signature.getInstance("Ed25519", BC);
                 case RSA_2048, RSA_3072 -> {
                     s = Signature.getInstance("RAWRSASSA-PSS", BC);
-                    s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+                    s.setParameter(
+                            new PSSParameterSpec(
+                                    "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
                 }
                 default -> throw new IllegalArgumentException(type.cliName() + " keys cannot sign");
             }
@@ -142,7 +148,9 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
     private PrivateKey load(String alias, KeyType type) {
         try {
             PrivateKey k = (PrivateKey) store.getKey(alias, password);
-            if (k == null) throw new IllegalStateException("no private key under " + alias + " in the key store");
+            if (k == null)
+                throw new IllegalStateException(
+                        "no private key under " + alias + " in the key store");
             return k;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("cannot load key " + alias + ": " + e.getMessage(), e);
@@ -154,15 +162,22 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
         switch (type) {
             case ECDSA_P256, ECDSA_P384 -> {
                 g = KeyPairGenerator.getInstance("EC", BC);
-                g.initialize(new ECGenParameterSpec(type == KeyType.ECDSA_P256 ? "secp256r1" : "secp384r1"), newRandom());
+                g.initialize(
+                        new ECGenParameterSpec(
+                                type == KeyType.ECDSA_P256 ? "secp256r1" : "secp384r1"),
+                        newRandom());
             }
             case ED25519 -> g = KeyPairGenerator.getInstance("Ed25519", BC);
             case RSA_2048, RSA_3072 -> {
                 g = KeyPairGenerator.getInstance("RSA", BC);
-                g.initialize(new RSAKeyGenParameterSpec(type == KeyType.RSA_2048 ? 2048 : 3072, BigInteger.valueOf(65537)),
+                g.initialize(
+                        new RSAKeyGenParameterSpec(
+                                type == KeyType.RSA_2048 ? 2048 : 3072, BigInteger.valueOf(65537)),
                         newRandom());
             }
-            default -> throw new IllegalArgumentException("the software key store cannot hold " + type.cliName() + " keys");
+            default ->
+                    throw new IllegalArgumentException(
+                            "the software key store cannot hold " + type.cliName() + " keys");
         }
         return g.generateKeyPair();
     }
@@ -180,7 +195,8 @@ public final class SoftwareKeystoreBackend implements KeyBackend {
             try (OutputStream out = Files.newOutputStream(tmp)) {
                 store.store(out, password);
             }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }

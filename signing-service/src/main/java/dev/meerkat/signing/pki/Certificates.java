@@ -1,5 +1,6 @@
 package dev.meerkat.signing.pki;
 
+import dev.meerkat.signing.keys.BackendSignatureProvider;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.security.MessageDigest;
@@ -10,7 +11,6 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Date;
 import java.util.HexFormat;
-
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -30,43 +30,58 @@ import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-import dev.meerkat.signing.keys.BackendSignatureProvider;
-
 /**
- * The certificate profiles of the device PKI. Device and issuing-CA certificates follow
- * {@link CompressedCertRules} so that a chip can store them in 72 bytes; the root does not need to.
+ * The certificate profiles of the device PKI. Device and issuing-CA certificates follow {@link
+ * CompressedCertRules} so that a chip can store them in 72 bytes; the root does not need to.
  */
 final class Certificates {
     /**
-     * Key identifier helper; a new one per use, because {@code BcX509ExtensionUtils} keeps its SHA-1
-     * calculator's state in the instance and gives wrong SKI/AKI values when shared between threads.
+     * Key identifier helper; a new one per use, because {@code BcX509ExtensionUtils} keeps its
+     * SHA-1 calculator's state in the instance and gives wrong SKI/AKI values when shared between
+     * threads.
      */
     static BcX509ExtensionUtils ext() {
         return new BcX509ExtensionUtils();
     }
+
     private static final SecureRandom RNG = new SecureRandom();
 
-    private Certificates() {
-    }
+    private Certificates() {}
 
     static X500Name rootName(String org) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, org).addRDN(BCStyle.CN, org + " Root CA").build();
+        return new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, org)
+                .addRDN(BCStyle.CN, org + " Root CA")
+                .build();
     }
 
-    /** The signer ID appears in the CA's CN as four upper-case hex digits, as Microchip's signer templates do. */
+    /**
+     * The signer ID appears in the CA's CN as four upper-case hex digits, as Microchip's signer
+     * templates do.
+     */
     static X500Name issuingName(String org, int signerId) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, org)
-                .addRDN(BCStyle.CN, org + " Device CA " + String.format("%04X", signerId)).build();
+        return new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, org)
+                .addRDN(BCStyle.CN, org + " Device CA " + String.format("%04X", signerId))
+                .build();
     }
 
     static X500Name deviceName(String org, String chipSerialHex) {
-        return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.O, org).addRDN(BCStyle.CN, chipSerialHex).build();
+        return new X500NameBuilder(BCStyle.INSTANCE)
+                .addRDN(BCStyle.O, org)
+                .addRDN(BCStyle.CN, chipSerialHex)
+                .build();
     }
 
-    /** A content signer for a key held in a backend (the key reference goes to the backend provider). */
+    /**
+     * A content signer for a key held in a backend (the key reference goes to the backend
+     * provider).
+     */
     static ContentSigner signer(PrivateKey key) {
         try {
-            return new JcaContentSignerBuilder("SHA256withECDSA").setProvider(BackendSignatureProvider.NAME).build(key);
+            return new JcaContentSignerBuilder("SHA256withECDSA")
+                    .setProvider(BackendSignatureProvider.NAME)
+                    .build(key);
         } catch (OperatorCreationException e) {
             throw new IllegalStateException("cannot sign with " + key + ": " + e.getMessage(), e);
         }
@@ -75,7 +90,8 @@ final class Certificates {
     static boolean isP256(SubjectPublicKeyInfo spki) {
         return X9ObjectIdentifiers.id_ecPublicKey.equals(spki.getAlgorithm().getAlgorithm())
                 && X9ObjectIdentifiers.prime256v1.equals(spki.getAlgorithm().getParameters())
-                && spki.getPublicKeyData().getOctets().length == 65 && spki.getPublicKeyData().getOctets()[0] == 4;
+                && spki.getPublicKeyData().getOctets().length == 65
+                && spki.getPublicKeyData().getOctets()[0] == 4;
     }
 
     /** X||Y of an uncompressed P-256 key. */
@@ -84,53 +100,97 @@ final class Certificates {
         return Arrays.copyOfRange(pt, 1, 65);
     }
 
-    static X509CertificateHolder selfSignedRoot(X500Name name, SubjectPublicKeyInfo spki, PrivateKey key, int years) {
+    static X509CertificateHolder selfSignedRoot(
+            X500Name name, SubjectPublicKeyInfo spki, PrivateKey key, int years) {
         Instant nb = CompressedCertRules.issueDate(Instant.now());
         byte[] serial = new byte[16];
         RNG.nextBytes(serial);
         serial[0] = (byte) ((serial[0] & 0x7F) | 0x40);
-        X509v3CertificateBuilder b = new X509v3CertificateBuilder(name, new BigInteger(serial), new Time(Date.from(nb)),
-                new Time(Date.from(CompressedCertRules.expiry(nb, years))), name, spki);
+        X509v3CertificateBuilder b =
+                new X509v3CertificateBuilder(
+                        name,
+                        new BigInteger(serial),
+                        new Time(Date.from(nb)),
+                        new Time(Date.from(CompressedCertRules.expiry(nb, years))),
+                        name,
+                        spki);
         try {
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(1));
-            b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext().createSubjectKeyIdentifier(spki));
+            b.addExtension(
+                    Extension.keyUsage,
+                    true,
+                    new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            b.addExtension(
+                    Extension.subjectKeyIdentifier, false, ext().createSubjectKeyIdentifier(spki));
         } catch (CertIOException e) {
             throw new IllegalStateException(e);
         }
         return b.build(signer(key));
     }
 
-    /** An issuing (signer) CA certificate under {@code root}, compressible like a device certificate. */
-    static X509CertificateHolder issuingCa(X509CertificateHolder root, PrivateKey rootKey, X500Name subject,
-                                           SubjectPublicKeyInfo spki, int years) {
+    /**
+     * An issuing (signer) CA certificate under {@code root}, compressible like a device
+     * certificate.
+     */
+    static X509CertificateHolder issuingCa(
+            X509CertificateHolder root,
+            PrivateKey rootKey,
+            X500Name subject,
+            SubjectPublicKeyInfo spki,
+            int years) {
         return compressible(root, rootKey, subject, spki, years, true);
     }
 
-    static X509CertificateHolder device(X509CertificateHolder issuer, PrivateKey issuerKey, X500Name subject,
-                                        SubjectPublicKeyInfo spki, int years) {
+    static X509CertificateHolder device(
+            X509CertificateHolder issuer,
+            PrivateKey issuerKey,
+            X500Name subject,
+            SubjectPublicKeyInfo spki,
+            int years) {
         return compressible(issuer, issuerKey, subject, spki, years, false);
     }
 
-    private static X509CertificateHolder compressible(X509CertificateHolder issuer, PrivateKey issuerKey, X500Name subject,
-                                                      SubjectPublicKeyInfo spki, int years, boolean ca) {
+    private static X509CertificateHolder compressible(
+            X509CertificateHolder issuer,
+            PrivateKey issuerKey,
+            X500Name subject,
+            SubjectPublicKeyInfo spki,
+            int years,
+            boolean ca) {
         Instant nb = CompressedCertRules.issueDate(Instant.now());
         byte[] dates = CompressedCertRules.encodeDates(nb, years);
         byte[] serial = CompressedCertRules.serialNumber(rawPublicKey(spki), dates);
-        X509v3CertificateBuilder b = new X509v3CertificateBuilder(issuer.getSubject(), new BigInteger(serial),
-                new Time(Date.from(nb)), new Time(Date.from(CompressedCertRules.expiry(nb, years))), subject, spki);
+        X509v3CertificateBuilder b =
+                new X509v3CertificateBuilder(
+                        issuer.getSubject(),
+                        new BigInteger(serial),
+                        new Time(Date.from(nb)),
+                        new Time(Date.from(CompressedCertRules.expiry(nb, years))),
+                        subject,
+                        spki);
         try {
             if (ca) {
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-                b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign
-                        | KeyUsage.digitalSignature));
+                b.addExtension(
+                        Extension.keyUsage,
+                        true,
+                        new KeyUsage(
+                                KeyUsage.keyCertSign
+                                        | KeyUsage.cRLSign
+                                        | KeyUsage.digitalSignature));
             } else {
                 b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                 b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-                b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+                b.addExtension(
+                        Extension.extendedKeyUsage,
+                        false,
+                        new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
             }
-            b.addExtension(Extension.subjectKeyIdentifier, false, ext().createSubjectKeyIdentifier(spki));
-            b.addExtension(Extension.authorityKeyIdentifier, false,
+            b.addExtension(
+                    Extension.subjectKeyIdentifier, false, ext().createSubjectKeyIdentifier(spki));
+            b.addExtension(
+                    Extension.authorityKeyIdentifier,
+                    false,
                     ext().createAuthorityKeyIdentifier(issuer.getSubjectPublicKeyInfo()));
         } catch (CertIOException e) {
             throw new IllegalStateException(e);
@@ -159,8 +219,8 @@ final class Certificates {
         try {
             return new X509CertificateHolder(der);
         } catch (IOException | RuntimeException e) {
-            throw dev.meerkat.signing.refusal.Refusal.unprocessable("Malformed certificate", e.getMessage());
+            throw dev.meerkat.signing.refusal.Refusal.unprocessable(
+                    "Malformed certificate", e.getMessage());
         }
     }
-
 }

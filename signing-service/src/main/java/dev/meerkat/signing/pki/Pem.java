@@ -1,18 +1,16 @@
 package dev.meerkat.signing.pki;
 
-import java.util.Base64;
-import java.util.List;
-
 import dev.meerkat.image.PemKeys;
 import dev.meerkat.signing.refusal.Refusal;
+import java.util.Base64;
+import java.util.List;
 
 /**
  * PEM as the PKI endpoints accept it: image-format's {@link PemKeys} does the encoding; this adds
  * bare base64 DER where a client sends one, and turns bad input into a refusal naming it.
  */
 public final class Pem {
-    private Pem() {
-    }
+    private Pem() {}
 
     public static String encode(String type, byte[] der) {
         return PemKeys.block(type, der);
@@ -29,7 +27,8 @@ public final class Pem {
 
     /** One PEM block of {@code type}, or base64 DER. */
     public static byte[] decode(String text, String type) {
-        if (text == null || text.isBlank()) throw Refusal.invalid("no " + type.toLowerCase() + " given");
+        if (text == null || text.isBlank())
+            throw Refusal.invalid("no " + type.toLowerCase() + " given");
         if (text.contains("-----BEGIN")) {
             List<byte[]> all = decodeAll(text, type);
             if (all.isEmpty()) throw Refusal.invalid("no PEM block of type " + type);

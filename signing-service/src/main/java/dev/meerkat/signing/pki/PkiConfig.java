@@ -4,8 +4,9 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * The device certificate policy and CA defaults ({@code meerkat.pki.*}). Validity is counted in whole
- * years and dates are cut to the hour, because ATECC compressed certificates store them that way.
+ * The device certificate policy and CA defaults ({@code meerkat.pki.*}). Validity is counted in
+ * whole years and dates are cut to the hour, because ATECC compressed certificates store them that
+ * way.
  */
 @ConfigMapping(prefix = "meerkat.pki")
 public interface PkiConfig {
@@ -14,7 +15,10 @@ public interface PkiConfig {
     @WithDefault("Meerkat")
     String organization();
 
-    /** Device certificate lifetime in years (1-31); 0 means no well-defined expiry (9999-12-31T23:59:59Z). */
+    /**
+     * Device certificate lifetime in years (1-31); 0 means no well-defined expiry
+     * (9999-12-31T23:59:59Z).
+     */
     @WithDefault("20")
     int deviceValidityYears();
 

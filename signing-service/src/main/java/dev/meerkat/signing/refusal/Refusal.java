@@ -8,10 +8,18 @@ package dev.meerkat.signing.refusal;
  */
 public final class Refusal extends RuntimeException {
 
-    /** Why a request is refused; {@code code} is the HTTP-aligned number recorded in the audit log. */
+    /**
+     * Why a request is refused; {@code code} is the HTTP-aligned number recorded in the audit log.
+     */
     public enum Kind {
-        INVALID(400), FORBIDDEN(403), NOT_FOUND(404), CONFLICT(409), LENGTH_REQUIRED(411), TOO_LARGE(413),
-        UNPROCESSABLE(422), TOO_MANY(429);
+        INVALID(400),
+        FORBIDDEN(403),
+        NOT_FOUND(404),
+        CONFLICT(409),
+        LENGTH_REQUIRED(411),
+        TOO_LARGE(413),
+        UNPROCESSABLE(422),
+        TOO_MANY(429);
 
         private final int code;
 
@@ -51,7 +59,10 @@ public final class Refusal extends RuntimeException {
         return title;
     }
 
-    /** True once an audit entry for this refusal is committed; the web layer then does not audit it again. */
+    /**
+     * True once an audit entry for this refusal is committed; the web layer then does not audit it
+     * again.
+     */
     public boolean audited() {
         return audited;
     }

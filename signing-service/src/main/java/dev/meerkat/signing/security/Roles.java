@@ -11,8 +11,8 @@ public final class Roles {
     public static final String FACTORY_STATION = "factory-station";
     public static final String AUDITOR = "auditor";
 
-    public static final List<String> ALL = List.of(ADMIN, RELEASE_ENGINEER, CI_PIPELINE, APPROVER, FACTORY_STATION, AUDITOR);
+    public static final List<String> ALL =
+            List.of(ADMIN, RELEASE_ENGINEER, CI_PIPELINE, APPROVER, FACTORY_STATION, AUDITOR);
 
-    private Roles() {
-    }
+    private Roles() {}
 }

@@ -1,23 +1,23 @@
 package dev.meerkat.signing.sign;
 
+import dev.meerkat.image.KeyType;
 import java.math.BigInteger;
 import java.util.Base64;
-
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1Sequence;
 
-import dev.meerkat.image.KeyType;
-
 /** Signature encodings handed back to clients. */
 final class SignatureCodec {
-    private SignatureCodec() {
-    }
+    private SignatureCodec() {}
 
     static String b64(byte[] b) {
         return b == null ? null : Base64.getEncoder().encodeToString(b);
     }
 
-    /** r‖s, each left-padded to the curve size, from an ECDSA DER signature; other types pass through. */
+    /**
+     * r‖s, each left-padded to the curve size, from an ECDSA DER signature; other types pass
+     * through.
+     */
     static byte[] raw(KeyType type, byte[] sig) {
         if (type != KeyType.ECDSA_P256 && type != KeyType.ECDSA_P384) return sig;
         int n = type == KeyType.ECDSA_P256 ? 32 : 48;

@@ -1,17 +1,14 @@
 package dev.meerkat.signing.store;
 
-import java.sql.Connection;
-import java.sql.SQLException;
-
-import jakarta.annotation.PostConstruct;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.agroal.DataSource;
 import io.quarkus.arc.InjectableInstance;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.sql.Connection;
+import java.sql.SQLException;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * The relational store: PostgreSQL (datasource {@code pg}) in production, H2 in file mode
@@ -41,21 +38,28 @@ public class Database {
         ds = postgresActive ? postgres.get() : h2.get();
     }
 
-    /** The embedded H2 file holds keys' metadata and the audit log: readable by the service's user only. */
+    /**
+     * The embedded H2 file holds keys' metadata and the audit log: readable by the service's user
+     * only.
+     */
     void restrictFiles(@jakarta.enterprise.event.Observes io.quarkus.runtime.StartupEvent ev) {
         if (postgresActive || !java.nio.file.Files.isDirectory(dataDir)) return;
         try {
-            java.nio.file.Files.setPosixFilePermissions(dataDir,
-                    java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-            try (java.util.stream.Stream<java.nio.file.Path> files = java.nio.file.Files.list(dataDir)) {
-                for (java.nio.file.Path f : files.filter(f -> f.getFileName().toString().startsWith("meerkat.")).toList()) {
-                    java.nio.file.Files.setPosixFilePermissions(f,
+            java.nio.file.Files.setPosixFilePermissions(
+                    dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            try (java.util.stream.Stream<java.nio.file.Path> files =
+                    java.nio.file.Files.list(dataDir)) {
+                for (java.nio.file.Path f :
+                        files.filter(f -> f.getFileName().toString().startsWith("meerkat."))
+                                .toList()) {
+                    java.nio.file.Files.setPosixFilePermissions(
+                            f,
                             java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
                 }
             }
         } catch (java.io.IOException | UnsupportedOperationException e) {
-            org.jboss.logging.Logger.getLogger(Database.class).warnf("cannot restrict the database files in %s: %s",
-                    dataDir, e.getMessage());
+            org.jboss.logging.Logger.getLogger(Database.class)
+                    .warnf("cannot restrict the database files in %s: %s", dataDir, e.getMessage());
         }
     }
 

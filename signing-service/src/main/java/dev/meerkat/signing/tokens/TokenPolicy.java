@@ -1,19 +1,16 @@
 package dev.meerkat.signing.tokens;
 
-import java.util.Set;
-
+import dev.meerkat.signing.security.PersonId;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-
+import java.util.Set;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.jwt.JsonWebToken;
 
-import dev.meerkat.signing.security.PersonId;
-
 /**
  * What a verified bearer token must also satisfy, on every use: it is meant for this service
- * ({@code aud}, also enforced by the JWT verifier), it was not issued for longer than the configured
- * maximum lifetime, it is not revoked, and its subject has no whitespace.
+ * ({@code aud}, also enforced by the JWT verifier), it was not issued for longer than the
+ * configured maximum lifetime, it is not revoked, and its subject has no whitespace.
  */
 @ApplicationScoped
 public class TokenPolicy {
@@ -24,8 +21,7 @@ public class TokenPolicy {
     @ConfigProperty(name = "meerkat.tokens.max-lifetime-days", defaultValue = "90")
     long maxLifetimeDays;
 
-    @Inject
-    TokenRevocations revocations;
+    @Inject TokenRevocations revocations;
 
     /** Null when the token is acceptable, else why not (one line). */
     public String refusal(JsonWebToken jwt) {
@@ -37,9 +33,13 @@ public class TokenPolicy {
         if (exp - iat > maxLifetimeDays * 86_400L) {
             return "token lifetime exceeds " + maxLifetimeDays + " days";
         }
-        if (revocations.isRevoked(jwt.getTokenID())) return "token " + jwt.getTokenID() + " is revoked";
+        if (revocations.isRevoked(jwt.getTokenID()))
+            return "token " + jwt.getTokenID() + " is revoked";
         String sub = jwt.getName();
-        if (sub == null || sub.isEmpty() || PersonId.hasWhitespace(sub) || PersonId.hasWhitespace(jwt.getSubject())) {
+        if (sub == null
+                || sub.isEmpty()
+                || PersonId.hasWhitespace(sub)
+                || PersonId.hasWhitespace(jwt.getSubject())) {
             return "token subject is empty or contains whitespace";
         }
         return null;

@@ -1,17 +1,14 @@
 package dev.meerkat.signing.tokens;
 
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
-
+import io.smallrye.jwt.auth.principal.DefaultJWTParser;
+import io.smallrye.jwt.auth.principal.ParseException;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Alternative;
 import jakarta.inject.Inject;
-
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.jwt.JsonWebToken;
-
-import io.smallrye.jwt.auth.principal.DefaultJWTParser;
-import io.smallrye.jwt.auth.principal.ParseException;
 
 /**
  * Bearer-token parser that remembers tokens it has verified. CI pipelines and factory stations send
@@ -19,8 +16,8 @@ import io.smallrye.jwt.auth.principal.ParseException;
  * cost more CPU than the ECDSA signature the request asks for. A token is looked up by its exact
  * text, so only a byte-identical copy of an already verified token is a hit, and an entry is used
  * only until the token's {@code exp} (the full verification allows clock skew on top; the cache
- * never does). Tokens without an expiry are never cached. The cache holds at most
- * {@value #MAX_ENTRIES} tokens and is emptied when full.
+ * never does). Tokens without an expiry are never cached. The cache holds at most {@value
+ * #MAX_ENTRIES} tokens and is emptied when full.
  */
 @Alternative
 @Priority(1)
@@ -28,20 +25,20 @@ import io.smallrye.jwt.auth.principal.ParseException;
 public class VerifiedTokenCache extends DefaultJWTParser {
     static final int MAX_ENTRIES = 10_000;
 
-    private record Verified(JsonWebToken token, long expiresAt) {
-    }
+    private record Verified(JsonWebToken token, long expiresAt) {}
 
     private final Map<String, Verified> verified = new ConcurrentHashMap<>();
 
-    @Inject
-    TokenPolicy policy;
+    @Inject TokenPolicy policy;
 
     @Override
     public JsonWebToken parse(String bearerToken) throws ParseException {
         return checked(parseCached(bearerToken));
     }
 
-    /** The service's own rules, applied to cached tokens too (a revocation takes effect at once). */
+    /**
+     * The service's own rules, applied to cached tokens too (a revocation takes effect at once).
+     */
     private JsonWebToken checked(JsonWebToken jwt) throws ParseException {
         String why = policy.refusal(jwt);
         if (why != null) throw new ParseException(why);

@@ -1,5 +1,7 @@
 package dev.meerkat.signing.bench;
 
+import dev.meerkat.cli.remote.JwtMinter;
+import dev.meerkat.signing.TestPki;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -22,15 +24,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
-
-import dev.meerkat.cli.remote.JwtMinter;
-import dev.meerkat.signing.TestPki;
 
 /**
  * Load benchmark: digest signatures through HTTPS at 1, 16 and 64 concurrent clients, for the
@@ -43,14 +40,23 @@ import dev.meerkat.signing.TestPki;
  * mvn -B -pl signing-service -am package -DskipTests
  * mvn -B -pl signing-service -am test -Dtest=SigningBenchmark -Dmeerkat.bench=true -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
- * Options (system properties): meerkat.bench.seconds (10) per point, meerkat.bench.warmup (3) before each point,
- * meerkat.bench.jit-warmup (10) once at the start, meerkat.bench.clients (1,16,64), meerkat.bench.service-jvm-args
- * (extra JVM options for the service process, separated by spaces, e.g. a flight recording).
+ *
+ * Options (system properties): meerkat.bench.seconds (10) per point, meerkat.bench.warmup (3)
+ * before each point, meerkat.bench.jit-warmup (10) once at the start, meerkat.bench.clients
+ * (1,16,64), meerkat.bench.service-jvm-args (extra JVM options for the service process, separated
+ * by spaces, e.g. a flight recording).
  */
 @EnabledIfSystemProperty(named = "meerkat.bench", matches = "true")
 class SigningBenchmark {
 
-    record Point(String backend, int clients, long count, long errors, double seconds, double p50ms, double p99ms) {
+    record Point(
+            String backend,
+            int clients,
+            long count,
+            long errors,
+            double seconds,
+            double p50ms,
+            double p99ms) {
         double rate() {
             return count / seconds;
         }
@@ -64,8 +70,10 @@ class SigningBenchmark {
     public static void main(String[] args) throws Exception {
         int seconds = Integer.getInteger("meerkat.bench.seconds", 10);
         int warmup = Integer.getInteger("meerkat.bench.warmup", 3);
-        int[] clients = Arrays.stream(System.getProperty("meerkat.bench.clients", "1,16,64").split(","))
-                .mapToInt(Integer::parseInt).toArray();
+        int[] clients =
+                Arrays.stream(System.getProperty("meerkat.bench.clients", "1,16,64").split(","))
+                        .mapToInt(Integer::parseInt)
+                        .toArray();
         Path jar = locateJar();
         Path dir = Files.createTempDirectory("meerkat-bench");
         Process service = null;
@@ -78,23 +86,32 @@ class SigningBenchmark {
             JwtMinter minter = new JwtMinter(jwt.getPrivate());
             Path hsmConf = initToken(dir);
             int port = freePort();
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            List<String> cmd =
+                    new ArrayList<>(
+                            List.of(
+                                    Path.of(System.getProperty("java.home"), "bin", "java")
+                                            .toString()));
             String jvmArgs = System.getProperty("meerkat.bench.service-jvm-args", "").trim();
             if (!jvmArgs.isEmpty()) cmd.addAll(List.of(jvmArgs.split("\\s+")));
-            cmd.addAll(List.of("-Dmeerkat.data-dir=" + dir.resolve("data"),
-                    "-Dmeerkat.keystore.password=bench-password",
-                    "-Dmeerkat.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
-                    "-Dmeerkat.pkcs11.pin=4711",
-                    "-Dmp.jwt.verify.publickey.location=" + jwtPub,
-                    "-Dquarkus.tls.key-store.pem.0.cert=" + server[0],
-                    "-Dquarkus.tls.key-store.pem.0.key=" + server[1],
-                    "-Dquarkus.http.ssl-port=" + port,
-                    "-Dquarkus.http.port=0",
-                    "-Dquarkus.http.insecure-requests=disabled",
-                    "-Dquarkus.log.level=WARN",
-                    "-jar", jar.toString()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(dir.resolve("service.log").toFile());
+            cmd.addAll(
+                    List.of(
+                            "-Dmeerkat.data-dir=" + dir.resolve("data"),
+                            "-Dmeerkat.keystore.password=bench-password",
+                            "-Dmeerkat.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
+                            "-Dmeerkat.pkcs11.pin=4711",
+                            "-Dmp.jwt.verify.publickey.location=" + jwtPub,
+                            "-Dquarkus.tls.key-store.pem.0.cert=" + server[0],
+                            "-Dquarkus.tls.key-store.pem.0.key=" + server[1],
+                            "-Dquarkus.http.ssl-port=" + port,
+                            "-Dquarkus.http.port=0",
+                            "-Dquarkus.http.insecure-requests=disabled",
+                            "-Dquarkus.log.level=WARN",
+                            "-jar",
+                            jar.toString()));
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd)
+                            .redirectErrorStream(true)
+                            .redirectOutput(dir.resolve("service.log").toFile());
             pb.environment().put("SOFTHSM2_CONF", hsmConf.toString());
             service = pb.start();
             String base = "https://127.0.0.1:" + port;
@@ -102,10 +119,21 @@ class SigningBenchmark {
             String admin = minter.issue("bench-admin", List.of("admin"), Duration.ofHours(2));
             String ci = minter.issue("bench-ci", List.of("ci-pipeline"), Duration.ofHours(2));
             waitUp(base, ssl, service, dir);
-            post(base, ssl, admin, "/api/v1/keys", "{\"id\":\"bench-soft\",\"type\":\"ecdsa-p256\",\"backend\":\"software\"}");
-            post(base, ssl, admin, "/api/v1/keys", "{\"id\":\"bench-hsm\",\"type\":\"ecdsa-p256\",\"backend\":\"pkcs11\"}");
+            post(
+                    base,
+                    ssl,
+                    admin,
+                    "/api/v1/keys",
+                    "{\"id\":\"bench-soft\",\"type\":\"ecdsa-p256\",\"backend\":\"software\"}");
+            post(
+                    base,
+                    ssl,
+                    admin,
+                    "/api/v1/keys",
+                    "{\"id\":\"bench-hsm\",\"type\":\"ecdsa-p256\",\"backend\":\"pkcs11\"}");
 
-            // Warm the JIT over the whole request path (TLS, JSON, JWT, both backends, audit) first.
+            // Warm the JIT over the whole request path (TLS, JSON, JWT, both backends, audit)
+            // first.
             int jit = Integer.getInteger("meerkat.bench.jit-warmup", 10);
             load(base, ssl, ci, "bench-soft", 16, jit / 2);
             load(base, ssl, ci, "bench-hsm", 16, jit - jit / 2);
@@ -116,21 +144,43 @@ class SigningBenchmark {
                     load(base, ssl, ci, key, c, warmup);
                     Point p = load(base, ssl, ci, key, c, seconds);
                     points.add(p);
-                    System.out.printf(Locale.ROOT, "%s clients=%d: %.0f sig/s p50 %.2f ms p99 %.2f ms errors %d%n",
-                            key, c, p.rate(), p.p50ms(), p.p99ms(), p.errors());
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s clients=%d: %.0f sig/s p50 %.2f ms p99 %.2f ms errors %d%n",
+                            key,
+                            c,
+                            p.rate(),
+                            p.p50ms(),
+                            p.p99ms(),
+                            p.errors());
                 }
             }
             System.out.println();
-            System.out.printf(Locale.ROOT, "openssl speed -seconds 3 ecdsap256 (one core): %.0f sign/s%n%n", openssl);
-            System.out.println("| backend | clients | signatures/s | p50 ms | p99 ms | errors | vs openssl (1 core) |");
+            System.out.printf(
+                    Locale.ROOT,
+                    "openssl speed -seconds 3 ecdsap256 (one core): %.0f sign/s%n%n",
+                    openssl);
+            System.out.println(
+                    "| backend | clients | signatures/s | p50 ms | p99 ms | errors | vs openssl (1 core) |");
             System.out.println("|---|---:|---:|---:|---:|---:|---:|");
             for (Point p : points) {
-                System.out.printf(Locale.ROOT, "| %s | %d | %.0f | %.2f | %.2f | %d | %.2f |%n",
-                        p.backend().equals("bench-soft") ? "software key store" : "SoftHSM2 (PKCS#11)", p.clients(),
-                        p.rate(), p.p50ms(), p.p99ms(), p.errors(), p.rate() / openssl);
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %d | %.0f | %.2f | %.2f | %d | %.2f |%n",
+                        p.backend().equals("bench-soft")
+                                ? "software key store"
+                                : "SoftHSM2 (PKCS#11)",
+                        p.clients(),
+                        p.rate(),
+                        p.p50ms(),
+                        p.p99ms(),
+                        p.errors(),
+                        p.rate() / openssl);
             }
-            System.out.printf("%nmachine: %d cores, %s %s; service and load generator share the machine%n",
-                    Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name"),
+            System.out.printf(
+                    "%nmachine: %d cores, %s %s; service and load generator share the machine%n",
+                    Runtime.getRuntime().availableProcessors(),
+                    System.getProperty("java.vm.name"),
                     System.getProperty("java.version"));
         } finally {
             if (service != null) {
@@ -140,7 +190,9 @@ class SigningBenchmark {
         }
     }
 
-    static Point load(String base, SSLContext ssl, String token, String key, int clients, int seconds) throws Exception {
+    static Point load(
+            String base, SSLContext ssl, String token, String key, int clients, int seconds)
+            throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong errors = new AtomicLong();
         List<long[]> latencies = new ArrayList<>();
@@ -152,35 +204,58 @@ class SigningBenchmark {
             long[] lat = new long[2_000_000 / clients + 1000];
             latencies.add(lat);
             int idx = t;
-            Thread th = new Thread(() -> {
-                HttpClient http = HttpClient.newBuilder().sslContext(ssl).version(HttpClient.Version.HTTP_1_1).build();
-                byte[] digest = new byte[32];
-                long n = 0;
-                try {
-                    ready.countDown();
-                    go.await();
-                    while (!stop.get()) {
-                        digest[0] = (byte) idx;
-                        digest[1] = (byte) n;
-                        digest[2] = (byte) (n >> 8);
-                        String body = "{\"keyId\":\"" + key + "\",\"digest\":\"" + HexFormat.of().formatHex(digest) + "\"}";
-                        HttpRequest req = HttpRequest.newBuilder(URI.create(base + "/api/v1/sign/digest"))
-                                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
-                        long t0 = System.nanoTime();
-                        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-                        long dt = System.nanoTime() - t0;
-                        if (r.statusCode() != 200) {
-                            errors.incrementAndGet();
-                            continue;
-                        }
-                        if (counts[idx] < lat.length) lat[counts[idx]++] = dt;
-                        n++;
-                    }
-                } catch (Exception e) {
-                    errors.incrementAndGet();
-                }
-            }, "bench-client-" + t);
+            Thread th =
+                    new Thread(
+                            () -> {
+                                HttpClient http =
+                                        HttpClient.newBuilder()
+                                                .sslContext(ssl)
+                                                .version(HttpClient.Version.HTTP_1_1)
+                                                .build();
+                                byte[] digest = new byte[32];
+                                long n = 0;
+                                try {
+                                    ready.countDown();
+                                    go.await();
+                                    while (!stop.get()) {
+                                        digest[0] = (byte) idx;
+                                        digest[1] = (byte) n;
+                                        digest[2] = (byte) (n >> 8);
+                                        String body =
+                                                "{\"keyId\":\""
+                                                        + key
+                                                        + "\",\"digest\":\""
+                                                        + HexFormat.of().formatHex(digest)
+                                                        + "\"}";
+                                        HttpRequest req =
+                                                HttpRequest.newBuilder(
+                                                                URI.create(
+                                                                        base
+                                                                                + "/api/v1/sign/digest"))
+                                                        .header("Authorization", "Bearer " + token)
+                                                        .header("Content-Type", "application/json")
+                                                        .POST(
+                                                                HttpRequest.BodyPublishers.ofString(
+                                                                        body))
+                                                        .build();
+                                        long t0 = System.nanoTime();
+                                        HttpResponse<byte[]> r =
+                                                http.send(
+                                                        req,
+                                                        HttpResponse.BodyHandlers.ofByteArray());
+                                        long dt = System.nanoTime() - t0;
+                                        if (r.statusCode() != 200) {
+                                            errors.incrementAndGet();
+                                            continue;
+                                        }
+                                        if (counts[idx] < lat.length) lat[counts[idx]++] = dt;
+                                        n++;
+                                    }
+                                } catch (Exception e) {
+                                    errors.incrementAndGet();
+                                }
+                            },
+                            "bench-client-" + t);
             th.start();
             threads.add(th);
         }
@@ -200,26 +275,50 @@ class SigningBenchmark {
         }
         Arrays.sort(all);
         double p50 = all.length == 0 ? 0 : all[(int) (all.length * 0.50)] / 1e6;
-        double p99 = all.length == 0 ? 0 : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
+        double p99 =
+                all.length == 0
+                        ? 0
+                        : all[Math.min(all.length - 1, (int) (all.length * 0.99))] / 1e6;
         return new Point(key, clients, total, errors.get(), elapsed, p50, p99);
     }
 
     static double opensslSignsPerSecond() throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("openssl", "speed", "-seconds", "3", "ecdsap256").redirectErrorStream(true).start();
+        Process p =
+                new ProcessBuilder("openssl", "speed", "-seconds", "3", "ecdsap256")
+                        .redirectErrorStream(true)
+                        .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         p.waitFor();
         // Summary line: " 256 bits ecdsa (nistp256)   0.0000s   0.0001s  40000.0  13000.0"
-        Matcher m = Pattern.compile("256 bits ecdsa \\(nistp256\\)\\s+\\S+\\s+\\S+\\s+([0-9.]+)\\s+([0-9.]+)").matcher(out);
-        if (!m.find()) throw new IllegalStateException("cannot parse openssl speed output:\n" + out);
+        Matcher m =
+                Pattern.compile(
+                                "256 bits ecdsa \\(nistp256\\)\\s+\\S+\\s+\\S+\\s+([0-9.]+)\\s+([0-9.]+)")
+                        .matcher(out);
+        if (!m.find())
+            throw new IllegalStateException("cannot parse openssl speed output:\n" + out);
         return Double.parseDouble(m.group(1));
     }
 
     static Path initToken(Path dir) throws IOException, InterruptedException {
         Path tokens = Files.createDirectories(dir.resolve("tokens"));
         Path conf = dir.resolve("softhsm2.conf");
-        Files.writeString(conf, "directories.tokendir = " + tokens + "\nobjectstore.backend = file\nlog.level = ERROR\n");
-        ProcessBuilder pb = new ProcessBuilder("softhsm2-util", "--init-token", "--free", "--label", "bench", "--pin", "4711",
-                "--so-pin", "123456").redirectErrorStream(true);
+        Files.writeString(
+                conf,
+                "directories.tokendir = "
+                        + tokens
+                        + "\nobjectstore.backend = file\nlog.level = ERROR\n");
+        ProcessBuilder pb =
+                new ProcessBuilder(
+                                "softhsm2-util",
+                                "--init-token",
+                                "--free",
+                                "--label",
+                                "bench",
+                                "--pin",
+                                "4711",
+                                "--so-pin",
+                                "123456")
+                        .redirectErrorStream(true);
         pb.environment().put("SOFTHSM2_CONF", conf.toString());
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -231,9 +330,11 @@ class SigningBenchmark {
         KeyStore ks = KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         try (var in = Files.newInputStream(caPem)) {
-            ks.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+            ks.setCertificateEntry(
+                    "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
         }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        TrustManagerFactory tmf =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         SSLContext ctx = SSLContext.getInstance("TLS");
         ctx.init(null, tmf.getTrustManagers(), null);
@@ -243,10 +344,16 @@ class SigningBenchmark {
     static void waitUp(String base, SSLContext ssl, Process service, Path dir) throws Exception {
         HttpClient http = HttpClient.newBuilder().sslContext(ssl).build();
         for (int i = 0; i < 600; i++) {
-            if (!service.isAlive()) throw new IllegalStateException("service exited:\n" + Files.readString(dir.resolve("service.log")));
+            if (!service.isAlive())
+                throw new IllegalStateException(
+                        "service exited:\n" + Files.readString(dir.resolve("service.log")));
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(base + "/q/health")).build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200) return;
+                if (http.send(
+                                        HttpRequest.newBuilder(URI.create(base + "/q/health"))
+                                                .build(),
+                                        HttpResponse.BodyHandlers.discarding())
+                                .statusCode()
+                        == 200) return;
             } catch (IOException e) {
                 // not yet listening
             }
@@ -255,20 +362,30 @@ class SigningBenchmark {
         throw new IllegalStateException("service did not start; see " + dir.resolve("service.log"));
     }
 
-    static void post(String base, SSLContext ssl, String token, String path, String body) throws Exception {
+    static void post(String base, SSLContext ssl, String token, String path, String body)
+            throws Exception {
         HttpClient http = HttpClient.newBuilder().sslContext(ssl).build();
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + path))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() / 100 != 2) throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
+        HttpResponse<String> r =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(base + path))
+                                .header("Authorization", "Bearer " + token)
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString(body))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() / 100 != 2)
+            throw new IllegalStateException(path + " -> " + r.statusCode() + " " + r.body());
     }
 
     static Path locateJar() {
-        for (Path p : List.of(Path.of("target/quarkus-app/quarkus-run.jar"),
-                Path.of("signing-service/target/quarkus-app/quarkus-run.jar"))) {
+        for (Path p :
+                List.of(
+                        Path.of("target/quarkus-app/quarkus-run.jar"),
+                        Path.of("signing-service/target/quarkus-app/quarkus-run.jar"))) {
             if (Files.isRegularFile(p)) return p.toAbsolutePath();
         }
-        throw new IllegalStateException("build the service first: mvn -pl signing-service -am package -DskipTests");
+        throw new IllegalStateException(
+                "build the service first: mvn -pl signing-service -am package -DskipTests");
     }
 
     static int freePort() throws IOException {

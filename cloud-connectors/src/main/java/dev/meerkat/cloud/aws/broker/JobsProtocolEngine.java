@@ -1,17 +1,5 @@
 package dev.meerkat.cloud.aws.broker;
 
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.EnumMap;
-import java.util.LinkedHashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.logging.Level;
-import java.util.logging.Logger;
-
 import dev.meerkat.cloud.aws.jobs.DescribeJobExecutionRequest;
 import dev.meerkat.cloud.aws.jobs.DescribeJobExecutionResponse;
 import dev.meerkat.cloud.aws.jobs.GetPendingJobExecutionsRequest;
@@ -31,6 +19,17 @@ import dev.meerkat.cloud.aws.jobs.StartNextJobExecutionResponse;
 import dev.meerkat.cloud.aws.jobs.StartNextPendingJobExecutionRequest;
 import dev.meerkat.cloud.aws.jobs.UpdateJobExecutionRequest;
 import dev.meerkat.cloud.aws.jobs.UpdateJobExecutionResponse;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The Jobs MQTT API as a function from (topic, payload) to messages to publish; no MQTT client in
@@ -38,10 +37,10 @@ import dev.meerkat.cloud.aws.jobs.UpdateJobExecutionResponse;
  * be serialised by the caller (MqttJobsService keeps per-thing order); different things may run in
  * parallel.
  *
- * <p>notify and notify-next follow AWS: notify when an execution joins or leaves the thing's pending
- * list, notify-next when the first pending execution becomes a different one (an empty event when
- * none is left). The engine remembers what it last announced per thing; after a restart a thing may
- * get one redundant event, which the protocol tolerates (devices key on jobId).
+ * <p>notify and notify-next follow AWS: notify when an execution joins or leaves the thing's
+ * pending list, notify-next when the first pending execution becomes a different one (an empty
+ * event when none is left). The engine remembers what it last announced per thing; after a restart
+ * a thing may get one redundant event, which the protocol tolerates (devices key on jobId).
  */
 public final class JobsProtocolEngine {
 
@@ -69,13 +68,21 @@ public final class JobsProtocolEngine {
         List<OutgoingMessage> out = new ArrayList<>();
         String clientToken = JobsJson.clientTokenOf(payload);
         try {
-            out.add(new OutgoingMessage(request.accepted().topic(), JobsJson.write(answer(request, payload))));
+            out.add(
+                    new OutgoingMessage(
+                            request.accepted().topic(), JobsJson.write(answer(request, payload))));
         } catch (JobsProtocolException e) {
             out.add(rejection(request, clientToken, e.code(), e.getMessage(), e));
         } catch (RuntimeException e) {
             // the device learns only that it failed; details stay in the service log
             LOG.log(Level.WARNING, "jobs request on " + topic + " failed", e);
-            out.add(rejection(request, clientToken, RejectedErrorCode.InternalError, "internal error", null));
+            out.add(
+                    rejection(
+                            request,
+                            clientToken,
+                            RejectedErrorCode.InternalError,
+                            "internal error",
+                            null));
         }
         if (request.operation() == dev.meerkat.cloud.aws.jobs.JobsOperation.START_NEXT
                 || request.operation() == dev.meerkat.cloud.aws.jobs.JobsOperation.UPDATE) {
@@ -85,8 +92,9 @@ public final class JobsProtocolEngine {
     }
 
     /**
-     * To be called whenever the service changes a thing's executions by itself (job created, canceled,
-     * timed out, retried): returns the notify / notify-next events now due for that thing.
+     * To be called whenever the service changes a thing's executions by itself (job created,
+     * canceled, timed out, retried): returns the notify / notify-next events now due for that
+     * thing.
      */
     public List<OutgoingMessage> onExecutionsChanged(String thingName) {
         if (!JobsLimits.validThingName(thingName)) {
@@ -99,14 +107,20 @@ public final class JobsProtocolEngine {
         pending.forEach(e -> keys.add(key(e)));
         Set<String> before = announcedPending.put(thingName, keys);
         if (before == null || !before.equals(keys)) {
-            out.add(new OutgoingMessage(new JobsTopic.Notify(thingName).topic(),
-                    JobsJson.write(new JobExecutionsChangedEvent(byStatus(pending), now))));
+            out.add(
+                    new OutgoingMessage(
+                            new JobsTopic.Notify(thingName).topic(),
+                            JobsJson.write(new JobExecutionsChangedEvent(byStatus(pending), now))));
         }
         String next = pending.isEmpty() ? "" : key(pending.get(0));
         String previous = announcedNext.put(thingName, next);
         if (previous == null ? !next.isEmpty() : !previous.equals(next)) {
-            out.add(new OutgoingMessage(new JobsTopic.NotifyNext(thingName).topic(), JobsJson.write(
-                    new NextJobExecutionChangedEvent(pending.isEmpty() ? null : pending.get(0), now))));
+            out.add(
+                    new OutgoingMessage(
+                            new JobsTopic.NotifyNext(thingName).topic(),
+                            JobsJson.write(
+                                    new NextJobExecutionChangedEvent(
+                                            pending.isEmpty() ? null : pending.get(0), now))));
         }
         return out;
     }
@@ -115,58 +129,87 @@ public final class JobsProtocolEngine {
         String thing = request.thingName();
         return switch (request.operation()) {
             case GET_PENDING -> {
-                GetPendingJobExecutionsRequest r = JobsJson.read(payload, GetPendingJobExecutionsRequest.class);
+                GetPendingJobExecutionsRequest r =
+                        JobsJson.read(payload, GetPendingJobExecutionsRequest.class);
                 JobsLimits.checkRequest(r.clientToken(), null, null);
                 List<JobExecution> pending = backend.pending(thing);
                 yield new GetPendingJobExecutionsResponse(
                         summaries(pending, JobExecutionStatus.IN_PROGRESS),
-                        summaries(pending, JobExecutionStatus.QUEUED), now(), r.clientToken());
-            }
-            case START_NEXT -> {
-                StartNextPendingJobExecutionRequest r = JobsJson.read(payload, StartNextPendingJobExecutionRequest.class);
-                JobsLimits.checkRequest(r.clientToken(), r.statusDetails(), r.stepTimeoutInMinutes());
-                yield new StartNextJobExecutionResponse(backend.startNext(thing, r).orElse(null), now(),
+                        summaries(pending, JobExecutionStatus.QUEUED),
+                        now(),
                         r.clientToken());
             }
+            case START_NEXT -> {
+                StartNextPendingJobExecutionRequest r =
+                        JobsJson.read(payload, StartNextPendingJobExecutionRequest.class);
+                JobsLimits.checkRequest(
+                        r.clientToken(), r.statusDetails(), r.stepTimeoutInMinutes());
+                yield new StartNextJobExecutionResponse(
+                        backend.startNext(thing, r).orElse(null), now(), r.clientToken());
+            }
             case DESCRIBE -> {
-                DescribeJobExecutionRequest r = JobsJson.read(payload, DescribeJobExecutionRequest.class);
+                DescribeJobExecutionRequest r =
+                        JobsJson.read(payload, DescribeJobExecutionRequest.class);
                 JobsLimits.checkRequest(r.clientToken(), null, null);
                 if (JobsTopic.NEXT.equals(request.jobId())) {
-                    // "$next" with nothing pending is not an error: accepted without an execution (what OTA
+                    // "$next" with nothing pending is not an error: accepted without an execution
+                    // (what OTA
                     // agents asking $next/get at start-up expect)
                     JobExecution next = backend.pending(thing).stream().findFirst().orElse(null);
-                    yield new DescribeJobExecutionResponse(next == null || r.wantsDocument() ? next
-                            : next.withoutDocument(), now(), r.clientToken());
+                    yield new DescribeJobExecutionResponse(
+                            next == null || r.wantsDocument() ? next : next.withoutDocument(),
+                            now(),
+                            r.clientToken());
                 }
-                JobExecution execution = backend.execution(thing, request.jobId(), r.executionNumber())
-                        .orElseThrow(() -> new JobsProtocolException(RejectedErrorCode.ResourceNotFound,
-                                "no job execution " + request.jobId() + " for " + thing));
-                yield new DescribeJobExecutionResponse(r.wantsDocument() ? execution : execution.withoutDocument(),
-                        now(), r.clientToken());
+                JobExecution execution =
+                        backend.execution(thing, request.jobId(), r.executionNumber())
+                                .orElseThrow(
+                                        () ->
+                                                new JobsProtocolException(
+                                                        RejectedErrorCode.ResourceNotFound,
+                                                        "no job execution "
+                                                                + request.jobId()
+                                                                + " for "
+                                                                + thing));
+                yield new DescribeJobExecutionResponse(
+                        r.wantsDocument() ? execution : execution.withoutDocument(),
+                        now(),
+                        r.clientToken());
             }
             case UPDATE -> {
-                UpdateJobExecutionRequest r = JobsJson.read(payload, UpdateJobExecutionRequest.class);
-                JobsLimits.checkRequest(r.clientToken(), r.statusDetails(), r.stepTimeoutInMinutes());
+                UpdateJobExecutionRequest r =
+                        JobsJson.read(payload, UpdateJobExecutionRequest.class);
+                JobsLimits.checkRequest(
+                        r.clientToken(), r.statusDetails(), r.stepTimeoutInMinutes());
                 JobExecution updated = backend.update(thing, request.jobId(), r);
                 yield new UpdateJobExecutionResponse(
                         Boolean.TRUE.equals(r.includeJobExecutionState()) ? updated.state() : null,
                         Boolean.TRUE.equals(r.includeJobDocument()) ? updated.jobDocument() : null,
-                        now(), r.clientToken());
+                        now(),
+                        r.clientToken());
             }
         };
     }
 
-    private OutgoingMessage rejection(JobsTopic.Request request, String clientToken, RejectedErrorCode code,
-            String message, JobsProtocolException e) {
-        RejectedErrorResponse body = new RejectedErrorResponse(code, message, now(), clientToken,
-                e == null ? null : e.executionState());
+    private OutgoingMessage rejection(
+            JobsTopic.Request request,
+            String clientToken,
+            RejectedErrorCode code,
+            String message,
+            JobsProtocolException e) {
+        RejectedErrorResponse body =
+                new RejectedErrorResponse(
+                        code, message, now(), clientToken, e == null ? null : e.executionState());
         return new OutgoingMessage(request.rejected().topic(), JobsJson.write(body));
     }
 
-    private static Map<JobExecutionStatus, List<JobExecutionSummary>> byStatus(List<JobExecution> pending) {
-        Map<JobExecutionStatus, List<JobExecutionSummary>> jobs = new EnumMap<>(JobExecutionStatus.class);
+    private static Map<JobExecutionStatus, List<JobExecutionSummary>> byStatus(
+            List<JobExecution> pending) {
+        Map<JobExecutionStatus, List<JobExecutionSummary>> jobs =
+                new EnumMap<>(JobExecutionStatus.class);
         int room = JobExecutionsChangedEvent.MAX_ENTRIES;
-        for (JobExecutionStatus status : List.of(JobExecutionStatus.IN_PROGRESS, JobExecutionStatus.QUEUED)) {
+        for (JobExecutionStatus status :
+                List.of(JobExecutionStatus.IN_PROGRESS, JobExecutionStatus.QUEUED)) {
             List<JobExecutionSummary> list = summaries(pending, status);
             list = list.subList(0, Math.min(room, list.size()));
             room -= list.size();
@@ -177,8 +220,12 @@ public final class JobsProtocolEngine {
         return jobs;
     }
 
-    private static List<JobExecutionSummary> summaries(List<JobExecution> pending, JobExecutionStatus status) {
-        return pending.stream().filter(e -> e.status() == status).map(JobExecution::summary).toList();
+    private static List<JobExecutionSummary> summaries(
+            List<JobExecution> pending, JobExecutionStatus status) {
+        return pending.stream()
+                .filter(e -> e.status() == status)
+                .map(JobExecution::summary)
+                .toList();
     }
 
     private static String key(JobExecution e) {

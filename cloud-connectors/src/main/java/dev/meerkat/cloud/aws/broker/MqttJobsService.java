@@ -1,12 +1,12 @@
 package dev.meerkat.cloud.aws.broker;
 
+import dev.meerkat.cloud.aws.jobs.JobsTopic;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
-
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
@@ -15,14 +15,13 @@ import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 
-import dev.meerkat.cloud.aws.jobs.JobsTopic;
-
 /**
  * Runs a {@link JobsProtocolEngine} on one MQTT connection to the broker the devices use. It
- * subscribes to the four request filters under {@code $aws/things/+/jobs/} (not {@code #}, so its own
- * answers are not echoed back to it), handles each thing's messages in arrival order on one of a few
- * lanes, and publishes answers and events at QoS 1. The broker's ACL must give this client read on
- * the request topics and write on the answer topics of every thing, and each thing only its own.
+ * subscribes to the four request filters under {@code $aws/things/+/jobs/} (not {@code #}, so its
+ * own answers are not echoed back to it), handles each thing's messages in arrival order on one of
+ * a few lanes, and publishes answers and events at QoS 1. The broker's ACL must give this client
+ * read on the request topics and write on the answer topics of every thing, and each thing only its
+ * own.
  */
 public final class MqttJobsService implements AutoCloseable {
 
@@ -38,9 +37,13 @@ public final class MqttJobsService implements AutoCloseable {
     /**
      * @param serverUri for example {@code ssl://broker:8883}
      * @param options connect options with credentials / TLS socket factory; automatic reconnect is
-     *                switched on here and subscriptions are renewed after each reconnect
+     *     switched on here and subscriptions are renewed after each reconnect
      */
-    public MqttJobsService(JobsProtocolEngine engine, String serverUri, String clientId, MqttConnectOptions options)
+    public MqttJobsService(
+            JobsProtocolEngine engine,
+            String serverUri,
+            String clientId,
+            MqttConnectOptions options)
             throws MqttException {
         this.engine = engine;
         this.options = options;
@@ -48,40 +51,53 @@ public final class MqttJobsService implements AutoCloseable {
         options.setMaxInflight(1000);
         this.client = new MqttAsyncClient(serverUri, clientId, new MemoryPersistence());
         for (int i = 0; i < LANES; i++) {
-            lanes[i] = Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "aws-jobs-lane");
-                t.setDaemon(true);
-                return t;
-            });
+            lanes[i] =
+                    Executors.newSingleThreadExecutor(
+                            r -> {
+                                Thread t = new Thread(r, "aws-jobs-lane");
+                                t.setDaemon(true);
+                                return t;
+                            });
         }
-        client.setCallback(new MqttCallbackExtended() {
-            @Override
-            public void connectComplete(boolean reconnect, String uri) {
-                if (reconnect) {
-                    try {
-                        subscribe();
-                    } catch (MqttException e) {
-                        LOG.log(Level.WARNING, "jobs: resubscribe after reconnect failed", e);
+        client.setCallback(
+                new MqttCallbackExtended() {
+                    @Override
+                    public void connectComplete(boolean reconnect, String uri) {
+                        if (reconnect) {
+                            try {
+                                subscribe();
+                            } catch (MqttException e) {
+                                LOG.log(
+                                        Level.WARNING,
+                                        "jobs: resubscribe after reconnect failed",
+                                        e);
+                            }
+                        }
                     }
-                }
-            }
 
-            @Override
-            public void connectionLost(Throwable cause) {
-                LOG.log(Level.WARNING, "jobs: broker connection lost, reconnecting", cause);
-            }
+                    @Override
+                    public void connectionLost(Throwable cause) {
+                        LOG.log(Level.WARNING, "jobs: broker connection lost, reconnecting", cause);
+                    }
 
-            @Override
-            public void messageArrived(String topic, MqttMessage message) {
-                byte[] payload = message.getPayload();
-                JobsTopic.parse(topic).ifPresent(t -> laneOf(t.thingName()).execute(
-                        () -> publish(engine.onMessage(topic, payload))));
-            }
+                    @Override
+                    public void messageArrived(String topic, MqttMessage message) {
+                        byte[] payload = message.getPayload();
+                        JobsTopic.parse(topic)
+                                .ifPresent(
+                                        t ->
+                                                laneOf(t.thingName())
+                                                        .execute(
+                                                                () ->
+                                                                        publish(
+                                                                                engine.onMessage(
+                                                                                        topic,
+                                                                                        payload))));
+                    }
 
-            @Override
-            public void deliveryComplete(IMqttDeliveryToken token) {
-            }
-        });
+                    @Override
+                    public void deliveryComplete(IMqttDeliveryToken token) {}
+                });
     }
 
     /** Connects and subscribes; returns once the broker has granted the subscriptions. */
@@ -90,7 +106,9 @@ public final class MqttJobsService implements AutoCloseable {
         subscribe();
     }
 
-    /** Publishes the notify / notify-next events due after the service changed a thing's executions. */
+    /**
+     * Publishes the notify / notify-next events due after the service changed a thing's executions.
+     */
     public void executionsChanged(String thingName) {
         laneOf(thingName).execute(() -> publish(engine.onExecutionsChanged(thingName)));
     }

@@ -1,17 +1,19 @@
 package dev.meerkat.cloud.aws.control;
 
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import dev.meerkat.cloud.aws.control.JobConfigs.AbortConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.JobExecutionsRetryConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.JobExecutionsRolloutConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.PresignedUrlConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.Tag;
 import dev.meerkat.cloud.aws.control.JobConfigs.TimeoutConfig;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Body of CreateJob ({@code PUT /jobs/{jobId}}); {@link #validate()} applies AWS's documented limits. */
+/**
+ * Body of CreateJob ({@code PUT /jobs/{jobId}}); {@link #validate()} applies AWS's documented
+ * limits.
+ */
 public record CreateJobRequest(
         List<String> targets,
         String documentSource,
@@ -36,12 +38,23 @@ public record CreateJobRequest(
 
     /** Throws IllegalArgumentException naming the first member outside AWS's limits. */
     public CreateJobRequest validate() {
-        check(targets != null && !targets.isEmpty() && targets.stream().allMatch(t -> t.startsWith("arn:")),
+        check(
+                targets != null
+                        && !targets.isEmpty()
+                        && targets.stream().allMatch(t -> t.startsWith("arn:")),
                 "targets must hold at least one thing or thing-group ARN");
-        check((document == null) != (documentSource == null), "exactly one of document and documentSource is required");
-        check(document == null || document.length() <= MAX_DOCUMENT, "document is longer than " + MAX_DOCUMENT);
-        check(documentSource == null || documentSource.length() <= 1350, "documentSource is longer than 1350");
-        check(targetSelection == null || Set.of("SNAPSHOT", "CONTINUOUS").contains(targetSelection),
+        check(
+                (document == null) != (documentSource == null),
+                "exactly one of document and documentSource is required");
+        check(
+                document == null || document.length() <= MAX_DOCUMENT,
+                "document is longer than " + MAX_DOCUMENT);
+        check(
+                documentSource == null || documentSource.length() <= 1350,
+                "documentSource is longer than 1350");
+        check(
+                targetSelection == null
+                        || Set.of("SNAPSHOT", "CONTINUOUS").contains(targetSelection),
                 "targetSelection must be SNAPSHOT or CONTINUOUS");
         if (presignedUrlConfig != null && presignedUrlConfig.expiresInSec() != null) {
             long e = presignedUrlConfig.expiresInSec();
@@ -49,45 +62,72 @@ public record CreateJobRequest(
         }
         if (jobExecutionsRolloutConfig != null) {
             Integer max = jobExecutionsRolloutConfig.maximumPerMinute();
-            check(max == null || max >= 1, "jobExecutionsRolloutConfig.maximumPerMinute must be >= 1");
+            check(
+                    max == null || max >= 1,
+                    "jobExecutionsRolloutConfig.maximumPerMinute must be >= 1");
             JobConfigs.ExponentialRate r = jobExecutionsRolloutConfig.exponentialRate();
             if (r != null) {
-                check(r.baseRatePerMinute() != null && r.baseRatePerMinute() >= 1 && r.baseRatePerMinute() <= 1000,
+                check(
+                        r.baseRatePerMinute() != null
+                                && r.baseRatePerMinute() >= 1
+                                && r.baseRatePerMinute() <= 1000,
                         "exponentialRate.baseRatePerMinute must be 1..1000");
-                check(r.incrementFactor() != null && r.incrementFactor() >= 1.1 && r.incrementFactor() <= 5,
+                check(
+                        r.incrementFactor() != null
+                                && r.incrementFactor() >= 1.1
+                                && r.incrementFactor() <= 5,
                         "exponentialRate.incrementFactor must be 1.1..5");
                 JobConfigs.RateIncreaseCriteria c = r.rateIncreaseCriteria();
-                check(c != null && ((c.numberOfNotifiedThings() == null) != (c.numberOfSucceededThings() == null))
-                        && (c.numberOfNotifiedThings() == null || c.numberOfNotifiedThings() >= 1)
-                        && (c.numberOfSucceededThings() == null || c.numberOfSucceededThings() >= 1),
+                check(
+                        c != null
+                                && ((c.numberOfNotifiedThings() == null)
+                                        != (c.numberOfSucceededThings() == null))
+                                && (c.numberOfNotifiedThings() == null
+                                        || c.numberOfNotifiedThings() >= 1)
+                                && (c.numberOfSucceededThings() == null
+                                        || c.numberOfSucceededThings() >= 1),
                         "exponentialRate.rateIncreaseCriteria needs one of numberOfNotifiedThings / "
                                 + "numberOfSucceededThings >= 1");
             }
         }
         if (abortConfig != null) {
-            check(abortConfig.criteriaList() != null && !abortConfig.criteriaList().isEmpty(),
+            check(
+                    abortConfig.criteriaList() != null && !abortConfig.criteriaList().isEmpty(),
                     "abortConfig.criteriaList must not be empty");
             for (JobConfigs.AbortCriteria c : abortConfig.criteriaList()) {
-                check(Set.of("FAILED", "REJECTED", "TIMED_OUT", "ALL").contains(c.failureType()),
+                check(
+                        Set.of("FAILED", "REJECTED", "TIMED_OUT", "ALL").contains(c.failureType()),
                         "abort failureType must be FAILED, REJECTED, TIMED_OUT or ALL");
                 check("CANCEL".equals(c.action()), "abort action must be CANCEL");
-                check(c.thresholdPercentage() != null && c.thresholdPercentage() >= 0 && c.thresholdPercentage() <= 100,
+                check(
+                        c.thresholdPercentage() != null
+                                && c.thresholdPercentage() >= 0
+                                && c.thresholdPercentage() <= 100,
                         "abort thresholdPercentage must be 0..100");
-                check(c.minNumberOfExecutedThings() != null && c.minNumberOfExecutedThings() >= 1,
+                check(
+                        c.minNumberOfExecutedThings() != null && c.minNumberOfExecutedThings() >= 1,
                         "abort minNumberOfExecutedThings must be >= 1");
             }
         }
         if (timeoutConfig != null && timeoutConfig.inProgressTimeoutInMinutes() != null) {
             long t = timeoutConfig.inProgressTimeoutInMinutes();
-            check(t >= 1 && t <= 10080, "timeoutConfig.inProgressTimeoutInMinutes must be 1..10080");
+            check(
+                    t >= 1 && t <= 10080,
+                    "timeoutConfig.inProgressTimeoutInMinutes must be 1..10080");
         }
         if (jobExecutionsRetryConfig != null) {
             List<JobConfigs.RetryCriteria> list = jobExecutionsRetryConfig.criteriaList();
-            check(list != null && !list.isEmpty() && list.size() <= 2, "retry criteriaList must have 1..2 entries");
+            check(
+                    list != null && !list.isEmpty() && list.size() <= 2,
+                    "retry criteriaList must have 1..2 entries");
             for (JobConfigs.RetryCriteria c : list) {
-                check(Set.of("FAILED", "TIMED_OUT", "ALL").contains(c.failureType()),
+                check(
+                        Set.of("FAILED", "TIMED_OUT", "ALL").contains(c.failureType()),
                         "retry failureType must be FAILED, TIMED_OUT or ALL");
-                check(c.numberOfRetries() != null && c.numberOfRetries() >= 0 && c.numberOfRetries() <= 10,
+                check(
+                        c.numberOfRetries() != null
+                                && c.numberOfRetries() >= 0
+                                && c.numberOfRetries() <= 10,
                         "retry numberOfRetries must be 0..10");
             }
         }

@@ -1,5 +1,4 @@
 package dev.meerkat.cloud.aws.control;
 
 /** Body of DescribeJob's response. */
-public record DescribeJobResponse(String documentSource, Job job) {
-}
+public record DescribeJobResponse(String documentSource, Job job) {}

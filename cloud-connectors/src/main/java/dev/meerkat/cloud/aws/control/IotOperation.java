@@ -62,8 +62,10 @@ public enum IotOperation {
             boolean ok = true;
             for (int i = 0; i < t.length && ok; i++) {
                 if (t[i].startsWith("{")) {
-                    String value = java.net.URLDecoder.decode(path[i].replace("+", "%2B"),
-                            java.nio.charset.StandardCharsets.UTF_8);
+                    String value =
+                            java.net.URLDecoder.decode(
+                                    path[i].replace("+", "%2B"),
+                                    java.nio.charset.StandardCharsets.UTF_8);
                     ok = !value.isEmpty();
                     params.put(t[i].substring(1, t[i].length() - 1), value);
                 } else {

@@ -1,12 +1,11 @@
 package dev.meerkat.cloud.aws.control;
 
-import java.util.List;
-
 import dev.meerkat.cloud.aws.control.JobConfigs.AbortConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.JobExecutionsRetryConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.JobExecutionsRolloutConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.PresignedUrlConfig;
 import dev.meerkat.cloud.aws.control.JobConfigs.TimeoutConfig;
+import java.util.List;
 
 /**
  * The {@code job} of a DescribeJob response. {@code status} is IN_PROGRESS, CANCELED, COMPLETED,
@@ -46,6 +45,5 @@ public record Job(
             Integer numberOfQueuedThings,
             Integer numberOfInProgressThings,
             Integer numberOfRemovedThings,
-            Integer numberOfTimedOutThings) {
-    }
+            Integer numberOfTimedOutThings) {}
 }

@@ -1,5 +1,4 @@
 package dev.meerkat.cloud.aws.jobs;
 
 /** Payload of {@code $aws/things/{thing}/jobs/get}. */
-public record GetPendingJobExecutionsRequest(String clientToken) {
-}
+public record GetPendingJobExecutionsRequest(String clientToken) {}

@@ -1,12 +1,12 @@
 package dev.meerkat.cloud.aws.jobs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.Map;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
 /**
- * One job execution as the Jobs MQTT API shows it ({@code JobExecutionData}). Timestamps are seconds
- * since the epoch; {@code jobDocument} is a JSON object on MQTT (a string on the HTTPS data plane).
+ * One job execution as the Jobs MQTT API shows it ({@code JobExecutionData}). Timestamps are
+ * seconds since the epoch; {@code jobDocument} is a JSON object on MQTT (a string on the HTTPS data
+ * plane).
  */
 public record JobExecution(
         String jobId,
@@ -27,7 +27,8 @@ public record JobExecution(
 
     /** The summary form used in pending lists and notify events. */
     public JobExecutionSummary summary() {
-        return new JobExecutionSummary(jobId, executionNumber, versionNumber, lastUpdatedAt, queuedAt, startedAt);
+        return new JobExecutionSummary(
+                jobId, executionNumber, versionNumber, lastUpdatedAt, queuedAt, startedAt);
     }
 
     /** The state form used in update responses and rejections. */
@@ -37,7 +38,17 @@ public record JobExecution(
 
     /** The same execution without its document (when the request did not ask for it). */
     public JobExecution withoutDocument() {
-        return new JobExecution(jobId, thingName, null, status, statusDetails, queuedAt, startedAt, lastUpdatedAt,
-                approximateSecondsBeforeTimedOut, versionNumber, executionNumber);
+        return new JobExecution(
+                jobId,
+                thingName,
+                null,
+                status,
+                statusDetails,
+                queuedAt,
+                startedAt,
+                lastUpdatedAt,
+                approximateSecondsBeforeTimedOut,
+                versionNumber,
+                executionNumber);
     }
 }

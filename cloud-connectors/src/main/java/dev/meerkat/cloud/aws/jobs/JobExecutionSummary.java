@@ -7,5 +7,4 @@ public record JobExecutionSummary(
         Long versionNumber,
         Long lastUpdatedAt,
         Long queuedAt,
-        Long startedAt) {
-}
+        Long startedAt) {}

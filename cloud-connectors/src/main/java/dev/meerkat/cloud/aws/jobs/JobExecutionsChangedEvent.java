@@ -6,10 +6,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Payload of {@code $aws/things/{thing}/jobs/notify}: pending executions by status, IN_PROGRESS before
- * QUEUED, at most {@link #MAX_ENTRIES} in all.
+ * Payload of {@code $aws/things/{thing}/jobs/notify}: pending executions by status, IN_PROGRESS
+ * before QUEUED, at most {@link #MAX_ENTRIES} in all.
  */
-public record JobExecutionsChangedEvent(Map<JobExecutionStatus, List<JobExecutionSummary>> jobs, Long timestamp) {
+public record JobExecutionsChangedEvent(
+        Map<JobExecutionStatus, List<JobExecutionSummary>> jobs, Long timestamp) {
 
     public static final int MAX_ENTRIES = 15;
 
@@ -17,7 +18,8 @@ public record JobExecutionsChangedEvent(Map<JobExecutionStatus, List<JobExecutio
     private static Map<JobExecutionStatus, List<JobExecutionSummary>> inAwsOrder(
             Map<JobExecutionStatus, List<JobExecutionSummary>> jobs) {
         Map<JobExecutionStatus, List<JobExecutionSummary>> ordered = new LinkedHashMap<>();
-        for (JobExecutionStatus s : List.of(JobExecutionStatus.IN_PROGRESS, JobExecutionStatus.QUEUED)) {
+        for (JobExecutionStatus s :
+                List.of(JobExecutionStatus.IN_PROGRESS, JobExecutionStatus.QUEUED)) {
             if (jobs.containsKey(s)) {
                 ordered.put(s, List.copyOf(jobs.get(s)));
             }

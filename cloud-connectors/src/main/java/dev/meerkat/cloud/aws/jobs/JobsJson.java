@@ -1,29 +1,28 @@
 package dev.meerkat.cloud.aws.jobs;
 
-import java.io.IOException;
-
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.io.IOException;
 
 /**
  * JSON as AWS IoT and its device SDKs write it: absent fields are omitted (never {@code null}),
- * unknown fields are ignored (the npm v2 SDK sends {@code thingName}/{@code jobId} inside payloads),
- * numbers are plain integers.
+ * unknown fields are ignored (the npm v2 SDK sends {@code thingName}/{@code jobId} inside
+ * payloads), numbers are plain integers.
  */
 public final class JobsJson {
 
-    private static final ObjectMapper MAPPER = JsonMapper.builder()
-            .serializationInclusion(JsonInclude.Include.NON_NULL)
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+    private static final ObjectMapper MAPPER =
+            JsonMapper.builder()
+                    .serializationInclusion(JsonInclude.Include.NON_NULL)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                    .build();
 
-    private JobsJson() {
-    }
+    private JobsJson() {}
 
     /** The shared, immutable mapper configuration (ObjectMapper is thread-safe once configured). */
     public static ObjectMapper mapper() {
@@ -34,7 +33,8 @@ public final class JobsJson {
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + value.getClass().getSimpleName(), e);
+            throw new IllegalStateException(
+                    "cannot serialise " + value.getClass().getSimpleName(), e);
         }
     }
 
@@ -44,18 +44,25 @@ public final class JobsJson {
      */
     public static <T> T read(byte[] payload, Class<T> type) {
         if (payload.length > JobsLimits.MAX_PAYLOAD) {
-            throw new JobsProtocolException(RejectedErrorCode.InvalidRequest,
+            throw new JobsProtocolException(
+                    RejectedErrorCode.InvalidRequest,
                     "payload is larger than " + JobsLimits.MAX_PAYLOAD + " bytes");
         }
         try {
-            JsonNode tree = payload.length == 0 ? MAPPER.createObjectNode() : MAPPER.readTree(payload);
+            JsonNode tree =
+                    payload.length == 0 ? MAPPER.createObjectNode() : MAPPER.readTree(payload);
             if (tree == null || !tree.isObject()) {
-                throw new JobsProtocolException(RejectedErrorCode.InvalidJson, "payload is not a JSON object");
+                throw new JobsProtocolException(
+                        RejectedErrorCode.InvalidJson, "payload is not a JSON object");
             }
             return MAPPER.treeToValue(tree, type);
         } catch (IOException | IllegalArgumentException e) {
-            throw new JobsProtocolException(RejectedErrorCode.InvalidJson,
-                    "payload is not a valid " + type.getSimpleName() + ": " + firstLine(e.getMessage()));
+            throw new JobsProtocolException(
+                    RejectedErrorCode.InvalidJson,
+                    "payload is not a valid "
+                            + type.getSimpleName()
+                            + ": "
+                            + firstLine(e.getMessage()));
         }
     }
 
@@ -64,8 +71,11 @@ public final class JobsJson {
         try {
             JsonNode tree = MAPPER.readTree(payload);
             JsonNode token = tree == null ? null : tree.get("clientToken");
-            return token != null && token.isTextual() && token.textValue().length() <= JobsLimits.MAX_CLIENT_TOKEN
-                    ? token.textValue() : null;
+            return token != null
+                            && token.isTextual()
+                            && token.textValue().length() <= JobsLimits.MAX_CLIENT_TOKEN
+                    ? token.textValue()
+                    : null;
         } catch (IOException e) {
             return null;
         }

@@ -1,8 +1,8 @@
 package dev.meerkat.cloud.aws.jobs;
 
 /**
- * A request the Jobs service refuses; carries the AWS error code and, for version or state conflicts,
- * the execution's current state so the device can resynchronise.
+ * A request the Jobs service refuses; carries the AWS error code and, for version or state
+ * conflicts, the execution's current state so the device can resynchronise.
  */
 public final class JobsProtocolException extends RuntimeException {
 
@@ -13,7 +13,8 @@ public final class JobsProtocolException extends RuntimeException {
         this(code, message, null);
     }
 
-    public JobsProtocolException(RejectedErrorCode code, String message, JobExecutionState executionState) {
+    public JobsProtocolException(
+            RejectedErrorCode code, String message, JobExecutionState executionState) {
         super(message);
         this.code = code;
         this.executionState = executionState;

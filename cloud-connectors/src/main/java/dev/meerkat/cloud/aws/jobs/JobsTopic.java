@@ -10,6 +10,7 @@ public sealed interface JobsTopic {
 
     String PREFIX = "$aws/things/";
     String BRIDGE = "/jobs/";
+
     /** The job id that stands for "the next pending execution" in describe requests. */
     String NEXT = "$next";
 
@@ -27,9 +28,11 @@ public sealed interface JobsTopic {
                 throw new IllegalArgumentException("invalid thing name: " + thingName);
             }
             if (operation.perJob() != (jobId != null)) {
-                throw new IllegalArgumentException(operation + (operation.perJob() ? " needs" : " takes no") + " job id");
+                throw new IllegalArgumentException(
+                        operation + (operation.perJob() ? " needs" : " takes no") + " job id");
             }
-            if (jobId != null && !JobsLimits.validJobId(jobId)
+            if (jobId != null
+                    && !JobsLimits.validJobId(jobId)
                     && !(jobId.equals(NEXT) && operation == JobsOperation.DESCRIBE)) {
                 throw new IllegalArgumentException("invalid job id: " + jobId);
             }
@@ -53,7 +56,11 @@ public sealed interface JobsTopic {
 
         @Override
         public String topic() {
-            return PREFIX + thingName + BRIDGE + (jobId == null ? "" : jobId + "/") + operation.word();
+            return PREFIX
+                    + thingName
+                    + BRIDGE
+                    + (jobId == null ? "" : jobId + "/")
+                    + operation.word();
         }
 
         public Response accepted() {
@@ -102,8 +109,8 @@ public sealed interface JobsTopic {
     }
 
     /**
-     * Parses a topic under {@code $aws/things/{thing}/jobs/}; empty if it is not one of the API's topics
-     * (or names an invalid thing or job).
+     * Parses a topic under {@code $aws/things/{thing}/jobs/}; empty if it is not one of the API's
+     * topics (or names an invalid thing or job).
      */
     static Optional<JobsTopic> parse(String topic) {
         if (topic == null || !topic.startsWith(PREFIX)) {
@@ -120,27 +127,34 @@ public sealed interface JobsTopic {
         }
         String[] parts = rest.substring(bridge + BRIDGE.length()).split("/", -1);
         try {
-            return Optional.ofNullable(switch (parts.length) {
-                case 1 -> switch (parts[0]) {
-                    case "get" -> Request.getPending(thing);
-                    case "start-next" -> Request.startNext(thing);
-                    case "notify" -> new Notify(thing);
-                    case "notify-next" -> new NotifyNext(thing);
-                    default -> null;
-                };
-                case 2 -> switch (parts[1]) {
-                    case "get" -> Request.describe(thing, parts[0]);
-                    case "update" -> Request.update(thing, parts[0]);
-                    case "accepted", "rejected" -> responseTo(single(thing, parts[0]), parts[1]);
-                    default -> null;
-                };
-                case 3 -> switch (parts[1]) {
-                    case "get" -> responseTo(Request.describe(thing, parts[0]), parts[2]);
-                    case "update" -> responseTo(Request.update(thing, parts[0]), parts[2]);
-                    default -> null;
-                };
-                default -> null;
-            });
+            return Optional.ofNullable(
+                    switch (parts.length) {
+                        case 1 ->
+                                switch (parts[0]) {
+                                    case "get" -> Request.getPending(thing);
+                                    case "start-next" -> Request.startNext(thing);
+                                    case "notify" -> new Notify(thing);
+                                    case "notify-next" -> new NotifyNext(thing);
+                                    default -> null;
+                                };
+                        case 2 ->
+                                switch (parts[1]) {
+                                    case "get" -> Request.describe(thing, parts[0]);
+                                    case "update" -> Request.update(thing, parts[0]);
+                                    case "accepted", "rejected" ->
+                                            responseTo(single(thing, parts[0]), parts[1]);
+                                    default -> null;
+                                };
+                        case 3 ->
+                                switch (parts[1]) {
+                                    case "get" ->
+                                            responseTo(Request.describe(thing, parts[0]), parts[2]);
+                                    case "update" ->
+                                            responseTo(Request.update(thing, parts[0]), parts[2]);
+                                    default -> null;
+                                };
+                        default -> null;
+                    });
         } catch (IllegalArgumentException e) {
             return Optional.empty();
         }

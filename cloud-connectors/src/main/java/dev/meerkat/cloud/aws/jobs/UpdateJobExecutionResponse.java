@@ -4,5 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** Payload of {@code .../jobs/{jobId}/update/accepted}. */
 public record UpdateJobExecutionResponse(
-        JobExecutionState executionState, JsonNode jobDocument, Long timestamp, String clientToken) {
-}
+        JobExecutionState executionState,
+        JsonNode jobDocument,
+        Long timestamp,
+        String clientToken) {}

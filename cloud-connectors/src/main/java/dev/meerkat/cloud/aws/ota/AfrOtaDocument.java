@@ -1,13 +1,11 @@
 package dev.meerkat.cloud.aws.ota;
 
-import java.util.List;
-import java.util.Set;
-
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.meerkat.cloud.aws.jobs.JobsJson;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code {"afr_ota": {...}}} job document. {@link #parse} validates what the FreeRTOS OTA agent
@@ -41,7 +39,9 @@ public record AfrOtaDocument(
         return toJobDocument().toString();
     }
 
-    /** Reads and validates a job document; throws IllegalArgumentException naming the first defect. */
+    /**
+     * Reads and validates a job document; throws IllegalArgumentException naming the first defect.
+     */
     public static AfrOtaDocument parse(JsonNode jobDocument) {
         JsonNode ota = jobDocument == null ? null : jobDocument.get(ROOT);
         if (ota == null || !ota.isObject()) {
@@ -51,7 +51,8 @@ public record AfrOtaDocument(
         try {
             doc = JobsJson.mapper().treeToValue(ota, AfrOtaDocument.class);
         } catch (Exception e) {
-            throw new IllegalArgumentException("afr_ota is malformed: " + e.getMessage().lines().findFirst().orElse(""));
+            throw new IllegalArgumentException(
+                    "afr_ota is malformed: " + e.getMessage().lines().findFirst().orElse(""));
         }
         doc.validate();
         return doc;
@@ -59,10 +60,12 @@ public record AfrOtaDocument(
 
     private void validate() {
         if (protocols == null || protocols.isEmpty() || !PROTOCOLS.containsAll(protocols)) {
-            throw new IllegalArgumentException("afr_ota.protocols must be a non-empty subset of [MQTT, HTTP]");
+            throw new IllegalArgumentException(
+                    "afr_ota.protocols must be a non-empty subset of [MQTT, HTTP]");
         }
         if (files == null || files.isEmpty() || files.size() > MAX_FILES) {
-            throw new IllegalArgumentException("afr_ota.files must have 1.." + MAX_FILES + " entries");
+            throw new IllegalArgumentException(
+                    "afr_ota.files must have 1.." + MAX_FILES + " entries");
         }
         for (int i = 0; i < files.size(); i++) {
             AfrOtaFile f = files.get(i);
@@ -75,12 +78,18 @@ public record AfrOtaDocument(
             boolean http = f.updateDataUrl() != null && protocols.contains("HTTP");
             boolean mqtt = streamname != null && protocols.contains("MQTT");
             if (!http && !mqtt) {
-                throw new IllegalArgumentException(at + " has no delivery route (update_data_url with HTTP,"
-                        + " or streamname with MQTT)");
+                throw new IllegalArgumentException(
+                        at
+                                + " has no delivery route (update_data_url with HTTP,"
+                                + " or streamname with MQTT)");
             }
-            if (f.updateDataUrl() != null && !httpUrl(f.updateDataUrl()) && !presignPlaceholder(f.updateDataUrl())) {
-                throw new IllegalArgumentException(at + ".update_data_url is not an http(s) URL or an AWS IoT"
-                        + " ${aws:iot:s3-presigned-url:...} placeholder");
+            if (f.updateDataUrl() != null
+                    && !httpUrl(f.updateDataUrl())
+                    && !presignPlaceholder(f.updateDataUrl())) {
+                throw new IllegalArgumentException(
+                        at
+                                + ".update_data_url is not an http(s) URL or an AWS IoT"
+                                + " ${aws:iot:s3-presigned-url:...} placeholder");
             }
         }
     }
@@ -91,7 +100,8 @@ public record AfrOtaDocument(
 
     /** The job document as stored: AWS IoT replaces this with a fresh presigned URL per device. */
     private static boolean presignPlaceholder(String url) {
-        return url.startsWith(AfrOtaFile.PRESIGN_PLACEHOLDER) && url.endsWith("}")
+        return url.startsWith(AfrOtaFile.PRESIGN_PLACEHOLDER)
+                && url.endsWith("}")
                 && httpUrl(url.substring(AfrOtaFile.PRESIGN_PLACEHOLDER.length()));
     }
 

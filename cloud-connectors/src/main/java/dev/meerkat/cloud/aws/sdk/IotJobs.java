@@ -1,12 +1,11 @@
 package dev.meerkat.cloud.aws.sdk;
 
+import dev.meerkat.cloud.aws.control.CreateJobRequest;
+import dev.meerkat.cloud.aws.control.JobConfigs;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import dev.meerkat.cloud.aws.control.CreateJobRequest;
-import dev.meerkat.cloud.aws.control.JobConfigs;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.AbortCriteria;
 import software.amazon.awssdk.services.iot.model.DescribeJobResponse;
@@ -15,8 +14,8 @@ import software.amazon.awssdk.services.iot.model.ListJobExecutionsForJobResponse
 import software.amazon.awssdk.services.iot.model.RetryCriteria;
 
 /**
- * Creates and follows IoT Jobs through the AWS SDK. The job is described by Meerkat's own
- * {@link CreateJobRequest} shape (validated against AWS's limits before anything is sent), so the CLI,
+ * Creates and follows IoT Jobs through the AWS SDK. The job is described by Meerkat's own {@link
+ * CreateJobRequest} shape (validated against AWS's limits before anything is sent), so the CLI,
  * tests and fleet-service share one description of a deployment.
  */
 public final class IotJobs {
@@ -35,48 +34,111 @@ public final class IotJobs {
     /** Creates the job; returns its ARN. */
     public String create(String jobId, CreateJobRequest job) {
         job.validate();
-        return iot.createJob(b -> {
-            b.jobId(jobId).targets(job.targets()).document(job.document()).documentSource(job.documentSource())
-                    .description(job.description()).targetSelection(job.targetSelection());
-            if (job.presignedUrlConfig() != null) {
-                b.presignedUrlConfig(p -> p.roleArn(job.presignedUrlConfig().roleArn())
-                        .expiresInSec(job.presignedUrlConfig().expiresInSec()));
-            }
-            JobConfigs.JobExecutionsRolloutConfig rollout = job.jobExecutionsRolloutConfig();
-            if (rollout != null) {
-                b.jobExecutionsRolloutConfig(r -> {
-                    r.maximumPerMinute(rollout.maximumPerMinute());
-                    JobConfigs.ExponentialRate e = rollout.exponentialRate();
-                    if (e != null) {
-                        r.exponentialRate(x -> x.baseRatePerMinute(e.baseRatePerMinute())
-                                .incrementFactor(e.incrementFactor())
-                                .rateIncreaseCriteria(c -> c
-                                        .numberOfNotifiedThings(e.rateIncreaseCriteria().numberOfNotifiedThings())
-                                        .numberOfSucceededThings(e.rateIncreaseCriteria().numberOfSucceededThings())));
-                    }
-                });
-            }
-            if (job.abortConfig() != null) {
-                b.abortConfig(a -> a.criteriaList(job.abortConfig().criteriaList().stream()
-                        .map(c -> AbortCriteria.builder().failureType(c.failureType()).action(c.action())
-                                .thresholdPercentage(c.thresholdPercentage())
-                                .minNumberOfExecutedThings(c.minNumberOfExecutedThings()).build())
-                        .toList()));
-            }
-            if (job.timeoutConfig() != null) {
-                b.timeoutConfig(t -> t.inProgressTimeoutInMinutes(job.timeoutConfig().inProgressTimeoutInMinutes()));
-            }
-            if (job.jobExecutionsRetryConfig() != null) {
-                b.jobExecutionsRetryConfig(r -> r.criteriaList(job.jobExecutionsRetryConfig().criteriaList().stream()
-                        .map(c -> RetryCriteria.builder().failureType(c.failureType())
-                                .numberOfRetries(c.numberOfRetries()).build())
-                        .toList()));
-            }
-        }).jobArn();
+        return iot.createJob(
+                        b -> {
+                            b.jobId(jobId)
+                                    .targets(job.targets())
+                                    .document(job.document())
+                                    .documentSource(job.documentSource())
+                                    .description(job.description())
+                                    .targetSelection(job.targetSelection());
+                            if (job.presignedUrlConfig() != null) {
+                                b.presignedUrlConfig(
+                                        p ->
+                                                p.roleArn(job.presignedUrlConfig().roleArn())
+                                                        .expiresInSec(
+                                                                job.presignedUrlConfig()
+                                                                        .expiresInSec()));
+                            }
+                            JobConfigs.JobExecutionsRolloutConfig rollout =
+                                    job.jobExecutionsRolloutConfig();
+                            if (rollout != null) {
+                                b.jobExecutionsRolloutConfig(
+                                        r -> {
+                                            r.maximumPerMinute(rollout.maximumPerMinute());
+                                            JobConfigs.ExponentialRate e =
+                                                    rollout.exponentialRate();
+                                            if (e != null) {
+                                                r.exponentialRate(
+                                                        x ->
+                                                                x.baseRatePerMinute(
+                                                                                e
+                                                                                        .baseRatePerMinute())
+                                                                        .incrementFactor(
+                                                                                e.incrementFactor())
+                                                                        .rateIncreaseCriteria(
+                                                                                c ->
+                                                                                        c.numberOfNotifiedThings(
+                                                                                                        e.rateIncreaseCriteria()
+                                                                                                                .numberOfNotifiedThings())
+                                                                                                .numberOfSucceededThings(
+                                                                                                        e.rateIncreaseCriteria()
+                                                                                                                .numberOfSucceededThings())));
+                                            }
+                                        });
+                            }
+                            if (job.abortConfig() != null) {
+                                b.abortConfig(
+                                        a ->
+                                                a.criteriaList(
+                                                        job.abortConfig().criteriaList().stream()
+                                                                .map(
+                                                                        c ->
+                                                                                AbortCriteria
+                                                                                        .builder()
+                                                                                        .failureType(
+                                                                                                c
+                                                                                                        .failureType())
+                                                                                        .action(
+                                                                                                c
+                                                                                                        .action())
+                                                                                        .thresholdPercentage(
+                                                                                                c
+                                                                                                        .thresholdPercentage())
+                                                                                        .minNumberOfExecutedThings(
+                                                                                                c
+                                                                                                        .minNumberOfExecutedThings())
+                                                                                        .build())
+                                                                .toList()));
+                            }
+                            if (job.timeoutConfig() != null) {
+                                b.timeoutConfig(
+                                        t ->
+                                                t.inProgressTimeoutInMinutes(
+                                                        job.timeoutConfig()
+                                                                .inProgressTimeoutInMinutes()));
+                            }
+                            if (job.jobExecutionsRetryConfig() != null) {
+                                b.jobExecutionsRetryConfig(
+                                        r ->
+                                                r.criteriaList(
+                                                        job
+                                                                .jobExecutionsRetryConfig()
+                                                                .criteriaList()
+                                                                .stream()
+                                                                .map(
+                                                                        c ->
+                                                                                RetryCriteria
+                                                                                        .builder()
+                                                                                        .failureType(
+                                                                                                c
+                                                                                                        .failureType())
+                                                                                        .numberOfRetries(
+                                                                                                c
+                                                                                                        .numberOfRetries())
+                                                                                        .build())
+                                                                .toList()));
+                            }
+                        })
+                .jobArn();
     }
 
     /** A job's state and the status of each thing's latest execution. */
-    public record Status(String jobId, String jobStatus, Map<String, Integer> counts, Map<String, String> things) {
+    public record Status(
+            String jobId,
+            String jobStatus,
+            Map<String, Integer> counts,
+            Map<String, String> things) {
 
         /** The job has ended (completed or canceled): nothing will change any more. */
         public boolean ended() {
@@ -85,8 +147,13 @@ public final class IotJobs {
 
         /** Some thing failed, timed out or refused, or the job was canceled. */
         public boolean failed() {
-            return "CANCELED".equals(jobStatus) || things.values().stream()
-                    .anyMatch(s -> s.equals("FAILED") || s.equals("TIMED_OUT") || s.equals("REJECTED"));
+            return "CANCELED".equals(jobStatus)
+                    || things.values().stream()
+                            .anyMatch(
+                                    s ->
+                                            s.equals("FAILED")
+                                                    || s.equals("TIMED_OUT")
+                                                    || s.equals("REJECTED"));
         }
     }
 
@@ -109,12 +176,15 @@ public final class IotJobs {
         String token = null;
         do {
             String next = token;
-            ListJobExecutionsForJobResponse page = iot.listJobExecutionsForJob(b -> b.jobId(jobId).maxResults(250)
-                    .nextToken(next));
+            ListJobExecutionsForJobResponse page =
+                    iot.listJobExecutionsForJob(
+                            b -> b.jobId(jobId).maxResults(250).nextToken(next));
             List<JobExecutionSummaryForJob> summaries = new ArrayList<>(page.executionSummaries());
             for (JobExecutionSummaryForJob s : summaries) {
                 String arn = s.thingArn();
-                things.put(arn.substring(arn.lastIndexOf('/') + 1), s.jobExecutionSummary().statusAsString());
+                things.put(
+                        arn.substring(arn.lastIndexOf('/') + 1),
+                        s.jobExecutionSummary().statusAsString());
             }
             token = page.nextToken();
         } while (token != null && !token.isEmpty());

@@ -15,7 +15,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
-
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -35,8 +34,10 @@ public final class S3Publisher {
 
     /** S3's smallest part (except the last) is 5 MiB. */
     public static final long MIN_PART = 5L << 20;
+
     /** S3 presigned URLs signed with SigV4 live at most 7 days. */
     public static final Duration MAX_PRESIGN = Duration.ofDays(7);
+
     public static final String SHA256_META = "sha256";
 
     private final S3Client s3;
@@ -57,10 +58,19 @@ public final class S3Publisher {
     /**
      * @param progress receives the number of bytes sent so far
      */
-    public PublishedObject publish(Path file, String bucket, String key, String contentType, Duration presignFor,
-            LongConsumer progress) throws IOException {
-        if (presignFor.isNegative() || presignFor.isZero() || presignFor.compareTo(MAX_PRESIGN) > 0) {
-            throw new IllegalArgumentException("presigned URL lifetime must be between 1 s and 7 days");
+    public PublishedObject publish(
+            Path file,
+            String bucket,
+            String key,
+            String contentType,
+            Duration presignFor,
+            LongConsumer progress)
+            throws IOException {
+        if (presignFor.isNegative()
+                || presignFor.isZero()
+                || presignFor.compareTo(MAX_PRESIGN) > 0) {
+            throw new IllegalArgumentException(
+                    "presigned URL lifetime must be between 1 s and 7 days");
         }
         long size = Files.size(file);
         String sha256 = HexFormat.of().formatHex(digest(file, 0, size));
@@ -68,29 +78,69 @@ public final class S3Publisher {
         int parts;
         if (size <= partSize) {
             parts = 1;
-            s3.putObject(b -> b.bucket(bucket).key(key).contentType(contentType).metadata(meta)
-                    .checksumAlgorithm(ChecksumAlgorithm.SHA256)
-                    .checksumSHA256(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(sha256))),
+            s3.putObject(
+                    b ->
+                            b.bucket(bucket)
+                                    .key(key)
+                                    .contentType(contentType)
+                                    .metadata(meta)
+                                    .checksumAlgorithm(ChecksumAlgorithm.SHA256)
+                                    .checksumSHA256(
+                                            Base64.getEncoder()
+                                                    .encodeToString(
+                                                            HexFormat.of().parseHex(sha256))),
                     body(file, 0, size, 0, progress));
         } else {
             parts = multipart(file, size, bucket, key, contentType, meta, progress);
         }
         HeadObjectResponse head = s3.headObject(b -> b.bucket(bucket).key(key));
         if (head.contentLength() != size || !sha256.equals(head.metadata().get(SHA256_META))) {
-            throw new IOException("s3://" + bucket + "/" + key + " does not hold what was uploaded (size "
-                    + head.contentLength() + " of " + size + ")");
+            throw new IOException(
+                    "s3://"
+                            + bucket
+                            + "/"
+                            + key
+                            + " does not hold what was uploaded (size "
+                            + head.contentLength()
+                            + " of "
+                            + size
+                            + ")");
         }
-        var presigned = presigner.presignGetObject(p -> p.signatureDuration(presignFor)
-                .getObjectRequest(g -> g.bucket(bucket).key(key)));
-        return new PublishedObject(bucket, key, size, sha256, head.eTag(),
-                s3.utilities().getUrl(u -> u.bucket(bucket).key(key)), presigned.url(),
-                clock.instant().plus(presignFor), parts);
+        var presigned =
+                presigner.presignGetObject(
+                        p ->
+                                p.signatureDuration(presignFor)
+                                        .getObjectRequest(g -> g.bucket(bucket).key(key)));
+        return new PublishedObject(
+                bucket,
+                key,
+                size,
+                sha256,
+                head.eTag(),
+                s3.utilities().getUrl(u -> u.bucket(bucket).key(key)),
+                presigned.url(),
+                clock.instant().plus(presignFor),
+                parts);
     }
 
-    private int multipart(Path file, long size, String bucket, String key, String contentType,
-            Map<String, String> meta, LongConsumer progress) throws IOException {
-        String uploadId = s3.createMultipartUpload(b -> b.bucket(bucket).key(key).contentType(contentType)
-                .metadata(meta).checksumAlgorithm(ChecksumAlgorithm.SHA256)).uploadId();
+    private int multipart(
+            Path file,
+            long size,
+            String bucket,
+            String key,
+            String contentType,
+            Map<String, String> meta,
+            LongConsumer progress)
+            throws IOException {
+        String uploadId =
+                s3.createMultipartUpload(
+                                b ->
+                                        b.bucket(bucket)
+                                                .key(key)
+                                                .contentType(contentType)
+                                                .metadata(meta)
+                                                .checksumAlgorithm(ChecksumAlgorithm.SHA256))
+                        .uploadId();
         try {
             List<CompletedPart> done = new ArrayList<>();
             int number = 1;
@@ -98,14 +148,30 @@ public final class S3Publisher {
                 long length = Math.min(partSize, size - offset);
                 String checksum = Base64.getEncoder().encodeToString(digest(file, offset, length));
                 int n = number;
-                UploadPartResponse r = s3.uploadPart(b -> b.bucket(bucket).key(key).uploadId(uploadId).partNumber(n)
-                        .contentLength(length).checksumAlgorithm(ChecksumAlgorithm.SHA256).checksumSHA256(checksum),
-                        body(file, offset, length, offset, progress));
-                done.add(CompletedPart.builder().partNumber(n).eTag(r.eTag()).checksumSHA256(r.checksumSHA256())
-                        .build());
+                UploadPartResponse r =
+                        s3.uploadPart(
+                                b ->
+                                        b.bucket(bucket)
+                                                .key(key)
+                                                .uploadId(uploadId)
+                                                .partNumber(n)
+                                                .contentLength(length)
+                                                .checksumAlgorithm(ChecksumAlgorithm.SHA256)
+                                                .checksumSHA256(checksum),
+                                body(file, offset, length, offset, progress));
+                done.add(
+                        CompletedPart.builder()
+                                .partNumber(n)
+                                .eTag(r.eTag())
+                                .checksumSHA256(r.checksumSHA256())
+                                .build());
             }
-            s3.completeMultipartUpload(b -> b.bucket(bucket).key(key).uploadId(uploadId)
-                    .multipartUpload(m -> m.parts(done)));
+            s3.completeMultipartUpload(
+                    b ->
+                            b.bucket(bucket)
+                                    .key(key)
+                                    .uploadId(uploadId)
+                                    .multipartUpload(m -> m.parts(done)));
             return done.size();
         } catch (RuntimeException | IOException e) {
             try {
@@ -117,16 +183,20 @@ public final class S3Publisher {
         }
     }
 
-    private static RequestBody body(Path file, long offset, long length, long before, LongConsumer progress) {
-        return RequestBody.fromContentProvider(() -> {
-            try {
-                InputStream in = Files.newInputStream(file);
-                in.skipNBytes(offset);
-                return new Counting(in, length, before, progress);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, length, "application/octet-stream");
+    private static RequestBody body(
+            Path file, long offset, long length, long before, LongConsumer progress) {
+        return RequestBody.fromContentProvider(
+                () -> {
+                    try {
+                        InputStream in = Files.newInputStream(file);
+                        in.skipNBytes(offset);
+                        return new Counting(in, length, before, progress);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                },
+                length,
+                "application/octet-stream");
     }
 
     private static byte[] digest(Path file, long offset, long length) throws IOException {

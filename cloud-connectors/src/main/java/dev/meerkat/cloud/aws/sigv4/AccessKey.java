@@ -20,7 +20,8 @@ public final class AccessKey {
             throw new IllegalArgumentException("access key id must be 16..128 characters [A-Z0-9]");
         }
         if (secretAccessKey == null || secretAccessKey.length() < 16) {
-            throw new IllegalArgumentException("secret access key of " + accessKeyId + " is shorter than 16 characters");
+            throw new IllegalArgumentException(
+                    "secret access key of " + accessKeyId + " is shorter than 16 characters");
         }
         if (principal == null || principal.isBlank()) {
             throw new IllegalArgumentException("access key " + accessKeyId + " has no principal");

@@ -9,14 +9,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The canonical forms SigV4 signs: URI (path normalised, each segment encoded again for every service
- * but S3), query (decoded, re-encoded strictly, sorted) and headers (lower-case, trimmed, spaces
- * collapsed).
+ * The canonical forms SigV4 signs: URI (path normalised, each segment encoded again for every
+ * service but S3), query (decoded, re-encoded strictly, sorted) and headers (lower-case, trimmed,
+ * spaces collapsed).
  */
 final class SigV4Canonical {
 
-    private SigV4Canonical() {
-    }
+    private SigV4Canonical() {}
 
     static String uri(String rawPath, boolean doubleEncode) {
         String normalised = removeDotSegments(rawPath);
@@ -48,7 +47,10 @@ final class SigV4Canonical {
         return sb.toString();
     }
 
-    /** Canonical header lines for the signed names (already lower-case, sorted); null if one is missing. */
+    /**
+     * Canonical header lines for the signed names (already lower-case, sorted); null if one is
+     * missing.
+     */
     static String headers(Map<String, List<String>> headers, List<String> signed) {
         StringBuilder sb = new StringBuilder();
         for (String name : signed) {
@@ -56,7 +58,8 @@ final class SigV4Canonical {
             if (values == null) {
                 return null;
             }
-            List<String> trimmed = values.stream().map(v -> v.trim().replaceAll(" +", " ")).toList();
+            List<String> trimmed =
+                    values.stream().map(v -> v.trim().replaceAll(" +", " ")).toList();
             sb.append(name).append(':').append(String.join(",", trimmed)).append('\n');
         }
         return sb.toString();
@@ -67,8 +70,14 @@ final class SigV4Canonical {
         StringBuilder sb = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
-            if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-                    || c == '-' || c == '_' || c == '.' || c == '~' || (keepSlash && c == '/')) {
+            if ((c >= 'A' && c <= 'Z')
+                    || (c >= 'a' && c <= 'z')
+                    || (c >= '0' && c <= '9')
+                    || c == '-'
+                    || c == '_'
+                    || c == '.'
+                    || c == '~'
+                    || (keepSlash && c == '/')) {
                 sb.append(c);
             } else {
                 sb.append('%').append(HexFormat.of().withUpperCase().toHexDigits((byte) c));
@@ -85,7 +94,9 @@ final class SigV4Canonical {
                 if (i + 2 >= bytes.length) {
                     throw new IllegalArgumentException("truncated percent-encoding");
                 }
-                out.write(HexFormat.fromHexDigits(new String(bytes, i + 1, 2, StandardCharsets.US_ASCII)));
+                out.write(
+                        HexFormat.fromHexDigits(
+                                new String(bytes, i + 1, 2, StandardCharsets.US_ASCII)));
                 i += 2;
             } else {
                 out.write(bytes[i]);

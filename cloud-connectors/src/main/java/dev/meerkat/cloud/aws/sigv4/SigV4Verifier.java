@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -36,10 +35,13 @@ public final class SigV4Verifier {
     public static final Duration DEFAULT_MAX_SKEW = Duration.ofMinutes(15);
 
     private static final String ALGORITHM = "AWS4-HMAC-SHA256";
-    private static final Pattern AUTHORIZATION = Pattern.compile(
-            "AWS4-HMAC-SHA256 Credential=([^,\\s]+),\\s*SignedHeaders=([^,\\s]+),\\s*Signature=([0-9a-f]{64})");
-    private static final Pattern SIGNED_HEADERS = Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+(;[a-z0-9!#$%&'*+.^_`|~-]+)*");
-    private static final DateTimeFormatter AMZ_DATE = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
+    private static final Pattern AUTHORIZATION =
+            Pattern.compile(
+                    "AWS4-HMAC-SHA256 Credential=([^,\\s]+),\\s*SignedHeaders=([^,\\s]+),\\s*Signature=([0-9a-f]{64})");
+    private static final Pattern SIGNED_HEADERS =
+            Pattern.compile("[a-z0-9!#$%&'*+.^_`|~-]+(;[a-z0-9!#$%&'*+.^_`|~-]+)*");
+    private static final DateTimeFormatter AMZ_DATE =
+            DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'");
     private static final String INVALID = "InvalidSignatureException";
     private static final String INCOMPLETE = "IncompleteSignatureException";
 
@@ -51,16 +53,26 @@ public final class SigV4Verifier {
 
     /**
      * @param services signing names accepted, e.g. {@code iot} and {@code iot-jobs-data}; S3 is not
-     *                 among them (its single-encoded URIs and payload modes are not supported here)
+     *     among them (its single-encoded URIs and payload modes are not supported here)
      */
-    public SigV4Verifier(List<AccessKey> keys, String region, Set<String> services, Clock clock, Duration maxSkew) {
+    public SigV4Verifier(
+            List<AccessKey> keys,
+            String region,
+            Set<String> services,
+            Clock clock,
+            Duration maxSkew) {
         if (keys.isEmpty()) {
             throw new IllegalArgumentException("no access keys configured");
         }
         if (services.contains("s3")) {
-            throw new IllegalArgumentException("S3 request signing is not supported by this verifier");
+            throw new IllegalArgumentException(
+                    "S3 request signing is not supported by this verifier");
         }
-        this.keys = keys.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(AccessKey::accessKeyId, k -> k));
+        this.keys =
+                keys.stream()
+                        .collect(
+                                java.util.stream.Collectors.toUnmodifiableMap(
+                                        AccessKey::accessKeyId, k -> k));
         this.region = region;
         this.services = Set.copyOf(services);
         this.clock = clock;
@@ -70,7 +82,8 @@ public final class SigV4Verifier {
     public Verification verify(SignedRequest request) {
         String authorization = request.header("authorization");
         if (authorization == null) {
-            return new Verification.Refused("MissingAuthenticationTokenException", "request is not signed");
+            return new Verification.Refused(
+                    "MissingAuthenticationTokenException", "request is not signed");
         }
         Matcher m = AUTHORIZATION.matcher(authorization.trim());
         if (!m.matches()) {
@@ -78,17 +91,22 @@ public final class SigV4Verifier {
         }
         String[] scope = m.group(1).split("/", -1);
         if (scope.length != 5 || !scope[4].equals("aws4_request")) {
-            return refused(INCOMPLETE, "credential scope is not <key>/<date>/<region>/<service>/aws4_request");
+            return refused(
+                    INCOMPLETE,
+                    "credential scope is not <key>/<date>/<region>/<service>/aws4_request");
         }
         AccessKey key = keys.get(scope[0]);
         if (key == null) {
             return new Verification.Refused("UnrecognizedClientException", "unknown access key");
         }
         if (!scope[2].equals(region)) {
-            return refused(INVALID, "credential scope names region " + scope[2] + ", expected " + region);
+            return refused(
+                    INVALID, "credential scope names region " + scope[2] + ", expected " + region);
         }
         if (!services.contains(scope[3])) {
-            return refused(INVALID, "credential scope names service " + scope[3] + ", expected one of " + services);
+            return refused(
+                    INVALID,
+                    "credential scope names service " + scope[3] + ", expected one of " + services);
         }
         if (request.header("x-amz-security-token") != null) {
             return refused("UnrecognizedClientException", "temporary credentials are not accepted");
@@ -96,7 +114,10 @@ public final class SigV4Verifier {
         String amzDate = request.header("x-amz-date");
         Instant signedAt;
         try {
-            signedAt = amzDate == null ? null : LocalDateTime.parse(amzDate, AMZ_DATE).toInstant(ZoneOffset.UTC);
+            signedAt =
+                    amzDate == null
+                            ? null
+                            : LocalDateTime.parse(amzDate, AMZ_DATE).toInstant(ZoneOffset.UTC);
         } catch (DateTimeParseException e) {
             signedAt = null;
         }
@@ -107,8 +128,11 @@ public final class SigV4Verifier {
             return refused(INVALID, "credential scope date does not match x-amz-date");
         }
         if (Duration.between(signedAt, clock.instant()).abs().compareTo(maxSkew) > 0) {
-            return refused(INVALID, "signature expired or not yet valid: x-amz-date is more than "
-                    + maxSkew.toMinutes() + " minutes from the server's clock");
+            return refused(
+                    INVALID,
+                    "signature expired or not yet valid: x-amz-date is more than "
+                            + maxSkew.toMinutes()
+                            + " minutes from the server's clock");
         }
         String signedHeaderList = m.group(2);
         if (!SIGNED_HEADERS.matcher(signedHeaderList).matches()) {
@@ -132,25 +156,43 @@ public final class SigV4Verifier {
         }
         String bodyHash = HexFormat.of().formatHex(sha256(request.body()));
         String declared = request.header("x-amz-content-sha256");
-        if (declared != null && !MessageDigest.isEqual(declared.getBytes(StandardCharsets.US_ASCII),
-                bodyHash.getBytes(StandardCharsets.US_ASCII))) {
-            return refused(INVALID, "body does not match x-amz-content-sha256 (unsigned or streaming payloads"
-                    + " are not accepted)");
+        if (declared != null
+                && !MessageDigest.isEqual(
+                        declared.getBytes(StandardCharsets.US_ASCII),
+                        bodyHash.getBytes(StandardCharsets.US_ASCII))) {
+            return refused(
+                    INVALID,
+                    "body does not match x-amz-content-sha256 (unsigned or streaming payloads"
+                            + " are not accepted)");
         }
         String canonicalRequest;
         try {
-            canonicalRequest = request.method() + "\n"
-                    + SigV4Canonical.uri(request.rawPath(), true) + "\n"
-                    + SigV4Canonical.query(request.rawQuery()) + "\n"
-                    + canonicalHeaders + "\n"
-                    + signedHeaderList + "\n"
-                    + bodyHash;
+            canonicalRequest =
+                    request.method()
+                            + "\n"
+                            + SigV4Canonical.uri(request.rawPath(), true)
+                            + "\n"
+                            + SigV4Canonical.query(request.rawQuery())
+                            + "\n"
+                            + canonicalHeaders
+                            + "\n"
+                            + signedHeaderList
+                            + "\n"
+                            + bodyHash;
         } catch (IllegalArgumentException e) {
             return refused(INVALID, "request path or query is not valid percent-encoding");
         }
         String credentialScope = scope[1] + "/" + scope[2] + "/" + scope[3] + "/aws4_request";
-        String stringToSign = ALGORITHM + "\n" + amzDate + "\n" + credentialScope + "\n"
-                + HexFormat.of().formatHex(sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
+        String stringToSign =
+                ALGORITHM
+                        + "\n"
+                        + amzDate
+                        + "\n"
+                        + credentialScope
+                        + "\n"
+                        + HexFormat.of()
+                                .formatHex(
+                                        sha256(canonicalRequest.getBytes(StandardCharsets.UTF_8)));
         byte[] expected = signature(key, scope[1], scope[2], scope[3], stringToSign);
         byte[] given = HexFormat.of().parseHex(m.group(3));
         if (!MessageDigest.isEqual(expected, given)) {
@@ -159,7 +201,8 @@ public final class SigV4Verifier {
         return new Verification.Verified(key.accessKeyId(), key.principal(), scope[3]);
     }
 
-    private static byte[] signature(AccessKey key, String date, String region, String service, String stringToSign) {
+    private static byte[] signature(
+            AccessKey key, String date, String region, String service, String stringToSign) {
         byte[] seed = key.signingKeySeed();
         try {
             byte[] k = hmac(seed, date);

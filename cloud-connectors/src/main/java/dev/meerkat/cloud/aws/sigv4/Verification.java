@@ -4,13 +4,11 @@ package dev.meerkat.cloud.aws.sigv4;
 public sealed interface Verification {
 
     /** The request was signed by this key for this service. */
-    record Verified(String accessKeyId, String principal, String service) implements Verification {
-    }
+    record Verified(String accessKeyId, String principal, String service) implements Verification {}
 
     /**
      * Refused, with the AWS error type a client expects in {@code x-amzn-ErrorType} (for instance
      * {@code InvalidSignatureException}) and a one-line reason that reveals no secret.
      */
-    record Refused(String errorType, String reason) implements Verification {
-    }
+    record Refused(String errorType, String reason) implements Verification {}
 }

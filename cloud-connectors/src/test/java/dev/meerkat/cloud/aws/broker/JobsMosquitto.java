@@ -9,27 +9,33 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
- * A real Mosquitto for the Jobs tests: mTLS on a free 127.0.0.1 port, the certificate CN as user name,
- * and the ACL that confines each thing to its own {@code $aws/things/{thing}/jobs/...} topics while the
- * Jobs service may serve every thing. The same ACL is documented in docs/aws.md.
+ * A real Mosquitto for the Jobs tests: mTLS on a free 127.0.0.1 port, the certificate CN as user
+ * name, and the ACL that confines each thing to its own {@code $aws/things/{thing}/jobs/...} topics
+ * while the Jobs service may serve every thing. The same ACL is documented in docs/aws.md.
  */
 final class JobsMosquitto implements AutoCloseable {
 
     static final String SERVICE_USER = "meerkat-jobs";
-    static final String ACL = String.join("\n",
-            "# the Jobs service answers every thing",
-            "user " + SERVICE_USER,
-            "topic read $aws/things/+/jobs/#",
-            "topic write $aws/things/+/jobs/#",
-            "# a thing (certificate CN = thing name) publishes requests and reads answers under its own name only",
-            "pattern write $aws/things/%u/jobs/get",
-            "pattern write $aws/things/%u/jobs/start-next",
-            "pattern write $aws/things/%u/jobs/+/get",
-            "pattern write $aws/things/%u/jobs/+/update",
-            "pattern read $aws/things/%u/jobs/#",
-            "");
-    private static final List<String> CANDIDATES = List.of("/usr/sbin/mosquitto", "/usr/bin/mosquitto",
-            "/usr/local/sbin/mosquitto", "/usr/local/bin/mosquitto");
+    static final String ACL =
+            String.join(
+                    "\n",
+                    "# the Jobs service answers every thing",
+                    "user " + SERVICE_USER,
+                    "topic read $aws/things/+/jobs/#",
+                    "topic write $aws/things/+/jobs/#",
+                    "# a thing (certificate CN = thing name) publishes requests and reads answers under its own name only",
+                    "pattern write $aws/things/%u/jobs/get",
+                    "pattern write $aws/things/%u/jobs/start-next",
+                    "pattern write $aws/things/%u/jobs/+/get",
+                    "pattern write $aws/things/%u/jobs/+/update",
+                    "pattern read $aws/things/%u/jobs/#",
+                    "");
+    private static final List<String> CANDIDATES =
+            List.of(
+                    "/usr/sbin/mosquitto",
+                    "/usr/bin/mosquitto",
+                    "/usr/local/sbin/mosquitto",
+                    "/usr/local/bin/mosquitto");
 
     final int port;
     final Path dir;
@@ -37,7 +43,9 @@ final class JobsMosquitto implements AutoCloseable {
 
     JobsMosquitto(TestPki pki, Path dir) throws Exception {
         this.dir = dir;
-        for (Path p = dir; p != null && !p.equals(Path.of("/tmp")) && p.startsWith("/tmp"); p = p.getParent()) {
+        for (Path p = dir;
+                p != null && !p.equals(Path.of("/tmp")) && p.startsWith("/tmp");
+                p = p.getParent()) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
         TestPki.Issued server = pki.issue("localhost", true);
@@ -48,26 +56,38 @@ final class JobsMosquitto implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         }
-        write("mosquitto.conf", String.join("\n",
-                "per_listener_settings false",
-                "allow_anonymous false",
-                "persistence false",
-                "log_dest stderr",
-                "log_type all",
-                "listener " + port + " 127.0.0.1",
-                "cafile " + dir.resolve("ca.pem"),
-                "certfile " + dir.resolve("server.pem"),
-                "keyfile " + dir.resolve("server.key"),
-                "require_certificate true",
-                "use_identity_as_username true",
-                "acl_file " + dir.resolve("acl"),
-                ""));
-        String binary = CANDIDATES.stream().filter(c -> Files.isExecutable(Path.of(c))).findFirst()
-                .orElseThrow(() -> new AssertionError("mosquitto is not installed: install the Debian package "
-                        + "'mosquitto' (./test.sh does)"));
+        write(
+                "mosquitto.conf",
+                String.join(
+                        "\n",
+                        "per_listener_settings false",
+                        "allow_anonymous false",
+                        "persistence false",
+                        "log_dest stderr",
+                        "log_type all",
+                        "listener " + port + " 127.0.0.1",
+                        "cafile " + dir.resolve("ca.pem"),
+                        "certfile " + dir.resolve("server.pem"),
+                        "keyfile " + dir.resolve("server.key"),
+                        "require_certificate true",
+                        "use_identity_as_username true",
+                        "acl_file " + dir.resolve("acl"),
+                        ""));
+        String binary =
+                CANDIDATES.stream()
+                        .filter(c -> Files.isExecutable(Path.of(c)))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new AssertionError(
+                                                "mosquitto is not installed: install the Debian package "
+                                                        + "'mosquitto' (./test.sh does)"));
         Path log = dir.resolve("mosquitto.log");
-        process = new ProcessBuilder(binary, "-c", dir.resolve("mosquitto.conf").toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        process =
+                new ProcessBuilder(binary, "-c", dir.resolve("mosquitto.conf").toString())
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile())
+                        .start();
         long end = System.nanoTime() + 20_000_000_000L;
         while (System.nanoTime() < end) {
             String text = Files.exists(log) ? Files.readString(log) : "";

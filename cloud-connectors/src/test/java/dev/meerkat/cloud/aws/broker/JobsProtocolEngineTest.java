@@ -2,17 +2,14 @@ package dev.meerkat.cloud.aws.broker;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.meerkat.cloud.aws.jobs.JobsJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.meerkat.cloud.aws.jobs.JobsJson;
 
 /** The engine on its own: answers, rejections and when notify / notify-next go out. */
 class JobsProtocolEngineTest {
@@ -46,7 +43,8 @@ class JobsProtocolEngineTest {
 
     @Test
     void rejectionsGoToTheRejectedTopicWithAwsCodes() throws Exception {
-        List<OutgoingMessage> out = send("$aws/things/dev1/jobs/nope/get", "{\"clientToken\":\"c\"}");
+        List<OutgoingMessage> out =
+                send("$aws/things/dev1/jobs/nope/get", "{\"clientToken\":\"c\"}");
         assertThat(out.get(0).topic()).isEqualTo("$aws/things/dev1/jobs/nope/get/rejected");
         assertThat(json(out.get(0)).path("code").asText()).isEqualTo("ResourceNotFound");
         assertThat(json(out.get(0)).path("clientToken").asText()).isEqualTo("c");
@@ -68,21 +66,34 @@ class JobsProtocolEngineTest {
     void notifyNextOnlyWhenTheNextExecutionChanges() throws Exception {
         backend.queue("dev1", "a", null);
         List<OutgoingMessage> first = engine.onExecutionsChanged("dev1");
-        assertThat(first).extracting(OutgoingMessage::topic)
-                .containsExactly("$aws/things/dev1/jobs/notify", "$aws/things/dev1/jobs/notify-next");
+        assertThat(first)
+                .extracting(OutgoingMessage::topic)
+                .containsExactly(
+                        "$aws/things/dev1/jobs/notify", "$aws/things/dev1/jobs/notify-next");
         assertThat(engine.onExecutionsChanged("dev1")).isEmpty();
         // starting "a" changes neither the pending set nor the next one
         List<OutgoingMessage> started = send("$aws/things/dev1/jobs/start-next", "{}");
-        assertThat(started).extracting(OutgoingMessage::topic).containsExactly("$aws/things/dev1/jobs/start-next/accepted");
+        assertThat(started)
+                .extracting(OutgoingMessage::topic)
+                .containsExactly("$aws/things/dev1/jobs/start-next/accepted");
         backend.queue("dev1", "b", null);
-        assertThat(engine.onExecutionsChanged("dev1")).extracting(OutgoingMessage::topic)
+        assertThat(engine.onExecutionsChanged("dev1"))
+                .extracting(OutgoingMessage::topic)
                 .containsExactly("$aws/things/dev1/jobs/notify");
-        List<OutgoingMessage> done = send("$aws/things/dev1/jobs/a/update", "{\"status\":\"SUCCEEDED\",\"expectedVersion\":2}");
-        assertThat(done).extracting(OutgoingMessage::topic).containsExactly("$aws/things/dev1/jobs/a/update/accepted",
-                "$aws/things/dev1/jobs/notify", "$aws/things/dev1/jobs/notify-next");
+        List<OutgoingMessage> done =
+                send(
+                        "$aws/things/dev1/jobs/a/update",
+                        "{\"status\":\"SUCCEEDED\",\"expectedVersion\":2}");
+        assertThat(done)
+                .extracting(OutgoingMessage::topic)
+                .containsExactly(
+                        "$aws/things/dev1/jobs/a/update/accepted",
+                        "$aws/things/dev1/jobs/notify",
+                        "$aws/things/dev1/jobs/notify-next");
         assertThat(json(done.get(2)).path("execution").path("jobId").asText()).isEqualTo("b");
         assertThat(json(done.get(0)).has("executionState")).isFalse();
-        List<OutgoingMessage> last = send("$aws/things/dev1/jobs/b/update", "{\"status\":\"REJECTED\"}");
+        List<OutgoingMessage> last =
+                send("$aws/things/dev1/jobs/b/update", "{\"status\":\"REJECTED\"}");
         assertThat(json(last.get(2)).has("execution")).isFalse();
         assertThat(json(last.get(1)).path("jobs").size()).isZero();
     }

@@ -13,8 +13,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class NpmProject {
 
-    private NpmProject() {
-    }
+    private NpmProject() {}
 
     static synchronized Path installed() throws IOException, InterruptedException {
         Path source = Path.of(System.getProperty("meerkat.npm.project", "src/test/npm"));
@@ -30,13 +29,17 @@ final class NpmProject {
         if (Files.exists(stamp) && Files.readString(stamp).equals(lock)) {
             return dir;
         }
-        Process p = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-                .directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("npm-ci.log").toFile()).start();
+        Process p =
+                new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
+                        .directory(dir.toFile())
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("npm-ci.log").toFile())
+                        .start();
         if (!p.waitFor(300, TimeUnit.SECONDS) || p.exitValue() != 0) {
             p.destroyForcibly();
-            throw new AssertionError("npm ci failed (is the Debian package 'npm' installed? ./test.sh does): "
-                    + Files.readString(dir.resolve("npm-ci.log")));
+            throw new AssertionError(
+                    "npm ci failed (is the Debian package 'npm' installed? ./test.sh does): "
+                            + Files.readString(dir.resolve("npm-ci.log")));
         }
         Files.writeString(stamp, lock);
         return dir;

@@ -4,8 +4,8 @@ import java.io.StringWriter;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -19,7 +19,9 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
-/** A throwaway device CA with server and device certificates (EC P-256), made with Bouncy Castle. */
+/**
+ * A throwaway device CA with server and device certificates (EC P-256), made with Bouncy Castle.
+ */
 final class TestPki {
 
     record Issued(KeyPair keys, X509Certificate cert) {
@@ -29,7 +31,8 @@ final class TestPki {
 
         String keyPem() {
             return "-----BEGIN PRIVATE KEY-----\n"
-                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(keys.getPrivate().getEncoded())
+                    + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
+                            .encodeToString(keys.getPrivate().getEncoded())
                     + "\n-----END PRIVATE KEY-----\n";
         }
     }
@@ -40,28 +43,40 @@ final class TestPki {
     TestPki() throws Exception {
         KeyPair k = ec();
         X500Name name = new X500Name("CN=Meerkat Test Device CA");
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(), from(), to(), name, k.getPublic());
+        JcaX509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(name, serial(), from(), to(), name, k.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+        b.addExtension(
+                Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
         ca = new Issued(k, sign(b, k));
     }
 
-    /** A device certificate for a public key whose private half lives elsewhere (e.g. in a chip). */
+    /**
+     * A device certificate for a public key whose private half lives elsewhere (e.g. in a chip).
+     */
     X509Certificate issueFor(String cn, java.security.PublicKey key) throws Exception {
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), from(), to(),
-                new X500Name("CN=" + cn), key);
+        JcaX509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(
+                        ca.cert(), serial(), from(), to(), new X500Name("CN=" + cn), key);
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         return sign(b, ca.keys());
     }
 
     Issued issue(String cn, boolean server) throws Exception {
         KeyPair k = ec();
-        JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(ca.cert(), serial(), from(), to(),
-                new X500Name("CN=" + cn), k.getPublic());
+        JcaX509v3CertificateBuilder b =
+                new JcaX509v3CertificateBuilder(
+                        ca.cert(), serial(), from(), to(), new X500Name("CN=" + cn), k.getPublic());
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
         if (server) {
-            b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1"), new GeneralName(GeneralName.dNSName, "localhost")}));
+            b.addExtension(
+                    Extension.subjectAlternativeName,
+                    false,
+                    new GeneralNames(
+                            new GeneralName[] {
+                                new GeneralName(GeneralName.iPAddress, "127.0.0.1"),
+                                new GeneralName(GeneralName.dNSName, "localhost")
+                            }));
         }
         return new Issued(k, sign(b, ca.keys()));
     }
@@ -72,9 +87,13 @@ final class TestPki {
         return g.generateKeyPair();
     }
 
-    private static X509Certificate sign(JcaX509v3CertificateBuilder b, KeyPair signer) throws Exception {
-        return new JcaX509CertificateConverter().getCertificate(
-                b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
+    private static X509Certificate sign(JcaX509v3CertificateBuilder b, KeyPair signer)
+            throws Exception {
+        return new JcaX509CertificateConverter()
+                .getCertificate(
+                        b.build(
+                                new JcaContentSignerBuilder("SHA256withECDSA")
+                                        .build(signer.getPrivate())));
     }
 
     private BigInteger serial() {
@@ -89,18 +108,26 @@ final class TestPki {
         return new Date(System.currentTimeMillis() + 86_400_000L);
     }
 
-    /** An in-memory key store holding one issued key and certificate chain, for an SSL socket factory. */
+    /**
+     * An in-memory key store holding one issued key and certificate chain, for an SSL socket
+     * factory.
+     */
     javax.net.ssl.SSLSocketFactory clientSocketFactory(Issued client) throws Exception {
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         char[] pw = "changeit".toCharArray();
-        ks.setKeyEntry("client", client.keys().getPrivate(), pw, new java.security.cert.Certificate[] {client.cert(), ca.cert()});
+        ks.setKeyEntry(
+                "client",
+                client.keys().getPrivate(),
+                pw,
+                new java.security.cert.Certificate[] {client.cert(), ca.cert()});
         javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("PKIX");
         kmf.init(ks, pw);
         java.security.KeyStore ts = java.security.KeyStore.getInstance("PKCS12");
         ts.load(null, null);
         ts.setCertificateEntry("ca", ca.cert());
-        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+        javax.net.ssl.TrustManagerFactory tmf =
+                javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
         tmf.init(ts);
         javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLSv1.2");
         ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);

@@ -1,18 +1,17 @@
 package dev.meerkat.fleet.gcp.api;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.fleet.gcp.IotCoreException;
+import dev.meerkat.fleet.gcp.RpcCode;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.meerkat.fleet.gcp.IotCoreException;
-import dev.meerkat.fleet.gcp.RpcCode;
-
-/** The google.rpc error body ({@code {"error":{"code","message","status"}}}) Google's clients parse. */
+/**
+ * The google.rpc error body ({@code {"error":{"code","message","status"}}}) Google's clients parse.
+ */
 final class GoogleRpcErrors {
-    private GoogleRpcErrors() {
-    }
+    private GoogleRpcErrors() {}
 
     static Response of(IotCoreException e) {
         return of(e.code(), e.getMessage());
@@ -24,6 +23,9 @@ final class GoogleRpcErrors {
         error.put("code", code.httpStatus());
         error.put("message", message);
         error.put("status", code.name());
-        return Response.status(code.httpStatus()).type(MediaType.APPLICATION_JSON).entity(body).build();
+        return Response.status(code.httpStatus())
+                .type(MediaType.APPLICATION_JSON)
+                .entity(body)
+                .build();
     }
 }

@@ -1,5 +1,16 @@
 package dev.meerkat.fleet.gcp.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.fleet.gcp.DeviceConfig;
+import dev.meerkat.fleet.gcp.DeviceCredential;
+import dev.meerkat.fleet.gcp.DeviceState;
+import dev.meerkat.fleet.gcp.IotCoreException;
+import dev.meerkat.fleet.gcp.IotDevice;
+import dev.meerkat.fleet.gcp.PublicKeyFormat;
+import dev.meerkat.fleet.gcp.Registry;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -10,19 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
-import dev.meerkat.fleet.gcp.DeviceConfig;
-import dev.meerkat.fleet.gcp.DeviceCredential;
-import dev.meerkat.fleet.gcp.DeviceState;
-import dev.meerkat.fleet.gcp.IotCoreException;
-import dev.meerkat.fleet.gcp.IotDevice;
-import dev.meerkat.fleet.gcp.PublicKeyFormat;
-import dev.meerkat.fleet.gcp.Registry;
-
 /**
  * proto3 JSON for the IoT Core resources: camelCase names, int64 as strings, bytes as base64,
  * timestamps as RFC 3339, default values omitted; enums as numbers or names ({@link ProtoEnum}).
@@ -31,6 +29,7 @@ final class IotCoreJson {
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
     private static final int MAX_METADATA_ENTRIES = 500;
     private static final int MAX_METADATA_BYTES = 256 * 1024;
+
     /** The proto's "no expiry" timestamp. */
     private static final Instant EPOCH = Instant.EPOCH;
 
@@ -40,7 +39,9 @@ final class IotCoreJson {
         this.intEnums = intEnums;
     }
 
-    /** {@code $alt=json;enum-encoding=int} is how Google's REST transports ask for numeric enums. */
+    /**
+     * {@code $alt=json;enum-encoding=int} is how Google's REST transports ask for numeric enums.
+     */
     static IotCoreJson forAlt(String alt) {
         return new IotCoreJson(alt != null && alt.contains("enum-encoding=int"));
     }
@@ -58,9 +59,12 @@ final class IotCoreJson {
         if (notifications.has("stateNotificationConfig")) {
             o.set("stateNotificationConfig", notifications.get("stateNotificationConfig"));
         }
-        o.putObject("mqttConfig").set("mqttEnabledState", ProtoEnum.MQTT_STATE.render(r.mqttState(), intEnums));
-        o.putObject("httpConfig").set("httpEnabledState", ProtoEnum.HTTP_STATE.render(r.httpState(), intEnums));
-        if (r.logLevel() != 0) o.set("logLevel", ProtoEnum.LOG_LEVEL.render(r.logLevel(), intEnums));
+        o.putObject("mqttConfig")
+                .set("mqttEnabledState", ProtoEnum.MQTT_STATE.render(r.mqttState(), intEnums));
+        o.putObject("httpConfig")
+                .set("httpEnabledState", ProtoEnum.HTTP_STATE.render(r.httpState(), intEnums));
+        if (r.logLevel() != 0)
+            o.set("logLevel", ProtoEnum.LOG_LEVEL.render(r.logLevel(), intEnums));
         return o;
     }
 
@@ -87,15 +91,19 @@ final class IotCoreJson {
         if (d.blocked()) o.put("blocked", true);
         if (config != null) o.set("config", config(config));
         if (state != null) o.set("state", state(state));
-        if (d.logLevel() != 0) o.set("logLevel", ProtoEnum.LOG_LEVEL.render(d.logLevel(), intEnums));
+        if (d.logLevel() != 0)
+            o.set("logLevel", ProtoEnum.LOG_LEVEL.render(d.logLevel(), intEnums));
         if (!d.metadata().isEmpty()) {
             ObjectNode m = o.putObject("metadata");
             d.metadata().forEach(m::put);
         }
         ObjectNode gw = o.putObject("gatewayConfig");
-        if (d.gatewayType() != 0) gw.set("gatewayType", ProtoEnum.GATEWAY_TYPE.render(d.gatewayType(), intEnums));
+        if (d.gatewayType() != 0)
+            gw.set("gatewayType", ProtoEnum.GATEWAY_TYPE.render(d.gatewayType(), intEnums));
         if (d.gatewayAuthMethod() != 0) {
-            gw.set("gatewayAuthMethod", ProtoEnum.GATEWAY_AUTH.render(d.gatewayAuthMethod(), intEnums));
+            gw.set(
+                    "gatewayAuthMethod",
+                    ProtoEnum.GATEWAY_AUTH.render(d.gatewayAuthMethod(), intEnums));
         }
         return o;
     }
@@ -105,14 +113,16 @@ final class IotCoreJson {
         o.put("version", Long.toString(c.version()));
         time(o, "cloudUpdateTime", c.cloudUpdateTime());
         time(o, "deviceAckTime", c.deviceAckTime());
-        if (c.binaryData().length > 0) o.put("binaryData", Base64.getEncoder().encodeToString(c.binaryData()));
+        if (c.binaryData().length > 0)
+            o.put("binaryData", Base64.getEncoder().encodeToString(c.binaryData()));
         return o;
     }
 
     ObjectNode state(DeviceState s) {
         ObjectNode o = F.objectNode();
         time(o, "updateTime", s.updateTime());
-        if (s.binaryData().length > 0) o.put("binaryData", Base64.getEncoder().encodeToString(s.binaryData()));
+        if (s.binaryData().length > 0)
+            o.put("binaryData", Base64.getEncoder().encodeToString(s.binaryData()));
         return o;
     }
 
@@ -123,7 +133,8 @@ final class IotCoreJson {
     // ---- parsing
 
     static ObjectNode object(JsonNode body, String what) {
-        if (body == null || !body.isObject()) throw IotCoreException.invalid("the request body must be a JSON " + what);
+        if (body == null || !body.isObject())
+            throw IotCoreException.invalid("the request body must be a JSON " + what);
         return (ObjectNode) body;
     }
 
@@ -153,17 +164,27 @@ final class IotCoreJson {
         JsonNode events = registry.get("eventNotificationConfigs");
         if (events != null && !events.isNull()) {
             if (!events.isArray() || events.size() > 10) {
-                throw IotCoreException.invalid("eventNotificationConfigs must be a list of at most 10");
+                throw IotCoreException.invalid(
+                        "eventNotificationConfigs must be a list of at most 10");
             }
             ArrayNode out = kept.putArray("eventNotificationConfigs");
-            for (JsonNode e : events) out.add(stringFields(e, "eventNotificationConfigs", "subfolderMatches", "pubsubTopicName"));
+            for (JsonNode e : events)
+                out.add(
+                        stringFields(
+                                e,
+                                "eventNotificationConfigs",
+                                "subfolderMatches",
+                                "pubsubTopicName"));
         }
         JsonNode state = registry.get("stateNotificationConfig");
         if (state != null && !state.isNull()) {
-            kept.set("stateNotificationConfig", stringFields(state, "stateNotificationConfig", "pubsubTopicName"));
+            kept.set(
+                    "stateNotificationConfig",
+                    stringFields(state, "stateNotificationConfig", "pubsubTopicName"));
         }
         if (registry.has("credentials") && registry.get("credentials").size() > 0) {
-            throw IotCoreException.invalid("registry credentials (CA certificates) are not supported");
+            throw IotCoreException.invalid(
+                    "registry credentials (CA certificates) are not supported");
         }
         return kept.toString();
     }
@@ -174,7 +195,8 @@ final class IotCoreJson {
         for (String f : fields) {
             JsonNode v = n.get(f);
             if (v == null || v.isNull()) continue;
-            if (!v.isTextual() || v.asText().length() > 512) throw IotCoreException.invalid(what + "." + f + " must be a short string");
+            if (!v.isTextual() || v.asText().length() > 512)
+                throw IotCoreException.invalid(what + "." + f + " must be a short string");
             out.put(f, v.asText());
         }
         return out;
@@ -186,13 +208,18 @@ final class IotCoreJson {
         if (creds == null || creds.isNull()) return out;
         if (!creds.isArray()) throw IotCoreException.invalid("credentials must be a list");
         if (creds.size() > DeviceCredential.MAX_PER_DEVICE) {
-            throw IotCoreException.invalid("a device has at most " + DeviceCredential.MAX_PER_DEVICE + " credentials");
+            throw IotCoreException.invalid(
+                    "a device has at most " + DeviceCredential.MAX_PER_DEVICE + " credentials");
         }
         for (JsonNode c : creds) {
             JsonNode key = c.path("publicKey");
             int number = ProtoEnum.KEY_FORMAT.parse(key.get("format"));
             PublicKeyFormat format = PublicKeyFormat.of(Integer.toString(number));
-            out.add(DeviceCredential.of(format, key.path("key").asText(null), expiration(c.get("expirationTime"))));
+            out.add(
+                    DeviceCredential.of(
+                            format,
+                            key.path("key").asText(null),
+                            expiration(c.get("expirationTime"))));
         }
         return out;
     }
@@ -203,7 +230,8 @@ final class IotCoreJson {
             Instant at = Instant.parse(t.asText());
             return at.equals(EPOCH) ? Optional.empty() : Optional.of(at);
         } catch (DateTimeParseException e) {
-            throw IotCoreException.invalid("credentials.expirationTime is not an RFC 3339 timestamp: " + t.asText());
+            throw IotCoreException.invalid(
+                    "credentials.expirationTime is not an RFC 3339 timestamp: " + t.asText());
         }
     }
 
@@ -216,14 +244,17 @@ final class IotCoreJson {
         for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             if (!e.getKey().matches("[a-zA-Z0-9-_]{1,128}") || !e.getValue().isTextual()) {
-                throw IotCoreException.invalid("metadata key '" + e.getKey()
-                        + "' must be 1 to 128 letters, digits, - or _, with a string value");
+                throw IotCoreException.invalid(
+                        "metadata key '"
+                                + e.getKey()
+                                + "' must be 1 to 128 letters, digits, - or _, with a string value");
             }
             bytes += e.getKey().length() + e.getValue().asText().length();
             out.put(e.getKey(), e.getValue().asText());
         }
         if (out.size() > MAX_METADATA_ENTRIES || bytes > MAX_METADATA_BYTES) {
-            throw IotCoreException.invalid("metadata holds at most " + MAX_METADATA_ENTRIES + " entries and 256 KiB");
+            throw IotCoreException.invalid(
+                    "metadata holds at most " + MAX_METADATA_ENTRIES + " entries and 256 KiB");
         }
         return out;
     }

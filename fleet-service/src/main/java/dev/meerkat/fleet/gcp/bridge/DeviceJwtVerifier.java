@@ -1,5 +1,8 @@
 package dev.meerkat.fleet.gcp.bridge;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.fleet.gcp.DeviceCredential;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
@@ -7,11 +10,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
-import dev.meerkat.fleet.gcp.DeviceCredential;
 
 /**
  * Checks the JWT a device presents as its MQTT password, by Cloud IoT Core's rules: ES256 or RS256
@@ -32,19 +30,21 @@ public final class DeviceJwtVerifier {
         }
     }
 
-    private DeviceJwtVerifier() {
-    }
+    private DeviceJwtVerifier() {}
 
     /** Returns the instant the connection must end ({@code exp} plus the allowed skew). */
-    public static Instant verify(String token, String project, List<DeviceCredential> credentials, Instant now)
+    public static Instant verify(
+            String token, String project, List<DeviceCredential> credentials, Instant now)
             throws Refused {
-        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN) throw new Refused("no usable JWT");
+        if (token == null || token.isEmpty() || token.length() > MAX_TOKEN)
+            throw new Refused("no usable JWT");
         String[] parts = token.split("\\.", -1);
         if (parts.length != 3) throw new Refused("not a compact JWS");
         JsonNode header = json(parts[0], "header");
         JsonNode claims = json(parts[1], "claims");
         String alg = header.path("alg").asText("");
-        if (!alg.equals("ES256") && !alg.equals("RS256")) throw new Refused("alg must be ES256 or RS256, got '" + alg + "'");
+        if (!alg.equals("ES256") && !alg.equals("RS256"))
+            throw new Refused("alg must be ES256 or RS256, got '" + alg + "'");
         byte[] signature = base64Url(parts[2], "signature");
         byte[] signed = (parts[0] + "." + parts[1]).getBytes(StandardCharsets.US_ASCII);
         boolean verified = false;
@@ -55,7 +55,8 @@ public final class DeviceJwtVerifier {
                 break;
             }
         }
-        if (!verified) throw new Refused("signature does not match any registered, unexpired " + alg + " key");
+        if (!verified)
+            throw new Refused("signature does not match any registered, unexpired " + alg + " key");
         if (!claims.path("aud").isTextual() || !claims.path("aud").asText().equals(project)) {
             throw new Refused("aud must be the project id '" + project + "'");
         }
@@ -66,15 +67,19 @@ public final class DeviceJwtVerifier {
         Instant exp = Instant.ofEpochSecond(claims.path("exp").asLong());
         if (iat.isAfter(now.plus(SKEW))) throw new Refused("iat is in the future");
         if (!exp.plus(SKEW).isAfter(now)) throw new Refused("the JWT has expired");
-        if (!exp.isAfter(iat) || Duration.between(iat, exp).compareTo(MAX_LIFETIME.plus(SKEW)) > 0) {
+        if (!exp.isAfter(iat)
+                || Duration.between(iat, exp).compareTo(MAX_LIFETIME.plus(SKEW)) > 0) {
             throw new Refused("exp must be after iat and at most 24 h later");
         }
         return exp.plus(SKEW);
     }
 
-    private static boolean verifies(String alg, DeviceCredential c, byte[] signed, byte[] signature) {
+    private static boolean verifies(
+            String alg, DeviceCredential c, byte[] signed, byte[] signature) {
         try {
-            Signature s = Signature.getInstance(alg.equals("ES256") ? "SHA256withECDSAinP1363Format" : "SHA256withRSA");
+            Signature s =
+                    Signature.getInstance(
+                            alg.equals("ES256") ? "SHA256withECDSAinP1363Format" : "SHA256withRSA");
             s.initVerify(c.key());
             s.update(signed);
             return s.verify(signature);
@@ -86,7 +91,8 @@ public final class DeviceJwtVerifier {
     private static JsonNode json(String part, String what) throws Refused {
         try {
             JsonNode n = JSON.readTree(base64Url(part, what));
-            if (n == null || !n.isObject()) throw new Refused("the JWT " + what + " is not a JSON object");
+            if (n == null || !n.isObject())
+                throw new Refused("the JWT " + what + " is not a JSON object");
             return n;
         } catch (java.io.IOException e) {
             throw new Refused("the JWT " + what + " is not JSON");
