@@ -192,6 +192,7 @@ public final class FleetSimulator {
             int failed,
             double seconds,
             Map<String, Integer> reasons,
+            Map<String, Integer> failures,
             long bytesServed,
             Map<String, Integer> versions,
             long brokerBytes,
@@ -206,6 +207,8 @@ public final class FleetSimulator {
             o.put("bricked", bricked);
             o.put("failed", failed);
             o.put("seconds", Math.round(seconds * 100) / 100.0);
+            reasons.forEach(o.putObject("rollback_reasons")::put);
+            failures.forEach(o.putObject("failure_reasons")::put);
             return o;
         }
     }
@@ -530,6 +533,9 @@ public final class FleetSimulator {
         int bricked = 0;
         int failed = 0;
         Map<String, Integer> reasons = new java.util.TreeMap<>();
+        // Why the devices that neither committed nor rolled back failed: what they reported, else
+        // silence.
+        Map<String, Integer> failures = new java.util.TreeMap<>();
         Map<String, Integer> versions = new java.util.TreeMap<>();
         for (Board b : boards) {
             String o = outcome.get(b.id());
@@ -542,6 +548,10 @@ public final class FleetSimulator {
                 reasons.merge(reason.getOrDefault(b.id(), "?"), 1, Integer::sum);
             } else {
                 failed++;
+                failures.merge(
+                        reason.getOrDefault(b.id(), o == null ? "no outcome reported" : o),
+                        1,
+                        Integer::sum);
             }
             versions.merge(b.runningVersion(), 1, Integer::sum);
         }
@@ -559,6 +569,7 @@ public final class FleetSimulator {
                 failed,
                 seconds,
                 reasons,
+                failures,
                 images == null || u.url() != null ? -1 : images.bytesServed() - served0,
                 versions,
                 brokerBytes,

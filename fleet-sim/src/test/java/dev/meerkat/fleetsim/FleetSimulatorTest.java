@@ -83,5 +83,8 @@ class FleetSimulatorTest {
         assertThat(r.get(1).reasons()).containsEntry("TEST_BOOT_FAULT", 3);
         assertThat(r.get(1).versions()).containsExactly(Map.entry("2.0.0", 3));
         assertThat(r.get(1).toJson().get("update").asText()).isEqualTo("v2-broken");
+        assertThat(r.get(1).toJson().path("rollback_reasons").path("TEST_BOOT_FAULT").asInt())
+                .isEqualTo(3);
+        assertThat(r.get(1).failures()).as("no device failed outright").isEmpty();
     }
 }

@@ -250,6 +250,9 @@ public final class FleetCommand implements Runnable {
                 if (!r.reasons().isEmpty()) {
                     out.println("  rollback reasons: " + r.reasons());
                 }
+                if (!r.failures().isEmpty()) {
+                    out.println("  failure reasons: " + r.failures());
+                }
                 out.println("  now running: " + r.versions());
                 if (r.bytesServed() >= 0) {
                     out.println("  image bytes served: " + r.bytesServed());
