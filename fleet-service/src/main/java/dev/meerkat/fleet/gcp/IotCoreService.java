@@ -236,7 +236,7 @@ public class IotCoreService {
                                     new DeviceConfig(
                                             d.configVersion() + 1, Instant.now(), null, data);
                             repo.insert(c, name, next);
-                            repo.update(c, withConfigVersion(d, next.version()));
+                            repo.update(c, d.withConfigVersion(next.version()));
                             audit.record(
                                     c,
                                     caller,
@@ -317,23 +317,7 @@ public class IotCoreService {
                     IotDevice d = device(c, name, true);
                     Instant now = Instant.now();
                     repo.insert(c, name, new DeviceState(now, data));
-                    repo.update(
-                            c,
-                            new IotDevice(
-                                    d.name(),
-                                    d.numId(),
-                                    d.credentials(),
-                                    d.blocked(),
-                                    d.metadata(),
-                                    d.logLevel(),
-                                    d.gatewayType(),
-                                    d.gatewayAuthMethod(),
-                                    d.configVersion(),
-                                    d.lastHeartbeatTime(),
-                                    d.lastEventTime(),
-                                    now,
-                                    d.lastConfigAckTime(),
-                                    d.lastConfigSendTime()));
+                    repo.update(c, d.stateReported(now));
                     return null;
                 });
     }
@@ -344,23 +328,7 @@ public class IotCoreService {
                     IotDevice d = device(c, name, true);
                     Instant now = Instant.now();
                     if (repo.acknowledge(c, name, version, now)) {
-                        repo.update(
-                                c,
-                                new IotDevice(
-                                        d.name(),
-                                        d.numId(),
-                                        d.credentials(),
-                                        d.blocked(),
-                                        d.metadata(),
-                                        d.logLevel(),
-                                        d.gatewayType(),
-                                        d.gatewayAuthMethod(),
-                                        d.configVersion(),
-                                        d.lastHeartbeatTime(),
-                                        d.lastEventTime(),
-                                        d.lastStateTime(),
-                                        now,
-                                        d.lastConfigSendTime()));
+                        repo.update(c, d.configAcknowledged(now));
                     }
                     return null;
                 });
@@ -373,23 +341,7 @@ public class IotCoreService {
                     if (found.isEmpty()) return null;
                     IotDevice d = found.get();
                     Instant now = Instant.now();
-                    repo.update(
-                            c,
-                            new IotDevice(
-                                    d.name(),
-                                    d.numId(),
-                                    d.credentials(),
-                                    d.blocked(),
-                                    d.metadata(),
-                                    d.logLevel(),
-                                    d.gatewayType(),
-                                    d.gatewayAuthMethod(),
-                                    d.configVersion(),
-                                    now,
-                                    event ? now : d.lastEventTime(),
-                                    d.lastStateTime(),
-                                    d.lastConfigAckTime(),
-                                    configSent ? now : d.lastConfigSendTime()));
+                    repo.update(c, d.heardFrom(now, event, configSent));
                     return null;
                 });
     }
@@ -405,24 +357,6 @@ public class IotCoreService {
         registry(c, name.registry());
         return repo.device(c, name, forUpdate)
                 .orElseThrow(() -> IotCoreException.notFound("device " + name + " not found"));
-    }
-
-    private static IotDevice withConfigVersion(IotDevice d, long version) {
-        return new IotDevice(
-                d.name(),
-                d.numId(),
-                d.credentials(),
-                d.blocked(),
-                d.metadata(),
-                d.logLevel(),
-                d.gatewayType(),
-                d.gatewayAuthMethod(),
-                version,
-                d.lastHeartbeatTime(),
-                d.lastEventTime(),
-                d.lastStateTime(),
-                d.lastConfigAckTime(),
-                d.lastConfigSendTime());
     }
 
     private static int pageSize(int requested) {
