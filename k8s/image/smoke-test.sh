@@ -49,6 +49,16 @@ if [ -n "$configmap" ]; then
   mapfile -t pod_env < <(awk '/^---/ { exit } /^data:/ { d = 1; next }
     d && /^  [A-Z][A-Z0-9_]*: / { k = $1; sub(/:$/, "", k); v = substr($0, index($0, ": ") + 2); gsub(/^"|"$/, "", v); print k "=" v }' "$configmap")
   [ ${#pod_env[@]} -gt 5 ] || { echo "smoke-test: no environment found in $configmap" >&2; exit 3; }
+  if compgen -G "$work/root/deployments/app/fleet-service-*.jar" >/dev/null; then
+    # No object storage and no MQTT broker of the cluster on this machine: releases go to a directory on
+    # the data volume and the MQTT transport stays off; everything else is the ConfigMap's.
+    mapfile -t pod_env < <(printf '%s\n' "${pod_env[@]}" | grep -v -e '^MEERKAT_FLEET_STORAGE_' -e '^MEERKAT_FLEET_MQTT_')
+    pod_env+=(MEERKAT_FLEET_STORAGE_KIND=directory MEERKAT_FLEET_STORAGE_DIRECTORY=/var/lib/meerkat/objects)
+    # Secret fleet-release-keys at /etc/meerkat/release-keys: one trusted release key.
+    mkdir -p "$work/root/etc/meerkat/release-keys"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 2>/dev/null \
+      | openssl pkey -pubout -out "$work/root/etc/meerkat/release-keys/release-1.pem"
+  fi
   env_args+=("${pod_env[@]}")
   # The Secret signing-service-tls / fleet-service-tls at /etc/meerkat/tls (a self-signed certificate here).
   mkdir -p "$work/root/etc/meerkat/tls" "$work/root/etc/meerkat/mtls"
@@ -165,6 +175,29 @@ if $signing; then
     exit 1
   fi
 fi
+fleet=false
+compgen -G "$work/root/deployments/app/fleet-service-*.jar" >/dev/null && fleet=true
+if $fleet; then
+  # The fleet service's own check: an operator registers a device, a viewer lists it.
+  b64url() { openssl base64 -A | tr '+/' '-_' | tr -d '='; }
+  now=$(date +%s)
+  token_for() {
+    local claims="{\"iss\":\"meerkat\",\"upn\":\"smoke\",\"sub\":\"smoke\",\"groups\":[\"$1\"],\"iat\":$now,\"exp\":$((now + 600))}"
+    local unsigned
+    unsigned="$(printf '{"alg":"RS256","typ":"JWT"}' | b64url).$(printf '%s' "$claims" | b64url)"
+    echo "$unsigned.$(printf '%s' "$unsigned" | openssl dgst -sha256 -sign "$work/jwt.key" | b64url)"
+  }
+  registered=$(curl -sS "${curl_tls[@]}" -o "$work/answer.json" -w '%{http_code}' -H "Authorization: Bearer $(token_for operator)" \
+    -H 'Content-Type: application/json' "$scheme://localhost:$port/api/v1/devices" \
+    -d '{"id":"smoke-1","token":"smoke-device-token-0123456789","attributes":{"platform":"meerkat-sim"}}')
+  listed=$(curl -sS "${curl_tls[@]}" -o "$work/list.json" -w '%{http_code}' -H "Authorization: Bearer $(token_for viewer)" \
+    "$scheme://localhost:$port/api/v1/devices")
+  if [[ "$registered" != 201 || "$listed" != 200 ]] || ! grep -q '"smoke-1"' "$work/list.json"; then
+    echo "smoke-test: FAILED, device registration answered $registered, listing $listed: $(cat "$work/answer.json" "$work/list.json")" >&2
+    tail -20 "$work/service.log" >&2
+    exit 1
+  fi
+fi
 if [ -n "$pg" ] && ! grep -q 'Database: jdbc:postgresql://127.0.0.1' "$work/service.log"; then
   echo "smoke-test: FAILED, the service did not migrate the PostgreSQL database of the ConfigMap's URL" >&2
   exit 1
@@ -177,5 +210,8 @@ fi
 echo "smoke-test: ready in ${elapsed} ms ($scheme, $database) on a read-only root as $user; started and live answer: $(tr -d ' \n' <<< "$started" | head -c 60)… $(tr -d ' \n' <<< "$live" | head -c 40)…"
 if $signing; then
   echo "smoke-test: an ecdsa-p256 key made in the $backend backend$($softhsm && echo ' (SoftHSM2 from the image)') signed a digest"
+fi
+if $fleet; then
+  echo "smoke-test: a device registered by an operator was listed for a viewer (releases in a directory, MQTT off: no bucket or broker here)"
 fi
 echo "smoke-test: 1 passed, 0 failed"
