@@ -17,6 +17,7 @@ import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
+import dev.meerkat.image.VerificationKey;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,6 +128,20 @@ public final class DeviceCommand implements Runnable {
         Long seconds;
 
         @Option(
+                names = "--trust",
+                paramLabel = "PEM",
+                description =
+                        "Public key the bootloader trusts (with --factory-image), instead of a fresh key "
+                                + "in the directory; applies when the directory is new.")
+        Path trust;
+
+        @Option(
+                names = "--factory-image",
+                paramLabel = "FILE",
+                description = "Factory firmware image, signed with the --trust key.")
+        Path factoryImage;
+
+        @Option(
                 names = "--rpc-password-file",
                 paramLabel = "FILE",
                 description =
@@ -184,25 +199,49 @@ public final class DeviceCommand implements Runnable {
             }
             if (mqttSources != null) {
                 for (String s : mqttSources) {
-                    if (!s.matches("[A-Za-z0-9._-]{1,64}=[A-Za-z0-9._-]{1,64}")) {
+                    // NAME is an mg_rpc src such as fleet/<device>, the fleet service's name
+                    if (!s.matches("[A-Za-z0-9._/-]{1,64}=[A-Za-z0-9._-]{1,64}")) {
                         throw CliException.usage(
                                 "--mqtt-source "
                                         + s
                                         + ": use NAME=USER (letters, digits, "
-                                        + "'.', '_', '-')");
+                                        + "'.', '_', '-'; NAME also '/')");
                     }
                 }
                 conf.putObject("rpc").put("mqtt_sources", String.join(",", mqttSources));
             }
+            if ((trust == null) != (factoryImage == null)) {
+                throw CliException.usage("--trust and --factory-image go together");
+            }
+            byte[] trustedKey;
+            byte[] factory;
+            if (trust != null) {
+                try {
+                    trustedKey =
+                            VerificationKey.fromPem(Files.readString(trust))
+                                    .publicKey()
+                                    .getEncoded();
+                } catch (IllegalArgumentException e) {
+                    throw CliException.usage("--trust " + trust + ": " + e.getMessage());
+                }
+                factory = Files.readAllBytes(factoryImage);
+            } else {
+                trustedKey = null;
+                factory = null;
+            }
             // options checked: from here on the device directory is created or changed
             Files.createDirectories(dir);
-            Path keyFile = dir.resolve("release.pem");
-            SigningKey key;
-            if (Files.exists(keyFile)) {
-                key = SigningKey.fromPem(Files.readString(keyFile), null);
-            } else {
-                key = SigningKey.generate(KeyType.ED25519);
-                Files.writeString(keyFile, key.toPem(null));
+            if (trust == null) {
+                Path keyFile = dir.resolve("release.pem");
+                SigningKey key;
+                if (Files.exists(keyFile)) {
+                    key = SigningKey.fromPem(Files.readString(keyFile), null);
+                } else {
+                    key = SigningKey.generate(KeyType.ED25519);
+                    Files.writeString(keyFile, key.toPem(null));
+                }
+                trustedKey = key.verificationKey().publicKey().getEncoded();
+                factory = ExampleApps.image("v1", key, null, 0);
             }
             if ((broker != null || brokerCa != null || mqttSources != null)
                     && Files.exists(dir.resolve("fs").resolve("conf1.json"))) {
@@ -220,13 +259,8 @@ public final class DeviceCommand implements Runnable {
                     builder.directory(dir)
                             .profile(DeviceProfile.standard())
                             .secureElement(secureElement)
-                            .rootOfTrust(
-                                    RootOfTrust.of(
-                                            ProvisionedKey.publicKey(
-                                                    key.verificationKey()
-                                                            .publicKey()
-                                                            .getEncoded())))
-                            .factoryImage(ExampleApps.image("v1", key, null, 0))
+                            .rootOfTrust(RootOfTrust.of(ProvisionedKey.publicKey(trustedKey)))
+                            .factoryImage(factory)
                             .factoryConfig(conf)
                             .listener(
                                     new BoardListener() {

@@ -1,8 +1,11 @@
 package dev.meerkat.cli.fleet;
 
+import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.remote.RemoteSigner;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.fleetsim.FleetSimulator;
+import dev.meerkat.image.DigestSigner;
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
 import java.io.PrintWriter;
@@ -301,9 +304,21 @@ public final class FleetCommand implements Runnable {
 
         @Option(
                 names = {"-k", "--key"},
-                required = true,
-                description = "Signing key (PEM).")
+                description = "Signing key (PEM); or --remote with --key-id.")
         Path key;
+
+        @Option(
+                names = "--remote",
+                paramLabel = "URL",
+                description =
+                        "Sign with a key held by this signing service (with --key-id); only the digests are "
+                                + "sent, and a production key waits for its approvals.")
+        String remote;
+
+        @Option(
+                names = "--key-id",
+                description = "Id of the signing service's key (with --remote).")
+        String keyId;
 
         @Option(
                 names = {"-o", "--out"},
@@ -323,10 +338,27 @@ public final class FleetCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
-            SigningKey k = SigningKey.fromPem(Files.readString(key), null);
+            if ((remote == null) != (keyId == null)) {
+                throw CliException.usage("--remote and --key-id go together");
+            }
+            if ((key == null) == (remote == null)) {
+                throw CliException.usage("give either -k KEY or --remote URL --key-id ID");
+            }
+            SigningKey k = key == null ? null : SigningKey.fromPem(Files.readString(key), null);
+            RemoteSigner service =
+                    remote == null
+                            ? null
+                            : RemoteSigner.connect(remote, keyId, spec.commandLine().getErr());
             Files.createDirectories(dir);
             for (String name : ExampleApps.NAMES) {
-                byte[] image = ExampleApps.image(name, k, null, imageSize);
+                DigestSigner signer =
+                        k != null
+                                ? k
+                                : service.describing(
+                                        name + ".bin",
+                                        ExampleApps.version(name),
+                                        ExampleApps.bundle(name, imageSize).toJar().length);
+                byte[] image = ExampleApps.image(name, signer, null, imageSize);
                 Path f = dir.resolve(name + ".bin");
                 Files.write(f, image);
                 out.printf(

@@ -15,9 +15,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The station's record: one JSON line per provisioned chip (serial, certificate serial and SHA-256
- * fingerprint, steps with their durations, totals). A chip already recorded with the same
- * certificate is not recorded twice.
+ * The station's record: one JSON line per provisioned chip (serial, the --chip it was given,
+ * certificate serial and SHA-256 fingerprint, steps with their durations, totals). A chip already
+ * recorded with the same certificate is not recorded twice.
  */
 public final class Journal {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,7 +34,8 @@ public final class Journal {
     /**
      * Appends the outcome unless this chip and certificate are recorded already; true if appended.
      */
-    public synchronized boolean append(Provisioner.Outcome o, String station, String template) {
+    public synchronized boolean append(
+            Provisioner.Outcome o, String station, String template, String chip) {
         try {
             for (JsonNode r : read()) {
                 if (o.serial().equals(r.path("serial").asText())
@@ -46,6 +47,7 @@ public final class Journal {
             rec.put("at", Instant.now().toString());
             rec.put("station", station);
             rec.put("template", template);
+            rec.put("chip", chip); // where the chip sat: the --chip it was given
             rec.put("serial", o.serial());
             rec.put("certSerial", o.certSerial());
             rec.put("fingerprint", o.fingerprint());

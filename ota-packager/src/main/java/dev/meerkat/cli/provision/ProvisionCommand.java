@@ -153,7 +153,7 @@ public final class ProvisionCommand implements Runnable {
                                 try {
                                     chip = open(chipSpec);
                                     Provisioner.Outcome o = p.provision(chip);
-                                    boolean recorded = journal.append(o, name, t.name());
+                                    boolean recorded = journal.append(o, name, t.name(), chipSpec);
                                     synchronized (out) {
                                         out.printf(
                                                 "%s %s: certificate %s sha256 %s (%d steps, %.1f ms, chip %d ms)%n",
