@@ -9,7 +9,13 @@ import java.util.Set;
  * One Maven module as the architecture sees it: where its classes are compiled, the package roots
  * it owns, which side it is on and which modules it may use (the arrows of docs/architecture.md).
  */
-record Module(String name, Side side, List<String> packages, Set<String> mayUse) {
+record Module(
+        String name, Side side, List<String> packages, Set<String> mayUse, String classesDir) {
+
+    /** A module whose classes are its main classes. */
+    Module(String name, Side side, List<String> packages, Set<String> mayUse) {
+        this(name, side, packages, mayUse, "target/classes");
+    }
 
     enum Side {
         /** Plain Java that reads like device code: no Quarkus, CDI, Vert.x, Netty or broker. */
@@ -24,7 +30,7 @@ record Module(String name, Side side, List<String> packages, Set<String> mayUse)
      * The compiled classes of this module below the repository root; fails when they are missing.
      */
     Path classes(Path root) {
-        Path dir = root.resolve(name).resolve("target/classes");
+        Path dir = root.resolve(name).resolve(classesDir);
         if (!Files.isDirectory(dir)) {
             throw new IllegalStateException(
                     dir

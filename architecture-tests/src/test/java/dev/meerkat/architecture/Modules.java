@@ -67,7 +67,17 @@ final class Modules {
                             "fleet-service",
                             Side.SERVICE,
                             List.of("dev.meerkat.fleet"),
-                            Set.of("image-format", "cloud-connectors")));
+                            Set.of("image-format", "cloud-connectors")),
+                    // End-to-end scenarios: only test classes, and they use no module's code at
+                    // all;
+                    // they run the CLI and the services as processes and talk to them over the
+                    // wire.
+                    new Module(
+                            "tests",
+                            Side.HOST,
+                            List.of("dev.meerkat.e2e"),
+                            Set.of(),
+                            "target/test-classes"));
 
     private Modules() {}
 
