@@ -67,6 +67,7 @@ public final class EmulatedChip {
     private Sha256Context sha;
     private Mac hmac;
     private boolean selfTestFailed;
+    private boolean rngHealthFailed;
     private boolean unpowered;
 
     /**
@@ -287,6 +288,7 @@ public final class EmulatedChip {
         if (power != Power.ACTIVE) wokeAtNanos = clock.getAsLong();
         power = Power.ACTIVE;
         if (faults.selfTestFailure) selfTestFailed = true;
+        rngHealthFailed = faults.rngHealthFailure; // the health test runs on every wake
         output =
                 selfTestFailed
                         ? Packet.WAKE_SELF_TEST_FAILED.clone()
@@ -527,7 +529,14 @@ public final class EmulatedChip {
         }
     }
 
-    private byte[] rngBytes() {
+    /** Status 0x08 while the RNG's health test fails: nothing that needs a random number runs. */
+    private void requireHealthyRng() throws ChipFailure {
+        if (faults.rngHealthFailure) rngHealthFailed = true;
+        if (rngHealthFailed) throw new ChipFailure(0x08, "RNG health test failed");
+    }
+
+    private byte[] rngBytes() throws ChipFailure {
+        requireHealthyRng();
         byte[] r = new byte[32];
         if (!configLocked()) {
             for (int i = 0; i < 32; i += 4) {
@@ -598,6 +607,7 @@ public final class EmulatedChip {
             // a private key in TempKey for ECDH (ephemeral keys); it never leaves the chip
             if (mode != 0x04) throw ChipFailure.parse("GenKey into TempKey is private mode only");
             length(data, 0);
+            requireHealthyRng();
             byte[] d = P256.newScalar(rng);
             tempKey.load(d, false);
             tempKey.privateKey = true;
@@ -631,6 +641,7 @@ public final class EmulatedChip {
                     throw ChipFailure.exec("WriteConfig forbids GenKey in slot " + slot);
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
             }
+            requireHealthyRng();
             byte[] d = P256.newScalar(rng);
             byte[] stored = new byte[36];
             System.arraycopy(d, 0, stored, 4, 32);
@@ -722,6 +733,7 @@ public final class EmulatedChip {
                             pubValid);
             digest = HostCrypto.sha256(msg);
         }
+        requireHealthyRng();
         useKey(slot);
         byte[] sig = P256.sign(privateKey(slot), digest, rng);
         // a digest taken from the 608's message digest buffer leaves TempKey alone, so a random
@@ -908,6 +920,7 @@ public final class EmulatedChip {
                 throw ChipFailure.exec(what + " output is restricted to internal targets");
             byte[] ioKey = ioProtectionKey(c);
             byte[] outNonce = new byte[32];
+            requireHealthyRng();
             rng.nextBytes(outNonce);
             byte[] out = new byte[result.length + 32];
             System.arraycopy(
@@ -1439,6 +1452,11 @@ public final class EmulatedChip {
             throw new ChipFailure(0x07, "self test failed");
         }
         selfTestFailed = false;
+        if ((mode & 0x01) != 0) {
+            // bit 0 tests the RNG (DRBG) and reruns its health test
+            rngHealthFailed = faults.rngHealthFailure;
+            if (rngHealthFailed) throw new ChipFailure(0x08, "RNG health test failed");
+        }
         return OK;
     }
 
