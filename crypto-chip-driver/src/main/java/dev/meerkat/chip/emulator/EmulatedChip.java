@@ -765,8 +765,9 @@ public final class EmulatedChip {
         byte[] signature = Arrays.copyOf(data, Math.min(64, data.length));
         boolean validation = kind == 0x03 || kind == 0x07;
         if (validation) {
-            // Validate / Invalidate the public key in slot p2 with the parent key in its
-            // KeyConfig.AuthKey slot
+            // Validate / Invalidate the public key in slot p2 with the parent key in the slot its
+            // SlotConfig.ReadKey names (cryptoauthlib's verify_validate writes the authority's key
+            // there)
             slotId(p2);
             length(data, 83);
             KeyConfig kc = c.keyConfig(p2);
@@ -775,10 +776,11 @@ public final class EmulatedChip {
             if (!tempKey.valid || !tempKey.genKeyData || tempKey.keyId != p2) {
                 throw ChipFailure.exec("TempKey must hold the GenKey digest of slot " + p2);
             }
-            KeyConfig parent = c.keyConfig(kc.authKey());
+            int parentSlot = c.slotConfig(p2).readKey();
+            KeyConfig parent = c.keyConfig(parentSlot);
             if (!parent.isEccKey() || parent.isPrivate())
                 throw ChipFailure.exec("validating key slot holds no public key");
-            q = pubFromSlot(kc.authKey());
+            q = pubFromSlot(parentSlot);
             if (q == null) throw ChipFailure.exec("validating key slot holds no valid public key");
             message =
                     HostCrypto.validationDigest(
