@@ -47,7 +47,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * before each point, meerkat.bench.jit-warmup (10) once per service start, meerkat.bench.clients
  * (1,16,64), meerkat.bench.generator ({@code jdk}: client threads in this JVM; {@code wrk}: the wrk
  * tool in its own process), meerkat.bench.jars ({@code label=path/quarkus-run.jar,...}: builds
- * measured one after the other in the same run, e.g. before and after a change),
+ * started side by side and measured in turn in the same run, e.g. before and after a change),
+ * meerkat.bench.rounds (1: how often each build is measured, alternating; medians are printed),
  * meerkat.bench.service-jvm-args (extra JVM options for the service process, separated by spaces,
  * e.g. a flight recording).
  */
@@ -81,6 +82,12 @@ class SigningBenchmark {
         }
     }
 
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
     /** A packaged service to measure: a label for the tables and its quarkus-run.jar. */
     record Build(String label, Path jar) {}
 
@@ -99,7 +106,22 @@ class SigningBenchmark {
         List<Build> builds = builds();
         double openssl = opensslSignsPerSecond();
         List<Point> points = new ArrayList<>();
-        for (Build build : builds) points.addAll(measure(build, clients, seconds, warmup));
+        int rounds = Integer.getInteger("meerkat.bench.rounds", 1);
+        // All builds run side by side (idle while another is measured) and are measured in turn,
+        // round after round, so load from outside falls on each of them alike.
+        List<Running> running = new ArrayList<>();
+        try {
+            for (Build build : builds) running.add(start(build));
+            for (int round = 0; round < rounds; round++) {
+                for (String key : List.of("bench-soft", "bench-hsm")) {
+                    for (int c : clients) {
+                        for (Running r : running) points.add(measure(r, key, c, seconds, warmup));
+                    }
+                }
+            }
+        } finally {
+            for (Running r : running) stop(r);
+        }
         double opensslAfter = opensslSignsPerSecond();
         System.out.println();
         System.out.printf(
@@ -127,6 +149,34 @@ class SigningBenchmark {
                     p.generatorCpuPerThousand(),
                     p.loadBefore(),
                     p.loadAfter());
+        }
+        if (rounds > 1) {
+            System.out.println();
+            System.out.println(
+                    "| build | backend | clients | rounds | median signatures/s | median p99 ms"
+                            + " | median service CPU s / 1,000 sig |");
+            System.out.println("|---|---|---:|---:|---:|---:|---:|");
+            java.util.Map<String, List<Point>> groups = new java.util.LinkedHashMap<>();
+            for (Point p : points)
+                groups.computeIfAbsent(
+                                p.build() + "|" + p.backend() + "|" + p.clients(),
+                                k -> new ArrayList<>())
+                        .add(p);
+            for (List<Point> g : groups.values()) {
+                Point f = g.get(0);
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %s | %s | %d | %d | %.0f | %.2f | %.3f |%n",
+                        f.build(),
+                        f.backend().equals("bench-soft")
+                                ? "software key store"
+                                : "SoftHSM2 (PKCS#11)",
+                        f.clients(),
+                        g.size(),
+                        median(g.stream().mapToDouble(Point::rate).toArray()),
+                        median(g.stream().mapToDouble(Point::p99ms).toArray()),
+                        median(g.stream().mapToDouble(Point::serviceCpuPerThousand).toArray()));
+            }
         }
         System.out.printf(
                 "%nmachine: %d cores, %s %s; the service runs in its own process; load generator: %s%n",
@@ -158,52 +208,60 @@ class SigningBenchmark {
         return out;
     }
 
-    static List<Point> measure(Build build, int[] clients, int seconds, int warmup)
-            throws Exception {
+    /** A started service of one build, warmed up, with the token its clients use. */
+    record Running(
+            Build build, Process process, String base, SSLContext ssl, String token, Path dir) {}
+
+    /**
+     * Starts the build's service on a free port, creates the two benchmark keys and warms the JIT
+     * over the whole request path (TLS, JSON, JWT, both backends, audit).
+     */
+    static Running start(Build build) throws Exception {
         Path dir = Files.createTempDirectory("meerkat-bench");
-        Process service = null;
-        List<Point> points = new ArrayList<>();
+        TestPki pki = new TestPki(dir, "bench CA");
+        Path[] server = pki.server();
+        KeyPair jwt = JwtMinter.newKeyPair();
+        Path jwtPub = dir.resolve("jwt-public.pem");
+        Files.writeString(jwtPub, JwtMinter.pem("PUBLIC KEY", jwt.getPublic().getEncoded()));
+        JwtMinter minter = new JwtMinter(jwt.getPrivate());
+        Path hsmConf = initToken(dir);
+        int port = freePort();
+        List<String> cmd =
+                new ArrayList<>(
+                        List.of(
+                                Path.of(System.getProperty("java.home"), "bin", "java")
+                                        .toString()));
+        String jvmArgs = System.getProperty("meerkat.bench.service-jvm-args", "").trim();
+        if (!jvmArgs.isEmpty()) cmd.addAll(List.of(jvmArgs.split("\\s+")));
+        cmd.addAll(
+                List.of(
+                        "-Dmeerkat.data-dir=" + dir.resolve("data"),
+                        "-Dmeerkat.keystore.password=bench-password",
+                        "-Dmeerkat.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
+                        "-Dmeerkat.pkcs11.pin=4711",
+                        "-Dmp.jwt.verify.publickey.location=" + jwtPub,
+                        "-Dquarkus.tls.key-store.pem.0.cert=" + server[0],
+                        "-Dquarkus.tls.key-store.pem.0.key=" + server[1],
+                        "-Dquarkus.http.ssl-port=" + port,
+                        "-Dquarkus.http.port=0",
+                        "-Dquarkus.http.insecure-requests=disabled",
+                        "-Dquarkus.log.level=WARN",
+                        // Start-up on a crowded machine can take longer than the default 5 s.
+                        "-Dquarkus.datasource.h2.jdbc.acquisition-timeout=120S",
+                        "-jar",
+                        build.jar().toString()));
+        ProcessBuilder pb =
+                new ProcessBuilder(cmd)
+                        .redirectErrorStream(true)
+                        .redirectOutput(dir.resolve("service.log").toFile());
+        pb.environment().put("SOFTHSM2_CONF", hsmConf.toString());
+        Process service = pb.start();
+        String base = "https://127.0.0.1:" + port;
+        SSLContext ssl = trusting(pki.caPem());
+        String admin = minter.issue("bench-admin", List.of("admin"), Duration.ofHours(2));
+        String ci = minter.issue("bench-ci", List.of("ci-pipeline"), Duration.ofHours(2));
+        Running r = new Running(build, service, base, ssl, ci, dir);
         try {
-            TestPki pki = new TestPki(dir, "bench CA");
-            Path[] server = pki.server();
-            KeyPair jwt = JwtMinter.newKeyPair();
-            Path jwtPub = dir.resolve("jwt-public.pem");
-            Files.writeString(jwtPub, JwtMinter.pem("PUBLIC KEY", jwt.getPublic().getEncoded()));
-            JwtMinter minter = new JwtMinter(jwt.getPrivate());
-            Path hsmConf = initToken(dir);
-            int port = freePort();
-            List<String> cmd =
-                    new ArrayList<>(
-                            List.of(
-                                    Path.of(System.getProperty("java.home"), "bin", "java")
-                                            .toString()));
-            String jvmArgs = System.getProperty("meerkat.bench.service-jvm-args", "").trim();
-            if (!jvmArgs.isEmpty()) cmd.addAll(List.of(jvmArgs.split("\\s+")));
-            cmd.addAll(
-                    List.of(
-                            "-Dmeerkat.data-dir=" + dir.resolve("data"),
-                            "-Dmeerkat.keystore.password=bench-password",
-                            "-Dmeerkat.pkcs11.library=/usr/lib/softhsm/libsofthsm2.so",
-                            "-Dmeerkat.pkcs11.pin=4711",
-                            "-Dmp.jwt.verify.publickey.location=" + jwtPub,
-                            "-Dquarkus.tls.key-store.pem.0.cert=" + server[0],
-                            "-Dquarkus.tls.key-store.pem.0.key=" + server[1],
-                            "-Dquarkus.http.ssl-port=" + port,
-                            "-Dquarkus.http.port=0",
-                            "-Dquarkus.http.insecure-requests=disabled",
-                            "-Dquarkus.log.level=WARN",
-                            "-jar",
-                            build.jar().toString()));
-            ProcessBuilder pb =
-                    new ProcessBuilder(cmd)
-                            .redirectErrorStream(true)
-                            .redirectOutput(dir.resolve("service.log").toFile());
-            pb.environment().put("SOFTHSM2_CONF", hsmConf.toString());
-            service = pb.start();
-            String base = "https://127.0.0.1:" + port;
-            SSLContext ssl = trusting(pki.caPem());
-            String admin = minter.issue("bench-admin", List.of("admin"), Duration.ofHours(2));
-            String ci = minter.issue("bench-ci", List.of("ci-pipeline"), Duration.ofHours(2));
             waitUp(base, ssl, service, dir);
             post(
                     base,
@@ -217,55 +275,57 @@ class SigningBenchmark {
                     admin,
                     "/api/v1/keys",
                     "{\"id\":\"bench-hsm\",\"type\":\"ecdsa-p256\",\"backend\":\"pkcs11\"}");
-
-            // Warm the JIT over the whole request path (TLS, JSON, JWT, both backends, audit)
-            // first.
             int jit = Integer.getInteger("meerkat.bench.jit-warmup", 10);
             generate(base, ssl, ci, "bench-soft", 16, jit / 2, dir);
             generate(base, ssl, ci, "bench-hsm", 16, jit - jit / 2, dir);
-            for (String key : List.of("bench-soft", "bench-hsm")) {
-                for (int c : clients) {
-                    generate(base, ssl, ci, key, c, warmup, dir);
-                    double load0 = loadAverage();
-                    double svc0 = cpuSeconds(service.pid());
-                    Sample x = generate(base, ssl, ci, key, c, seconds, dir);
-                    double svc = cpuSeconds(service.pid()) - svc0;
-                    Point p =
-                            new Point(
-                                    build.label(),
-                                    key,
-                                    c,
-                                    x.count(),
-                                    x.errors(),
-                                    x.seconds(),
-                                    x.p50ms(),
-                                    x.p99ms(),
-                                    svc,
-                                    x.generatorCpu(),
-                                    load0,
-                                    loadAverage());
-                    points.add(p);
-                    System.out.printf(
-                            Locale.ROOT,
-                            "%s %s clients=%d: %.0f sig/s p50 %.2f ms p99 %.2f ms errors %d,"
-                                    + " service %.3f CPU s / 1,000 sig%n",
-                            build.label(),
-                            key,
-                            c,
-                            p.rate(),
-                            p.p50ms(),
-                            p.p99ms(),
-                            p.errors(),
-                            p.serviceCpuPerThousand());
-                }
-            }
-            return points;
-        } finally {
-            if (service != null) {
-                service.destroy();
-                service.waitFor();
-            }
+        } catch (Exception e) {
+            stop(r);
+            throw e;
         }
+        return r;
+    }
+
+    static void stop(Running r) throws InterruptedException {
+        r.process().destroy();
+        r.process().waitFor();
+    }
+
+    /** One point: a warm-up interval, then the measured one, with the service's CPU time. */
+    static Point measure(Running r, String key, int clients, int seconds, int warmup)
+            throws Exception {
+        generate(r.base(), r.ssl(), r.token(), key, clients, warmup, r.dir());
+        double load0 = loadAverage();
+        double svc0 = cpuSeconds(r.process().pid());
+        Sample x = generate(r.base(), r.ssl(), r.token(), key, clients, seconds, r.dir());
+        double svc = cpuSeconds(r.process().pid()) - svc0;
+        Point p =
+                new Point(
+                        r.build().label(),
+                        key,
+                        clients,
+                        x.count(),
+                        x.errors(),
+                        x.seconds(),
+                        x.p50ms(),
+                        x.p99ms(),
+                        svc,
+                        x.generatorCpu(),
+                        load0,
+                        loadAverage());
+        System.out.printf(
+                Locale.ROOT,
+                "%s %s clients=%d: %.0f sig/s p50 %.2f ms p99 %.2f ms errors %d,"
+                        + " service %.3f CPU s / 1,000 sig, load %.1f%n",
+                p.build(),
+                key,
+                clients,
+                p.rate(),
+                p.p50ms(),
+                p.p99ms(),
+                p.errors(),
+                p.serviceCpuPerThousand(),
+                p.loadAfter());
+        return p;
     }
 
     /** One measured interval of the load generator. */
