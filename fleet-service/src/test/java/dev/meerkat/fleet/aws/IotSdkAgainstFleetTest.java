@@ -296,7 +296,7 @@ class IotSdkAgainstFleetTest {
         return last;
     }
 
-    private static X509Certificate selfSigned(String cn) throws Exception {
+    static X509Certificate selfSigned(String cn) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
         g.initialize(256);
         KeyPair kp = g.generateKeyPair();
