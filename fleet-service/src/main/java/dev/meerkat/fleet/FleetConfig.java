@@ -25,9 +25,6 @@ public interface FleetConfig {
 
     Mqtt mqtt();
 
-    /** The AWS IoT-compatible endpoints (control plane over REST, Jobs over MQTT). */
-    dev.meerkat.fleet.aws.AwsSettings aws();
-
     /** How devices reach this service (signed download links of the directory store). */
     @WithDefault("http://127.0.0.1:8471")
     String publicUrl();

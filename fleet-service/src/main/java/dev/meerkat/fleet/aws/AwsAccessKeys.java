@@ -5,7 +5,6 @@ import dev.meerkat.cloud.aws.sigv4.AccessKey;
 import dev.meerkat.cloud.aws.sigv4.SigV4Verifier;
 import dev.meerkat.cloud.aws.sigv4.SignedRequest;
 import dev.meerkat.cloud.aws.sigv4.Verification;
-import dev.meerkat.fleet.FleetConfig;
 import dev.meerkat.fleet.security.Caller;
 import dev.meerkat.fleet.security.Roles;
 import jakarta.annotation.PostConstruct;
@@ -33,15 +32,15 @@ import java.util.TreeSet;
 @ApplicationScoped
 public class AwsAccessKeys {
 
-    @Inject FleetConfig config;
+    @Inject AwsSettings config;
 
     private SigV4Verifier verifier;
     private Map<String, Set<String>> roles = Map.of();
 
     @PostConstruct
     void load() {
-        if (config.aws().accessKeysFile().isEmpty()) return;
-        Path file = config.aws().accessKeysFile().get();
+        if (config.accessKeysFile().isEmpty()) return;
+        Path file = config.accessKeysFile().get();
         List<AccessKey> keys = new ArrayList<>();
         Map<String, Set<String>> granted = new HashMap<>();
         try {
@@ -85,7 +84,7 @@ public class AwsAccessKeys {
         verifier =
                 new SigV4Verifier(
                         keys,
-                        config.aws().region(),
+                        config.region(),
                         Set.of(IotOperation.SIGNING_NAME),
                         Clock.systemUTC(),
                         SigV4Verifier.DEFAULT_MAX_SKEW);

@@ -28,7 +28,7 @@ public class AwsArns {
     /** A parsed ARN of ours. */
     public record Ref(Kind kind, String name) {}
 
-    @Inject dev.meerkat.fleet.FleetConfig config;
+    @Inject AwsSettings config;
 
     public String of(Kind kind, String name) {
         return prefix() + kind.word + "/" + name;
@@ -49,6 +49,6 @@ public class AwsArns {
     }
 
     private String prefix() {
-        return "arn:aws:iot:" + config.aws().region() + ":" + config.aws().accountId() + ":";
+        return "arn:aws:iot:" + config.region() + ":" + config.accountId() + ":";
     }
 }

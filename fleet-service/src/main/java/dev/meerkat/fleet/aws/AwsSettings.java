@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.aws;
 
+import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import java.util.Optional;
  * and in the SigV4 credential scope), the access-key file of the control plane (absent: the AWS
  * endpoints refuse every request) and the broker the Jobs MQTT API is served on (absent: off).
  */
+@ConfigMapping(prefix = "meerkat.fleet.aws")
 public interface AwsSettings {
 
     @WithDefault("us-east-1")

@@ -3,7 +3,6 @@ package dev.meerkat.fleet.aws;
 import dev.meerkat.cloud.aws.broker.JobsProtocolEngine;
 import dev.meerkat.cloud.aws.broker.MqttJobsService;
 import dev.meerkat.cloud.aws.jobs.JobsLimits;
-import dev.meerkat.fleet.FleetConfig;
 import dev.meerkat.fleet.deploy.RolloutEngine;
 import dev.meerkat.fleet.store.Database;
 import io.quarkus.runtime.ShutdownEvent;
@@ -42,7 +41,7 @@ public class JobsBroker {
     /** How far back each sweep looks, over its period, for commits that landed late. */
     private static final Duration OVERLAP = Duration.ofSeconds(2);
 
-    @Inject FleetConfig config;
+    @Inject AwsSettings config;
 
     @Inject FleetJobsBackend backend;
 
@@ -57,7 +56,7 @@ public class JobsBroker {
     private Instant swept = Instant.now();
 
     void start(@Observes StartupEvent ev) {
-        AwsSettings.Jobs settings = config.aws().jobs();
+        AwsSettings.Jobs settings = config.jobs();
         if (settings.server().isEmpty()) return;
         timer =
                 Executors.newSingleThreadScheduledExecutor(
@@ -88,13 +87,13 @@ public class JobsBroker {
         announce(changed.things());
     }
 
-    /** True when the Jobs API is off or connected (readiness). */
+    /** True when the Jobs API is off or was connected and subscribed (readiness). */
     public boolean healthy() {
-        return config.aws().jobs().server().isEmpty() || service != null;
+        return config.jobs().server().isEmpty() || service != null;
     }
 
     private void connect() {
-        AwsSettings.Jobs settings = config.aws().jobs();
+        AwsSettings.Jobs settings = config.jobs();
         try {
             MqttConnectOptions options = new MqttConnectOptions();
             options.setCleanSession(true);
@@ -109,7 +108,12 @@ public class JobsBroker {
                             settings.server().get(),
                             settings.clientId(),
                             options);
-            s.start();
+            try {
+                s.start();
+            } catch (Exception e) {
+                s.close();
+                throw e;
+            }
             service = s;
             LOG.infof("AWS IoT Jobs API served on %s", settings.server().get());
         } catch (Exception e) {
