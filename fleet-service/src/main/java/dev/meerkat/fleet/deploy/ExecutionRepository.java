@@ -319,7 +319,10 @@ public class ExecutionRepository {
                         "SELECT "
                                 + prefixed("e")
                                 + " FROM executions e"
-                                + " JOIN deployments d ON d.id = e.deployment_id WHERE e.device_id = ? AND ("
+                                + " JOIN deployments d ON d.id = e.deployment_id WHERE e.device_id = ?"
+                                // deployments without a release (AWS IoT jobs) reach things only
+                                // through the Jobs API
+                                + " AND d.release_id IS NOT NULL AND ("
                                 + " e.state = 'IN_PROGRESS' OR (e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING'"
                                 + " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)))"
                                 + " ORDER BY CASE WHEN e.state = 'IN_PROGRESS' THEN 0 ELSE 1 END, e.released_at, e.deployment_id LIMIT 1")) {

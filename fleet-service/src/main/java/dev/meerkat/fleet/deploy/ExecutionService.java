@@ -65,15 +65,7 @@ public class ExecutionService {
                 c -> {
                     Optional<Execution> e = visible(c, deploymentId, deviceId);
                     if (e.isEmpty()) return Optional.empty();
-                    Release r =
-                            releases.find(
-                                            c,
-                                            deployments
-                                                    .find(c, deploymentId)
-                                                    .orElseThrow()
-                                                    .releaseId())
-                                    .orElseThrow();
-                    return Optional.of(new Work(e.get(), r));
+                    return releaseOf(c, deploymentId).map(r -> new Work(e.get(), r));
                 });
     }
 
@@ -89,16 +81,19 @@ public class ExecutionService {
                                                     x.deviceId().equals(deviceId)
                                                             && x.releasedAt() != null);
                     if (e.isEmpty()) return Optional.empty();
-                    Release r =
-                            releases.find(
-                                            c,
-                                            deployments
-                                                    .find(c, e.get().deploymentId())
-                                                    .orElseThrow()
-                                                    .releaseId())
-                                    .orElseThrow();
-                    return Optional.of(new Work(e.get(), r));
+                    return releaseOf(c, e.get().deploymentId()).map(r -> new Work(e.get(), r));
                 });
+    }
+
+    /**
+     * The release a deployment installs; empty for a deployment without one (an AWS IoT job, whose
+     * document reaches things only through the Jobs API).
+     */
+    private Optional<Release> releaseOf(Connection c, String deploymentId) throws SQLException {
+        String releaseId = deployments.find(c, deploymentId).orElseThrow().releaseId();
+        return releaseId == null
+                ? Optional.empty()
+                : Optional.of(releases.find(c, releaseId).orElseThrow());
     }
 
     /** The protocol the device last used (or was registered with). */
