@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.json.Json;
+import dev.meerkat.firmware.ota.FwZipInstall;
 import dev.meerkat.firmware.ota.OtaEvent;
 import dev.meerkat.firmware.ota.OtaResult;
 import dev.meerkat.firmware.ota.OtaState;
@@ -170,6 +171,28 @@ public final class DdiAgent implements Library {
                         dep.actionId(), "download", "downloading " + image.get().filename()));
         ota.requestHeaders(origin(dep.actionId()), this::credentials);
         try {
+            if (image.get().filename().toLowerCase(java.util.Locale.ROOT).endsWith(".zip")) {
+                // a Mongoose fw.zip: fetched whole, its app part goes through the upload path
+                byte[] bundle;
+                try {
+                    bundle = client.bytes(image.get().href(), FwZipInstall.MAX_BUNDLE);
+                } catch (IOException e) {
+                    // nothing started: forget the action, the next offer tries again
+                    action = Optional.empty();
+                    device.files().delete(DdiAction.FILE);
+                    throw e;
+                }
+                try {
+                    FwZipInstall.install(ota, origin(dep.actionId()), bundle);
+                } catch (IllegalArgumentException e) {
+                    save(
+                            a.withOutcome(
+                                    Feedback.closed(
+                                            dep.actionId(), false, List.of(e.getMessage()))));
+                    sendOutcome();
+                }
+                return;
+            }
             ota.update(
                     new OtaUpdate.Request(
                             origin(dep.actionId()),

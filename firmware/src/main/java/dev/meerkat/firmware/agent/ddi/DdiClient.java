@@ -56,6 +56,23 @@ final class DdiClient {
         }
     }
 
+    /** The body of {@code url}, refused beyond {@code max} bytes. */
+    byte[] bytes(String url, int max) throws IOException {
+        HttpURLConnection c = open(url, "GET", "application/octet-stream");
+        try {
+            check(c, url);
+            try (InputStream in = c.getInputStream()) {
+                byte[] body = in.readNBytes(max + 1);
+                if (body.length > max) {
+                    throw new IOException(url + " is larger than " + max + " bytes");
+                }
+                return body;
+            }
+        } finally {
+            c.disconnect();
+        }
+    }
+
     /** Sends {@code body} with {@code method} (POST, PUT); the answer's body is ignored. */
     void send(String method, String url, JsonNode body) throws IOException {
         HttpURLConnection c = open(url, method);
@@ -71,10 +88,16 @@ final class DdiClient {
         }
     }
 
+    private static final String JSON = "application/hal+json, application/json";
+
     private HttpURLConnection open(String url, String method) throws IOException {
+        return open(url, method, JSON);
+    }
+
+    private HttpURLConnection open(String url, String method, String accept) throws IOException {
         HttpURLConnection c = network.openHttp(url, caFile);
         c.setRequestMethod(method);
-        c.setRequestProperty("Accept", "application/hal+json, application/json");
+        c.setRequestProperty("Accept", accept);
         credentials.forEach(c::setRequestProperty);
         return c;
     }
