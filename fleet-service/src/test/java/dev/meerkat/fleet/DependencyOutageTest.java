@@ -145,7 +145,8 @@ class DependencyOutageTest {
             if (down == null) {
                 if (r.statusCode() == 200) return;
             } else if (r.statusCode() == 503) {
-                Map<String, Object> data = r.jsonPath().getMap("checks[0].data");
+                Map<String, Object> data =
+                        r.jsonPath().getMap("checks.find { it.name == 'fleet' }.data");
                 if ("down".equals(data.get(down))) {
                     assertThat(r.jsonPath().getString("status")).isEqualTo("DOWN");
                     return;
