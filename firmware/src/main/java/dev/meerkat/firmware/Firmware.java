@@ -6,6 +6,8 @@ import dev.meerkat.boot.BootControl;
 import dev.meerkat.boot.BootMode;
 import dev.meerkat.boot.BootResult;
 import dev.meerkat.boot.FlashLayout;
+import dev.meerkat.firmware.agent.ddi.DdiAgent;
+import dev.meerkat.firmware.agent.poll.HttpUpdateAgent;
 import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.firmware.app.AppContext;
@@ -79,7 +81,9 @@ public final class Firmware implements DeviceContext {
              "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
                      "mqtt_sources": ""},
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
-                     "retries": 8, "ssl_ca_cert": ""}}
+                     "retries": 8, "ssl_ca_cert": ""},
+             "update": {"enable": false, "url": "", "interval": 3600, "token": ""},
+             "ddi": {"enable": false, "server": "", "tenant": "DEFAULT", "controller_id": "", "token": ""}}
             """;
 
     private final Board board;
@@ -186,6 +190,8 @@ public final class Firmware implements DeviceContext {
         OtaUpdate ota = new OtaUpdate();
         libs.add(ota);
         libs.add(new OtaRpc(ota));
+        libs.add(new HttpUpdateAgent(ota));
+        libs.add(new DdiAgent(ota));
         libs.addAll(board.updateChannels(ota));
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));

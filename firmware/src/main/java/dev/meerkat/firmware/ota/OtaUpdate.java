@@ -15,11 +15,14 @@ import dev.meerkat.image.ImageKeyUnwrapper;
 import dev.meerkat.image.VerifiedImage;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * The device's update flow, whatever channel delivers the update: download (or upload) into the
@@ -84,6 +87,7 @@ public final class OtaUpdate implements Library {
     }
 
     private final List<OtaListener> listeners = new ArrayList<>();
+    private final Map<String, Supplier<Map<String, String>>> requestHeaders = new HashMap<>();
     private DeviceContext device;
     private OtaState state = OtaState.idle();
     private Transfer transfer;
@@ -122,6 +126,16 @@ public final class OtaUpdate implements Library {
     /** Adds a receiver of every update's events. */
     public void addListener(OtaListener l) {
         listeners.add(Objects.requireNonNull(l));
+    }
+
+    /**
+     * Request headers (its {@code Authorization}, for one) that every connection of the downloads
+     * {@code origin} starts carries, resumed ones after a reset included. A channel registers them
+     * in its {@link Library#init}, so a secret stays in the configuration and never reaches {@code
+     * ota.json}.
+     */
+    public void requestHeaders(String origin, Supplier<Map<String, String>> headers) {
+        requestHeaders.put(Objects.requireNonNull(origin), Objects.requireNonNull(headers));
     }
 
     /** The recorded state. */
@@ -278,6 +292,7 @@ public final class OtaUpdate implements Library {
                             device.config().getInt("ota.retries"),
                             known,
                             from == 0 ? Optional.empty() : previous.etag(),
+                            requestHeaders.getOrDefault(origin, Map::of).get(),
                             device::log);
             device.post(this::step);
         }
