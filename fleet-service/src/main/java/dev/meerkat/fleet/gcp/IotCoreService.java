@@ -162,6 +162,14 @@ public class IotCoreService {
                                 : repo.device(c, name, false));
     }
 
+    /**
+     * True when no other registry has a device with this id: the bridge's topics ({@code
+     * /devices/{id}/...}) name the id alone, so only then are they unambiguous.
+     */
+    public boolean deviceIdUnique(String deviceId) {
+        return db.tx(c -> repo.registriesWithDevice(c, deviceId) <= 1);
+    }
+
     public Page<IotDevice> devices(RegistryName registry, int pageSize, String pageToken) {
         int size = pageSize(pageSize);
         return db.tx(
