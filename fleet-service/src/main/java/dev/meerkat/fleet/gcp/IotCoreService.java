@@ -32,6 +32,8 @@ public class IotCoreService {
 
     @Inject Instance<DeviceLink> links;
 
+    @Inject Instance<StateListener> stateListeners;
+
     private final SecureRandom random = new SecureRandom();
 
     /** One page of a listing and the token for the next one (empty when this was the last page). */
@@ -328,6 +330,7 @@ public class IotCoreService {
                     repo.update(c, d.stateReported(now));
                     return null;
                 });
+        stateListeners.forEach(l -> l.stateRecorded(name, data));
     }
 
     public void recordConfigAck(DeviceName name, long version) {
