@@ -30,7 +30,9 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 @TestProfile(GcpBridgeProfile.class)
 class IotCoreDeliveryTest {
-    private static final int DEVICES = 3;
+    /** 3 in the default run; {@code -Dgcp.devices=50} for the 50-device run in docs/gcp.md. */
+    private static final int DEVICES = Integer.getInteger("gcp.devices", 3);
+
     private static final Map<String, Object> ABORT_ON_FAILURE =
             Map.of("failureType", "FAILED", "thresholdPercent", 50, "minExecuted", 1);
 
@@ -84,12 +86,16 @@ class IotCoreDeliveryTest {
                             120,
                             "abortCriteria",
                             List.of(ABORT_ON_FAILURE)));
+            long deployed = System.nanoTime();
             JsonPath done =
                     Api.awaitStatus(
                             "gd-v2-dep",
                             s -> Api.state(s).equals("COMPLETED"),
-                            Duration.ofMinutes(3));
+                            Duration.ofMinutes(3 + DEVICES / 10));
             assertThat(Api.total(done, "SUCCEEDED")).isEqualTo(DEVICES);
+            System.out.printf(
+                    "IoT Core delivery: %d devices committed v2 in %.1f s%n",
+                    DEVICES, (System.nanoTime() - deployed) / 1e9);
             for (String id : ids)
                 assertThat(rig.latestState(id).path("running").asText()).isEqualTo("2.0.0");
 
@@ -110,7 +116,7 @@ class IotCoreDeliveryTest {
                     Api.awaitStatus(
                             "gd-broken-dep",
                             s -> Api.state(s).equals("ABORTED"),
-                            Duration.ofMinutes(3));
+                            Duration.ofMinutes(3 + DEVICES / 10));
             assertThat(Api.total(aborted, "FAILED")).isEqualTo(1);
             assertThat(Api.total(aborted, "CANCELED")).isEqualTo(DEVICES - 1);
             List<Map<String, Object>> executions =
