@@ -20,13 +20,19 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttCallback;
 import org.eclipse.paho.client.mqttv3.MqttClient;
@@ -124,11 +130,12 @@ class MqttBridgeTest {
         final CountDownLatch lost = new CountDownLatch(1);
 
         MqttDevice(String clientId, String password) throws MqttException {
-            client =
-                    new MqttClient(
-                            "tcp://127.0.0.1:" + bridge.port().orElseThrow(),
-                            clientId,
-                            new MemoryPersistence());
+            this("tcp://127.0.0.1:" + bridge.port().orElseThrow(), null, clientId, password);
+        }
+
+        MqttDevice(String server, SSLSocketFactory tls, String clientId, String password)
+                throws MqttException {
+            client = new MqttClient(server, clientId, new MemoryPersistence());
             client.setCallback(this);
             client.setTimeToWait(WAIT.toMillis());
             MqttConnectOptions o = new MqttConnectOptions();
@@ -137,6 +144,7 @@ class MqttBridgeTest {
             o.setCleanSession(true);
             o.setConnectionTimeout(60);
             o.setMqttVersion(MqttConnectOptions.MQTT_VERSION_3_1_1);
+            if (tls != null) o.setSocketFactory(tls);
             client.connect(o);
         }
 
@@ -217,6 +225,41 @@ class MqttBridgeTest {
             assertThat(eventually(() -> states("dev-1").contains("after forgery"))).isTrue();
         }
         assertThat(states("dev-2")).doesNotContain("forged");
+    }
+
+    @Test
+    void tlsListenerAuthenticatesTheSameWay() throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        try (var in = Files.newInputStream(GcpBridgeProfile.TLS_DIR.resolve("bridge.pem"))) {
+            trust.setCertificateEntry(
+                    "bridge", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        String server = "ssl://127.0.0.1:" + bridge.tlsPort().orElseThrow();
+        Instant now = Instant.now();
+        try (MqttDevice d =
+                new MqttDevice(
+                        server,
+                        ctx.getSocketFactory(),
+                        name("dev-1").toString(),
+                        jwt(key1, PROJECT, now, now.plusSeconds(600)))) {
+            d.client.subscribe("/devices/dev-1/config", 1);
+            assertThat(d.next().topic()).isEqualTo("/devices/dev-1/config");
+        }
+        assertThatThrownBy(
+                        () ->
+                                new MqttDevice(
+                                                server,
+                                                ctx.getSocketFactory(),
+                                                name("dev-1").toString(),
+                                                jwt(key2, PROJECT, now, now.plusSeconds(600)))
+                                        .close())
+                .isInstanceOf(MqttSecurityException.class);
     }
 
     @Test
