@@ -41,6 +41,9 @@ public final class IotCoreAgent implements Library, AutoCloseable {
     /** A new JWT this long before the current one expires. */
     private static final double REFRESH_AT = 0.8;
 
+    /** How long a connection must hold before the reconnect delay starts again from the minimum. */
+    private static final Duration STABLE = Duration.ofSeconds(30);
+
     private final IotCoreSettings settings;
     private final OtaUpdate ota;
     private final AtomicReference<byte[]> latestState = new AtomicReference<>();
@@ -162,15 +165,19 @@ public final class IotCoreAgent implements Library, AutoCloseable {
             Instant refreshAt;
             try {
                 refreshAt = connect();
-                backoff.reset();
             } catch (MqttException | RuntimeException e) {
                 if (stopped) return;
                 device.post(() -> device.log("gcp: connect failed: " + e.getMessage()));
                 sleep(backoff.nextDelayMillis());
                 continue;
             }
+            Instant connected = Instant.now();
             serve(refreshAt);
             disconnect();
+            // A connection that held for a while resets the backoff; one the bridge keeps
+            // closing at once is retried ever more slowly, like a failed connect.
+            if (Duration.between(connected, Instant.now()).compareTo(STABLE) >= 0) backoff.reset();
+            if (lost && !stopped) sleep(backoff.nextDelayMillis());
         }
     }
 
