@@ -105,6 +105,10 @@ public final class Firmware implements DeviceContext {
     private MqttLink mqtt;
     private HttpRpcServer http;
     private App app;
+
+    /** Libraries of this boot; those holding threads or sockets are closed at reset. */
+    private final List<Library> libraries = new ArrayList<>();
+
     private String deviceId;
     private long timerSeq;
 
@@ -195,6 +199,7 @@ public final class Firmware implements DeviceContext {
         libs.addAll(board.updateChannels(ota));
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));
+        libraries.addAll(libs);
         for (Library l : libs) {
             step("library " + l.name(), () -> l.init(this));
         }
@@ -510,6 +515,15 @@ public final class Firmware implements DeviceContext {
         if (http != null) {
             http.close();
             board.httpPort(-1);
+        }
+        for (Library l : libraries) {
+            if (l instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    // a library that cannot close cannot stop the reset
+                }
+            }
         }
     }
 
