@@ -47,6 +47,14 @@ public interface FleetConfig {
         String shareGroup();
 
         /**
+         * Consume device reports through {@code $share/<share-group>/…} (MQTT 5 shared
+         * subscriptions, Mosquitto ≥ 1.6). Off only for a single replica on a broker without them
+         * (the demo's embedded Moquette): every replica would then handle every report.
+         */
+        @WithDefault("true")
+        boolean sharedSubscription();
+
+        /**
          * The MQTT user name (the broker's ACL grants it the device topics; with mTLS, the
          * certificate CN).
          */

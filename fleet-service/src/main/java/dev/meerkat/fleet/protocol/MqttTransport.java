@@ -151,7 +151,10 @@ public class MqttTransport {
     }
 
     private void subscribe(MqttClient c) {
-        String group = "$share/" + config.mqtt().shareGroup() + "/";
+        String group =
+                config.mqtt().sharedSubscription()
+                        ? "$share/" + config.mqtt().shareGroup() + "/"
+                        : "";
         try {
             c.subscribe(
                     new String[] {group + "+/ota", group + REPLIES + "/+/rpc"}, new int[] {1, 1});
