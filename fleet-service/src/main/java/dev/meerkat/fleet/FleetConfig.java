@@ -63,6 +63,13 @@ public interface FleetConfig {
 
         @WithDefault("PT15S")
         Duration resendAfter();
+
+        /**
+         * Threads applying device reports, each a partition of the devices (a device's events stay
+         * in order); each applies what queued up as one batch of at most 256 per transaction.
+         */
+        @WithDefault("4")
+        int workers();
     }
 
     interface Upload {
