@@ -32,8 +32,8 @@ import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
-import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -66,7 +66,9 @@ public class MqttTransport {
 
     @Inject DownloadLinks links;
 
-    private volatile MqttClient client;
+    // asynchronous: an OTA.Update publish does not wait for the broker's PUBACK, so notifying a
+    // phase of thousands of devices is not thousands of round trips
+    private volatile MqttAsyncClient client;
     private ScheduledExecutorService timer;
 
     /** Device reports, partitioned by device so each device's events are applied in order. */
@@ -113,7 +115,7 @@ public class MqttTransport {
     void stop(@Observes ShutdownEvent ev) {
         if (timer != null) timer.shutdownNow();
         workers.forEach(Thread::interrupt);
-        MqttClient c = client;
+        MqttAsyncClient c = client;
         if (c != null) {
             try {
                 c.disconnectForcibly(500);
@@ -131,8 +133,8 @@ public class MqttTransport {
 
     private void connect() {
         try {
-            MqttClient c =
-                    new MqttClient(
+            MqttAsyncClient c =
+                    new MqttAsyncClient(
                             config.mqtt().server().orElseThrow(),
                             "fleet-service-" + java.util.UUID.randomUUID(),
                             new MemoryPersistence());
@@ -165,7 +167,7 @@ public class MqttTransport {
                         @Override
                         public void deliveryComplete(IMqttDeliveryToken token) {}
                     });
-            c.connect(o);
+            c.connect(o).waitForCompletion(30_000);
             client = c;
             subscribe(c);
         } catch (Exception e) {
@@ -176,7 +178,7 @@ public class MqttTransport {
         }
     }
 
-    private void subscribe(MqttClient c) {
+    private void subscribe(MqttAsyncClient c) {
         String group =
                 config.mqtt().sharedSubscription()
                         ? "$share/" + config.mqtt().shareGroup() + "/"
@@ -204,7 +206,7 @@ public class MqttTransport {
     }
 
     private void send(ExecutionService.Work w) {
-        MqttClient c = client;
+        MqttAsyncClient c = client;
         if (c == null || !c.isConnected()) return; // the resend sweep tries again
         ObjectNode f = JSON.createObjectNode();
         f.put("id", w.execution().actionId());
@@ -214,7 +216,19 @@ public class MqttTransport {
                 .put("url", links.urlFor(w.release()).toString())
                 .put("commit_timeout", 0);
         try {
-            c.publish(w.execution().deviceId() + "/rpc", JSON.writeValueAsBytes(f), 1, false);
+            byte[] frame = JSON.writeValueAsBytes(f);
+            for (int tries = 0; ; tries++) {
+                try {
+                    c.publish(w.execution().deviceId() + "/rpc", frame, 1, false);
+                    break;
+                } catch (MqttException e) {
+                    // as many unacknowledged publishes as the client allows: let the broker catch
+                    // up
+                    if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || tries >= 200)
+                        throw e;
+                    Thread.sleep(10);
+                }
+            }
         } catch (Exception e) {
             LOG.warnf(
                     "OTA.Update to %s not sent (will resend): %s",
