@@ -173,7 +173,6 @@ class FleetBenchmark {
             String url, String id, String release, String label, int n, LightDevices devices)
             throws Exception {
         long before = devices.committed();
-        Stats s0 = stats();
         long t0 = System.nanoTime();
         create(
                 url,
@@ -189,9 +188,10 @@ class FleetBenchmark {
                     String.format(
                             "%s NOT FINISHED after %.0f s: %d of %d succeeded (%s)",
                             label, t, succeeded, n, s.path("totals")));
-        Thread.sleep(1500); // PostgreSQL publishes its table statistics about once a second
-        Stats s1 = stats();
         long transitions;
+        long audited;
+        long peak;
+        String busiest;
         try (Connection c = pg()) {
             transitions =
                     one(
@@ -199,36 +199,42 @@ class FleetBenchmark {
                             "SELECT SUM(version_number - 1) FROM executions WHERE deployment_id = '"
                                     + id
                                     + "'");
+            // every state change has its audit entry, committed with it: their timestamps give the
+            // rate at which changes were written
+            audited =
+                    one(
+                            c,
+                            "SELECT COUNT(*) FROM audit_log WHERE subject LIKE '"
+                                    + id
+                                    + "/%' AND action LIKE 'execution.%'");
+            try (ResultSet r =
+                    c.createStatement()
+                            .executeQuery(
+                                    "SELECT date_trunc('second', at) AS s, COUNT(*) AS n FROM audit_log"
+                                            + " WHERE subject LIKE '"
+                                            + id
+                                            + "/%' AND action LIKE 'execution.%'"
+                                            + " GROUP BY 1 ORDER BY 2 DESC LIMIT 1")) {
+                r.next();
+                peak = r.getLong(2);
+                busiest = r.getString(1);
+            }
         }
         line(
                 String.format(
                         "%s %d devices, phases 1%%/10%%/rest: %d final in %.1f s; %d execution state"
-                                + " changes (%,.0f/s), %d execution row updates (%,.0f/s), %d audit"
-                                + " entries; devices told %d",
+                                + " changes with %d audit entries: %,.0f/s over the whole rollout,"
+                                + " %d in the busiest second (%s); devices told %d",
                         label,
                         n,
                         succeeded,
                         t,
                         transitions,
+                        audited,
                         transitions / t,
-                        s1.executionUpdates - s0.executionUpdates,
-                        (s1.executionUpdates - s0.executionUpdates) / t,
-                        s1.auditInserts - s0.auditInserts,
+                        peak,
+                        busiest,
                         devices.committed() - before));
-    }
-
-    record Stats(long executionUpdates, long auditInserts) {}
-
-    private static Stats stats() throws Exception {
-        try (Connection c = pg()) {
-            return new Stats(
-                    one(
-                            c,
-                            "SELECT n_tup_upd FROM pg_stat_user_tables WHERE relname = 'executions'"),
-                    one(
-                            c,
-                            "SELECT n_tup_ins FROM pg_stat_user_tables WHERE relname = 'audit_log'"));
-        }
     }
 
     private static Connection pg() throws Exception {
