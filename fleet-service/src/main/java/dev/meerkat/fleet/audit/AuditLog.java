@@ -53,6 +53,33 @@ public class AuditLog {
         }
     }
 
+    /** An entry still to be written: who, what, on what, details. */
+    public record Pending(Caller caller, String action, String subject, String detail) {}
+
+    /** Records several actions inside the caller's transaction, as one JDBC batch. */
+    public void recordAll(Connection c, List<Pending> entries) throws SQLException {
+        if (entries.isEmpty()) return;
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO audit_log (at, actor, roles, action, subject, detail) VALUES (?, ?, ?, ?, ?, ?)")) {
+            Instant now = Instant.now();
+            for (Pending p : entries) {
+                Sql.setInstant(ps, 1, now);
+                ps.setString(2, p.caller().name());
+                ps.setString(3, p.caller().roles());
+                ps.setString(4, p.action());
+                ps.setString(5, p.subject());
+                ps.setString(
+                        6,
+                        p.detail() == null || p.detail().length() <= MAX_DETAIL
+                                ? p.detail()
+                                : p.detail().substring(0, MAX_DETAIL));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     /** Records an action on its own (refused requests have no other change to join). */
     public void record(Caller caller, String action, String subject, String detail) {
         db.tx(
