@@ -186,7 +186,11 @@ final class FastStart {
 
         long number(String value) {
             once(value);
-            return value.isEmpty() ? 0 : new IntLiteral().convert(value);
+            if (value.isEmpty()) {
+                failed = true;
+                return 0;
+            }
+            return new IntLiteral().convert(value);
         }
 
         boolean flag() {

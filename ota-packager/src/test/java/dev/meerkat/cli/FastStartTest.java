@@ -59,6 +59,7 @@ class FastStartTest {
                 "sign -H 0x200 -v 1.0.0 in",
                 "sign -H 0x200 -v 1.0.0 in out extra",
                 "sign -H zz -v 1.0.0 in out",
+                "sign --header-size= -v 1.0.0 in out",
                 "sign -H 0x200 -v 1.0.0 --pad --pad in out",
                 "sign -H 0x200 -v 1.0.0 --pad=true in out",
                 "sign -H 0x200 -v -1 in out",
