@@ -210,10 +210,20 @@ public final class FleetSimulator {
 
     private final Options options;
     private final Consumer<String> out;
+    // Where the run stands, read by progress reporters from another thread.
+    private volatile String stage = "starting the broker";
 
     public FleetSimulator(Options options, Consumer<String> out) {
         this.options = options;
         this.out = out;
+    }
+
+    /**
+     * Where the run stands, e.g. {@code "rolling out v2: 37 of 100 devices finished"}: for periodic
+     * progress lines while {@link #runAll} waits.
+     */
+    public String progress() {
+        return stage;
     }
 
     /** Runs the (single) rollout; with several updates, the result of the last one. */
@@ -316,7 +326,9 @@ public final class FleetSimulator {
                 b.start();
             }
             Duration wait = options.timeout();
+            int up = 0;
             for (Board b : boards) {
+                stage = "booting: " + up++ + " of " + boards.size() + " devices up";
                 if (!b.await(
                         x ->
                                 x.isUp()
@@ -477,6 +489,14 @@ public final class FleetSimulator {
             if (done == boards.size()) {
                 break;
             }
+            stage =
+                    "rolling out "
+                            + u.name()
+                            + ": "
+                            + done
+                            + " of "
+                            + boards.size()
+                            + " devices finished";
             if (System.nanoTime() - lastRetry > 5_000_000_000L) {
                 // a device that lost the request (to a reset, or on the way) and sits idle gets it
                 // again
