@@ -5,9 +5,6 @@ import dev.meerkat.fwzip.FwPart;
 import dev.meerkat.fwzip.FwVerification;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.channels.NonWritableChannelException;
-import java.nio.channels.SeekableByteChannel;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -42,7 +39,7 @@ public final class FwZipInstall {
             throw new IllegalArgumentException("fw.zip larger than " + MAX_BUNDLE + " bytes");
         }
         byte[] image;
-        try (FwBundle b = FwBundle.open(new Bytes(bundle))) {
+        try (FwBundle b = FwBundle.open(bundle)) {
             FwVerification v = b.verify(List.of(), false);
             if (!v.valid()) {
                 throw new IllegalArgumentException(
@@ -73,64 +70,6 @@ public final class FwZipInstall {
         }
         if (ota.uploading()) {
             ota.endUpload();
-        }
-    }
-
-    /** The bundle in memory as a read-only channel. */
-    private static final class Bytes implements SeekableByteChannel {
-        private final byte[] data;
-        private long pos;
-        private boolean open = true;
-
-        Bytes(byte[] data) {
-            this.data = data;
-        }
-
-        @Override
-        public int read(ByteBuffer dst) {
-            if (pos >= data.length) {
-                return -1;
-            }
-            int n = (int) Math.min(dst.remaining(), data.length - pos);
-            dst.put(data, (int) pos, n);
-            pos += n;
-            return n;
-        }
-
-        @Override
-        public int write(ByteBuffer src) {
-            throw new NonWritableChannelException();
-        }
-
-        @Override
-        public long position() {
-            return pos;
-        }
-
-        @Override
-        public SeekableByteChannel position(long p) {
-            pos = p;
-            return this;
-        }
-
-        @Override
-        public long size() {
-            return data.length;
-        }
-
-        @Override
-        public SeekableByteChannel truncate(long size) {
-            throw new NonWritableChannelException();
-        }
-
-        @Override
-        public boolean isOpen() {
-            return open;
-        }
-
-        @Override
-        public void close() {
-            open = false;
         }
     }
 }

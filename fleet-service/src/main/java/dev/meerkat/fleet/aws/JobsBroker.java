@@ -4,17 +4,13 @@ import dev.meerkat.cloud.aws.broker.JobsProtocolEngine;
 import dev.meerkat.cloud.aws.broker.MqttJobsService;
 import dev.meerkat.cloud.aws.jobs.JobsLimits;
 import dev.meerkat.fleet.deploy.RolloutEngine;
+import dev.meerkat.fleet.protocol.BrokerTls;
 import dev.meerkat.fleet.store.Database;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,9 +18,7 @@ import java.util.Collection;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.jboss.logging.Logger;
 
@@ -144,35 +138,7 @@ public class JobsBroker {
     }
 
     private static SSLContext tls(AwsSettings.Jobs settings) throws Exception {
-        TrustManagerFactory tmf = null;
-        if (settings.caFile().isPresent()) {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            try (InputStream in = Files.newInputStream(settings.caFile().get())) {
-                int i = 0;
-                for (Certificate cert :
-                        CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    trust.setCertificateEntry("ca" + i++, cert);
-                }
-            }
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-        }
-        KeyManagerFactory kmf = null;
-        if (settings.clientP12().isPresent()) {
-            char[] pw = settings.clientP12Password().orElse("").toCharArray();
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(settings.clientP12().get())) {
-                ks.load(in, pw);
-            }
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-        }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(
-                kmf == null ? null : kmf.getKeyManagers(),
-                tmf == null ? null : tmf.getTrustManagers(),
-                null);
-        return ctx;
+        return BrokerTls.context(
+                settings.caFile(), settings.clientP12(), settings.clientP12Password());
     }
 }

@@ -18,19 +18,12 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
@@ -402,35 +395,9 @@ public class MqttTransport {
     }
 
     private SSLContext tls() throws Exception {
-        TrustManagerFactory tmf = null;
-        if (config.mqtt().caFile().isPresent()) {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            try (InputStream in = Files.newInputStream(config.mqtt().caFile().get())) {
-                int i = 0;
-                for (Certificate cert :
-                        CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    trust.setCertificateEntry("ca" + i++, cert);
-                }
-            }
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-        }
-        KeyManagerFactory kmf = null;
-        if (config.mqtt().clientP12().isPresent()) {
-            char[] pw = config.mqtt().clientP12Password().orElse("").toCharArray();
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(config.mqtt().clientP12().get())) {
-                ks.load(in, pw);
-            }
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-        }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(
-                kmf == null ? null : kmf.getKeyManagers(),
-                tmf == null ? null : tmf.getTrustManagers(),
-                null);
-        return ctx;
+        return BrokerTls.context(
+                config.mqtt().caFile(),
+                config.mqtt().clientP12(),
+                config.mqtt().clientP12Password());
     }
 }
