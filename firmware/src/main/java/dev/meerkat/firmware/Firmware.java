@@ -6,6 +6,7 @@ import dev.meerkat.boot.BootControl;
 import dev.meerkat.boot.BootMode;
 import dev.meerkat.boot.BootResult;
 import dev.meerkat.boot.FlashLayout;
+import dev.meerkat.firmware.agent.aws.AwsJobsAgent;
 import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.firmware.app.AppContext;
@@ -79,7 +80,9 @@ public final class Firmware implements DeviceContext {
              "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
                      "mqtt_sources": ""},
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
-                     "retries": 8, "ssl_ca_cert": ""}}
+                     "retries": 8, "ssl_ca_cert": ""},
+             "aws": {"enable": false, "server": "", "thing_name": "", "ssl_ca_cert": "", "file_path": "/fw.bin",
+                     "poll_interval": 60}}
             """;
 
     private final Board board;
@@ -91,6 +94,7 @@ public final class Firmware implements DeviceContext {
             new PriorityQueue<>(Comparator.comparingLong(Timer::due));
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     private final List<Runnable> initDone = new ArrayList<>();
+    private final List<Library> libraries = new ArrayList<>();
     private final long bootMillis;
     private volatile boolean stop;
     private volatile boolean running;
@@ -186,9 +190,11 @@ public final class Firmware implements DeviceContext {
         OtaUpdate ota = new OtaUpdate();
         libs.add(ota);
         libs.add(new OtaRpc(ota));
+        libs.add(new AwsJobsAgent(ota, device.rootOfTrust(), board.scheduler()));
         libs.addAll(board.updateChannels(ota));
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));
+        libraries.addAll(libs);
         for (Library l : libs) {
             step("library " + l.name(), () -> l.init(this));
         }
@@ -491,6 +497,9 @@ public final class Firmware implements DeviceContext {
             f.completeExceptionally(new IllegalStateException("device reset"));
         }
         queue.clear();
+        for (Library l : libraries) {
+            l.stop();
+        }
         if (app != null) {
             try {
                 app.stop();
