@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.cloud.aws.broker.JobsMosquitto;
 import dev.meerkat.cloud.aws.broker.TestPki;
 import dev.meerkat.cloud.aws.ota.AfrOtaDocument;
 import dev.meerkat.cloud.aws.ota.AfrOtaFile;
@@ -20,6 +21,7 @@ import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +32,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.iot.IotClient;
 import software.amazon.awssdk.services.iot.model.CertificateStatus;
@@ -73,14 +78,21 @@ class JobsAgentAgainstFleetTest {
             AtomicBoolean cut = new AtomicBoolean();
             for (int i = 0; i < fleet; i++) {
                 String thing = "mk-agent-" + i;
-                Board b = board(env, registrar, thing, v1, i == 0 ? cut : null);
+                Board b =
+                        board(
+                                env,
+                                registrar,
+                                thing,
+                                v1,
+                                i == 0 ? cut : null,
+                                i == 1 ? () -> operatorNote(env, deployer, thing) : null);
                 boards.add(b);
                 v2Things.add(thing);
                 v2Arns.add(arn(thing));
             }
-            Board brokenBoard = board(env, registrar, "mk-agent-broken", v1, null);
+            Board brokenBoard = board(env, registrar, "mk-agent-broken", v1, null, null);
             boards.add(brokenBoard);
-            Board forgedBoard = board(env, registrar, "mk-agent-forged", v1, null);
+            Board forgedBoard = board(env, registrar, "mk-agent-forged", v1, null, null);
             boards.add(forgedBoard);
             for (Board b : boards) {
                 b.start();
@@ -124,6 +136,9 @@ class JobsAgentAgainstFleetTest {
             assertThat(cutLog).anyMatch(l -> l.contains("ota: resuming download of " + v2Url));
             assertThat(cutLog).anyMatch(l -> l.contains("aws: resuming job mk-v2 (DOWNLOADING)"));
 
+            // a report refused for a stale expectedVersion was sent again after a describe
+            assertThat(logs.get("mk-agent-1")).anyMatch(l -> l.contains("is stale; describing"));
+
             JobExecution failed = terminal(deployer, "mk-v2-broken", "mk-agent-broken");
             assertThat(failed.statusAsString())
                     .as(logs.get("mk-agent-broken").toString())
@@ -158,7 +173,8 @@ class JobsAgentAgainstFleetTest {
             IotClient registrar,
             String thing,
             byte[] factoryImage,
-            AtomicBoolean cutMidDownload)
+            AtomicBoolean cutMidDownload,
+            Runnable midDownload)
             throws Exception {
         ChipSecureElement bare = new ChipSecureElement(DeviceChip.emulated(), List.of());
         ChipSecureElement se =
@@ -185,6 +201,7 @@ class JobsAgentAgainstFleetTest {
         List<String> log = new CopyOnWriteArrayList<>();
         logs.put(thing, log);
         Board[] self = new Board[1];
+        AtomicBoolean midDownloadDone = new AtomicBoolean();
         BoardListener listener =
                 new BoardListener() {
                     @Override
@@ -199,6 +216,12 @@ class JobsAgentAgainstFleetTest {
                                 && payload.path("progress").asInt() >= 40
                                 && cutMidDownload.compareAndSet(false, true)) {
                             self[0].device().power().cutAfter(1);
+                        }
+                        if (midDownload != null
+                                && subtopic.equals("ota")
+                                && payload.path("progress").asInt() >= 20
+                                && midDownloadDone.compareAndSet(false, true)) {
+                            midDownload.run();
                         }
                     }
                 };
@@ -217,6 +240,45 @@ class JobsAgentAgainstFleetTest {
                         .build();
         self[0] = b;
         return b;
+    }
+
+    /**
+     * Another client (the service's identity, allowed on every thing's topics) updates the
+     * execution while the device downloads, so the device's next report carries a stale
+     * expectedVersion. Runs on the device's loop, which waits until the service applied it.
+     */
+    private static void operatorNote(
+            JobsBrokerResource.Running env, IotClient deployer, String thing) {
+        try {
+            TestPki.Issued id = env.pki().issue(JobsMosquitto.SERVICE_USER, false);
+            MqttClient c =
+                    new MqttClient(env.broker().uri(), "mk-operator", new MemoryPersistence());
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setSocketFactory(env.pki().clientSocketFactory(id));
+            c.connect(o);
+            c.publish(
+                    "$aws/things/" + thing + "/jobs/mk-v2/update",
+                    ("{\"status\":\"IN_PROGRESS\",\"statusDetails\":{\"note\":\"operator\"},"
+                                    + "\"clientToken\":\"operator\"}")
+                            .getBytes(StandardCharsets.UTF_8),
+                    1,
+                    false);
+            c.disconnect();
+            c.close();
+            Instant end = Instant.now().plus(Duration.ofSeconds(20));
+            while (!deployer.describeJobExecution(r -> r.jobId("mk-v2").thingName(thing))
+                    .execution()
+                    .statusDetails()
+                    .detailsMap()
+                    .containsKey("note")) {
+                if (Instant.now().isAfter(end)) {
+                    throw new AssertionError("the operator's update was not applied");
+                }
+                Thread.sleep(50);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static String arn(String thing) {

@@ -23,6 +23,8 @@ import dev.meerkat.firmware.mqtt.MqttLink;
 import dev.meerkat.firmware.ota.OtaEvent;
 import dev.meerkat.firmware.ota.OtaUpdate;
 import dev.meerkat.hal.RootOfTrust;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -50,6 +52,9 @@ public final class AwsJobsAgent implements Library {
     /** The origin of this agent's updates in {@link OtaEvent}s. */
     public static final String ORIGIN = "aws-jobs";
 
+    private static final long RETRY_MILLIS = 5000;
+    private static final long ANSWER_MILLIS = 30_000;
+
     private final OtaUpdate ota;
     private final TrustedSigners signers;
     private final ScheduledExecutorService scheduler;
@@ -68,6 +73,13 @@ public final class AwsJobsAgent implements Library {
     private boolean versionKnown;
 
     private long tokens;
+
+    /** Differs per boot, so that a late answer to a request of the previous boot is not taken. */
+    private String tokenPrefix = "";
+
+    /** The client token of the request in flight. */
+    private String awaiting;
+
     private long pollMillis;
 
     public AwsJobsAgent(OtaUpdate ota, RootOfTrust rot, ScheduledExecutorService scheduler) {
@@ -88,28 +100,38 @@ public final class AwsJobsAgent implements Library {
 
     @Override
     public void init(DeviceContext d) throws Exception {
+        this.device = d;
+        // the signature check holds even if the agent is switched off or misconfigured mid-job: a
+        // resumed download of a job is never installed unchecked
+        job = load();
+        ota.fileCheck(ORIGIN, this::checkFile);
         Config c = d.config();
         if (!c.getBool("aws.enable")) {
             return;
         }
-        this.device = d;
         this.thing =
                 c.getString("aws.thing_name").isEmpty()
                         ? d.deviceId()
                         : c.getString("aws.thing_name");
-        if (!JobsLimits.validThingName(thing)) {
-            throw new IllegalArgumentException(
-                    "aws.thing_name is not a valid thing name: " + thing);
-        }
         String server = c.getString("aws.server");
-        if (!server.startsWith("ssl://")) {
-            throw new IllegalArgumentException("aws.server must be ssl://host:port (mutual TLS)");
+        // a bad setting disables the agent instead of failing init: a reboot loop would not fix it
+        if (!JobsLimits.validThingName(thing)) {
+            d.log("aws: disabled: aws.thing_name is not a valid thing name: " + thing);
+            return;
         }
-        job = load();
+        if (!server.startsWith("ssl://")) {
+            d.log("aws: disabled: aws.server must be ssl://host:port (mutual TLS)");
+            return;
+        }
+        SocketFactory tls;
+        try {
+            tls = d.network().tlsContext(c.getString("aws.ssl_ca_cert"), true).getSocketFactory();
+        } catch (IOException | GeneralSecurityException e) {
+            d.log("aws: disabled: no TLS client context: " + e.getMessage());
+            return;
+        }
+        tokenPrefix = "mk-" + Long.toHexString(System.nanoTime() ^ thing.hashCode()) + "-";
         ota.addListener(this::otaEvent);
-        ota.fileCheck(ORIGIN, this::checkFile);
-        SocketFactory tls =
-                d.network().tlsContext(c.getString("aws.ssl_ca_cert"), true).getSocketFactory();
         String base = JobsTopic.PREFIX + thing + JobsTopic.BRIDGE;
         List<String> topics =
                 List.of(
@@ -175,10 +197,35 @@ public final class AwsJobsAgent implements Library {
     }
 
     private void describe(String jobId) {
-        inFlight = true;
         publish(
                 JobsTopic.Request.describe(thing, jobId),
-                new DescribeJobExecutionRequest(null, true, token()));
+                new DescribeJobExecutionRequest(null, true, awaitAnswer(jobId)));
+    }
+
+    /**
+     * Marks a request in flight under a fresh client token; an answer lost with the connection
+     * (clean sessions keep nothing) is given up after {@link #ANSWER_MILLIS} and the execution
+     * described again.
+     */
+    private String awaitAnswer(String jobId) {
+        String t = token();
+        inFlight = true;
+        awaiting = t;
+        device.schedule(
+                ANSWER_MILLIS,
+                () -> {
+                    if (t.equals(awaiting)) {
+                        device.log("aws: no answer to " + t + "; asking again");
+                        awaiting = null;
+                        inFlight = false;
+                        if (sent != null && pending.isEmpty()) {
+                            pending = Optional.of(sent);
+                        }
+                        sent = null;
+                        retry(jobId);
+                    }
+                });
+        return t;
     }
 
     private void poll() {
@@ -200,7 +247,7 @@ public final class AwsJobsAgent implements Library {
         sent = rep;
         publish(
                 JobsTopic.Request.update(thing, r.jobId()),
-                rep.request(r.versionNumber(), token()));
+                rep.request(r.versionNumber(), awaitAnswer(r.jobId())));
     }
 
     /** The report in flight, sent again after a VersionMismatch. */
@@ -220,7 +267,7 @@ public final class AwsJobsAgent implements Library {
     }
 
     private String token() {
-        return "meerkat-" + (++tokens);
+        return tokenPrefix + (++tokens);
     }
 
     // ---------------------------------------------------------------- answers
@@ -257,9 +304,12 @@ public final class AwsJobsAgent implements Library {
             }
             return;
         }
-        if (!ours(r.request().jobId())) {
+        // answers to other clients' requests on this thing's topics are not ours
+        String t = JobsJson.clientTokenOf(payload);
+        if (!ours(r.request().jobId()) || awaiting == null || !awaiting.equals(t)) {
             return;
         }
+        awaiting = null;
         if (op == JobsOperation.DESCRIBE) {
             inFlight = false;
             if (r.accepted()) {
@@ -406,8 +456,22 @@ public final class AwsJobsAgent implements Library {
             forget();
             startNext();
         } else {
-            device.log("aws: request refused: " + e.code() + " " + e.message());
+            // throttled or a service error: ask again later, then resend what is pending
+            device.log("aws: request refused: " + e.code() + " " + e.message() + "; retrying");
+            if (sent != null && pending.isEmpty()) {
+                pending = Optional.of(sent);
+            }
             sent = null;
+            String jobId = job.map(JobRecord::jobId).orElse(null);
+            if (jobId != null) {
+                device.schedule(RETRY_MILLIS, () -> retry(jobId));
+            }
+        }
+    }
+
+    private void retry(String jobId) {
+        if (ours(jobId) && !inFlight) {
+            describe(jobId);
         }
     }
 
@@ -469,6 +533,7 @@ public final class AwsJobsAgent implements Library {
         pending = Optional.empty();
         sent = null;
         inFlight = false;
+        awaiting = null;
         device.files().delete(JobRecord.FILE);
     }
 }
