@@ -197,7 +197,7 @@ class JobsAgentAgainstFleetTest {
                 .put("ssl_ca_cert", "ca.pem")
                 .put("poll_interval", 5);
         // small steps, so that a download spans several checkpoints and a cut lands inside it
-        conf.putObject("ota").put("chunk", 4096).put("checkpoint", 8192);
+        conf.putObject("ota").put("chunk", 4096).put("checkpoint", 8192).put("retries", 30);
         List<String> log = new CopyOnWriteArrayList<>();
         logs.put(thing, log);
         Board[] self = new Board[1];
@@ -207,6 +207,14 @@ class JobsAgentAgainstFleetTest {
                     @Override
                     public void log(String deviceId, String line) {
                         log.add(line);
+                        // after the operator's update, the download pauses (connection drops,
+                        // retried with backoff) until the agent has met the stale version, so
+                        // that the install and reboot cannot overtake its next report
+                        if (midDownloadDone.get()
+                                && line.contains("; resuming at")
+                                && log.stream().noneMatch(l -> l.contains("is stale"))) {
+                            self[0].faults().dropDownloadAfter(0);
+                        }
                     }
 
                     @Override
@@ -222,6 +230,7 @@ class JobsAgentAgainstFleetTest {
                                 && payload.path("progress").asInt() >= 20
                                 && midDownloadDone.compareAndSet(false, true)) {
                             midDownload.run();
+                            self[0].faults().dropDownloadAfter(0);
                         }
                     }
                 };
