@@ -66,6 +66,9 @@ public final class AwsJobsAgent implements Library {
     /** The report waiting to be sent (the latest progress, or the final one). */
     private Optional<JobReport> pending = Optional.empty();
 
+    /** The report in flight, sent again after a VersionMismatch. */
+    private JobReport sent;
+
     /** An update or describe request is awaiting its answer. */
     private boolean inFlight;
 
@@ -250,9 +253,6 @@ public final class AwsJobsAgent implements Library {
                 rep.request(r.versionNumber(), awaitAnswer(r.jobId())));
     }
 
-    /** The report in flight, sent again after a VersionMismatch. */
-    private JobReport sent;
-
     private void report(JobReport rep) {
         // a final report is never replaced by a later progress report
         if (pending.isPresent() && pending.get().terminal() && !rep.terminal()) {
@@ -346,7 +346,9 @@ public final class AwsJobsAgent implements Library {
                 forget();
                 return;
             }
-            save(r.withVersion(e.versionNumber()));
+            if (e.versionNumber() != null) {
+                save(r.withVersion(e.versionNumber()));
+            }
             versionKnown = true;
             if (sent != null && pending.isEmpty()) {
                 pending = Optional.of(sent); // retry what the mismatch refused
