@@ -6,6 +6,7 @@ import dev.meerkat.boot.BootControl;
 import dev.meerkat.boot.BootMode;
 import dev.meerkat.boot.BootResult;
 import dev.meerkat.boot.FlashLayout;
+import dev.meerkat.firmware.agent.aws.AwsJobsAgent;
 import dev.meerkat.firmware.agent.ddi.DdiAgent;
 import dev.meerkat.firmware.agent.poll.HttpUpdateAgent;
 import dev.meerkat.firmware.app.App;
@@ -83,7 +84,9 @@ public final class Firmware implements DeviceContext {
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
                      "retries": 8, "ssl_ca_cert": ""},
              "update": {"enable": false, "url": "", "interval": 3600, "token": ""},
-             "ddi": {"enable": false, "server": "", "tenant": "DEFAULT", "controller_id": "", "token": ""}}
+             "ddi": {"enable": false, "server": "", "tenant": "DEFAULT", "controller_id": "", "token": ""},
+             "aws": {"enable": false, "server": "", "thing_name": "", "ssl_ca_cert": "", "file_path": "/fw.bin",
+                     "poll_interval": 60}}
             """;
 
     private final Board board;
@@ -196,6 +199,7 @@ public final class Firmware implements DeviceContext {
         libs.add(new OtaRpc(ota));
         libs.add(new HttpUpdateAgent(ota));
         libs.add(new DdiAgent(ota));
+        libs.add(new AwsJobsAgent(ota, device.rootOfTrust(), board.scheduler()));
         libs.addAll(board.updateChannels(ota));
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));
@@ -502,6 +506,13 @@ public final class Firmware implements DeviceContext {
             f.completeExceptionally(new IllegalStateException("device reset"));
         }
         queue.clear();
+        for (Library l : libraries) {
+            try {
+                l.stop();
+            } catch (RuntimeException e) {
+                // a library that cannot stop cannot stop the reset
+            }
+        }
         if (app != null) {
             try {
                 app.stop();
@@ -515,15 +526,6 @@ public final class Firmware implements DeviceContext {
         if (http != null) {
             http.close();
             board.httpPort(-1);
-        }
-        for (Library l : libraries) {
-            if (l instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    // a library that cannot close cannot stop the reset
-                }
-            }
         }
     }
 

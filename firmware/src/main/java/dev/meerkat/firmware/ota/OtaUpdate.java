@@ -11,9 +11,12 @@ import dev.meerkat.firmware.app.FirmwareImage;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.json.Json;
+import dev.meerkat.hal.FlashArea;
 import dev.meerkat.image.ImageKeyUnwrapper;
 import dev.meerkat.image.VerifiedImage;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -86,8 +89,22 @@ public final class OtaUpdate implements Library {
         }
     }
 
+    /**
+     * A channel's own check of the whole downloaded file (e.g. a job document's signature over its
+     * SHA-256), made before the image is decrypted and installed.
+     */
+    @FunctionalInterface
+    public interface FileCheck {
+        /**
+         * @param sha256 SHA-256 of the file exactly as downloaded
+         * @return why the file is refused; empty to install it
+         */
+        Optional<String> refusal(byte[] sha256);
+    }
+
     private final List<OtaListener> listeners = new ArrayList<>();
     private final Map<String, Supplier<Map<String, String>>> requestHeaders = new HashMap<>();
+    private final Map<String, FileCheck> fileChecks = new HashMap<>();
     private DeviceContext device;
     private OtaState state = OtaState.idle();
     private Transfer transfer;
@@ -136,6 +153,14 @@ public final class OtaUpdate implements Library {
      */
     public void requestHeaders(String origin, Supplier<Map<String, String>> headers) {
         requestHeaders.put(Objects.requireNonNull(origin), Objects.requireNonNull(headers));
+    }
+
+    /**
+     * Makes every download started by channel {@code origin} pass {@code check} before it is
+     * installed; a channel registers it at each boot so that a resumed download is checked too.
+     */
+    public void fileCheck(String origin, FileCheck check) {
+        fileChecks.put(Objects.requireNonNull(origin), Objects.requireNonNull(check));
     }
 
     /** The recorded state. */
@@ -418,6 +443,14 @@ public final class OtaUpdate implements Library {
         Transfer t = transfer;
         try {
             t.session.finish();
+            FileCheck check = fileChecks.get(state.origin());
+            if (check != null) {
+                Optional<String> refused = check.refusal(downloadedSha256(t));
+                if (refused.isPresent()) {
+                    fail(refused.get(), Optional.empty());
+                    return;
+                }
+            }
             if (t.session.encrypted()) {
                 state = state.withPhase(OtaState.Phase.DECRYPTING);
                 save();
@@ -443,6 +476,24 @@ public final class OtaUpdate implements Library {
         } catch (UpdateRejectedException e) {
             fail(message(e), e.beforeInstall() ? Optional.empty() : Optional.of(e.reason()));
         }
+    }
+
+    /** SHA-256 of the file as it lies in the slot before decryption. */
+    private byte[] downloadedSha256(Transfer t) {
+        FlashArea area = device.layout().slot(t.session.slot());
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[4096];
+        for (long at = 0; at < t.total; at += buf.length) {
+            int n = (int) Math.min(buf.length, t.total - at);
+            area.read(at, buf, 0, n);
+            sha.update(buf, 0, n);
+        }
+        return sha.digest();
     }
 
     /**

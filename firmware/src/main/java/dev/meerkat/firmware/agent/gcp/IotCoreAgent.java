@@ -34,7 +34,7 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
  * <p>The instruction being worked on is kept in {@code gcp-update.json}, so a config received again
  * after the reboot of an update does not start it twice.
  */
-public final class IotCoreAgent implements Library, AutoCloseable {
+public final class IotCoreAgent implements Library {
     public static final String ORIGIN = "gcp";
     static final String FILE = "gcp-update.json";
 
@@ -291,7 +291,7 @@ public final class IotCoreAgent implements Library, AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public void stop() {
         stopped = true;
         synchronized (wake) {
             wake.notifyAll();
