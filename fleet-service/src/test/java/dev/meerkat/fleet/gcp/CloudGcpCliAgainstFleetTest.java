@@ -181,6 +181,17 @@ class CloudGcpCliAgainstFleetTest {
                         REGISTRY + "/devices/chip-" + serials.get(0),
                         REGISTRY + "/devices/chip-" + serials.get(1),
                         REGISTRY + "/devices/chip-" + serials.get(2));
+
+        // --follow ends when the deployment does; a canceled one exits 1
+        Api.as(Api.RELEASE_MANAGER)
+                .post("/api/v1/deployments/gcp-cli-dep/cancel")
+                .then()
+                .statusCode(200);
+        Run followed = cli(token, "status", "gcp-cli-dep", "--follow", "--interval", "1", "--json");
+        assertThat(followed.exit()).as(followed.toString()).isEqualTo(1);
+        JsonNode last = JSON.readTree(followed.out());
+        assertThat(last.path("state").asText()).isEqualTo("CANCELED");
+        assertThat(last.path("devices")).hasSize(3);
     }
 
     /** A device certificate over a fresh P-256 chip key, as the factory records it. */
