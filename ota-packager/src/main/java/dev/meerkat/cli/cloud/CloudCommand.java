@@ -8,8 +8,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "cloud",
         mixinStandardHelpOptions = true,
-        description = "Deliver updates through cloud IoT services (see docs/aws.md).",
-        subcommands = {AwsCommand.class})
+        description = "Deliver updates through cloud IoT services (see docs/aws.md, docs/gcp.md).",
+        subcommands = {AwsCommand.class, GcpCommand.class})
 public final class CloudCommand implements Runnable {
 
     @Spec CommandSpec spec;

@@ -52,7 +52,11 @@ public final class FleetClient {
         return v == null || v.isBlank() ? null : v;
     }
 
-    private static String token() {
+    /**
+     * The bearer token the fleet commands send ({@code $MEERKAT_FLEET_TOKEN}, {@code
+     * $MEERKAT_FLEET_TOKEN_FILE}, else the local service's admin token), or null.
+     */
+    public static String token() {
         String t = setting("meerkat.fleet.token", "MEERKAT_FLEET_TOKEN");
         if (t != null) return t.strip();
         String file = setting("meerkat.fleet.token.file", "MEERKAT_FLEET_TOKEN_FILE");
