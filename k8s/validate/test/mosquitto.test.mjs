@@ -87,9 +87,14 @@ before(async () => {
   assert.ok(await listening(), `mosquitto did not start with the example configuration:\n${log}`);
 });
 
-after(() => {
-  broker?.kill();
-  rmSync(dir, { recursive: true, force: true });
+after(async () => {
+  // mosquitto writes its persistence file while it exits: remove the folder only once it is gone
+  if (broker && broker.exitCode == null && broker.signalCode == null) {
+    const exited = new Promise((r) => broker.once("exit", r));
+    broker.kill();
+    await exited;
+  }
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
 });
 
 /** Subscribes as `subscriber`, publishes as `publisher` once the subscription stands, returns what arrived. */
