@@ -30,7 +30,12 @@ final class Modules {
                             "firmware",
                             Side.DEVICE,
                             List.of("dev.meerkat.firmware"),
-                            Set.of("bootloader", "hal", "image-format", "crypto-chip-driver")),
+                            Set.of(
+                                    "bootloader",
+                                    "hal",
+                                    "image-format",
+                                    "crypto-chip-driver",
+                                    "cloud-connectors")),
                     new Module(
                             "cloud-connectors",
                             Side.HOST,

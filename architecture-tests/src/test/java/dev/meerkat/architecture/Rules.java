@@ -26,6 +26,12 @@ final class Rules {
         "org.eclipse.microprofile..",
         "io.moquette..",
         "software.amazon.awssdk..",
+        // cloud-connectors' SDK clients, broker engine and service-side shapes: the device uses
+        // only the protocol shapes (dev.meerkat.cloud.aws.jobs, .ota)
+        "dev.meerkat.cloud.aws.sdk..",
+        "dev.meerkat.cloud.aws.broker..",
+        "dev.meerkat.cloud.aws.control..",
+        "dev.meerkat.cloud.aws.sigv4..",
         "com.google.cloud..",
         "com.google.api.gax..",
         "io.grpc..",

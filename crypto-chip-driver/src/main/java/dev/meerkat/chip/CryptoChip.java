@@ -772,7 +772,8 @@ public final class CryptoChip implements AutoCloseable {
 
     /**
      * Verify(Validate) or (Invalidate) of the public key in {@code slot}: TempKey must hold its
-     * GenKey digest; the signature is checked with the key in the slot's KeyConfig.AuthKey.
+     * GenKey digest; the signature is checked with the key in the slot its SlotConfig.ReadKey
+     * names.
      */
     public boolean verifyValidate(
             int slot, byte[] signature, byte[] otherData19, boolean invalidate) {

@@ -128,6 +128,12 @@ class DriverCommandsTest {
         byte[] sig = chip.sign(0, MessageDigest.getInstance("SHA-256").digest(message));
         assertThat(softwareVerify(pub, message, sig)).isTrue();
         assertThat(softwareVerify(pub, "other".getBytes(), sig)).isFalse();
+        // mode 0x20 (public key MAC with a session key) belongs to the ECC204 family: the 608
+        // allows mode bits 2-4 only
+        assertThatThrownBy(() -> chip.execute(Opcode.GENKEY, 0x20, 0, null))
+                .isInstanceOfSatisfying(
+                        ChipStatusException.class,
+                        e -> assertThat(e.status()).isEqualTo(ChipStatus.PARSE_ERROR));
     }
 
     @Test
@@ -376,6 +382,10 @@ class DriverCommandsTest {
                 HostCrypto.checkMacResponse(
                         TestChips.MAC_KEY, tk, other, null, chip.serialNumber());
         assertThat(chip.checkMac(0x01, 14, new byte[32], resp, other)).isTrue();
+        // CheckMac consumed TempKey, then (mode 0x01, even slot 14) copied slot 15 (ReadKey 0)
+        // into it
+        assertThat(chip.infoState()[1]).as("TempKey valid again").isEqualTo((byte) 1);
+        assertThat(chip.checkMac(0x00, 14, new byte[32], resp, other)).isFalse();
         assertThatThrownBy(() -> chip.genDig(Zone.CONFIG, 1, null))
                 .as("TempKey consumed by CheckMac")
                 .isInstanceOf(ChipStatusException.class);

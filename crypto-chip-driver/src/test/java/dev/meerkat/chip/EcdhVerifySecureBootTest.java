@@ -147,6 +147,7 @@ class EcdhVerifySecureBootTest {
         assertThat(chip.verifyValidate(12, validationSig, otherData(s, chip, false), false))
                 .isTrue();
         assertThat(chip.keyValid(12)).isTrue();
+        assertThat(validity(chip)).as("upper four bits of the slot").isEqualTo(0x5);
         assertThat(chip.verifyStored(digest, sig, 12)).isTrue();
         // the validated key cannot be overwritten; after Invalidate it can (WriteConfig PubInvalid)
         assertThat(statusOf(() -> chip.writePublicKey(12, FullChips.raw(FullChips.p256()))))
@@ -156,6 +157,7 @@ class EcdhVerifySecureBootTest {
         assertThat(chip.keyValid(12)).isFalse();
         assertThat(statusOf(() -> chip.verifyStored(digest, sig, 12))).isEqualTo(0x0F);
         chip.writePublicKey(12, FullChips.raw(FullChips.p256()));
+        assertThat(validity(chip)).as("a written key starts invalid").isEqualTo(0xA);
         // a signature from another key does not validate
         chip.genKeyPublicDigest(12, new byte[] {0x40, 0x10, 0x0C});
         assertThat(
@@ -165,6 +167,10 @@ class EcdhVerifySecureBootTest {
                                 otherData(s, chip, false),
                                 false))
                 .isFalse();
+    }
+
+    private static int validity(CryptoChip chip) {
+        return (chip.read(Zone.DATA, Zone.dataAddress(12, 0, 0), false)[0] & 0xFF) >>> 4;
     }
 
     /**

@@ -94,6 +94,28 @@ class EmulatorBehaviourTest {
     }
 
     @Test
+    void rngHealthTestFailureRefusesWhatNeedsARandomNumber() {
+        Pair p = TestChips.personalized(DeviceType.ATECC608);
+        CryptoChip chip = p.chip();
+        p.emulator().faults().rngHealthFailure(true);
+        for (Runnable needsRandom :
+                new Runnable[] {
+                    chip::random,
+                    () -> chip.nonceRandom(new byte[20]),
+                    () -> chip.sign(0, new byte[32])
+                }) {
+            assertThatThrownBy(needsRandom::run)
+                    .isInstanceOf(ChipStatusException.class)
+                    .extracting(e -> ((ChipStatusException) e).status())
+                    .isEqualTo(ChipStatus.HEALTH_TEST_ERROR);
+        }
+        assertThat(chip.info()).as("commands without random numbers run").hasSize(4);
+        p.emulator().faults().rngHealthFailure(false);
+        // the wake before the next command runs the health test again
+        assertThat(chip.random()).hasSize(32);
+    }
+
+    @Test
     void stateSurvivesARestartThroughTheStateFile(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("chip.state");
         EmulatedChip emu = StateFile.openOrCreate(file, DeviceType.ATECC608);

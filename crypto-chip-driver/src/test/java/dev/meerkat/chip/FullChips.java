@@ -45,8 +45,9 @@ final class FullChips {
         {0x80A0, 0x003C}, // 10 limited-use secret
         {0x0000, 0x0030}, // 11 P-256 public key: SecureBoot and validation authority
         {
-            0x1000, 0x0B12
-        }, // 12 P-256 public key with PubInfo, validated by slot 11, writable while invalid
+            0x100B, 0x0012
+        }, // 12 P-256 public key with PubInfo, validated by slot 11 (ReadKey), writable while
+        // invalid
         {0x8080, 0x103C}, // 13 secret usable only with the persistent latch
         {0x0000, 0x003C}, // 14 count match value
         {0x8080, 0x07FC}, // 15 ReqAuth (key 7) and ReqRandom

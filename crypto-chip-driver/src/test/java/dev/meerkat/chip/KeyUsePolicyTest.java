@@ -64,6 +64,16 @@ class KeyUsePolicyTest {
     }
 
     @Test
+    void aCountMatchSlotHoldingZeroSetsNoLimit() {
+        Setup s = FullChips.personalized(0x4006, 64);
+        CryptoChip chip = s.chip();
+        chip.writeSlot(14, new byte[32]);
+        assertThat(chip.counterRead(0)).isZero();
+        assertThat(chip.mac(0x00, 10, CHALLENGE)).hasSize(32);
+        assertThat(chip.counterRead(0)).isEqualTo(1);
+    }
+
+    @Test
     void the508aLimitsSlot15WithLastKeyUse() {
         TestChips.Pair p = TestChips.fresh(DeviceType.ATECC508A);
         byte[] config = TestChips.testConfig(p.chip().readConfigZone());

@@ -52,8 +52,20 @@ class NonceGenDigMacTest {
         // pass-through of 64 bytes into the message digest buffer feeds Sign(External, digest
         // buffer)
         byte[] digest = HostCrypto.sha256("signed from the digest buffer".getBytes());
+        CryptoChip.Nonce kept = chip.nonceRandom(NUM_IN);
         chip.nonceLoad(0x40, Arrays.copyOf(digest, 64));
         byte[] sig = chip.signDigestBuffer(0);
+        // signing the digest buffer leaves TempKey as it was (cryptoauthlib's verify tests rely on
+        // it: random nonce, Sign, then Verify with that TempKey)
+        assertThat(chip.mac(0x01, 7, null))
+                .containsExactly(
+                        HostCrypto.mac(
+                                0x01,
+                                7,
+                                FullChips.PARENT_KEY,
+                                kept.tempKey(),
+                                new byte[64],
+                                s.sn()));
         assertThat(chip.verifyExternal(digest, sig, chip.publicKey(0))).isTrue();
         // the alternate key buffer feeds KDF (see ShaAesKdfTest); an odd length or mode is a parse
         // error
@@ -179,6 +191,51 @@ class NonceGenDigMacTest {
         header[0] = (byte) Opcode.MAC;
         header[2] = 7;
         assertThat(chip.checkMac(0x00, 7, CHALLENGE, mac, header)).isTrue();
+    }
+
+    @Test
+    void checkMacCopiesThePasswordSlotIntoTempKey() {
+        Setup s = FullChips.personalized();
+        CryptoChip chip = s.chip();
+        byte[] other = new byte[13];
+        // mode 0x01 with the even slot 6: a match copies slot 7 (ReadKey 0) into TempKey, as
+        // atcah_check_mac models it (SourceFlag fixed)
+        CryptoChip.Nonce n = chip.nonceRandom(NUM_IN);
+        byte[] response =
+                HostCrypto.checkMacResponse(FullChips.CREATE_KEY, n.tempKey(), other, null, s.sn());
+        assertThat(chip.checkMac(0x01, 6, new byte[32], response, other)).isTrue();
+        assertThat(chip.mac(0x05, 7, null))
+                .containsExactly(
+                        HostCrypto.mac(
+                                0x05,
+                                7,
+                                FullChips.PARENT_KEY,
+                                FullChips.PARENT_KEY,
+                                new byte[64],
+                                s.sn()));
+        // a mismatch copies nothing (TempKey is consumed)
+        chip.nonceRandom(NUM_IN);
+        assertThat(chip.checkMac(0x01, 6, new byte[32], response, other)).isFalse();
+        assertThat(statusOf(() -> chip.mac(0x05, 7, null))).isEqualTo(0x0F);
+    }
+
+    @Test
+    void genDigOverATransportKeyOfTheHardwareArray() {
+        Setup s = FullChips.personalized();
+        CryptoChip chip = s.chip();
+        byte[] transport = HostCrypto.sha256("transport key 0x8001".getBytes());
+        s.emulator().installTransportKey(0x8001, transport);
+        chip.nonceLoad(CHALLENGE);
+        chip.genDig(2, 0x8001, null);
+        byte[] expected = HostCrypto.genDig(transport, 2, 0x8001, s.sn(), CHALLENGE);
+        assertThat(chip.mac(0x05, 7, null))
+                .containsExactly(
+                        HostCrypto.mac(
+                                0x05, 7, FullChips.PARENT_KEY, expected, new byte[64], s.sn()));
+        chip.nonceLoad(CHALLENGE);
+        assertThat(statusOf(() -> chip.genDig(2, 0x8002, null)))
+                .as("no such transport key")
+                .isEqualTo(0x0F);
     }
 
     @Test

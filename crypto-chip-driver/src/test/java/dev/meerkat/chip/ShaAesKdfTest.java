@@ -236,6 +236,32 @@ class ShaAesKdfTest {
     }
 
     @Test
+    void kdfHkdfReadsTheMessageFromASlotRfc5869TestCase3() {
+        CryptoChip chip = FullChips.personalized().chip();
+        // RFC 5869 case 3: IKM 22 x 0B, no salt (the zero key flag), no info
+        byte[] ikm = new byte[22];
+        Arrays.fill(ikm, (byte) 0x0B);
+        chip.writeSlot(8, Arrays.copyOf(ikm, 32));
+        byte[] prk = Hex.parse("19EF24A32C717B167F33A91D6F648BDF96596776AFDB6377AC434C1C293CCB04");
+        byte[] okm =
+                Hex.parse(
+                        "8DA4E775A563C18F715F802A063C5A31B8A11F5C5EE1879EC3454E5F3C738D2D9D201395FAA4B61A96C8");
+        // Extract: message location 0 (slot), slot 8 in details bits 8-11, 22 bytes; the input
+        // bytes only carry the length
+        chip.nonceLoad(NONCE32);
+        assertThat(chip.kdf(0x40 | 0x10, 0, 0x0804, new byte[22]).data()).containsExactly(prk);
+        chip.nonceLoad(0x80, prk);
+        byte[] t1 = chip.kdf(0x40 | 0x10 | 0x03, 0, 0x02, new byte[] {1}).data();
+        byte[] t2 = chip.kdf(0x40 | 0x10 | 0x03, 0, 0x02, concat(t1, new byte[] {2})).data();
+        assertThat(concat(t1, Arrays.copyOf(t2, 10))).containsExactly(okm);
+        // a private key is never a message; a message longer than its slot is a parse error
+        chip.nonceLoad(NONCE32);
+        assertThat(statusOf(() -> chip.kdf(0x40 | 0x10, 0, 0x0004, new byte[22]))).isEqualTo(0x0F);
+        chip.nonceLoad(NONCE32);
+        assertThat(statusOf(() -> chip.kdf(0x40 | 0x10, 0, 0x0304, new byte[37]))).isEqualTo(0x03);
+    }
+
+    @Test
     void kdfAesAndTheOutputTargets() {
         Setup s = FullChips.personalized();
         CryptoChip chip = s.chip();

@@ -6,6 +6,9 @@ import dev.meerkat.boot.BootControl;
 import dev.meerkat.boot.BootMode;
 import dev.meerkat.boot.BootResult;
 import dev.meerkat.boot.FlashLayout;
+import dev.meerkat.firmware.agent.aws.AwsJobsAgent;
+import dev.meerkat.firmware.agent.ddi.DdiAgent;
+import dev.meerkat.firmware.agent.poll.HttpUpdateAgent;
 import dev.meerkat.firmware.app.App;
 import dev.meerkat.firmware.app.AppBundle;
 import dev.meerkat.firmware.app.AppContext;
@@ -79,7 +82,11 @@ public final class Firmware implements DeviceContext {
              "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
                      "mqtt_sources": ""},
              "ota": {"commit_timeout": 0, "allow_downgrade": false, "chunk": 16384, "checkpoint": 16384,
-                     "retries": 8, "ssl_ca_cert": ""}}
+                     "retries": 8, "ssl_ca_cert": ""},
+             "update": {"enable": false, "url": "", "interval": 3600, "token": ""},
+             "ddi": {"enable": false, "server": "", "tenant": "DEFAULT", "controller_id": "", "token": ""},
+             "aws": {"enable": false, "server": "", "thing_name": "", "ssl_ca_cert": "", "file_path": "/fw.bin",
+                     "poll_interval": 60}}
             """;
 
     private final Board board;
@@ -101,6 +108,10 @@ public final class Firmware implements DeviceContext {
     private MqttLink mqtt;
     private HttpRpcServer http;
     private App app;
+
+    /** Libraries of this boot; those holding threads or sockets are closed at reset. */
+    private final List<Library> libraries = new ArrayList<>();
+
     private String deviceId;
     private long timerSeq;
 
@@ -186,9 +197,13 @@ public final class Firmware implements DeviceContext {
         OtaUpdate ota = new OtaUpdate();
         libs.add(ota);
         libs.add(new OtaRpc(ota));
+        libs.add(new HttpUpdateAgent(ota));
+        libs.add(new DdiAgent(ota));
+        libs.add(new AwsJobsAgent(ota, device.rootOfTrust(), board.scheduler()));
         libs.addAll(board.updateChannels(ota));
         libs.addAll(board.extraLibraries());
         libs.sort(Comparator.comparingInt(Library::order));
+        libraries.addAll(libs);
         for (Library l : libs) {
             step("library " + l.name(), () -> l.init(this));
         }
@@ -491,6 +506,13 @@ public final class Firmware implements DeviceContext {
             f.completeExceptionally(new IllegalStateException("device reset"));
         }
         queue.clear();
+        for (Library l : libraries) {
+            try {
+                l.stop();
+            } catch (RuntimeException e) {
+                // a library that cannot stop cannot stop the reset
+            }
+        }
         if (app != null) {
             try {
                 app.stop();

@@ -78,6 +78,14 @@ public interface FleetConfig {
         String shareGroup();
 
         /**
+         * Consume device reports through {@code $share/<share-group>/…} (MQTT 5 shared
+         * subscriptions, Mosquitto ≥ 1.6). Off only for a single replica on a broker without them
+         * (the demo's embedded Moquette): every replica would then handle every report.
+         */
+        @WithDefault("true")
+        boolean sharedSubscription();
+
+        /**
          * The MQTT user name (the broker's ACL grants it the device topics; with mTLS, the
          * certificate CN).
          */
@@ -86,6 +94,13 @@ public interface FleetConfig {
 
         @WithDefault("PT15S")
         Duration resendAfter();
+
+        /**
+         * Threads applying device reports, each a partition of the devices (a device's events stay
+         * in order); each applies what queued up as one batch of at most 256 per transaction.
+         */
+        @WithDefault("4")
+        int workers();
     }
 
     interface Upload {

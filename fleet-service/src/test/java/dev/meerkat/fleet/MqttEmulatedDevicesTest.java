@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.DeviceProfile;
+import dev.meerkat.firmware.crypto.SoftwareSecureElement;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.firmware.json.Json;
 import dev.meerkat.hal.ProvisionedKey;
@@ -26,10 +27,10 @@ import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
 
 /**
- * Emulated Meerkat devices, unchanged, updated by fleet-service over mg_rpc through Mosquitto: a
- * 3-phase rollout of v2 commits everywhere; then v2-broken trips the abort in phase 1, the device
- * that took it rolls back and reports the bootloader's reason, and the queued devices are never
- * told.
+ * Emulated Meerkat devices, unchanged, updated by fleet-service over mg_rpc through Mosquitto with
+ * mutual TLS (device certificates of the fleet's CA, ACL on the certificate's identity): a 3-phase
+ * rollout of v2 commits everywhere; then v2-broken trips the abort in phase 1, the device that took
+ * it rolls back and reports the bootloader's reason, and the queued devices are never told.
  */
 @QuarkusTest
 @WithTestResource(PostgresS3Resource.class)
@@ -74,6 +75,7 @@ class MqttEmulatedDevicesTest {
                 conf.putObject("mqtt")
                         .put("enable", true)
                         .put("server", PostgresS3Resource.mqttUri())
+                        .put("ssl_ca_cert", "mqtt-ca.pem")
                         .put("reconnect_timeout_min", 250)
                         .put("reconnect_timeout_max", 2000)
                         .put("queue_max", 16);
@@ -81,8 +83,16 @@ class MqttEmulatedDevicesTest {
                 // the fleet service calls as "fleet/<device>"; the device acts on those calls as
                 // its admin
                 conf.putObject("rpc").put("mqtt_sources", "fleet/" + id + "=admin");
+                // the device's identity at the broker: a certificate of the fleet CA, CN = its id
+                MqttPki.Issued cert = MqttPki.FLEET.issue(id, false);
                 Board b =
                         Board.builder(id)
+                                .secureElement(
+                                        new SoftwareSecureElement(
+                                                cert.keys().getPrivate(),
+                                                List.of(cert.cert()),
+                                                null))
+                                .factoryFile("mqtt-ca.pem", MqttPki.FLEET.caPem())
                                 .profile(profile)
                                 .rootOfTrust(rot)
                                 .factoryImage(v1)
@@ -110,12 +120,14 @@ class MqttEmulatedDevicesTest {
                         .as("%s came up", b.id())
                         .isTrue();
             }
-            // A device may not listen to another device's commands (the broker's ACL).
-            rogue =
-                    new MqttClient(
-                            PostgresS3Resource.mqttUri(), "mq-rogue", new MemoryPersistence());
+            // A device may not listen to another device's commands (the broker's ACL, keyed on the
+            // certificate's CN): mq-rogue claims to be mq-1 in its client id and user name.
+            rogue = new MqttClient(PostgresS3Resource.mqttUri(), "mq-1", new MemoryPersistence());
             MqttConnectOptions o = new MqttConnectOptions();
             o.setCleanSession(true);
+            o.setUserName("mq-1");
+            o.setSocketFactory(
+                    MqttPki.clientTls(MqttPki.FLEET.issue("mq-rogue", false)).getSocketFactory());
             rogue.connect(o);
             try {
                 rogue.subscribe("mq-1/rpc", 1, (t, m) -> overheard.add(t));
@@ -216,6 +228,30 @@ class MqttEmulatedDevicesTest {
         } finally {
             if (rogue != null && rogue.isConnected()) rogue.disconnectForcibly(100);
             boards.parallelStream().forEach(Board::close);
+        }
+    }
+
+    @Test
+    void aDeviceCertificateOfAnotherCaIsRefusedByTheBroker() throws Exception {
+        MqttClient c =
+                new MqttClient(PostgresS3Resource.mqttUri(), "mq-x", new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setCleanSession(true);
+        o.setConnectionTimeout(10);
+        o.setSocketFactory(
+                MqttPki.clientTls(MqttPki.STRANGER.issue("mq-0", false)).getSocketFactory());
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> c.connect(o))
+                    .isInstanceOf(org.eclipse.paho.client.mqttv3.MqttException.class);
+            assertThat(c.isConnected()).isFalse();
+            // the same client with a certificate of the fleet CA gets in (the refusal was the CA)
+            o.setSocketFactory(
+                    MqttPki.clientTls(MqttPki.FLEET.issue("mq-0", false)).getSocketFactory());
+            c.connect(o);
+            assertThat(c.isConnected()).isTrue();
+        } finally {
+            if (c.isConnected()) c.disconnectForcibly(100);
+            c.close();
         }
     }
 }

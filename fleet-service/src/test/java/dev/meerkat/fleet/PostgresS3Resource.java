@@ -36,8 +36,11 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
     private static String s3Endpoint;
     private static int mqttPort;
 
+    private static Path mqttDir;
+
+    /** The broker's mTLS listener. */
     public static synchronized String mqttUri() {
-        return "tcp://127.0.0.1:" + mqttPort;
+        return "ssl://127.0.0.1:" + mqttPort;
     }
 
     public static synchronized String jdbcUrl() {
@@ -79,6 +82,13 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
                             Map.entry("meerkat.fleet.engine.tick", "PT0.1S"),
                             Map.entry("meerkat.fleet.ddi.polling-sleep", "PT1S"),
                             Map.entry("meerkat.fleet.mqtt.server", mqttUri()),
+                            Map.entry(
+                                    "meerkat.fleet.mqtt.ca-file",
+                                    mqttDir.resolve("ca.pem").toString()),
+                            Map.entry(
+                                    "meerkat.fleet.mqtt.client-p12",
+                                    mqttDir.resolve("fleet-service.p12").toString()),
+                            Map.entry("meerkat.fleet.mqtt.client-p12-password", "fleet-test"),
                             Map.entry("meerkat.fleet.mqtt.resend-after", "PT3S"),
                             Map.entry(
                                     "mp.jwt.verify.publickey.location",
@@ -98,14 +108,9 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
     public static synchronized String startS3() throws Exception {
         if (s3Endpoint != null) return s3Endpoint;
         int port = freePort();
-        S3Proxy proxy =
-                S3Proxy.builder()
-                        .blobStore(new TransientNio2BlobStore())
-                        .endpoint(URI.create("http://127.0.0.1:" + port))
-                        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
-                        .build();
-        proxy.start();
-        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
+        s3Port = port;
+        blobs = new TransientNio2BlobStore();
+        runS3();
         String endpoint = "http://127.0.0.1:" + port;
         try (S3Client s3 =
                 S3Client.builder()
@@ -125,7 +130,7 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
                         new Thread(
                                 () -> {
                                     try {
-                                        proxy.stop();
+                                        if (s3 != null) s3.stop();
                                     } catch (Exception ignored) {
                                         // best effort
                                     }
@@ -134,44 +139,85 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
     }
 
     /**
-     * Mosquitto with the ACL a fleet needs: a device (MQTT client id = device id) reads only its
-     * own {@code <id>/rpc}, publishes only its {@code <id>/ota} events and its replies on {@code
-     * fleet/<id>/rpc}; user {@code fleet-service} may command every device and read every report.
+     * Mosquitto with mutual TLS and the ACL a fleet needs: every client presents a certificate of
+     * the fleet's device CA ({@link MqttPki#FLEET}), and its CN is its identity ({@code
+     * use_identity_as_username}), whatever user name or client id it claims. A device (CN = device
+     * id) reads only its own {@code <id>/rpc}, publishes only its {@code <id>/ota} events and its
+     * replies on {@code fleet/<id>/rpc}; {@code CN=fleet-service} may command every device and read
+     * every report.
      */
-    static void startMosquitto() throws IOException, InterruptedException {
+    static void startMosquitto() throws Exception {
         mqttPort = freePort();
         Path dir = Files.createTempDirectory("fleet-mosquitto");
+        mqttDir = dir;
+        MqttPki pki = MqttPki.FLEET;
+        MqttPki.Issued server = pki.issue("127.0.0.1", true);
+        MqttPki.writeString(dir.resolve("ca.pem"), pki.caPem());
+        MqttPki.writeString(dir.resolve("server.pem"), MqttPki.pem(server.cert()));
+        Path key = dir.resolve("server.key");
+        MqttPki.writeString(key, MqttPki.keyPem(server));
+        MqttPki.writeP12(
+                pki.issue("fleet-service", false),
+                dir.resolve("fleet-service.p12"),
+                "fleet-test".toCharArray());
         Path acl = dir.resolve("acl");
         Files.writeString(
                 acl,
                 "user fleet-service\ntopic write +/rpc\ntopic read +/ota\ntopic read fleet/+/rpc\n\n"
-                        + "pattern read %c/rpc\npattern write %c/ota\npattern write fleet/%c/rpc\n");
+                        + "pattern read %u/rpc\npattern write %u/ota\npattern write fleet/%u/rpc\n");
         Path conf = dir.resolve("mosquitto.conf");
         Files.writeString(
                 conf,
                 "listener "
                         + mqttPort
-                        + " 127.0.0.1\nallow_anonymous true\nacl_file "
+                        + " 127.0.0.1\ncafile "
+                        + dir.resolve("ca.pem")
+                        + "\ncertfile "
+                        + dir.resolve("server.pem")
+                        + "\nkeyfile "
+                        + key
+                        + "\nrequire_certificate true\nuse_identity_as_username true\n"
+                        + "allow_anonymous false\nacl_file "
                         + acl
                         + "\npersistence false\nlog_dest file "
                         + dir.resolve("mosquitto.log")
                         + "\nlog_type error\nlog_type warning\n"
                         + "max_inflight_messages 0\nmax_queued_messages 100000\n");
         // Started as root, Mosquitto drops to its own user: it must be able to read these and write
-        // its log.
+        // its log; the server key is readable by the broker's user only.
         Files.setPosixFilePermissions(
                 dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
-        for (Path p : List.of(acl, conf)) {
+        for (Path p : List.of(acl, conf, dir.resolve("ca.pem"), dir.resolve("server.pem"))) {
             Files.setPosixFilePermissions(
                     p, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
         }
+        Files.setPosixFilePermissions(
+                key, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        if ("root".equals(System.getProperty("user.name")))
+            run(List.of("chown", "mosquitto:", key.toString()), false);
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    Process m = mosquitto;
+                                    if (m != null) m.destroy();
+                                }));
+        runMosquitto();
+    }
+
+    private static volatile Process mosquitto;
+
+    private static void runMosquitto() throws IOException, InterruptedException {
+        Path dir = mqttDir;
         Process p =
-                new ProcessBuilder("mosquitto", "-c", conf.toString())
+                new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString())
                         .redirectErrorStream(true)
-                        .redirectOutput(dir.resolve("stdout.log").toFile())
+                        .redirectOutput(
+                                ProcessBuilder.Redirect.appendTo(
+                                        dir.resolve("stdout.log").toFile()))
                         .start();
-        Runtime.getRuntime().addShutdownHook(new Thread(p::destroy));
-        for (int i = 0; i < 100; i++) {
+        mosquitto = p;
+        for (int i = 0; i < 200; i++) {
             try (java.net.Socket s = new java.net.Socket("127.0.0.1", mqttPort)) {
                 return;
             } catch (IOException notYet) {
@@ -190,6 +236,7 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
         if (root) run(List.of("chown", "-R", "postgres:", dir.toString()), false);
         Path bin = pgBin();
         Path data = dir.resolve("data");
+        pgDir = dir;
         run(
                 List.of(
                         bin.resolve("initdb").toString(),
@@ -203,23 +250,7 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
                         "UTF8",
                         "--no-sync"),
                 root);
-        run(
-                List.of(
-                        bin.resolve("pg_ctl").toString(),
-                        "-D",
-                        data.toString(),
-                        "-l",
-                        dir.resolve("log").toString(),
-                        "-w",
-                        "-o",
-                        "-p "
-                                + port
-                                + " -k "
-                                + dir
-                                + " -c listen_addresses=127.0.0.1 -c fsync=off"
-                                + " -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-                        "start"),
-                root);
+        pgCtl("start");
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(
@@ -278,5 +309,86 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    // ---------------------------------------------------------------- outages (readiness tests)
+
+    private static Path pgDir;
+    private static int s3Port;
+    private static org.gaul.s3proxy.blobstore.BlobStore blobs;
+    private static volatile S3Proxy s3;
+
+    private static void pgCtl(String action) throws IOException, InterruptedException {
+        boolean root = "root".equals(System.getProperty("user.name"));
+        List<String> cmd = new ArrayList<>();
+        cmd.addAll(
+                List.of(
+                        pgBin().resolve("pg_ctl").toString(),
+                        "-D",
+                        pgDir.resolve("data").toString(),
+                        "-l",
+                        pgDir.resolve("log").toString(),
+                        "-w"));
+        if (action.equals("start")) {
+            cmd.addAll(
+                    List.of(
+                            "-o",
+                            "-p "
+                                    + pgPort
+                                    + " -k "
+                                    + pgDir
+                                    + " -c listen_addresses=127.0.0.1 -c fsync=off"
+                                    + " -c synchronous_commit=off -c full_page_writes=off"
+                                    + " -c max_connections=200"));
+        } else {
+            cmd.addAll(List.of("-m", "fast"));
+        }
+        cmd.add(action);
+        run(cmd, root);
+    }
+
+    /** Stops PostgreSQL (its data stays). */
+    public static synchronized void stopPostgres() throws Exception {
+        pgCtl("stop");
+    }
+
+    /** Starts PostgreSQL again on the same port and data. */
+    public static synchronized void startPostgresAgain() throws Exception {
+        pgCtl("start");
+    }
+
+    /** Stops the broker. */
+    public static synchronized void stopBroker() throws Exception {
+        Process p = mosquitto;
+        p.destroy();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+    }
+
+    /** Starts the broker again on the same port. */
+    public static synchronized void startBrokerAgain() throws Exception {
+        runMosquitto();
+    }
+
+    /** Stops the S3 server (its objects stay in memory). */
+    public static synchronized void stopS3() throws Exception {
+        s3.stop();
+        for (int i = 0; i < 100 && !"STOPPED".equals(s3.getState()); i++) Thread.sleep(50);
+    }
+
+    /** Starts the S3 server again on the same port, with the same objects. */
+    public static synchronized void startS3Again() throws Exception {
+        runS3();
+    }
+
+    private static void runS3() throws Exception {
+        S3Proxy proxy =
+                S3Proxy.builder()
+                        .blobStore(blobs)
+                        .endpoint(URI.create("http://127.0.0.1:" + s3Port))
+                        .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+                        .build();
+        proxy.start();
+        for (int i = 0; i < 100 && !"STARTED".equals(proxy.getState()); i++) Thread.sleep(50);
+        s3 = proxy;
     }
 }

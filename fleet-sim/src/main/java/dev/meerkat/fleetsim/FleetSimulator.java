@@ -13,15 +13,10 @@ import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
 import dev.meerkat.image.KeyType;
 import dev.meerkat.image.SigningKey;
-import io.moquette.broker.Server;
-import io.moquette.broker.config.MemoryConfig;
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
@@ -215,16 +210,20 @@ public final class FleetSimulator {
 
     private final Options options;
     private final Consumer<String> out;
+    // Where the run stands, read by progress reporters from another thread.
+    private volatile String stage = "starting the broker";
 
     public FleetSimulator(Options options, Consumer<String> out) {
         this.options = options;
         this.out = out;
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+    /**
+     * Where the run stands, e.g. {@code "rolling out v2: 37 of 100 devices finished"}: for periodic
+     * progress lines while {@link #runAll} waits.
+     */
+    public String progress() {
+        return stage;
     }
 
     /** Runs the (single) rollout; with several updates, the result of the last one. */
@@ -235,26 +234,15 @@ public final class FleetSimulator {
 
     /** Boots the fleet on the factory image and rolls every update out in turn. */
     public List<Result> runAll() throws Exception {
-        Server broker = null;
+        EmbeddedBroker broker = null;
         ImageServer images = null;
         List<Board> boards = new ArrayList<>();
         MqttClient cloud = null;
         try {
             String brokerUri = options.broker();
             if (brokerUri == null) {
-                int port = freePort();
-                Properties p = new Properties();
-                p.setProperty("host", "127.0.0.1");
-                p.setProperty("port", String.valueOf(port));
-                p.setProperty("allow_anonymous", "true");
-                p.setProperty("persistence_enabled", "false");
-                p.setProperty("websocket_port", "disabled");
-                p.setProperty("netty.mqtt.message_size", "65536");
-                p.setProperty("telemetry_enabled", "false");
-                quietBrokerLogging();
-                broker = new Server();
-                broker.startServer(new MemoryConfig(p));
-                brokerUri = "tcp://127.0.0.1:" + port;
+                broker = EmbeddedBroker.start();
+                brokerUri = broker.uri();
                 out.accept("embedded MQTT broker on " + brokerUri);
             }
             SigningKey key =
@@ -338,7 +326,9 @@ public final class FleetSimulator {
                 b.start();
             }
             Duration wait = options.timeout();
+            int up = 0;
             for (Board b : boards) {
+                stage = "booting: " + up++ + " of " + boards.size() + " devices up";
                 if (!b.await(
                         x ->
                                 x.isUp()
@@ -439,7 +429,7 @@ public final class FleetSimulator {
                 images.close();
             }
             if (broker != null) {
-                broker.stopServer();
+                broker.close();
             }
         }
     }
@@ -499,6 +489,14 @@ public final class FleetSimulator {
             if (done == boards.size()) {
                 break;
             }
+            stage =
+                    "rolling out "
+                            + u.name()
+                            + ": "
+                            + done
+                            + " of "
+                            + boards.size()
+                            + " devices finished";
             if (System.nanoTime() - lastRetry > 5_000_000_000L) {
                 // a device that lost the request (to a reset, or on the way) and sits idle gets it
                 // again
@@ -610,17 +608,6 @@ public final class FleetSimulator {
             while (updates < seen + 2 && System.nanoTime() < end) {
                 wait(Math.max(1, (end - System.nanoTime()) / 1_000_000));
             }
-        }
-    }
-
-    /**
-     * Moquette logs through log4j 1.2, which complains on stderr without a configuration: give it
-     * one.
-     */
-    private static void quietBrokerLogging() {
-        if (System.getProperty("log4j.configuration") == null) {
-            System.setProperty(
-                    "log4j.configuration", "dev/meerkat/fleetsim/broker-log4j.properties");
         }
     }
 

@@ -202,6 +202,11 @@ public final class FwBundle implements Closeable {
         return open(ch);
     }
 
+    /** Opens a bundle held in memory (e.g. one a device received over the network). */
+    public static FwBundle open(byte[] zip) throws FwZipException {
+        return open(new ByteArrayChannel(zip.clone()));
+    }
+
     /** Opens a bundle from a channel; the bundle owns the channel and closes it. */
     public static FwBundle open(SeekableByteChannel channel) throws FwZipException {
         try {

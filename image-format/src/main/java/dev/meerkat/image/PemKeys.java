@@ -104,6 +104,12 @@ public final class PemKeys {
     private PemKeys() {}
 
     static Parsed parse(String pem, char[] password) {
+        Parsed plain = JdkPemKeys.parse(pem);
+        return plain != null ? plain : parseWithBouncyCastle(pem, password);
+    }
+
+    /** Every form of key PEM: encrypted, SEC1, PKCS#1, RSA, X25519, Ed25519 private keys. */
+    static Parsed parseWithBouncyCastle(String pem, char[] password) {
         Object obj;
         try (PEMParser parser = new PEMParser(new StringReader(pem))) {
             obj = parser.readObject();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.Heartbeat;
 import dev.meerkat.image.DecryptionKey;
 import dev.meerkat.image.ImageSigner;
 import dev.meerkat.image.ImageSource;
@@ -60,6 +61,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object as the last line.")
     boolean json;
 
+    // What is being measured, for the progress lines on stderr.
+    private volatile String stage = "starting";
+
     private record Measure(String name, double seconds, long bytes) {
         double mibPerSecond() {
             return bytes / 1048576.0 / seconds;
@@ -79,7 +83,9 @@ final class BenchCommand implements Callable<Integer> {
         Path encrypted = work.resolve("bench-encrypted.bin");
         Path copy = work.resolve("bench-copy.bin");
         PrintWriter out = spec.commandLine().getOut();
-        try {
+        stage = "writing the " + sizeMiB + " MiB payload";
+        try (Heartbeat progress =
+                Heartbeat.start(spec.commandLine().getErr(), "meerkat bench", () -> stage)) {
             writePayload(payload, (long) sizeMiB << 20);
             long len = Files.size(payload);
             SigningKey key = SigningKey.generate(KeyType.ECDSA_P256);
@@ -181,6 +187,7 @@ final class BenchCommand implements Callable<Integer> {
     private Measure best(String name, long bytes, Task task) throws Exception {
         double bestSeconds = Double.MAX_VALUE;
         for (int i = 0; i < runs; i++) {
+            stage = name + ", run " + (i + 1) + " of " + runs;
             long t0 = System.nanoTime();
             task.run();
             bestSeconds = Math.min(bestSeconds, (System.nanoTime() - t0) / 1e9);

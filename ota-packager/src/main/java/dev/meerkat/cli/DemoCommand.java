@@ -4,7 +4,7 @@ import dev.meerkat.cli.io.AtomicFiles;
 import dev.meerkat.cli.io.ExitCode;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,8 +26,10 @@ import picocli.CommandLine.Spec;
         name = "demo",
         mixinStandardHelpOptions = true,
         description = {
-            "The whole story on generated files: keys, signed/encrypted images, fw.zip, bootloader, a fleet update.",
-            "Tampered copies are rejected, a broken update rolls back; every step is a real meerkat command."
+            "The whole story on generated files: keys, signed/encrypted images, fw.zip, bootloader, and a fleet",
+            "updated through fleet-service (started on embedded defaults in the working directory, stopped at the end):",
+            "v2 in three phases commits everywhere, v2-broken is aborted in phase 1 and its devices roll back.",
+            "Tampered copies are rejected; every step is a real meerkat command."
         })
 final class DemoCommand implements Callable<Integer> {
 
@@ -40,10 +42,13 @@ final class DemoCommand implements Callable<Integer> {
                     "Working directory (default: a new temporary directory, kept for inspection).")
     Path dir;
 
-    private record Step(String title, int expectedExit, String... args) {}
+    /**
+     * One meerkat command, the exit code it must end with, and its title (null: same as before).
+     */
+    record Step(String title, int expectedExit, String... args) {}
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() throws Exception {
         Path work =
                 dir != null
                         ? Files.createDirectories(dir)
@@ -208,7 +213,7 @@ final class DemoCommand implements Callable<Integer> {
                                 "powercut",
                                 "--scenario",
                                 "commit"));
-        out.println("-- The fleet: the device runtime updated over MQTT --");
+        out.println("-- The fleet: firmware for the device runtime --");
         out.println();
         failures +=
                 run(
@@ -223,34 +228,11 @@ final class DemoCommand implements Callable<Integer> {
                                 w + "release-key.pem",
                                 "-o",
                                 w + "fleet"));
-        failures +=
-                run(
-                        out,
-                        w,
-                        new Step(
-                                "Five devices boot v1 (keys generated in emulated ATECC608s), an embedded MQTT "
-                                        + "broker and HTTP server start; v2 rolls out and commits, then v2-broken fails its init and every "
-                                        + "device rolls back to v2",
-                                ExitCode.OK,
-                                "fleet",
-                                "simulate",
-                                "--devices",
-                                "5",
-                                "--chips",
-                                "-k",
-                                w + "release-key.pem",
-                                "--factory",
-                                w + "fleet/v1.bin",
-                                "--rollout",
-                                w + "fleet/v2.bin",
-                                "--rollout",
-                                w + "fleet/v2-broken.bin",
-                                "--expect",
-                                "committed",
-                                "--expect",
-                                "rolled_back",
-                                "--timeout",
-                                "180"));
+        out.println(
+                "-- The fleet service: releases, a phased deployment, and one aborted by its"
+                        + " failures --");
+        out.println();
+        failures += new FleetServiceDemo(work, out, s -> run(out, w, s)).run();
         out.println(
                 failures == 0
                         ? "Demo complete: every step behaved as expected."
@@ -260,15 +242,13 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(PrintWriter out, String workPrefix, Step s) {
-        out.println("== " + s.title());
+        if (s.title() != null) out.println("== " + s.title());
         out.println("$ meerkat " + String.join(" ", s.args()).replace(workPrefix, ""));
-        StringWriter buf = new StringWriter();
-        PrintWriter pw = new PrintWriter(buf, true);
+        out.flush();
+        // live, so that commands that wait (deploy status --watch) show their progress as it comes
+        PrintWriter pw = new PrintWriter(new IndentedLines(out, workPrefix), true);
         int rc = Meerkat.run(s.args(), pw, pw);
-        pw.flush();
-        for (String line : buf.toString().split("\n")) {
-            if (!line.isBlank()) out.println("  " + line.replace(workPrefix, ""));
-        }
+        pw.close();
         boolean ok = rc == s.expectedExit();
         out.println(
                 ok
@@ -281,6 +261,44 @@ final class DemoCommand implements Callable<Integer> {
         out.println();
         out.flush();
         return ok ? 0 : 1;
+    }
+
+    /** Passes each complete line on, indented, with the working directory cut from paths. */
+    private static final class IndentedLines extends Writer {
+        private final PrintWriter out;
+        private final String workPrefix;
+        private final StringBuilder line = new StringBuilder();
+
+        IndentedLines(PrintWriter out, String workPrefix) {
+            this.out = out;
+            this.workPrefix = workPrefix;
+        }
+
+        @Override
+        public synchronized void write(char[] cbuf, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                char c = cbuf[i];
+                if (c == '\n') emit();
+                else if (c != '\r') line.append(c);
+            }
+        }
+
+        private void emit() {
+            if (!line.toString().isBlank())
+                out.println("  " + line.toString().replace(workPrefix, ""));
+            line.setLength(0);
+            out.flush();
+        }
+
+        @Override
+        public synchronized void flush() {
+            out.flush();
+        }
+
+        @Override
+        public synchronized void close() {
+            if (line.length() > 0) emit();
+        }
     }
 
     private static void writeFirmware(Path file, int size) throws IOException {

@@ -79,16 +79,24 @@ public final class Meerkat implements Runnable {
 
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        boolean debug = Arrays.asList(args).contains("--debug");
-        String[] effective =
-                Arrays.stream(args).filter(a -> !a.equals("--debug")).toArray(String[]::new);
+        boolean debug = false;
+        int kept = 0;
+        String[] effective = new String[args.length];
+        for (String a : args) {
+            if (a.equals("--debug")) debug = true;
+            else effective[kept++] = a;
+        }
+        effective = Arrays.copyOf(effective, kept);
+        int fast = FastStart.run(effective, out, err, debug);
+        if (fast != FastStart.NOT_HANDLED) return fast;
+        boolean withTrace = debug;
         CommandLine cl = CommandTree.forArguments(effective);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(
                 (ex, commandLine, parseResult) -> {
-                    if (debug) ex.printStackTrace(err);
+                    if (withTrace) ex.printStackTrace(err);
                     err.println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(ex));
                     err.flush();
                     return exitCode(ex);
@@ -105,7 +113,7 @@ public final class Meerkat implements Runnable {
         return cl.execute(effective);
     }
 
-    private static String describe(Throwable ex) {
+    static String describe(Throwable ex) {
         if (ex instanceof CliException || ex instanceof ImageFormatException)
             return ex.getMessage();
         if (ex instanceof IOException || ex instanceof UncheckedIOException) {
@@ -115,7 +123,7 @@ public final class Meerkat implements Runnable {
         return ex.getClass().getSimpleName() + ": " + ex.getMessage();
     }
 
-    private static int exitCode(Throwable ex) {
+    static int exitCode(Throwable ex) {
         if (ex instanceof CliException c) return c.exitCode();
         if (ex instanceof ImageFormatException) return ExitCode.INVALID;
         if (ex instanceof IOException || ex instanceof UncheckedIOException) return ExitCode.IO;

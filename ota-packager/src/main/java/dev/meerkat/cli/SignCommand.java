@@ -46,6 +46,10 @@ final class SignCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
+    // Set when FastStart runs this command without picocli; otherwise picocli's streams are used.
+    PrintWriter out;
+    PrintWriter err;
+
     // -v is imgtool's --version (the image version), so only --help comes from picocli.
     @Option(
             names = {"-h", "--help"},
@@ -70,11 +74,10 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = "--public-key-format",
-            defaultValue = "hash",
             paramLabel = "hash|full",
             description =
                     "Identify the key by its SHA-256 (KEYHASH TLV) or embed it (PUBKEY TLV). Default: ${DEFAULT-VALUE}.")
-    String publicKeyFormat;
+    String publicKeyFormat = "hash";
 
     @Option(
             names = {"-H", "--header-size"},
@@ -149,10 +152,9 @@ final class SignCommand implements Callable<Integer> {
     @Option(
             names = {"-S", "--slot-size"},
             converter = IntLiteral.class,
-            defaultValue = "0",
             paramLabel = "SIZE",
             description = "Slot size; image + trailer must fit. Required for --pad.")
-    long slotSize;
+    long slotSize = 0;
 
     @Option(
             names = "--pad",
@@ -172,11 +174,10 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = "--align",
-            defaultValue = "1",
             converter = IntLiteral.class,
             paramLabel = "1|2|4|8|16|32",
             description = "Flash write alignment. Default: ${DEFAULT-VALUE}.")
-    long align;
+    long align = 1;
 
     @Option(
             names = "--max-align",
@@ -187,12 +188,11 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = {"-M", "--max-sectors"},
-            defaultValue = "128",
             converter = IntLiteral.class,
             paramLabel = "N",
             description =
                     "Maximum sectors a slot has (swap status size). Default: ${DEFAULT-VALUE}.")
-    long maxSectors;
+    long maxSectors = 128;
 
     @Option(
             names = "--overwrite-only",
@@ -201,18 +201,16 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = {"-R", "--erased-val"},
-            defaultValue = "0xff",
             converter = IntLiteral.class,
             paramLabel = "0|0xff",
-            description = "Value of erased flash. Default: ${DEFAULT-VALUE}.")
-    long erasedValue;
+            description = "Value of erased flash. Default: 0xff.")
+    long erasedValue = 0xff;
 
     @Option(
             names = {"-e", "--endian"},
-            defaultValue = "little",
             paramLabel = "little",
             description = "Byte order (little only).")
-    String endian;
+    String endian = "little";
 
     @Option(
             names = {"-E", "--encrypt"},
@@ -223,10 +221,9 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = "--encrypt-keylen",
-            defaultValue = "128",
             paramLabel = "128|256",
             description = "AES key length. Default: ${DEFAULT-VALUE}.")
-    int encryptKeyLen;
+    int encryptKeyLen = 128;
 
     @Option(
             names = {"-c", "--clear"},
@@ -242,18 +239,16 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = "--sha",
-            defaultValue = "auto",
             paramLabel = "auto|256",
             description = "Image hash; only SHA-256. Default: ${DEFAULT-VALUE}.")
-    String sha;
+    String sha = "auto";
 
     @Option(
             names = "--hmac-sha",
-            defaultValue = "auto",
             paramLabel = "auto|256",
             description =
                     "HMAC of the ECIES key exchange; only SHA-256. Default: ${DEFAULT-VALUE}.")
-    String hmacSha;
+    String hmacSha = "auto";
 
     @Option(
             names = "--pure",
@@ -263,10 +258,9 @@ final class SignCommand implements Callable<Integer> {
 
     @Option(
             names = "--compression",
-            defaultValue = "disabled",
             paramLabel = "disabled",
             description = "Refused unless 'disabled': LZMA2-compressed images.")
-    String compression;
+    String compression = "disabled";
 
     @Option(
             names = {"-L", "--load-addr"},
@@ -436,8 +430,7 @@ final class SignCommand implements Callable<Integer> {
                             KeyFiles.verificationKey(fixSigPubkey), readSignature(fixSig));
         if (remote != null) {
             signer =
-                    dev.meerkat.cli.remote.RemoteSigner.connect(
-                                    remote, keyId, spec.commandLine().getErr())
+                    dev.meerkat.cli.remote.RemoteSigner.connect(remote, keyId, err())
                             .describing(
                                     input.getFileName().toString(),
                                     version,
@@ -468,7 +461,7 @@ final class SignCommand implements Callable<Integer> {
         boolean hexOut = output.toString().toLowerCase().endsWith(".hex");
         try (Progress progress =
                 new Progress(
-                        spec.commandLine().getErr(),
+                        err(),
                         "signing",
                         payload.length,
                         json ? Progress.Mode.OFF : Progress.mode(quiet))) {
@@ -520,7 +513,7 @@ final class SignCommand implements Callable<Integer> {
         }
         if (json) {
             JsonOutput.print(
-                    spec.commandLine().getOut(),
+                    out(),
                     JsonOutput.object(
                             "output",
                             output.toString(),
@@ -539,7 +532,7 @@ final class SignCommand implements Callable<Integer> {
                             "aesBits",
                             encryptKey != null ? encryptKeyLen : null));
         } else if (!quiet) {
-            PrintWriter o = spec.commandLine().getOut();
+            PrintWriter o = out();
             o.printf(
                     "%s: %d bytes, version %s, SHA-256 %s%s%s%n",
                     output,
@@ -761,5 +754,13 @@ final class SignCommand implements Callable<Integer> {
                     ? new ByteArrayInputStream(hexData)
                     : new BufferedInputStream(Files.newInputStream(file), 1 << 20);
         }
+    }
+
+    private PrintWriter out() {
+        return out != null ? out : spec.commandLine().getOut();
+    }
+
+    private PrintWriter err() {
+        return err != null ? err : spec.commandLine().getErr();
     }
 }

@@ -1,8 +1,7 @@
 package dev.meerkat.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.JsonOutput;
 import dev.meerkat.image.DecryptionKey;
 import dev.meerkat.image.ImageFormatException;
 import dev.meerkat.image.ImageVerifier;
@@ -11,7 +10,9 @@ import dev.meerkat.image.VerifiedImage;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -29,6 +30,10 @@ import picocli.CommandLine.Spec;
 final class VerifyCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
+
+    // Set when FastStart runs this command without picocli; otherwise picocli's streams are used.
+    PrintWriter out;
+    PrintWriter err;
 
     @Parameters(index = "0", paramLabel = "IMAGE")
     Path image;
@@ -71,45 +76,63 @@ final class VerifyCommand implements Callable<Integer> {
             v = v.withDecryptionKey(dk);
         }
         if (slotSize != null) v = v.withMaxSize(slotSize);
-        PrintWriter out = spec.commandLine().getOut();
-        ObjectNode result = new ObjectMapper().createObjectNode();
+        PrintWriter o = out();
+        // An ordered map rather than a Jackson tree: Jackson is loaded only when --json prints.
+        Map<String, Object> result = new LinkedHashMap<>();
         result.put("file", image.toString());
         try (ImageFiles.Opened img = ImageFiles.open(image);
                 Progress progress =
                         new Progress(
-                                spec.commandLine().getErr(),
+                                err(),
                                 "verifying",
                                 img.source().size(),
                                 json ? Progress.Mode.OFF : Progress.mode(quiet))) {
             VerifiedImage r = v.withProgress(progress).verify(img.source());
-            result.put("valid", true);
-            result.put("version", r.version().toString());
-            result.put("hash", r.hashHex());
-            result.put("signed_by", r.signer().map(VerificationKey::keyHashHex).orElse(null));
-            result.put("key_type", r.signer().map(k -> k.type().cliName()).orElse(null));
-            if (r.securityCounter().isPresent())
-                result.put("security_counter", r.securityCounter().getAsLong());
-            result.put("encrypted", r.encrypted());
             if (json) {
-                out.println(result);
+                result.put("valid", true);
+                result.put("version", r.version().toString());
+                result.put("hash", r.hashHex());
+                result.put("signed_by", r.signer().map(VerificationKey::keyHashHex).orElse(null));
+                result.put("key_type", r.signer().map(k -> k.type().cliName()).orElse(null));
+                if (r.securityCounter().isPresent())
+                    result.put("security_counter", r.securityCounter().getAsLong());
+                result.put("encrypted", r.encrypted());
+                JsonOutput.print(o, result);
             } else {
-                out.printf(
-                        "%s: valid: version %s, SHA-256 %s, %s%s%n",
-                        image,
-                        r.version(),
-                        r.hashHex(),
-                        r.signer().map(k -> "signed by " + k).orElse("hash only (no key given)"),
-                        r.encrypted() ? ", encrypted payload decrypted and checked" : "");
+                o.println(
+                        image
+                                + ": valid: version "
+                                + r.version()
+                                + ", SHA-256 "
+                                + r.hashHex()
+                                + ", "
+                                + r.signer()
+                                        .map(k -> "signed by " + k)
+                                        .orElse("hash only (no key given)")
+                                + (r.encrypted()
+                                        ? ", encrypted payload decrypted and checked"
+                                        : ""));
             }
             return ExitCode.OK;
         } catch (ImageFormatException e) {
-            result.put("valid", false);
-            result.put("problem", e.problem().name());
-            if (e.offset() >= 0) result.put("offset", e.offset());
-            result.put("message", e.getMessage());
-            if (json) out.println(result);
-            else spec.commandLine().getErr().println(image + ": invalid: " + e.getMessage());
+            if (json) {
+                result.put("valid", false);
+                result.put("problem", e.problem().name());
+                if (e.offset() >= 0) result.put("offset", e.offset());
+                result.put("message", e.getMessage());
+                JsonOutput.print(o, result);
+            } else {
+                err().println(image + ": invalid: " + e.getMessage());
+            }
             return ExitCode.INVALID;
         }
+    }
+
+    private PrintWriter out() {
+        return out != null ? out : spec.commandLine().getOut();
+    }
+
+    private PrintWriter err() {
+        return err != null ? err : spec.commandLine().getErr();
     }
 }

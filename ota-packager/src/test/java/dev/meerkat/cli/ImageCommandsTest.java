@@ -5,7 +5,6 @@ import static dev.meerkat.cli.Cli.vector;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.meerkat.image.SigningKey;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -332,15 +331,6 @@ class ImageCommandsTest {
                         tmp.resolve("x.bin").toString());
         assertThat(tooSmall.exitCode()).isEqualTo(2);
         assertThat(tooSmall.err()).contains("exceeds the slot size");
-    }
-
-    @Test
-    void demoRunsEveryStepAsExpected() throws Exception {
-        Cli.Run r = run("demo", "--dir", tmp.resolve("demo").toString());
-        assertThat(r.exitCode()).as(r.out()).isZero();
-        assertThat(r.out()).contains("Demo complete").doesNotContain("UNEXPECTED");
-        assertThat(Files.readString(tmp.resolve("demo/release-key.pem"), StandardCharsets.US_ASCII))
-                .contains("PRIVATE KEY");
     }
 
     private static String[] concat(String[]... parts) {

@@ -209,10 +209,17 @@ public final class BootTimeBenchmark {
 
     /** Prints the figures for 1 MiB and 16 MiB slots. */
     public static void report(PrintStream out) throws Exception {
+        report(out, List.of(1L << 20, 16L << 20), 7);
+    }
+
+    /** Prints the figures for these slot sizes (multiples of 64 KiB), {@code boots} boots each. */
+    public static void report(PrintStream out, List<Long> slotSizes, int boots) throws Exception {
         out.println(
-                "boot time: normal boot of a committed image (header, TLVs, SHA-256, Ed25519), 7 boots each");
-        for (long size : new long[] {1L << 20, 16L << 20}) {
-            out.println(run(size, 7).format());
+                "boot time: normal boot of a committed image (header, TLVs, SHA-256, Ed25519), "
+                        + boots
+                        + " boots each");
+        for (long size : slotSizes) {
+            out.println(run(size, boots).format());
         }
     }
 

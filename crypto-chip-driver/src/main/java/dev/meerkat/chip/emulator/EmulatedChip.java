@@ -19,6 +19,8 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.LongSupplier;
 import javax.crypto.Cipher;
 import javax.crypto.Mac;
@@ -53,11 +55,19 @@ public final class EmulatedChip {
     private byte[] output;
     private long readyAtNanos;
     private final TempKey tempKey = new TempKey();
+
+    /**
+     * The hardware transport keys (KeyID bit 15) that GenDig can use. A real part's values are
+     * Microchip's secret; an emulated chip has only those its owner installs.
+     */
+    private final Map<Integer, byte[]> transportKeys = new HashMap<>();
+
     private byte[] msgDigBuf;
     private byte[] altKeyBuf;
     private Sha256Context sha;
     private Mac hmac;
     private boolean selfTestFailed;
+    private boolean rngHealthFailed;
     private boolean unpowered;
 
     /**
@@ -278,6 +288,7 @@ public final class EmulatedChip {
         if (power != Power.ACTIVE) wokeAtNanos = clock.getAsLong();
         power = Power.ACTIVE;
         if (faults.selfTestFailure) selfTestFailed = true;
+        rngHealthFailed = faults.rngHealthFailure; // the health test runs on every wake
         output =
                 selfTestFailed
                         ? Packet.WAKE_SELF_TEST_FAILED.clone()
@@ -518,7 +529,14 @@ public final class EmulatedChip {
         }
     }
 
-    private byte[] rngBytes() {
+    /** Status 0x08 while the RNG's health test fails: nothing that needs a random number runs. */
+    private void requireHealthyRng() throws ChipFailure {
+        if (faults.rngHealthFailure) rngHealthFailed = true;
+        if (rngHealthFailed) throw new ChipFailure(0x08, "RNG health test failed");
+    }
+
+    private byte[] rngBytes() throws ChipFailure {
+        requireHealthyRng();
         byte[] r = new byte[32];
         if (!configLocked()) {
             for (int i = 0; i < 32; i += 4) {
@@ -589,6 +607,7 @@ public final class EmulatedChip {
             // a private key in TempKey for ECDH (ephemeral keys); it never leaves the chip
             if (mode != 0x04) throw ChipFailure.parse("GenKey into TempKey is private mode only");
             length(data, 0);
+            requireHealthyRng();
             byte[] d = P256.newScalar(rng);
             tempKey.load(d, false);
             tempKey.privateKey = true;
@@ -622,6 +641,7 @@ public final class EmulatedChip {
                     throw ChipFailure.exec("WriteConfig forbids GenKey in slot " + slot);
                 if (c.slotLocked(slot)) throw ChipFailure.exec("slot " + slot + " is locked");
             }
+            requireHealthyRng();
             byte[] d = P256.newScalar(rng);
             byte[] stored = new byte[36];
             System.arraycopy(d, 0, stored, 4, 32);
@@ -658,9 +678,12 @@ public final class EmulatedChip {
         return q == null ? null : P256.raw(q);
     }
 
-    /** Validity nibble of a public key slot (PubInfo): 0x5 validated, anything else not. */
+    /**
+     * Validity of a public key slot (PubInfo), the upper four bits of its first byte: 0x5
+     * validated, anything else not (cryptoauthlib's verify tests read it there).
+     */
     private boolean publicKeyValidated(int slot) {
-        return (slots[slot][0] & 0x0F) == 0x05;
+        return (slots[slot][0] >>> 4 & 0x0F) == 0x05;
     }
 
     private byte[] sign(int mode, int slot, byte[] data) throws ChipFailure {
@@ -710,9 +733,13 @@ public final class EmulatedChip {
                             pubValid);
             digest = HostCrypto.sha256(msg);
         }
+        requireHealthyRng();
         useKey(slot);
         byte[] sig = P256.sign(privateKey(slot), digest, rng);
-        tempKey.invalidate();
+        // a digest taken from the 608's message digest buffer leaves TempKey alone, so a random
+        // nonce made before the Sign can still feed a Verify (cryptoauthlib's verify tests sign
+        // between the two)
+        if ((mode & 0xA0) != 0xA0) tempKey.invalidate();
         return sig;
     }
 
@@ -738,8 +765,9 @@ public final class EmulatedChip {
         byte[] signature = Arrays.copyOf(data, Math.min(64, data.length));
         boolean validation = kind == 0x03 || kind == 0x07;
         if (validation) {
-            // Validate / Invalidate the public key in slot p2 with the parent key in its
-            // KeyConfig.AuthKey slot
+            // Validate / Invalidate the public key in slot p2 with the parent key in the slot its
+            // SlotConfig.ReadKey names (cryptoauthlib's verify_validate writes the authority's key
+            // there)
             slotId(p2);
             length(data, 83);
             KeyConfig kc = c.keyConfig(p2);
@@ -748,10 +776,11 @@ public final class EmulatedChip {
             if (!tempKey.valid || !tempKey.genKeyData || tempKey.keyId != p2) {
                 throw ChipFailure.exec("TempKey must hold the GenKey digest of slot " + p2);
             }
-            KeyConfig parent = c.keyConfig(kc.authKey());
+            int parentSlot = c.slotConfig(p2).readKey();
+            KeyConfig parent = c.keyConfig(parentSlot);
             if (!parent.isEccKey() || parent.isPrivate())
                 throw ChipFailure.exec("validating key slot holds no public key");
-            q = pubFromSlot(kc.authKey());
+            q = pubFromSlot(parentSlot);
             if (q == null) throw ChipFailure.exec("validating key slot holds no valid public key");
             message =
                     HostCrypto.validationDigest(
@@ -797,7 +826,7 @@ public final class EmulatedChip {
         if (!fromDigestBuffer) tempKey.invalidate();
         if (!P256.verify(q, message, data, 0)) throw new ChipFailure(0x01, "signature mismatch");
         if (validation) {
-            slots[p2][0] = (byte) ((slots[p2][0] & 0xF0) | (kind == 0x03 ? 0x05 : 0x0A));
+            slots[p2][0] = (byte) ((slots[p2][0] & 0x0F) | (kind == 0x03 ? 0x50 : 0xA0));
             save();
         }
         if (withMac) return HostCrypto.verifyMac(ioKey, message, systemNonce, signature, mode, p2);
@@ -893,6 +922,7 @@ public final class EmulatedChip {
                 throw ChipFailure.exec(what + " output is restricted to internal targets");
             byte[] ioKey = ioProtectionKey(c);
             byte[] outNonce = new byte[32];
+            requireHealthyRng();
             rng.nextBytes(outNonce);
             byte[] out = new byte[result.length + 32];
             System.arraycopy(
@@ -1087,6 +1117,11 @@ public final class EmulatedChip {
             default -> throw ChipFailure.exec("WriteConfig forbids writes to slot " + slot);
         }
         System.arraycopy(plain, 0, slots[slot], start, Math.min(plain.length, avail));
+        KeyConfig written = c.keyConfig(slot);
+        if (start == 0 && written.isEccKey() && !written.isPrivate() && written.pubInfo()) {
+            // a new public key needs validation: whatever the host wrote, it starts invalid
+            slots[slot][0] = (byte) ((slots[slot][0] & 0x0F) | 0xA0);
+        }
         save();
         return OK;
     }
@@ -1369,10 +1404,11 @@ public final class EmulatedChip {
             ConfigZone c = cfg();
             if (c.countMatchEnabled()) {
                 // the key is disabled while Counter[0] equals the value in the CountMatchKey slot
-                // (the value
-                // twice, a multiple of 32, as atcah_encode_counter_match writes it); the Counter
-                // command
-                // itself is not limited (cryptoauthlib's counter_match test counts past it)
+                // (the value twice, a non-zero multiple of 32, as atcah_encode_counter_match writes
+                // it); the Counter command itself is not limited (cryptoauthlib's counter_match
+                // test counts past it). Zero is an unprogrammed slot, not a limit of no uses:
+                // Counter[0] starts there, and cryptoauthlib's tests use the limited-use slot 0
+                // right after the data lock with its CountMatchKey slot never written.
                 byte[] m = slots[c.countMatchKey()];
                 long limit =
                         (m[0] & 0xFFL)
@@ -1381,7 +1417,8 @@ public final class EmulatedChip {
                                 | (m[3] & 0xFFL) << 24;
                 boolean wellFormed =
                         Arrays.equals(Arrays.copyOfRange(m, 0, 4), Arrays.copyOfRange(m, 4, 8))
-                                && limit % 32 == 0;
+                                && limit % 32 == 0
+                                && limit != 0;
                 long v = decodeCounter(config, ConfigZone.COUNTER_0);
                 if (wellFormed && v == limit)
                     throw ChipFailure.exec("counter 0 equals the count match value " + limit);
@@ -1417,6 +1454,11 @@ public final class EmulatedChip {
             throw new ChipFailure(0x07, "self test failed");
         }
         selfTestFailed = false;
+        if ((mode & 0x01) != 0) {
+            // bit 0 tests the RNG (DRBG) and reruns its health test
+            rngHealthFailed = faults.rngHealthFailure;
+            if (rngHealthFailed) throw new ChipFailure(0x08, "RNG health test failed");
+        }
         return OK;
     }
 
@@ -1514,7 +1556,20 @@ public final class EmulatedChip {
             throw new ChipFailure(0x01, "MAC mismatch");
         }
         authorizedKey = slot;
+        if (mode == 0x01 || mode == 0x05) copyToTempKey(c, slot);
         return OK;
+    }
+
+    /**
+     * CheckMac's copy (password checking): after a match in mode 0x01/0x05 the target slot (KeyID+1
+     * for an even KeyID, else KeyID itself) goes into TempKey with SourceFlag fixed, if its ReadKey
+     * is 0; a private key is never copied.
+     */
+    private void copyToTempKey(ConfigZone c, int slot) {
+        int target = (slot & 1) == 0 ? slot + 1 : slot;
+        if (c.slotConfig(target).readKey() != 0 || c.keyConfig(target).isPrivate()) return;
+        tempKey.load(Arrays.copyOf(slots[target], 32), true);
+        tempKey.keyId = target;
     }
 
     private byte[] genDig(int zone, int keyId, byte[] data) throws ChipFailure {
@@ -1551,6 +1606,16 @@ public final class EmulatedChip {
                                 tk);
             }
             case Zone.DATA -> {
+                if ((keyId & 0x8000) != 0) {
+                    // a transport key of the hardware array: no slot rules apply
+                    length(data, 0, 4);
+                    byte[] key = transportKeys.get(keyId);
+                    if (key == null)
+                        throw ChipFailure.exec(
+                                "no transport key " + Integer.toHexString(keyId) + " in this chip");
+                    next = HostCrypto.genDig(key, zone, keyId, sn, tk);
+                    break;
+                }
                 slotId(keyId);
                 // keys are usable before the data lock (cryptoauthlib's write_enc_data_unlock test)
                 if (!configLocked()) throw ChipFailure.exec("config zone unlocked");
@@ -1794,8 +1859,10 @@ public final class EmulatedChip {
                 result = KdfFunctions.aes(Arrays.copyOfRange(sourceKey, at, at + 16), message);
             }
             default -> {
-                if ((details & 0x00FFFFF8L) != 0) throw ChipFailure.parse("kdf hkdf details");
                 int location = (int) (details & 3);
+                // bits 8-11 name the message slot when the message is in a slot
+                long reserved = location == 0 ? 0x00FFF0F8L : 0x00FFFFF8L;
+                if ((details & reserved) != 0) throw ChipFailure.parse("kdf hkdf details");
                 byte[] key = (details & 4) != 0 ? new byte[32] : Arrays.copyOf(sourceKey, 32);
                 byte[] m =
                         switch (location) {
@@ -1815,9 +1882,16 @@ public final class EmulatedChip {
                                 }
                                 yield message;
                             }
-                            default ->
+                            default -> {
+                                // the first MsgLength bytes of a slot; the input bytes are ignored
+                                int slot = (int) (details >>> 8) & 0x0F;
+                                if (message.length > Zone.slotSize(slot))
                                     throw ChipFailure.parse(
-                                            "HKDF message location 'slot' is not emulated");
+                                            "HKDF message longer than slot " + slot);
+                                if (c.keyConfig(slot).isPrivate())
+                                    throw ChipFailure.exec("slot " + slot + " holds a private key");
+                                yield Arrays.copyOf(slots[slot], message.length);
+                            }
                         };
                 result = KdfFunctions.hkdf(key, m);
             }
@@ -1923,6 +1997,17 @@ public final class EmulatedChip {
 
     // ------------------------------------------------------------------ conveniences for owners of
     // the chip
+
+    /**
+     * Installs a transport key (KeyID 0x8000–0xFFFF) for GenDig over the data zone, as the factory
+     * puts them in a part's hardware array; not part of the state file.
+     */
+    public synchronized void installTransportKey(int keyId, byte[] key32) {
+        if (keyId < 0x8000 || keyId > 0xFFFF)
+            throw new IllegalArgumentException("transport key ids are 0x8000-0xFFFF");
+        if (key32.length != 32) throw new IllegalArgumentException("transport keys are 32 bytes");
+        transportKeys.put(keyId, key32.clone());
+    }
 
     /**
      * Writes a config image directly, as if it had been programmed and not yet locked (test setup

@@ -9,6 +9,7 @@ public final class Faults {
     int commErrors;
     int busyReads;
     boolean selfTestFailure;
+    boolean rngHealthFailure;
     int powerLossAfter = -1;
     final Map<Integer, int[]> forcedStatus = new HashMap<>();
 
@@ -48,6 +49,17 @@ public final class Faults {
      */
     public synchronized Faults selfTestFailure(boolean fail) {
         selfTestFailure = fail;
+        return this;
+    }
+
+    /**
+     * The random number generator's health test fails: every command that needs a random number
+     * (Random, Nonce random, GenKey of a private key, Sign, outputs encrypted with a fresh nonce)
+     * answers 0x08, until the fault is cleared and a wake or a SelfTest of the RNG runs the health
+     * test again.
+     */
+    public synchronized Faults rngHealthFailure(boolean fail) {
+        rngHealthFailure = fail;
         return this;
     }
 

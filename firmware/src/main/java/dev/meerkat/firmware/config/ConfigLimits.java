@@ -118,8 +118,28 @@ public final class ConfigLimits {
                     Map.entry("ota.chunk", new IntRange(512, 1 << 20)),
                     Map.entry("ota.checkpoint", new IntRange(0, 1L << 30)),
                     Map.entry("ota.retries", new IntRange(0, 1000)),
+                    Map.entry("ota.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
                     Map.entry(
-                            "ota.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")));
+                            "update.url",
+                            new Format(
+                                    Pattern.compile("|https?://\\S{1,500}"),
+                                    "empty or an http:// or https:// URL")),
+                    Map.entry("update.interval", new IntRange(1, 7 * 24 * 3600)),
+                    Map.entry(
+                            "ddi.server",
+                            new Format(
+                                    Pattern.compile("|https?://[^/\\s]{1,253}(/\\S{0,200})?"),
+                                    "empty or an http:// or https:// URL")),
+                    Map.entry(
+                            "ddi.tenant",
+                            new Format(
+                                    Pattern.compile("[A-Za-z0-9._-]{1,64}"),
+                                    "1-64 letters, digits, '.', '_' or '-'")),
+                    Map.entry(
+                            "ddi.controller_id",
+                            new Format(
+                                    Pattern.compile("|[A-Za-z0-9._-]{1,64}"),
+                                    "empty (the device id) or 1-64 letters, digits, '.', '_' or '-'")));
 
     private ConfigLimits() {}
 

@@ -12,4 +12,7 @@ public interface Library {
     int order();
 
     void init(DeviceContext device) throws Exception;
+
+    /** Releases what the library holds (connections) when the run ends; any thread. */
+    default void stop() {}
 }

@@ -4,6 +4,7 @@ import dev.meerkat.firmware.device.Network;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -56,6 +57,7 @@ final class ImageDownload implements AutoCloseable {
     private final String url;
     private final String caFile;
     private final int retries;
+    private final Map<String, String> headers;
     private final Consumer<String> log;
     private final byte[] buf;
     private long total;
@@ -66,6 +68,7 @@ final class ImageDownload implements AutoCloseable {
     /**
      * @param total known length when resuming after a reset (0 if unknown)
      * @param etag the ETag seen before a reset, if any
+     * @param headers sent on every connection (the channel's credentials)
      */
     ImageDownload(
             Network network,
@@ -75,6 +78,7 @@ final class ImageDownload implements AutoCloseable {
             int retries,
             long total,
             Optional<String> etag,
+            Map<String, String> headers,
             Consumer<String> log) {
         this.network = network;
         this.url = url;
@@ -82,6 +86,7 @@ final class ImageDownload implements AutoCloseable {
         this.retries = retries;
         this.total = total;
         this.etag = etag.orElse(null);
+        this.headers = Map.copyOf(headers);
         this.log = log;
         this.buf = new byte[chunk];
     }
@@ -134,6 +139,7 @@ final class ImageDownload implements AutoCloseable {
     private void open(Target t) throws IOException, OtaRefused {
         long from = t.resumeAt();
         HttpURLConnection c = network.openHttp(url, caFile);
+        headers.forEach(c::setRequestProperty);
         if (from > 0) {
             c.setRequestProperty("Range", "bytes=" + from + "-");
             if (etag != null) {

@@ -11,15 +11,21 @@ import dev.meerkat.firmware.app.FirmwareImage;
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
 import dev.meerkat.firmware.json.Json;
+import dev.meerkat.hal.FlashArea;
 import dev.meerkat.image.ImageKeyUnwrapper;
 import dev.meerkat.image.VerifiedImage;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.function.Supplier;
 
 /**
  * The device's update flow, whatever channel delivers the update: download (or upload) into the
@@ -83,7 +89,22 @@ public final class OtaUpdate implements Library {
         }
     }
 
+    /**
+     * A channel's own check of the whole downloaded file (e.g. a job document's signature over its
+     * SHA-256), made before the image is decrypted and installed.
+     */
+    @FunctionalInterface
+    public interface FileCheck {
+        /**
+         * @param sha256 SHA-256 of the file exactly as downloaded
+         * @return why the file is refused; empty to install it
+         */
+        Optional<String> refusal(byte[] sha256);
+    }
+
     private final List<OtaListener> listeners = new ArrayList<>();
+    private final Map<String, Supplier<Map<String, String>>> requestHeaders = new HashMap<>();
+    private final Map<String, FileCheck> fileChecks = new HashMap<>();
     private DeviceContext device;
     private OtaState state = OtaState.idle();
     private Transfer transfer;
@@ -122,6 +143,24 @@ public final class OtaUpdate implements Library {
     /** Adds a receiver of every update's events. */
     public void addListener(OtaListener l) {
         listeners.add(Objects.requireNonNull(l));
+    }
+
+    /**
+     * Request headers (its {@code Authorization}, for one) that every connection of the downloads
+     * {@code origin} starts carries, resumed ones after a reset included. A channel registers them
+     * in its {@link Library#init}, so a secret stays in the configuration and never reaches {@code
+     * ota.json}.
+     */
+    public void requestHeaders(String origin, Supplier<Map<String, String>> headers) {
+        requestHeaders.put(Objects.requireNonNull(origin), Objects.requireNonNull(headers));
+    }
+
+    /**
+     * Makes every download started by channel {@code origin} pass {@code check} before it is
+     * installed; a channel registers it at each boot so that a resumed download is checked too.
+     */
+    public void fileCheck(String origin, FileCheck check) {
+        fileChecks.put(Objects.requireNonNull(origin), Objects.requireNonNull(check));
     }
 
     /** The recorded state. */
@@ -278,6 +317,7 @@ public final class OtaUpdate implements Library {
                             device.config().getInt("ota.retries"),
                             known,
                             from == 0 ? Optional.empty() : previous.etag(),
+                            requestHeaders.getOrDefault(origin, Map::of).get(),
                             device::log);
             device.post(this::step);
         }
@@ -403,6 +443,14 @@ public final class OtaUpdate implements Library {
         Transfer t = transfer;
         try {
             t.session.finish();
+            FileCheck check = fileChecks.get(state.origin());
+            if (check != null) {
+                Optional<String> refused = check.refusal(downloadedSha256(t));
+                if (refused.isPresent()) {
+                    fail(refused.get(), Optional.empty());
+                    return;
+                }
+            }
             if (t.session.encrypted()) {
                 state = state.withPhase(OtaState.Phase.DECRYPTING);
                 save();
@@ -428,6 +476,24 @@ public final class OtaUpdate implements Library {
         } catch (UpdateRejectedException e) {
             fail(message(e), e.beforeInstall() ? Optional.empty() : Optional.of(e.reason()));
         }
+    }
+
+    /** SHA-256 of the file as it lies in the slot before decryption. */
+    private byte[] downloadedSha256(Transfer t) {
+        FlashArea area = device.layout().slot(t.session.slot());
+        MessageDigest sha;
+        try {
+            sha = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[4096];
+        for (long at = 0; at < t.total; at += buf.length) {
+            int n = (int) Math.min(buf.length, t.total - at);
+            area.read(at, buf, 0, n);
+            sha.update(buf, 0, n);
+        }
+        return sha.digest();
     }
 
     /**

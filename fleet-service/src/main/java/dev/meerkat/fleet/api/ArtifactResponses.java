@@ -4,7 +4,9 @@ import dev.meerkat.fleet.release.ObjectStore;
 import dev.meerkat.fleet.release.Release;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -43,9 +45,16 @@ public final class ArtifactResponses {
         }
         long start = from;
         long length = to - from + 1;
+        // opened before the answer starts, so an unavailable store is a 503, not a cut 200
+        InputStream opened;
+        try {
+            opened = store.read(r.objectKey(), start, length);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         StreamingOutput body =
                 out -> {
-                    try (InputStream in = store.read(r.objectKey(), start, length)) {
+                    try (InputStream in = opened) {
                         in.transferTo(out);
                     }
                 };

@@ -48,6 +48,9 @@ public class DeviceApiResource {
             String sha256,
             String url) {}
 
+    /** How the device's last update ended, sent with the update check by Meerkat firmware. */
+    static final String RESULT_HEADER = "X-Meerkat-OTA-Result";
+
     @Inject DeviceAuthenticator authenticator;
 
     @Inject ExecutionService executions;
@@ -64,6 +67,7 @@ public class DeviceApiResource {
     public Response mongooseUpdateCheck(
             @PathParam("deviceId") String deviceId,
             @HeaderParam("X-MGOS-FW-Version") String fwVersion,
+            @HeaderParam(RESULT_HEADER) String lastResult,
             @HeaderParam("Range") String range) {
         Device d = device(deviceId);
         String running = null;
@@ -73,10 +77,13 @@ public class DeviceApiResource {
         }
         Optional<ExecutionService.Work> work = executions.next(d.id(), running, null, "http");
         if (work.isPresent() && running != null) {
-            work = settleByVersion(d, work.get(), running);
+            work = settleByVersion(d, work.get(), running, lastResult);
         }
         if (work.isEmpty()) return Response.notModified().build();
         ExecutionService.Work w = work.get();
+        // the artifact is opened first: with the object store down the device hears 503 and its
+        // execution stays queued
+        Response artifact = ArtifactResponses.serve(store, w.release(), range);
         if (w.execution().state() == dev.meerkat.fleet.deploy.ExecutionState.QUEUED) {
             executions.report(
                     Caller.device(d.id()),
@@ -88,7 +95,7 @@ public class DeviceApiResource {
                             "downloading over HTTP",
                             null));
         }
-        return ArtifactResponses.serve(store, w.release(), range);
+        return artifact;
     }
 
     /** Next work as JSON, or 204. */
@@ -143,19 +150,34 @@ public class DeviceApiResource {
         return ArtifactResponses.serve(store, w.release(), range);
     }
 
+    /**
+     * Settles an execution in progress from the version the device now runs and, if it sent one,
+     * the result header of its last update ({@code <outcome> <version>[; <detail>]}): the detail of
+     * a rollback or failure (the bootloader's reason) becomes the rollback reason.
+     */
     private Optional<ExecutionService.Work> settleByVersion(
-            Device d, ExecutionService.Work w, String running) {
+            Device d, ExecutionService.Work w, String running, String lastResult) {
         Execution e = w.execution();
         if (e.state() != dev.meerkat.fleet.deploy.ExecutionState.IN_PROGRESS) return Optional.of(w);
+        String why = "device reverted to " + running;
+        String details = "still running " + running + " after the update";
+        if (lastResult != null
+                && lastResult.length() <= 400
+                && lastResult.matches("[\\x20-\\x7e]+")) {
+            int semi = lastResult.indexOf("; ");
+            String head = semi < 0 ? lastResult : lastResult.substring(0, semi);
+            if (semi > 0 && (head.startsWith("rolled_back ") || head.startsWith("failed "))) {
+                why = lastResult.substring(semi + 2);
+                if (why.length() > DeviceReport.MAX_REASON)
+                    why = why.substring(0, DeviceReport.MAX_REASON);
+            }
+            details = "still running " + running + ": " + head;
+        }
         DeviceReport r =
                 running.equals(w.release().version())
                         ? new DeviceReport(
                                 "SUCCEEDED", e.versionNumber(), "running " + running, null)
-                        : new DeviceReport(
-                                "FAILED",
-                                e.versionNumber(),
-                                "still running " + running + " after the update",
-                                "device reverted to " + running);
+                        : new DeviceReport("FAILED", e.versionNumber(), details, why);
         executions.report(Caller.device(d.id()), d.id(), e.deploymentId(), r);
         return executions.next(d.id(), running, null, "http");
     }

@@ -118,6 +118,16 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
+    public Response objectStore(dev.meerkat.fleet.release.ObjectStoreUnavailable e, UriInfo uri) {
+        LOG.warnf("object store unavailable on %s: %s", uri.getPath(), e.getMessage());
+        return respond(
+                503,
+                "Object store unavailable",
+                "the object store did not answer; nothing was changed",
+                uri);
+    }
+
+    @ServerExceptionMapper
     public Response unexpected(Exception e, UriInfo uri) {
         LOG.errorf(e, "unexpected failure on %s", uri.getPath());
         return respond(500, "Internal error", "the service failed; see its log", uri);

@@ -48,8 +48,20 @@ public class AuditLog {
      */
     public record Head(long seq, String hash) {}
 
-    private record Pending(
-            String actor, String roles, String action, String subject, String detail) {}
+    /** An entry queued for the chain: who, what, on what, details (already bounded). */
+    private record Queued(
+            String actor, String roles, String action, String subject, String detail) {
+        static Queued of(Caller caller, String action, String subject, String detail) {
+            return new Queued(
+                    caller.name(),
+                    caller.roles(),
+                    action,
+                    subject,
+                    detail == null || detail.length() <= MAX_DETAIL
+                            ? detail
+                            : detail.substring(0, MAX_DETAIL));
+        }
+    }
 
     @Inject Database db;
 
@@ -64,21 +76,32 @@ public class AuditLog {
     /** Records an action inside the caller's transaction. */
     public void record(Connection c, Caller caller, String action, String subject, String detail)
             throws SQLException {
-        Pending p =
-                new Pending(
-                        caller.name(),
-                        caller.roles(),
-                        action,
-                        subject,
-                        detail == null || detail.length() <= MAX_DETAIL
-                                ? detail
-                                : detail.substring(0, MAX_DETAIL));
+        enqueue(c, List.of(Queued.of(caller, action, subject, detail)));
+    }
+
+    /** An entry still to be written: who, what, on what, details. */
+    public record Pending(Caller caller, String action, String subject, String detail) {}
+
+    /**
+     * Records several actions inside the caller's transaction; they are chained together at its
+     * commit, under one lock of the chain head, as one JDBC batch.
+     */
+    public void recordAll(Connection c, List<Pending> entries) throws SQLException {
+        if (entries.isEmpty()) return;
+        List<Queued> queued = new ArrayList<>(entries.size());
+        for (Pending p : entries) {
+            queued.add(Queued.of(p.caller(), p.action(), p.subject(), p.detail()));
+        }
+        enqueue(c, List.copyOf(queued));
+    }
+
+    private void enqueue(Connection c, List<Queued> entries) throws SQLException {
         if (!db.beforeCommit(
                 c,
                 cc -> {
-                    append(cc, p);
+                    append(cc, entries);
                     return null;
-                })) append(c, p);
+                })) append(c, entries);
     }
 
     /** Records an action on its own (refused requests have no other change to join). */
@@ -135,36 +158,40 @@ public class AuditLog {
                 });
     }
 
-    private void append(Connection c, Pending p) throws SQLException {
+    private void append(Connection c, List<Queued> entries) throws SQLException {
         Head head = lockHead(c);
-        long seq = head.seq() + 1;
         Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        String hash =
-                ChainHash.of(
-                        seq,
-                        at.toString(),
-                        p.actor(),
-                        p.roles(),
-                        p.action(),
-                        p.subject(),
-                        p.detail(),
-                        head.hash());
         try (PreparedStatement ps =
                 c.prepareStatement(
                         "INSERT INTO audit_log (seq, at, actor, roles, action, subject, detail, prev_hash, hash)"
                                 + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setLong(1, seq);
-            Sql.setInstant(ps, 2, at);
-            ps.setString(3, p.actor());
-            ps.setString(4, p.roles());
-            ps.setString(5, p.action());
-            ps.setString(6, p.subject());
-            ps.setString(7, p.detail());
-            ps.setString(8, head.hash());
-            ps.setString(9, hash);
-            ps.executeUpdate();
+            for (Queued p : entries) {
+                long seq = head.seq() + 1;
+                String hash =
+                        ChainHash.of(
+                                seq,
+                                at.toString(),
+                                p.actor(),
+                                p.roles(),
+                                p.action(),
+                                p.subject(),
+                                p.detail(),
+                                head.hash());
+                ps.setLong(1, seq);
+                Sql.setInstant(ps, 2, at);
+                ps.setString(3, p.actor());
+                ps.setString(4, p.roles());
+                ps.setString(5, p.action());
+                ps.setString(6, p.subject());
+                ps.setString(7, p.detail());
+                ps.setString(8, head.hash());
+                ps.setString(9, hash);
+                ps.addBatch();
+                head = new Head(seq, hash);
+            }
+            ps.executeBatch();
         }
-        moveHead(c, new Head(seq, hash));
+        moveHead(c, head);
     }
 
     /**

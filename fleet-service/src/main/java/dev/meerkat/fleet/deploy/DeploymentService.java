@@ -57,63 +57,77 @@ public class DeploymentService {
                                 ? new RolloutPlan(null, null, null, null, null, null, null, null)
                                 : requested)
                         .validated();
-        return db.tx(
-                c -> {
-                    if (deployments.find(c, depId).isPresent()) {
-                        throw Refusal.conflict(
-                                "Deployment exists", "deployment " + depId + " exists");
-                    }
-                    Release r =
-                            releases.find(c, releaseId)
-                                    .orElseThrow(
-                                            () ->
-                                                    Refusal.unprocessable(
-                                                            "Unknown release",
-                                                            "no release " + releaseId));
-                    Group g = groups.require(c, groupName);
-                    List<String> members = shuffled(depId, groups.currentMembers(c, g));
-                    if (members.isEmpty() && g.kind() == Group.Kind.STATIC) {
-                        throw Refusal.unprocessable(
-                                "Empty group", "group " + groupName + " has no devices");
-                    }
-                    int[] sizes = plan.phaseSizes(members.size());
-                    int[] phaseOf = new int[members.size()];
-                    for (int p = 0, i = 0; p < sizes.length; p++) {
-                        for (int k = 0; k < sizes[p]; k++) phaseOf[i++] = p;
-                    }
-                    Instant now = Instant.now();
-                    Deployment d =
-                            new Deployment(
-                                    depId,
-                                    r.id(),
-                                    g.name(),
-                                    DeploymentState.RUNNING,
-                                    plan,
-                                    0,
-                                    now,
-                                    initialTokens(plan, 0),
-                                    now,
-                                    null,
-                                    now,
-                                    caller.name(),
-                                    1);
-                    deployments.insert(c, d);
-                    executions.insertQueued(c, depId, members, phaseOf, 0, now);
-                    audit.record(
-                            c,
-                            caller,
-                            "deployment.create",
-                            depId,
-                            "release="
-                                    + r.id()
-                                    + " group="
-                                    + g.name()
-                                    + " devices="
-                                    + members.size()
-                                    + " phases="
-                                    + sizes.length);
-                    return d;
-                });
+        if (releaseId == null) throw Refusal.badRequest("releaseId is required");
+        return db.tx(c -> create(c, caller, depId, releaseId, groupName, plan));
+    }
+
+    /**
+     * Creates a running deployment inside the caller's transaction (for use cases that create more
+     * in the same transaction). {@code releaseId} may be null when the protocol carries its own
+     * payload (an AWS IoT job's document); {@code plan} must be validated.
+     */
+    public Deployment create(
+            Connection c,
+            Caller caller,
+            String depId,
+            String releaseId,
+            String groupName,
+            RolloutPlan plan)
+            throws SQLException {
+        if (deployments.find(c, depId).isPresent()) {
+            throw Refusal.conflict("Deployment exists", "deployment " + depId + " exists");
+        }
+        Release r =
+                releaseId == null
+                        ? null
+                        : releases.find(c, releaseId)
+                                .orElseThrow(
+                                        () ->
+                                                Refusal.unprocessable(
+                                                        "Unknown release",
+                                                        "no release " + releaseId));
+        Group g = groups.require(c, groupName);
+        List<String> members = shuffled(depId, groups.currentMembers(c, g));
+        if (members.isEmpty() && g.kind() == Group.Kind.STATIC) {
+            throw Refusal.unprocessable("Empty group", "group " + groupName + " has no devices");
+        }
+        int[] sizes = plan.phaseSizes(members.size());
+        int[] phaseOf = new int[members.size()];
+        for (int p = 0, i = 0; p < sizes.length; p++) {
+            for (int k = 0; k < sizes[p]; k++) phaseOf[i++] = p;
+        }
+        Instant now = Instant.now();
+        Deployment d =
+                new Deployment(
+                        depId,
+                        r == null ? null : r.id(),
+                        g.name(),
+                        DeploymentState.RUNNING,
+                        plan,
+                        0,
+                        now,
+                        initialTokens(plan, 0),
+                        now,
+                        null,
+                        now,
+                        caller.name(),
+                        1);
+        deployments.insert(c, d);
+        executions.insertQueued(c, depId, members, phaseOf, 0, now);
+        audit.record(
+                c,
+                caller,
+                "deployment.create",
+                depId,
+                "release="
+                        + (r == null ? "none" : r.id())
+                        + " group="
+                        + g.name()
+                        + " devices="
+                        + members.size()
+                        + " phases="
+                        + sizes.length);
+        return d;
     }
 
     /** Applies an operator command under the deployment's row lock. */

@@ -28,4 +28,25 @@ public record Execution(
         Instant updatedAt,
         String statusDetails,
         String failureType,
-        String rollbackReason) {}
+        String rollbackReason) {
+
+    /** This execution as {@link ExecutionRepository#transition} leaves it. */
+    Execution after(ExecutionState next, ExecutionRepository.Change c, Instant now) {
+        return new Execution(
+                actionId,
+                deploymentId,
+                deviceId,
+                phase,
+                seq,
+                next,
+                versionNumber + 1,
+                c.attempt(),
+                releasedAt,
+                c.startedAt(),
+                c.nextAttemptAt(),
+                now,
+                c.statusDetails() != null ? c.statusDetails() : statusDetails,
+                c.failureType() != null ? c.failureType() : failureType,
+                c.rollbackReason() != null ? c.rollbackReason() : rollbackReason);
+    }
+}

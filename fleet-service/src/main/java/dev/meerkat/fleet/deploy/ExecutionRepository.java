@@ -91,6 +91,116 @@ public class ExecutionRepository {
         }
     }
 
+    /** One compare-and-set transition of a batch. */
+    public record Transition(Execution expected, ExecutionState next, Change change) {}
+
+    /**
+     * Several {@link #transition}s sent as one JDBC batch (one round trip); false unless every one
+     * of them applied (the caller's transaction must then be rolled back).
+     */
+    public boolean transitionAll(Connection c, List<Transition> batch, Instant now)
+            throws SQLException {
+        if (batch.isEmpty()) return true;
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE executions SET state = ?, version_number = version_number + 1,"
+                                + " attempt = ?, started_at = ?, next_attempt_at = ?, updated_at = ?,"
+                                + " status_details = COALESCE(?, status_details), failure_type = COALESCE(?, failure_type),"
+                                + " rollback_reason = COALESCE(?, rollback_reason)"
+                                + " WHERE deployment_id = ? AND device_id = ? AND state = ? AND version_number = ?")) {
+            for (Transition t : batch) {
+                ps.setString(1, t.next().name());
+                ps.setInt(2, t.change().attempt());
+                Sql.setInstant(ps, 3, t.change().startedAt());
+                Sql.setInstant(ps, 4, t.change().nextAttemptAt());
+                Sql.setInstant(ps, 5, now);
+                ps.setString(6, t.change().statusDetails());
+                ps.setString(7, t.change().failureType());
+                ps.setString(8, t.change().rollbackReason());
+                ps.setString(9, t.expected().deploymentId());
+                ps.setString(10, t.expected().deviceId());
+                ps.setString(11, t.expected().state().name());
+                ps.setLong(12, t.expected().versionNumber());
+                ps.addBatch();
+            }
+            for (int n : ps.executeBatch()) {
+                if (n != 1 && n != java.sql.Statement.SUCCESS_NO_INFO) return false;
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The executions a device may act on, for many devices at once, locked: in progress, or
+     * released and queued (the caller checks the deployment is running and the retry delay).
+     */
+    public List<Execution> lockActionable(Connection c, List<String> deviceIds)
+            throws SQLException {
+        List<Execution> out = new ArrayList<>();
+        for (int from = 0; from < deviceIds.size(); from += 500) {
+            List<String> chunk = deviceIds.subList(from, Math.min(deviceIds.size(), from + 500));
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT "
+                                    + COLUMNS
+                                    + " FROM executions WHERE device_id IN ("
+                                    + "?,".repeat(chunk.size() - 1)
+                                    + "?) AND (state = 'IN_PROGRESS' OR (state = 'QUEUED' AND released_at IS NOT NULL))"
+                                    + " ORDER BY deployment_id, device_id FOR UPDATE")) {
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 1, chunk.get(i));
+                out.addAll(list(ps));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The released executions of a deployment among {@code deviceIds} whose device uses {@code
+     * protocol}.
+     */
+    public List<Execution> released(
+            Connection c, String deploymentId, List<String> deviceIds, String protocol)
+            throws SQLException {
+        List<Execution> out = new ArrayList<>();
+        for (int from = 0; from < deviceIds.size(); from += 500) {
+            List<String> chunk = deviceIds.subList(from, Math.min(deviceIds.size(), from + 500));
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT "
+                                    + prefixed("e")
+                                    + " FROM executions e JOIN devices v ON v.id = e.device_id"
+                                    + " WHERE e.deployment_id = ? AND v.protocol = ? AND e.released_at IS NOT NULL"
+                                    + " AND e.device_id IN ("
+                                    + "?,".repeat(chunk.size() - 1)
+                                    + "?)")) {
+                ps.setString(1, deploymentId);
+                ps.setString(2, protocol);
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 3, chunk.get(i));
+                out.addAll(list(ps));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Queued executions of a deployment whose device is no longer a member of the static group (one
+     * query instead of loading every queued execution and every member).
+     */
+    public List<Execution> queuedOutsideGroup(Connection c, String deploymentId, String group)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + prefixed("e")
+                                + " FROM executions e WHERE e.deployment_id = ? AND e.state = 'QUEUED'"
+                                + " AND NOT EXISTS (SELECT 1 FROM group_members m"
+                                + " WHERE m.group_name = ? AND m.device_id = e.device_id)")) {
+            ps.setString(1, deploymentId);
+            ps.setString(2, group);
+            return list(ps);
+        }
+    }
+
     /** The columns a transition may set besides the state. */
     public record Change(
             int attempt,
@@ -319,7 +429,10 @@ public class ExecutionRepository {
                         "SELECT "
                                 + prefixed("e")
                                 + " FROM executions e"
-                                + " JOIN deployments d ON d.id = e.deployment_id WHERE e.device_id = ? AND ("
+                                + " JOIN deployments d ON d.id = e.deployment_id WHERE e.device_id = ?"
+                                // deployments without a release (AWS IoT jobs) reach things only
+                                // through the Jobs API
+                                + " AND d.release_id IS NOT NULL AND ("
                                 + " e.state = 'IN_PROGRESS' OR (e.state = 'QUEUED' AND e.released_at IS NOT NULL AND d.state = 'RUNNING'"
                                 + " AND (e.next_attempt_at IS NULL OR e.next_attempt_at <= ?)))"
                                 + " ORDER BY CASE WHEN e.state = 'IN_PROGRESS' THEN 0 ELSE 1 END, e.released_at, e.deployment_id LIMIT 1")) {

@@ -12,6 +12,8 @@ import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -65,6 +67,17 @@ public class ExecutionService {
                 c -> {
                     Optional<Execution> e = visible(c, deploymentId, deviceId);
                     if (e.isEmpty()) return Optional.empty();
+                    return releaseOf(c, deploymentId).map(r -> new Work(e.get(), r));
+                });
+    }
+
+    /**
+     * The released work of one deployment for many devices at once, only those reached over {@code
+     * protocol} (what a push protocol sends right after a release).
+     */
+    public List<Work> releasedWork(String deploymentId, List<String> deviceIds, String protocol) {
+        return db.tx(
+                c -> {
                     Release r =
                             releases.find(
                                             c,
@@ -73,7 +86,11 @@ public class ExecutionService {
                                                     .orElseThrow()
                                                     .releaseId())
                                     .orElseThrow();
-                    return Optional.of(new Work(e.get(), r));
+                    List<Work> out = new ArrayList<>();
+                    for (Execution e : executions.released(c, deploymentId, deviceIds, protocol)) {
+                        out.add(new Work(e, r));
+                    }
+                    return out;
                 });
     }
 
@@ -89,16 +106,19 @@ public class ExecutionService {
                                                     x.deviceId().equals(deviceId)
                                                             && x.releasedAt() != null);
                     if (e.isEmpty()) return Optional.empty();
-                    Release r =
-                            releases.find(
-                                            c,
-                                            deployments
-                                                    .find(c, e.get().deploymentId())
-                                                    .orElseThrow()
-                                                    .releaseId())
-                                    .orElseThrow();
-                    return Optional.of(new Work(e.get(), r));
+                    return releaseOf(c, e.get().deploymentId()).map(r -> new Work(e.get(), r));
                 });
+    }
+
+    /**
+     * The release a deployment installs; empty for a deployment without one (an AWS IoT job, whose
+     * document reaches things only through the Jobs API).
+     */
+    private Optional<Release> releaseOf(Connection c, String deploymentId) throws SQLException {
+        String releaseId = deployments.find(c, deploymentId).orElseThrow().releaseId();
+        return releaseId == null
+                ? Optional.empty()
+                : Optional.of(releases.find(c, releaseId).orElseThrow());
     }
 
     /** The protocol the device last used (or was registered with). */
@@ -143,7 +163,8 @@ public class ExecutionService {
      */
     public Execution report(
             Caller caller, String deviceId, String deploymentId, DeviceReport report) {
-        ExecutionEvent event = report.bounded().event();
+        report.bounded()
+                .event(); // a status no device may report is refused (400) before anything else
         return db.tx(
                 c -> {
                     Execution e =
@@ -176,47 +197,166 @@ public class ExecutionService {
                     }
                     RolloutPlan plan = deployments.find(c, deploymentId).orElseThrow().plan();
                     Instant now = Instant.now();
-                    ExecutionEvent effective = event;
-                    if (event == ExecutionEvent.FAIL
-                            && e.state() == ExecutionState.IN_PROGRESS
-                            && plan.retry() != null
-                            && plan.retry().applies(event, e.attempt())) {
-                        effective = ExecutionEvent.RETRY;
-                    }
-                    ExecutionState to =
-                            ExecutionTransitions.next(e.state(), effective)
-                                    .orElseThrow(
-                                            () ->
-                                                    Refusal.conflict(
-                                                            "Invalid transition",
-                                                            "execution is "
-                                                                    + e.state()
-                                                                    + "; cannot report "
-                                                                    + report.status()));
-                    ExecutionRepository.Change change =
-                            change(e, effective, event, plan, report, now);
-                    if (!executions.transition(c, e, to, change, now)) {
+                    Decision d = decide(e, plan, report, now);
+                    if (!executions.transition(c, e, d.to(), d.change(), now)) {
                         throw Refusal.conflict(
                                 "Version mismatch",
                                 "execution changed concurrently; fetch it and retry");
                     }
-                    audit.record(
-                            c,
-                            caller,
-                            "execution." + to.name().toLowerCase(java.util.Locale.ROOT),
-                            deploymentId + "/" + deviceId,
-                            "from="
-                                    + e.state()
-                                    + " version="
-                                    + (e.versionNumber() + 1)
-                                    + (effective == ExecutionEvent.RETRY
-                                            ? " retry=" + change.attempt()
-                                            : "")
-                                    + (report.rollbackReason() == null
-                                            ? ""
-                                            : " rollback=" + report.rollbackReason()));
+                    AuditLog.Pending a = d.audit(caller, e, report);
+                    audit.record(c, a.caller(), a.action(), a.subject(), a.detail());
                     return executions.lock(c, deploymentId, deviceId).orElseThrow();
                 });
+    }
+
+    /** Where a report takes an execution, and what else changes with it. */
+    record Decision(
+            ExecutionEvent effective, ExecutionState to, ExecutionRepository.Change change) {
+        AuditLog.Pending audit(Caller caller, Execution e, DeviceReport report) {
+            return new AuditLog.Pending(
+                    caller,
+                    "execution." + to.name().toLowerCase(java.util.Locale.ROOT),
+                    e.deploymentId() + "/" + e.deviceId(),
+                    "from="
+                            + e.state()
+                            + " version="
+                            + (e.versionNumber() + 1)
+                            + (effective == ExecutionEvent.RETRY
+                                    ? " retry=" + change.attempt()
+                                    : "")
+                            + (report.rollbackReason() == null
+                                    ? ""
+                                    : " rollback=" + report.rollbackReason()));
+        }
+    }
+
+    /** The transition a report asks for (retries applied), or a refusal when the table lacks it. */
+    static Decision decide(Execution e, RolloutPlan plan, DeviceReport report, Instant now) {
+        ExecutionEvent event = report.bounded().event();
+        ExecutionEvent effective = event;
+        if (event == ExecutionEvent.FAIL
+                && e.state() == ExecutionState.IN_PROGRESS
+                && plan.retry() != null
+                && plan.retry().applies(event, e.attempt())) {
+            effective = ExecutionEvent.RETRY;
+        }
+        ExecutionState to =
+                ExecutionTransitions.next(e.state(), effective)
+                        .orElseThrow(
+                                () ->
+                                        Refusal.conflict(
+                                                "Invalid transition",
+                                                "execution is "
+                                                        + e.state()
+                                                        + "; cannot report "
+                                                        + report.status()));
+        return new Decision(effective, to, change(e, effective, event, plan, report, now));
+    }
+
+    /**
+     * A device's progress or outcome event over a push protocol: what it runs now, and how it maps
+     * to the execution it is acting on ({@code null}: nothing to report for that state).
+     */
+    public record PushEvent(
+            String deviceId,
+            String runningVersion,
+            java.util.function.Function<Execution, DeviceReport> report) {}
+
+    /**
+     * Applies many push events in one transaction: one batched device update, one locking read of
+     * the executions they act on, one batched compare-and-set update and one batched audit insert.
+     * Each state change still commits together with its audit entry (same transaction). Events are
+     * applied in order per device; an event the state machine refuses (stale, duplicate) is skipped
+     * as {@link #report} would refuse it. Returns how many executions changed state.
+     */
+    public int applyPushEvents(List<PushEvent> events, String protocol) {
+        if (events.isEmpty()) return 0;
+        return db.tx(
+                c -> {
+                    Instant now = Instant.now();
+                    java.util.Map<String, DeviceRepository.Seen> seen =
+                            new java.util.LinkedHashMap<>();
+                    for (PushEvent p : events) {
+                        DeviceRepository.Seen before = seen.get(p.deviceId());
+                        seen.put(
+                                p.deviceId(),
+                                new DeviceRepository.Seen(
+                                        p.deviceId(),
+                                        p.runningVersion() != null
+                                                ? p.runningVersion()
+                                                : before == null ? null : before.version(),
+                                        null,
+                                        protocol));
+                    }
+                    devices.updateReports(c, List.copyOf(seen.values()), now);
+                    java.util.Map<String, List<Execution>> actionable = new java.util.HashMap<>();
+                    for (Execution e : executions.lockActionable(c, List.copyOf(seen.keySet()))) {
+                        actionable.computeIfAbsent(e.deviceId(), k -> new ArrayList<>()).add(e);
+                    }
+                    java.util.Map<String, Optional<Deployment>> deps = new java.util.HashMap<>();
+                    java.util.Map<String, Execution> current = new java.util.HashMap<>();
+                    for (java.util.Map.Entry<String, List<Execution>> en : actionable.entrySet()) {
+                        Execution best = null;
+                        for (Execution e : en.getValue()) {
+                            if (e.state() == ExecutionState.QUEUED) {
+                                Optional<Deployment> d =
+                                        deps.computeIfAbsent(e.deploymentId(), id -> find(c, id));
+                                if (d.isEmpty()
+                                        || d.get().state() != DeploymentState.RUNNING
+                                        || (e.nextAttemptAt() != null
+                                                && e.nextAttemptAt().isAfter(now))) continue;
+                            }
+                            if (best == null || before(e, best)) best = e;
+                        }
+                        if (best != null) current.put(en.getKey(), best);
+                    }
+                    List<ExecutionRepository.Transition> batch = new ArrayList<>();
+                    List<AuditLog.Pending> entries = new ArrayList<>();
+                    for (PushEvent p : events) {
+                        Execution e = current.get(p.deviceId());
+                        if (e == null || e.state().isFinal()) continue;
+                        DeviceReport r = p.report().apply(e);
+                        if (r == null) continue;
+                        Deployment d =
+                                deps.computeIfAbsent(e.deploymentId(), id -> find(c, id))
+                                        .orElseThrow();
+                        Decision decision;
+                        try {
+                            decision = decide(e, d.plan(), r, now);
+                        } catch (Refusal refused) {
+                            continue; // as report() would refuse it: nothing written for it
+                        }
+                        batch.add(
+                                new ExecutionRepository.Transition(
+                                        e, decision.to(), decision.change()));
+                        entries.add(decision.audit(Caller.device(p.deviceId()), e, r));
+                        current.put(p.deviceId(), e.after(decision.to(), decision.change(), now));
+                    }
+                    if (!executions.transitionAll(c, batch, now)) {
+                        throw new IllegalStateException(
+                                "an execution changed concurrently; the batch is rolled back");
+                    }
+                    audit.recordAll(c, entries);
+                    return batch.size();
+                });
+    }
+
+    private Optional<Deployment> find(Connection c, String id) {
+        try {
+            return deployments.find(c, id);
+        } catch (SQLException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /** The order {@link ExecutionRepository#nextForDevice} offers a device its work in. */
+    private static boolean before(Execution a, Execution b) {
+        int ra = a.state() == ExecutionState.IN_PROGRESS ? 0 : 1;
+        int rb = b.state() == ExecutionState.IN_PROGRESS ? 0 : 1;
+        if (ra != rb) return ra < rb;
+        int t = a.releasedAt().compareTo(b.releasedAt());
+        if (t != 0) return t < 0;
+        return a.deploymentId().compareTo(b.deploymentId()) < 0;
     }
 
     static ExecutionRepository.Change change(

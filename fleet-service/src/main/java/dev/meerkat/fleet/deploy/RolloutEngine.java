@@ -171,7 +171,11 @@ public class RolloutEngine {
                 }
             }
             d = d.withRate(tokens, now);
-            d = finishPhase(c, d, executions.counts(c, id), now);
+            // Reports commit while this step runs: an outcome that arrived since the abort check
+            // above is judged by that check on the next tick, never by the phase's success
+            // criterion (which would pause instead of abort).
+            Map<Integer, Map<ExecutionState, Integer>> latest = executions.counts(c, id);
+            if (abortReason(plan, latest).isEmpty()) d = finishPhase(c, d, latest, now);
         }
         if (!d.equals(before)) deployments.update(c, d);
         return released;
@@ -183,9 +187,9 @@ public class RolloutEngine {
      */
     private void followMembership(Connection c, Deployment d, Instant now) throws SQLException {
         Group g = groups.require(c, d.groupName());
-        Set<String> members = Set.copyOf(groups.currentMembers(c, g));
         if (g.kind() == Group.Kind.DYNAMIC) {
             if (d.state() == DeploymentState.PAUSED) return;
+            Set<String> members = Set.copyOf(groups.currentMembers(c, g));
             Set<String> known = executions.deviceIds(c, d.id());
             List<String> joiners =
                     members.stream().filter(m -> !known.contains(m)).sorted().toList();
@@ -201,14 +205,9 @@ public class RolloutEngine {
                     d.id(),
                     joiners.size() + " devices joined group " + g.name());
         } else {
-            for (Execution e : executions.queued(c, d.id())) {
-                if (!members.contains(e.deviceId())
-                        && executions.transition(
-                                c,
-                                e,
-                                ExecutionState.REMOVED,
-                                ExecutionRepository.Change.keep(e),
-                                now)) {
+            for (Execution e : executions.queuedOutsideGroup(c, d.id(), g.name())) {
+                if (executions.transition(
+                        c, e, ExecutionState.REMOVED, ExecutionRepository.Change.keep(e), now)) {
                     audit.record(
                             c,
                             Caller.SYSTEM,

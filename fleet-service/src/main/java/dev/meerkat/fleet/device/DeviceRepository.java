@@ -105,6 +105,28 @@ public class DeviceRepository {
         }
     }
 
+    /** What a device said about itself when it was last heard from. */
+    public record Seen(String id, String version, String slotState, String protocol) {}
+
+    /** {@link #updateReport} for many devices, as one JDBC batch. */
+    public void updateReports(Connection c, List<Seen> seen, Instant at) throws SQLException {
+        if (seen.isEmpty()) return;
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE devices SET reported_version = COALESCE(?, reported_version),"
+                                + " slot_state = COALESCE(?, slot_state), protocol = COALESCE(?, protocol), last_seen = ? WHERE id = ?")) {
+            for (Seen s : seen) {
+                ps.setString(1, s.version());
+                ps.setString(2, s.slotState());
+                ps.setString(3, s.protocol());
+                Sql.setInstant(ps, 4, at);
+                ps.setString(5, s.id());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
     public void updateAttributes(Connection c, String id, Map<String, String> attrs)
             throws SQLException {
         try (PreparedStatement ps =

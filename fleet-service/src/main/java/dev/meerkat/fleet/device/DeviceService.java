@@ -37,10 +37,11 @@ public class DeviceService {
             String protocol) {}
 
     /**
-     * How a device is reached: polling over HTTP (Mongoose or JSON), hawkBit DDI, or mg_rpc over
-     * MQTT.
+     * How a device is reached: polling over HTTP (Mongoose or JSON), hawkBit DDI, mg_rpc over MQTT,
+     * or Cloud IoT Core configs ({@code gcp}).
      */
-    public static final java.util.Set<String> PROTOCOLS = java.util.Set.of("http", "ddi", "mqtt");
+    public static final java.util.Set<String> PROTOCOLS =
+            java.util.Set.of("http", "ddi", "mqtt", "gcp");
 
     static String protocol(String p) {
         if (p != null && !PROTOCOLS.contains(p))

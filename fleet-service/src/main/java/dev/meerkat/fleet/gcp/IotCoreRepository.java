@@ -176,6 +176,18 @@ public class IotCoreRepository {
         }
     }
 
+    /** How many registries hold a device with this id (the MQTT topics name the id alone). */
+    public int registriesWithDevice(Connection c, String deviceId) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT COUNT(*) FROM iot_devices WHERE id = ?")) {
+            ps.setString(1, deviceId);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        }
+    }
+
     public boolean numIdTaken(Connection c, long numId) throws SQLException {
         try (PreparedStatement ps =
                 c.prepareStatement("SELECT 1 FROM iot_devices WHERE num_id = ?")) {

@@ -32,6 +32,8 @@ public class IotCoreService {
 
     @Inject Instance<DeviceLink> links;
 
+    @Inject Instance<StateListener> stateListeners;
+
     private final SecureRandom random = new SecureRandom();
 
     /** One page of a listing and the token for the next one (empty when this was the last page). */
@@ -160,6 +162,14 @@ public class IotCoreService {
                         repo.registry(c, name.registry()).isEmpty()
                                 ? Optional.<IotDevice>empty()
                                 : repo.device(c, name, false));
+    }
+
+    /**
+     * True when no other registry has a device with this id: the bridge's topics ({@code
+     * /devices/{id}/...}) name the id alone, so only then are they unambiguous.
+     */
+    public boolean deviceIdUnique(String deviceId) {
+        return db.tx(c -> repo.registriesWithDevice(c, deviceId) <= 1);
     }
 
     public Page<IotDevice> devices(RegistryName registry, int pageSize, String pageToken) {
@@ -320,6 +330,7 @@ public class IotCoreService {
                     repo.update(c, d.stateReported(now));
                     return null;
                 });
+        stateListeners.forEach(l -> l.stateRecorded(name, data));
     }
 
     public void recordConfigAck(DeviceName name, long version) {

@@ -18,22 +18,15 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.CertificateFactory;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
-import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.eclipse.paho.client.mqttv3.MqttMessage;
@@ -66,8 +59,21 @@ public class MqttTransport {
 
     @Inject DownloadLinks links;
 
-    private volatile MqttClient client;
+    // asynchronous: an OTA.Update publish does not wait for the broker's PUBACK, so notifying a
+    // phase of thousands of devices is not thousands of round trips
+    private volatile MqttAsyncClient client;
     private ScheduledExecutorService timer;
+
+    /** Device reports, partitioned by device so each device's events are applied in order. */
+    private List<java.util.concurrent.BlockingQueue<Incoming>> partitions = List.of();
+
+    private List<Thread> workers = List.of();
+
+    /** A message from a device, as it arrived. */
+    private record Incoming(String topic, byte[] payload) {}
+
+    /** At most this many reports are applied in one transaction. */
+    static final int BATCH = 256;
 
     void start(@Observes StartupEvent ev) {
         Optional<String> server = config.mqtt().server();
@@ -80,6 +86,20 @@ public class MqttTransport {
                             return t;
                         });
         engine.onReleased(r -> timer.execute(() -> notify(r.deploymentId(), r.deviceIds())));
+        int n = Math.max(1, config.mqtt().workers());
+        List<java.util.concurrent.BlockingQueue<Incoming>> qs = new java.util.ArrayList<>();
+        List<Thread> ts = new java.util.ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            java.util.concurrent.BlockingQueue<Incoming> q =
+                    new java.util.concurrent.LinkedBlockingQueue<>();
+            qs.add(q);
+            Thread t = new Thread(() -> drain(q), "mqtt-reports-" + i);
+            t.setDaemon(true);
+            ts.add(t);
+        }
+        partitions = List.copyOf(qs);
+        workers = List.copyOf(ts);
+        workers.forEach(Thread::start);
         timer.execute(this::connect);
         long every = Math.max(1, config.mqtt().resendAfter().toMillis() / 2);
         timer.scheduleWithFixedDelay(this::resend, every, every, TimeUnit.MILLISECONDS);
@@ -87,7 +107,8 @@ public class MqttTransport {
 
     void stop(@Observes ShutdownEvent ev) {
         if (timer != null) timer.shutdownNow();
-        MqttClient c = client;
+        workers.forEach(Thread::interrupt);
+        MqttAsyncClient c = client;
         if (c != null) {
             try {
                 c.disconnectForcibly(500);
@@ -105,8 +126,8 @@ public class MqttTransport {
 
     private void connect() {
         try {
-            MqttClient c =
-                    new MqttClient(
+            MqttAsyncClient c =
+                    new MqttAsyncClient(
                             config.mqtt().server().orElseThrow(),
                             "fleet-service-" + java.util.UUID.randomUUID(),
                             new MemoryPersistence());
@@ -133,13 +154,13 @@ public class MqttTransport {
 
                         @Override
                         public void messageArrived(String topic, MqttMessage message) {
-                            timer.execute(() -> handle(topic, message.getPayload()));
+                            enqueue(topic, message.getPayload());
                         }
 
                         @Override
                         public void deliveryComplete(IMqttDeliveryToken token) {}
                     });
-            c.connect(o);
+            c.connect(o).waitForCompletion(30_000);
             client = c;
             subscribe(c);
         } catch (Exception e) {
@@ -150,8 +171,11 @@ public class MqttTransport {
         }
     }
 
-    private void subscribe(MqttClient c) {
-        String group = "$share/" + config.mqtt().shareGroup() + "/";
+    private void subscribe(MqttAsyncClient c) {
+        String group =
+                config.mqtt().sharedSubscription()
+                        ? "$share/" + config.mqtt().shareGroup() + "/"
+                        : "";
         try {
             c.subscribe(
                     new String[] {group + "+/ota", group + REPLIES + "/+/rpc"}, new int[] {1, 1});
@@ -161,18 +185,8 @@ public class MqttTransport {
     }
 
     private void notify(String deploymentId, List<String> deviceIds) {
-        for (String id : deviceIds) {
-            executions
-                    .work(id, deploymentId)
-                    .ifPresent(
-                            w -> {
-                                if (PROTOCOL.equals(deviceProtocol(w))) send(w);
-                            });
-        }
-    }
-
-    private String deviceProtocol(ExecutionService.Work w) {
-        return executions.protocolOf(w.execution().deviceId()).orElse(null);
+        for (ExecutionService.Work w : executions.releasedWork(deploymentId, deviceIds, PROTOCOL))
+            send(w);
     }
 
     private void resend() {
@@ -185,7 +199,7 @@ public class MqttTransport {
     }
 
     private void send(ExecutionService.Work w) {
-        MqttClient c = client;
+        MqttAsyncClient c = client;
         if (c == null || !c.isConnected()) return; // the resend sweep tries again
         ObjectNode f = JSON.createObjectNode();
         f.put("id", w.execution().actionId());
@@ -195,12 +209,89 @@ public class MqttTransport {
                 .put("url", links.urlFor(w.release()).toString())
                 .put("commit_timeout", 0);
         try {
-            c.publish(w.execution().deviceId() + "/rpc", JSON.writeValueAsBytes(f), 1, false);
+            byte[] frame = JSON.writeValueAsBytes(f);
+            for (int tries = 0; ; tries++) {
+                try {
+                    c.publish(w.execution().deviceId() + "/rpc", frame, 1, false);
+                    break;
+                } catch (MqttException e) {
+                    // as many unacknowledged publishes as the client allows: let the broker catch
+                    // up
+                    if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || tries >= 200)
+                        throw e;
+                    Thread.sleep(10);
+                }
+            }
         } catch (Exception e) {
             LOG.warnf(
                     "OTA.Update to %s not sent (will resend): %s",
                     w.execution().deviceId(), e.getMessage());
         }
+    }
+
+    /**
+     * Routes a message to its device's partition (one device, one worker: events stay in order).
+     */
+    void enqueue(String topic, byte[] payload) {
+        List<java.util.concurrent.BlockingQueue<Incoming>> qs = partitions;
+        if (qs.isEmpty()) {
+            handle(topic, payload);
+            return;
+        }
+        int slash = topic.indexOf('/');
+        String device =
+                topic.startsWith(REPLIES + "/")
+                        ? topic.substring(
+                                REPLIES.length() + 1,
+                                Math.max(REPLIES.length() + 1, topic.lastIndexOf('/')))
+                        : slash < 0 ? topic : topic.substring(0, slash);
+        qs.get(Math.floorMod(device.hashCode(), qs.size())).add(new Incoming(topic, payload));
+    }
+
+    private void drain(java.util.concurrent.BlockingQueue<Incoming> q) {
+        List<Incoming> batch = new java.util.ArrayList<>(BATCH);
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                batch.add(q.take());
+            } catch (InterruptedException e) {
+                return;
+            }
+            q.drainTo(batch, BATCH - 1);
+            try {
+                apply(batch);
+            } catch (RuntimeException e) {
+                LOG.warnf("MQTT reports not applied as a batch (one by one): %s", e.getMessage());
+                for (Incoming m : batch) handle(m.topic(), m.payload());
+            }
+            batch.clear();
+        }
+    }
+
+    /**
+     * A batch of device messages: {@code <device>/ota} events in one transaction (see {@link
+     * ExecutionService#applyPushEvents}); replies (rare: only refusals matter) one by one.
+     */
+    private void apply(List<Incoming> batch) {
+        List<ExecutionService.PushEvent> events = new java.util.ArrayList<>(batch.size());
+        for (Incoming m : batch) {
+            String topic = m.topic();
+            if (!(topic.endsWith("/ota") && topic.indexOf('/') == topic.length() - 4)) {
+                handle(topic, m.payload());
+                continue;
+            }
+            JsonNode n;
+            try {
+                n = JSON.readTree(m.payload());
+            } catch (IOException e) {
+                continue;
+            }
+            if (n == null || !n.isObject()) continue;
+            String device = topic.substring(0, topic.length() - 4);
+            events.add(
+                    new ExecutionService.PushEvent(
+                            device, n.path("running").asText(null), e -> reportFor(e, n)));
+        }
+        executions.applyPushEvents(events, PROTOCOL);
     }
 
     void handle(String topic, byte[] payload) {
@@ -252,45 +343,51 @@ public class MqttTransport {
                 executions.next(device, m.path("running").asText(null), null, PROTOCOL);
         if (w.isEmpty()) return;
         Execution e = w.get().execution();
-        String state = m.path("state").asText("");
-        DeviceReport r =
-                switch (state) {
-                    case "committed" ->
-                            new DeviceReport(
-                                    "SUCCEEDED",
-                                    null,
-                                    "mqtt: committed " + m.path("version").asText(""),
-                                    null);
-                    case "rolled_back" ->
-                            new DeviceReport(
-                                    "FAILED",
-                                    null,
-                                    "mqtt: rolled back",
-                                    clip(
-                                            m.path("reason").asText("ROLLBACK")
-                                                    + (m.has("description")
-                                                            ? ": " + m.path("description").asText()
-                                                            : "")
-                                                    + (m.has("detail")
-                                                            ? " (" + m.path("detail").asText() + ")"
-                                                            : ""),
-                                            DeviceReport.MAX_REASON));
-                    case "failed" ->
-                            new DeviceReport(
-                                    "FAILED",
-                                    null,
-                                    "mqtt: " + clip(m.path("error").asText("failed"), 900),
-                                    m.has("reason")
-                                            ? clip(
-                                                    m.path("reason").asText(),
-                                                    DeviceReport.MAX_REASON)
-                                            : null);
-                    default ->
-                            e.state() == ExecutionState.QUEUED
-                                    ? new DeviceReport("IN_PROGRESS", null, "mqtt: " + state, null)
-                                    : null;
-                };
+        DeviceReport r = reportFor(e, m);
         if (r != null) executions.report(Caller.device(device), device, e.deploymentId(), r);
+    }
+
+    /**
+     * What an {@code <device>/ota} event reports about the execution the device is acting on:
+     * {@code committed} succeeds it, {@code rolled_back} fails it with the bootloader's reason,
+     * {@code failed} fails it, any other event starts a queued one (null: nothing to report).
+     */
+    static DeviceReport reportFor(Execution e, JsonNode m) {
+        String state = m.path("state").asText("");
+        return switch (state) {
+            case "committed" ->
+                    new DeviceReport(
+                            "SUCCEEDED",
+                            null,
+                            "mqtt: committed " + m.path("version").asText(""),
+                            null);
+            case "rolled_back" ->
+                    new DeviceReport(
+                            "FAILED",
+                            null,
+                            "mqtt: rolled back",
+                            clip(
+                                    m.path("reason").asText("ROLLBACK")
+                                            + (m.has("description")
+                                                    ? ": " + m.path("description").asText()
+                                                    : "")
+                                            + (m.has("detail")
+                                                    ? " (" + m.path("detail").asText() + ")"
+                                                    : ""),
+                                    DeviceReport.MAX_REASON));
+            case "failed" ->
+                    new DeviceReport(
+                            "FAILED",
+                            null,
+                            "mqtt: " + clip(m.path("error").asText("failed"), 900),
+                            m.has("reason")
+                                    ? clip(m.path("reason").asText(), DeviceReport.MAX_REASON)
+                                    : null);
+            default ->
+                    e.state() == ExecutionState.QUEUED
+                            ? new DeviceReport("IN_PROGRESS", null, "mqtt: " + state, null)
+                            : null;
+        };
     }
 
     private static String clip(String s, int max) {
@@ -298,35 +395,9 @@ public class MqttTransport {
     }
 
     private SSLContext tls() throws Exception {
-        TrustManagerFactory tmf = null;
-        if (config.mqtt().caFile().isPresent()) {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            try (InputStream in = Files.newInputStream(config.mqtt().caFile().get())) {
-                int i = 0;
-                for (Certificate cert :
-                        CertificateFactory.getInstance("X.509").generateCertificates(in)) {
-                    trust.setCertificateEntry("ca" + i++, cert);
-                }
-            }
-            tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-        }
-        KeyManagerFactory kmf = null;
-        if (config.mqtt().clientP12().isPresent()) {
-            char[] pw = config.mqtt().clientP12Password().orElse("").toCharArray();
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(config.mqtt().clientP12().get())) {
-                ks.load(in, pw);
-            }
-            kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-            kmf.init(ks, pw);
-        }
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(
-                kmf == null ? null : kmf.getKeyManagers(),
-                tmf == null ? null : tmf.getTrustManagers(),
-                null);
-        return ctx;
+        return BrokerTls.context(
+                config.mqtt().caFile(),
+                config.mqtt().clientP12(),
+                config.mqtt().clientP12Password());
     }
 }

@@ -84,7 +84,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                             .build(),
                     RequestBody.fromFile(file));
         } catch (SdkException e) {
-            throw new IOException("object store: " + e.getMessage(), e);
+            throw failure(e);
         }
     }
 
@@ -98,7 +98,7 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
                             .range("bytes=" + from + "-" + (from + length - 1))
                             .build());
         } catch (SdkException e) {
-            throw new IOException("object store: " + e.getMessage(), e);
+            throw failure(e);
         }
     }
 
@@ -125,6 +125,21 @@ public final class S3ObjectStore implements ObjectStore, AutoCloseable {
         } catch (SdkException e) {
             return false;
         }
+    }
+
+    /** A store that did not answer is unavailable (503); anything it answered is an error. */
+    private static RuntimeException failure(SdkException e) {
+        boolean down =
+                e instanceof software.amazon.awssdk.core.exception.SdkClientException
+                        || (e
+                                        instanceof
+                                        software.amazon.awssdk.awscore.exception.AwsServiceException
+                                                s
+                                && s.statusCode() >= 500);
+        return down
+                ? new ObjectStoreUnavailable("object store unavailable: " + e.getMessage(), e)
+                : new java.io.UncheckedIOException(
+                        new IOException("object store: " + e.getMessage(), e));
     }
 
     @Override

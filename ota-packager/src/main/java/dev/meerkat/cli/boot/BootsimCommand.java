@@ -13,15 +13,20 @@ import dev.meerkat.boot.sim.SimDevice;
 import dev.meerkat.boot.sim.SimImages;
 import dev.meerkat.boot.sim.SimProfile;
 import dev.meerkat.boot.sim.WearBenchmark;
+import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.JsonOutput;
 import dev.meerkat.firmware.secureboot.SecureBootPowerCut;
 import dev.meerkat.hal.ResetCause;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -320,9 +325,86 @@ public final class BootsimCommand implements Runnable {
     static final class BootTimeCommand implements Callable<Integer> {
         @Spec CommandSpec spec;
 
+        @Option(
+                names = "--slot-size",
+                converter = SlotSize.class,
+                paramLabel = "SIZE",
+                description =
+                        "Slot to measure, in bytes or with a KiB/MiB suffix, a multiple of 64 KiB;"
+                                + " repeat for several. Default: 1MiB and 16MiB.")
+        List<Long> slotSizes = new ArrayList<>();
+
+        @Option(
+                names = "--boots",
+                defaultValue = "7",
+                paramLabel = "N",
+                description = "Boots per slot size. Default: ${DEFAULT-VALUE}.")
+        int boots;
+
+        @Option(
+                names = "--json",
+                description =
+                        "Print one JSON object, {\"slots\":[figures…]}, instead of the text report.")
+        boolean json;
+
         @Override
         public Integer call() throws Exception {
-            return print(spec, BootTimeBenchmark::report);
+            if (boots < 1) throw CliException.usage("--boots must be at least 1");
+            List<Long> sizes = slotSizes.isEmpty() ? List.of(1L << 20, 16L << 20) : slotSizes;
+            PrintWriter out = spec.commandLine().getOut();
+            if (!json) {
+                return print(spec, o -> BootTimeBenchmark.report(o, sizes, boots));
+            }
+            List<Map<String, Object>> slots = new ArrayList<>();
+            for (long size : sizes) slots.add(figures(BootTimeBenchmark.run(size, boots)));
+            JsonOutput.print(out, JsonOutput.object("boots", boots, "slots", slots));
+            return ExitCode.OK;
+        }
+
+        /** One slot's figures; openssl's are null where openssl is not installed. */
+        static Map<String, Object> figures(BootTimeBenchmark.Result r) {
+            return JsonOutput.object(
+                    "slot_bytes", r.slotSize(),
+                    "image_bytes", r.imageSize(),
+                    "bytes_read", r.bytesRead(),
+                    "boot_ms_min", r.bootMillisMin(),
+                    "boot_ms_median", r.bootMillisMedian(),
+                    "sha256_jvm_mb_per_s", r.javaMBps(),
+                    "sha256_openssl_mb_per_s", finite(r.opensslMBps()),
+                    "sha256_openssl_with_startup_mb_per_s", finite(r.opensslRawMBps()),
+                    "ratio_vs_openssl", finite(r.ratio()));
+        }
+
+        private static Double finite(double v) {
+            return Double.isFinite(v) ? v : null;
+        }
+    }
+
+    /** Slot sizes: bytes, or a number with a KiB/MiB suffix; a multiple of the 64 KiB sector. */
+    static final class SlotSize implements CommandLine.ITypeConverter<Long> {
+        @Override
+        public Long convert(String value) {
+            String v = value.trim();
+            long unit = 1;
+            if (v.endsWith("MiB")) {
+                unit = 1L << 20;
+                v = v.substring(0, v.length() - 3);
+            } else if (v.endsWith("KiB")) {
+                unit = 1L << 10;
+                v = v.substring(0, v.length() - 3);
+            }
+            long size;
+            try {
+                size = Long.parseLong(v) * unit;
+            } catch (NumberFormatException e) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + value + "' is not a size (bytes, KiB or MiB)");
+            }
+            if (size <= 0 || size % 65536 != 0 || size > (256L << 20)) {
+                throw new CommandLine.TypeConversionException(
+                        "'" + value + "': a slot is a multiple of 64 KiB, at most 256 MiB");
+            }
+            return size;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.meerkat.cli.fleet;
 
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.Heartbeat;
 import dev.meerkat.cli.remote.RemoteSigner;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.fleetsim.FleetSimulator;
@@ -230,14 +231,20 @@ public final class FleetCommand implements Runnable {
                 System.setProperty(
                         "log4j.configuration", "dev/meerkat/cli/fleet/broker-log4j.properties");
             }
-            List<FleetSimulator.Result> results =
+            FleetSimulator sim =
                     new FleetSimulator(
-                                    o,
-                                    line -> {
-                                        out.println(line);
-                                        out.flush();
-                                    })
-                            .runAll();
+                            o,
+                            line -> {
+                                synchronized (err) {
+                                    out.println(line);
+                                    out.flush();
+                                }
+                            });
+            List<FleetSimulator.Result> results;
+            try (Heartbeat progress =
+                    Heartbeat.start(err, "meerkat fleet simulate", sim::progress)) {
+                results = sim.runAll();
+            }
             boolean ok = true;
             for (int i = 0; i < results.size(); i++) {
                 FleetSimulator.Result r = results.get(i);

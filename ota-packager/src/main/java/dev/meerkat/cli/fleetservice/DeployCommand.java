@@ -291,7 +291,7 @@ public final class DeployCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Show deployments (all, or one) with per-phase progress.",
-                "--watch redraws every 2 s until the deployment is completed, aborted or canceled;",
+                "--watch redraws every 2 s (off a terminal: prints each change) until the deployment ends;",
                 "exit code 0 when it completed, 1 when it was aborted or canceled."
             })
     static final class Status implements Callable<Integer> {
@@ -325,11 +325,16 @@ public final class DeployCommand implements Runnable {
             JsonNode s = c.get(path);
             boolean tty = System.console() != null && System.getenv("CI") == null && !fleet.json;
             String lastState = null;
+            JsonNode shown = null;
             while (true) {
                 String state = s.path("deployment").path("state").asText();
-                if (!fleet.printJson(out, s)) {
-                    if (tty && watch && lastState != null) out.print("\033[H\033[2J");
-                    render(out, s);
+                // off a terminal a watch prints only what changed: a log, not a screen per tick
+                if (tty || !s.equals(shown)) {
+                    if (!fleet.printJson(out, s)) {
+                        if (tty && watch && lastState != null) out.print("\033[H\033[2J");
+                        render(out, s);
+                    }
+                    shown = s;
                 }
                 lastState = state;
                 if (!watch || FINAL.contains(state)) break;

@@ -110,6 +110,27 @@ public final class FleetServiceCommand implements Runnable {
                         "The service's quarkus-run.jar (default: $MEERKAT_FLEET_SERVICE_JAR or the build tree's).")
         Path jar;
 
+        @Option(
+                names = "--mqtt",
+                paramLabel = "URI",
+                description =
+                        "MQTT broker (tcp:// or ssl://) for devices reached by mg_rpc OTA.Update (default: MQTT off).")
+        String mqtt;
+
+        @Option(
+                names = "--no-shared-subscription",
+                negatable = false,
+                description =
+                        "Subscribe to device reports directly instead of through $share/… (a single"
+                                + " service on a broker without MQTT 5 shared subscriptions, e.g. Moquette).")
+        boolean noSharedSubscription;
+
+        @Option(
+                names = "--log",
+                paramLabel = "FILE",
+                description = "Write the service's output to this file instead of the terminal.")
+        Path log;
+
         @Override
         public Integer call() throws Exception {
             Path dir = (dataDir != null ? dataDir : defaultDataDir()).toAbsolutePath();
@@ -131,16 +152,34 @@ public final class FleetServiceCommand implements Runnable {
             cmd.add("-Dmeerkat.fleet.data-dir=" + dir);
             cmd.add("-Dquarkus.http.port=" + port);
             cmd.add("-Dquarkus.http.host=127.0.0.1");
+            // signed download links of the directory store point here
+            cmd.add("-Dmeerkat.fleet.public-url=http://127.0.0.1:" + port);
+            if (mqtt != null) {
+                cmd.add("-Dmeerkat.fleet.mqtt.server=" + mqtt);
+                if (noSharedSubscription) cmd.add("-Dmeerkat.fleet.mqtt.shared-subscription=false");
+            }
             cmd.add("-jar");
             cmd.add((jar != null ? jar : locateJar()).toString());
             err.printf(
                     "meerkat fleet-service: http://127.0.0.1:%d  data %s  admin token %s%n",
                     port, dir, dir.resolve("tokens").resolve("admin.jwt"));
             err.flush();
-            Process p = new ProcessBuilder(cmd).inheritIO().start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).inheritIO();
+            if (log != null) {
+                pb.redirectErrorStream(true).redirectOutput(log.toFile());
+            }
+            Process p = pb.start();
             Thread hook = new Thread(p::destroy);
             Runtime.getRuntime().addShutdownHook(hook);
-            int rc = p.waitFor();
+            int rc;
+            try {
+                rc = p.waitFor();
+            } catch (InterruptedException stop) {
+                // asked to stop (the demo does this): a graceful shutdown, then a hard one
+                p.destroy();
+                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+                rc = 0;
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException ignored) {

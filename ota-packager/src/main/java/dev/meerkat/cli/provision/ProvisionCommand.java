@@ -10,6 +10,8 @@ import dev.meerkat.chip.kit.KitClientTransport;
 import dev.meerkat.chip.provisioning.ConfigTemplate;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.Heartbeat;
+import dev.meerkat.cli.io.JsonOutput;
 import dev.meerkat.cli.remote.RemoteClient;
 import dev.meerkat.cli.remote.TlsFiles;
 import java.io.IOException;
@@ -125,6 +127,14 @@ public final class ProvisionCommand implements Runnable {
             })
     boolean renew;
 
+    @Option(
+            names = "--json",
+            description = {
+                "Print one JSON object on stdout when done: {\"chips\":[…],\"provisioned\":N,…};",
+                "the per-chip lines go to stderr, the --log file stays JSON lines."
+            })
+    boolean json;
+
     @Override
     public void run() {
         if (parallel < 1) throw CliException.usage("--parallel must be at least 1");
@@ -140,8 +150,10 @@ public final class ProvisionCommand implements Runnable {
         Provisioner p = new Provisioner(client, t, renew);
         Journal journal = new Journal(log);
         String name = station != null ? station : hostName();
-        PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        // With --json, stdout carries only the summary document; the per-chip lines go to stderr.
+        PrintWriter out = json ? err : spec.commandLine().getOut();
+        ProvisionSummary summary = new ProvisionSummary(chips.size(), log.toString());
         ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallel, chips.size()));
         List<Future<?>> jobs = new ArrayList<>();
         List<CliException> failures = new ArrayList<>();
@@ -154,25 +166,18 @@ public final class ProvisionCommand implements Runnable {
                                     chip = open(chipSpec);
                                     Provisioner.Outcome o = p.provision(chip);
                                     boolean recorded = journal.append(o, name, t.name(), chipSpec);
+                                    String line = summary.provisioned(chipSpec, o, recorded);
                                     synchronized (out) {
-                                        out.printf(
-                                                "%s %s: certificate %s sha256 %s (%d steps, %.1f ms, chip %d ms)%n",
-                                                o.serial(),
-                                                o.changedChip() || recorded
-                                                        ? "provisioned"
-                                                        : "already provisioned",
-                                                o.certSerial(),
-                                                o.fingerprint(),
-                                                o.steps().size(),
-                                                o.totalMicros() / 1000.0,
-                                                o.chipMillis());
+                                        out.println(line);
                                         out.flush();
                                     }
                                 } catch (CliException e) {
-                                    fail(failures, err, e);
+                                    fail(failures, summary, chipSpec, err, e);
                                 } catch (RuntimeException e) {
                                     fail(
                                             failures,
+                                            summary,
+                                            chipSpec,
                                             err,
                                             new CliException(
                                                     ExitCode.IO,
@@ -185,14 +190,17 @@ public final class ProvisionCommand implements Runnable {
                             }));
         }
         pool.shutdown();
-        for (Future<?> f : jobs) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                throw new CliException(
-                        ExitCode.IO, "provisioning interrupted: " + e.getMessage(), e);
+        try (Heartbeat progress = Heartbeat.start(err, "meerkat provision", summary::status)) {
+            for (Future<?> f : jobs) {
+                try {
+                    f.get();
+                } catch (Exception e) {
+                    throw new CliException(
+                            ExitCode.IO, "provisioning interrupted: " + e.getMessage(), e);
+                }
             }
         }
+        if (json) JsonOutput.print(spec.commandLine().getOut(), summary.toJson());
         if (!failures.isEmpty()) {
             CliException first = failures.get(0);
             throw new CliException(
@@ -262,10 +270,16 @@ public final class ProvisionCommand implements Runnable {
         }
     }
 
-    private static void fail(List<CliException> failures, PrintWriter err, CliException e) {
+    private static void fail(
+            List<CliException> failures,
+            ProvisionSummary summary,
+            String chip,
+            PrintWriter err,
+            CliException e) {
         synchronized (failures) {
             failures.add(e);
         }
+        summary.failed(chip, e.getMessage());
         synchronized (err) {
             err.println("meerkat provision: " + e.getMessage());
             err.flush();

@@ -95,4 +95,42 @@ class BootsimCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).contains("unknown scenario nope");
     }
+
+    @Test
+    void boottimeJsonIsOneDocumentWithAFigureSetPerSlot() throws Exception {
+        Cli.Run r =
+                Cli.run(
+                        "bootsim",
+                        "boottime",
+                        "--slot-size",
+                        "128KiB",
+                        "--slot-size",
+                        "262144",
+                        "--boots",
+                        "2",
+                        "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out().strip().lines()).hasSize(1);
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("boots").asInt()).isEqualTo(2);
+        JsonNode slots = j.get("slots");
+        assertThat(slots).hasSize(2);
+        assertThat(slots.get(0).get("slot_bytes").asLong()).isEqualTo(131072);
+        assertThat(slots.get(1).get("slot_bytes").asLong()).isEqualTo(262144);
+        for (JsonNode s : slots) {
+            // A normal boot reads the whole image once, plus the boot state and TLVs.
+            assertThat(s.get("bytes_read").asLong())
+                    .isGreaterThanOrEqualTo(s.get("image_bytes").asLong());
+            assertThat(s.get("boot_ms_median").asDouble())
+                    .isGreaterThanOrEqualTo(s.get("boot_ms_min").asDouble());
+            assertThat(s.has("sha256_openssl_mb_per_s")).isTrue();
+        }
+    }
+
+    @Test
+    void boottimeRefusesSlotsThatAreNotWholeSectors() {
+        Cli.Run r = Cli.run("bootsim", "boottime", "--slot-size", "100000");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("multiple of 64 KiB");
+    }
 }

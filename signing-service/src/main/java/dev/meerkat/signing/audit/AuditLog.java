@@ -251,11 +251,22 @@ public class AuditLog {
             boolean isolate) {
         repo.tx(
                 c -> {
-                    for (Pending p : batch)
-                        outcomes.add(
-                                isolate
-                                        ? isolated(c, p, head, prev, now)
-                                        : unit(c, p, head, prev, now));
+                    if (isolate) {
+                        for (Pending p : batch) outcomes.add(isolated(c, p, head, prev, now));
+                        return null;
+                    }
+                    // All or nothing: the entries go in as one JDBC batch at the end, written
+                    // before each state change so the statements keep the units' order.
+                    List<AuditEntry> entries = new ArrayList<>(batch.size());
+                    for (Pending p : batch) {
+                        if (p.change() != null) {
+                            repo.insertAll(c, entries);
+                            entries.clear();
+                        }
+                        Outcome o = unit(c, p, head, prev, now, entries);
+                        outcomes.add(o);
+                    }
+                    repo.insertAll(c, entries);
                     return null;
                 });
     }
@@ -265,7 +276,7 @@ public class AuditLog {
             throws SQLException {
         Savepoint sp = c.setSavepoint();
         try {
-            Outcome o = unit(c, p, head, prev, now);
+            Outcome o = unit(c, p, head, prev, now, null);
             c.releaseSavepoint(sp);
             return o;
         } catch (SQLException | RuntimeException ex) {
@@ -276,7 +287,17 @@ public class AuditLog {
         }
     }
 
-    private Outcome unit(Connection c, Pending p, long[] head, String[] prev, String now)
+    /**
+     * Runs a unit's change and makes its entry; the entry is inserted at once, or added to {@code
+     * deferred} when the caller inserts the batch's entries together.
+     */
+    private Outcome unit(
+            Connection c,
+            Pending p,
+            long[] head,
+            String[] prev,
+            String now,
+            List<AuditEntry> deferred)
             throws SQLException {
         Object result = p.change() == null ? null : p.change().run(c);
         Event e = p.event().apply(result);
@@ -297,7 +318,8 @@ public class AuditLog {
                                 null,
                                 null)
                         .withChain(prev[0]);
-        repo.insert(c, entry);
+        if (deferred != null) deferred.add(entry);
+        else repo.insert(c, entry);
         head[0] = entry.seq();
         prev[0] = entry.hash();
         return new Outcome(result, entry, null);

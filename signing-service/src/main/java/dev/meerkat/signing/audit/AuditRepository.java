@@ -74,28 +74,53 @@ public class AuditRepository {
                 });
     }
 
+    private static final String INSERT =
+            "INSERT INTO audit_log (seq, at, actor, roles, action, key_id,"
+                    + " key_version, artifact, decision, result, detail, prev_hash, hash)"
+                    + " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)";
+
     /** Appends one entry on {@code c}, inside the caller's transaction. */
     public void insert(Connection c, AuditEntry e) throws SQLException {
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "INSERT INTO audit_log (seq, at, actor, roles, action, key_id,"
-                                + " key_version, artifact, decision, result, detail, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")) {
-            ps.setLong(1, e.seq());
-            ps.setString(2, e.at());
-            ps.setString(3, e.actor());
-            ps.setString(4, e.roles());
-            ps.setString(5, e.action());
-            ps.setString(6, e.keyId());
-            if (e.keyVersion() == null) ps.setNull(7, Types.INTEGER);
-            else ps.setInt(7, e.keyVersion());
-            ps.setString(8, e.artifact());
-            ps.setString(9, e.decision());
-            ps.setString(10, e.result());
-            ps.setString(11, e.detail());
-            ps.setString(12, e.prevHash());
-            ps.setString(13, e.hash());
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            bind(ps, e);
             ps.executeUpdate();
         }
+    }
+
+    /**
+     * Appends entries on {@code c} as one JDBC batch (one statement, one round trip where the
+     * driver allows), inside the caller's transaction.
+     */
+    public void insertAll(Connection c, List<AuditEntry> entries) throws SQLException {
+        if (entries.isEmpty()) return;
+        if (entries.size() == 1) {
+            insert(c, entries.get(0));
+            return;
+        }
+        try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+            for (AuditEntry e : entries) {
+                bind(ps, e);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void bind(PreparedStatement ps, AuditEntry e) throws SQLException {
+        ps.setLong(1, e.seq());
+        ps.setString(2, e.at());
+        ps.setString(3, e.actor());
+        ps.setString(4, e.roles());
+        ps.setString(5, e.action());
+        ps.setString(6, e.keyId());
+        if (e.keyVersion() == null) ps.setNull(7, Types.INTEGER);
+        else ps.setInt(7, e.keyVersion());
+        ps.setString(8, e.artifact());
+        ps.setString(9, e.decision());
+        ps.setString(10, e.result());
+        ps.setString(11, e.detail());
+        ps.setString(12, e.prevHash());
+        ps.setString(13, e.hash());
     }
 
     /** Runs {@code work} in one transaction of the store. */

@@ -86,8 +86,7 @@ public class CaService {
         X500Name name = Certificates.rootName(config.organization());
         X509CertificateHolder cert =
                 Certificates.selfSignedRoot(name, spki(k), ref(k), config.caValidityYears());
-        String pem = pem(cert);
-        repo.insertCa(
+        CaRecord rec =
                 new CaRecord(
                         id,
                         ROOT,
@@ -98,10 +97,10 @@ public class CaService {
                         null,
                         name.toString(),
                         caller.name(),
-                        now()));
-        repo.activate(id, ROOT, pem);
-        invalidate();
-        audit.append(
+                        now());
+        commitActive(
+                rec,
+                pem(cert),
                 new AuditLog.Event(
                         caller,
                         "pki.root.create",
@@ -122,8 +121,7 @@ public class CaService {
                     "Not a root CA", "the certificate must be a self-signed CA certificate");
         }
         String id = KEY_PREFIX + "root-import-" + shortId();
-        String pem = pem(cert);
-        repo.insertCa(
+        CaRecord rec =
                 new CaRecord(
                         id,
                         ROOT,
@@ -134,10 +132,10 @@ public class CaService {
                         null,
                         cert.getSubject().toString(),
                         caller.name(),
-                        now()));
-        repo.activate(id, ROOT, pem);
-        invalidate();
-        audit.append(
+                        now());
+        commitActive(
+                rec,
+                pem(cert),
                 new AuditLog.Event(
                         caller,
                         "pki.root.import",
@@ -202,7 +200,7 @@ public class CaService {
                             name,
                             spki(k),
                             config.caValidityYears());
-            repo.insertCa(
+            CaRecord rec =
                     new CaRecord(
                             id,
                             ISSUING,
@@ -213,10 +211,10 @@ public class CaService {
                             null,
                             name.toString(),
                             caller.name(),
-                            now()));
-            repo.activate(id, ISSUING, pem(cert));
-            invalidate();
-            audit.append(
+                            now());
+            commitActive(
+                    rec,
+                    pem(cert),
                     new AuditLog.Event(
                             caller,
                             "pki.issuing.create",
@@ -238,7 +236,7 @@ public class CaService {
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
-            repo.insertCa(
+            CaRecord rec =
                     new CaRecord(
                             id,
                             ISSUING,
@@ -249,17 +247,22 @@ public class CaService {
                             csr,
                             name.toString(),
                             caller.name(),
-                            now()));
-            audit.append(
-                    new AuditLog.Event(
-                            caller,
-                            "pki.issuing.create",
-                            k.id(),
-                            1,
-                            null,
-                            "allowed",
-                            "awaiting-certificate",
-                            name + ": CSR for the offline root"));
+                            now());
+            audit.commit(
+                    c -> {
+                        repo.insertCa(c, rec);
+                        return null;
+                    },
+                    x ->
+                            new AuditLog.Event(
+                                    caller,
+                                    "pki.issuing.create",
+                                    k.id(),
+                                    1,
+                                    null,
+                                    "allowed",
+                                    "awaiting-certificate",
+                                    name + ": CSR for the offline root"));
         }
         return view(require(id));
     }
@@ -281,18 +284,23 @@ public class CaService {
             throw Refusal.unprocessable(
                     "Wrong certificate", "not a CA certificate signed by the active root");
         }
-        repo.activate(waiting.id(), ISSUING, pem(cert));
+        String installed = pem(cert);
+        audit.commit(
+                c -> {
+                    repo.activate(c, waiting.id(), ISSUING, installed);
+                    return null;
+                },
+                x ->
+                        new AuditLog.Event(
+                                caller,
+                                "pki.issuing.install",
+                                k.id(),
+                                1,
+                                "cert:" + Certificates.fingerprint(encoded(cert)),
+                                "allowed",
+                                "installed",
+                                cert.getSubject().toString()));
         invalidate();
-        audit.append(
-                new AuditLog.Event(
-                        caller,
-                        "pki.issuing.install",
-                        k.id(),
-                        1,
-                        "cert:" + Certificates.fingerprint(encoded(cert)),
-                        "allowed",
-                        "installed",
-                        cert.getSubject().toString()));
         return view(require(waiting.id()));
     }
 
@@ -338,6 +346,24 @@ public class CaService {
             throw Refusal.conflict(
                     "No root CA", "create or import a root first (POST /api/v1/pki/root)");
         return root;
+    }
+
+    /**
+     * Inserts a CA and makes it the active one of its kind together with its audit entry: both
+     * commit or neither does, so a CA never exists without the entry that tells who made it.
+     */
+    private void commitActive(CaRecord rec, String certPem, AuditLog.Event event) {
+        try {
+            audit.commit(
+                    c -> {
+                        repo.insertCa(c, rec);
+                        repo.activate(c, rec.id(), rec.kind(), certPem);
+                        return null;
+                    },
+                    x -> event);
+        } finally {
+            invalidate();
+        }
     }
 
     private void invalidate() {

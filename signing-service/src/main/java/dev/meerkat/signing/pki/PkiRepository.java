@@ -3,6 +3,7 @@ package dev.meerkat.signing.pki;
 import dev.meerkat.signing.store.Database;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -52,54 +53,45 @@ public class PkiRepository {
 
     @Inject Database db;
 
-    public void insertCa(CaRecord r) {
-        db.tx(
-                c -> {
-                    try (PreparedStatement ps =
-                            c.prepareStatement(
-                                    "INSERT INTO pki_ca ("
-                                            + CA_COLUMNS
-                                            + ") VALUES (?,?,?,?,?,?,?,?,?,?)")) {
-                        ps.setString(1, r.id());
-                        ps.setString(2, r.kind());
-                        ps.setString(3, r.keyId());
-                        if (r.signerId() == null) ps.setNull(4, Types.INTEGER);
-                        else ps.setInt(4, r.signerId());
-                        ps.setString(5, r.state());
-                        ps.setString(6, r.certPem());
-                        ps.setString(7, r.csrPem());
-                        ps.setString(8, r.subject());
-                        ps.setString(9, r.createdBy());
-                        ps.setString(10, r.createdAt());
-                        ps.executeUpdate();
-                    }
-                    return null;
-                });
+    /** Inserts a CA on {@code c}, inside the caller's unit (the change and its audit entry). */
+    public void insertCa(Connection c, CaRecord r) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "INSERT INTO pki_ca (" + CA_COLUMNS + ") VALUES (?,?,?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, r.id());
+            ps.setString(2, r.kind());
+            ps.setString(3, r.keyId());
+            if (r.signerId() == null) ps.setNull(4, Types.INTEGER);
+            else ps.setInt(4, r.signerId());
+            ps.setString(5, r.state());
+            ps.setString(6, r.certPem());
+            ps.setString(7, r.csrPem());
+            ps.setString(8, r.subject());
+            ps.setString(9, r.createdBy());
+            ps.setString(10, r.createdAt());
+            ps.executeUpdate();
+        }
     }
 
     /**
      * Makes {@code id} the one active CA of its kind: other active ones of that kind become
      * superseded.
      */
-    public void activate(String id, String kind, String certPem) {
-        db.tx(
-                c -> {
-                    try (PreparedStatement ps =
-                            c.prepareStatement(
-                                    "UPDATE pki_ca SET state = 'superseded' WHERE kind = ? AND state = 'active' AND id <> ?")) {
-                        ps.setString(1, kind);
-                        ps.setString(2, id);
-                        ps.executeUpdate();
-                    }
-                    try (PreparedStatement ps =
-                            c.prepareStatement(
-                                    "UPDATE pki_ca SET state = 'active', cert_pem = ? WHERE id = ?")) {
-                        ps.setString(1, certPem);
-                        ps.setString(2, id);
-                        ps.executeUpdate();
-                    }
-                    return null;
-                });
+    public void activate(Connection c, String id, String kind, String certPem) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE pki_ca SET state = 'superseded' WHERE kind = ? AND state = 'active' AND id <> ?")) {
+            ps.setString(1, kind);
+            ps.setString(2, id);
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE pki_ca SET state = 'active', cert_pem = ? WHERE id = ?")) {
+            ps.setString(1, certPem);
+            ps.setString(2, id);
+            ps.executeUpdate();
+        }
     }
 
     /** The newest CA of {@code kind} in {@code state}, or null. */

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.meerkat.signing.PostgresHsmResource;
 import dev.meerkat.signing.TestTokens;
 import dev.meerkat.signing.security.Roles;
+import dev.meerkat.signing.store.Database;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
+import jakarta.inject.Inject;
 import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
 import java.security.KeyPair;
@@ -17,6 +19,7 @@ import java.security.cert.CertificateFactory;
 import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Date;
@@ -53,6 +56,11 @@ import org.junit.jupiter.api.TestMethodOrder;
 class PkiServiceTest {
     static final String ADMIN = TestTokens.token("pki-admin", Roles.ADMIN);
     static final String STATION = TestTokens.token("station-7", Roles.FACTORY_STATION);
+
+    /** The offline root's key pair (test 3), which signs the issuing CA certificate of test 4. */
+    static KeyPair offlineRoot;
+
+    @Inject Database db;
 
     static KeyPair ec(String curve) throws Exception {
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
@@ -326,6 +334,7 @@ class PkiServiceTest {
     void offlineRootSignsTheIssuingCaCsr() throws Exception {
         // The offline root: made elsewhere, only its certificate comes to this instance.
         KeyPair rootKeys = ec("secp256r1");
+        offlineRoot = rootKeys;
         X500Name rootName = new X500Name("O=Meerkat,CN=Meerkat Offline Root");
         Instant now = Instant.now();
         JcaX509v3CertificateBuilder rb =
@@ -403,5 +412,140 @@ class PkiServiceTest {
         assertThat(x509(chain.get(1)).getSubjectX500Principal().getName())
                 .contains("Meerkat Offline Root");
         x509(chain.get(0)).verify(rootKeys.getPublic());
+    }
+
+    /**
+     * A CA and its audit entry are one unit: when the entry cannot be written (here the database
+     * refuses it through a constraint), no CA is created, activated or installed.
+     */
+    @Test
+    @Order(4)
+    void caChangesCommitOnlyWithTheirAuditEntry() throws Exception {
+        List<Map<String, Object>> before = cas();
+        refuseAudit("pki.root.create");
+        try {
+            given().auth()
+                    .oauth2(ADMIN)
+                    .contentType(ContentType.JSON)
+                    .body("{\"backend\":\"software\"}")
+                    .post("/api/v1/pki/root")
+                    .then()
+                    .statusCode(500);
+        } finally {
+            allowAudit();
+        }
+        assertThat(cas()).isEqualTo(before);
+
+        // The active root is still the offline one: a new issuing CA waits for its certificate.
+        refuseAudit("pki.issuing.create");
+        try {
+            given().auth()
+                    .oauth2(ADMIN)
+                    .contentType(ContentType.JSON)
+                    .body("{\"backend\":\"software\",\"signerId\":3}")
+                    .post("/api/v1/pki/issuing-ca")
+                    .then()
+                    .statusCode(500);
+        } finally {
+            allowAudit();
+        }
+        assertThat(cas()).isEqualTo(before);
+
+        Map<String, Object> waiting =
+                given().auth()
+                        .oauth2(ADMIN)
+                        .contentType(ContentType.JSON)
+                        .body("{\"backend\":\"software\",\"signerId\":3}")
+                        .post("/api/v1/pki/issuing-ca")
+                        .then()
+                        .statusCode(201)
+                        .extract()
+                        .as(Map.class);
+        var csr =
+                new org.bouncycastle.pkcs.PKCS10CertificationRequest(
+                        Pem.decode(waiting.get("csr").toString(), "CERTIFICATE REQUEST"));
+        Instant now = Instant.now();
+        JcaX509v3CertificateBuilder ib =
+                new JcaX509v3CertificateBuilder(
+                        new X500Name("O=Meerkat,CN=Meerkat Offline Root"),
+                        BigInteger.valueOf(9),
+                        Date.from(now.minus(1, ChronoUnit.HOURS)),
+                        Date.from(now.plus(1000, ChronoUnit.DAYS)),
+                        csr.getSubject(),
+                        java.security.KeyFactory.getInstance("EC")
+                                .generatePublic(
+                                        new java.security.spec.X509EncodedKeySpec(
+                                                csr.getSubjectPublicKeyInfo().getEncoded())));
+        ib.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+        String issued =
+                Pem.encode(
+                        "CERTIFICATE",
+                        ib.build(
+                                        new JcaContentSignerBuilder("SHA256withECDSA")
+                                                .build(offlineRoot.getPrivate()))
+                                .getEncoded());
+        List<Map<String, Object>> awaiting = cas();
+        refuseAudit("pki.issuing.install");
+        try {
+            given().auth()
+                    .oauth2(ADMIN)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("certificate", issued))
+                    .post("/api/v1/pki/issuing-ca/certificate")
+                    .then()
+                    .statusCode(500);
+        } finally {
+            allowAudit();
+        }
+        assertThat(cas()).isEqualTo(awaiting);
+        given().auth()
+                .oauth2(ADMIN)
+                .contentType(ContentType.JSON)
+                .body(Map.of("certificate", issued))
+                .post("/api/v1/pki/issuing-ca/certificate")
+                .then()
+                .statusCode(200);
+        assertThat(cas())
+                .filteredOn(ca -> ca.get("id").equals(waiting.get("id")))
+                .singleElement()
+                .satisfies(ca -> assertThat(ca.get("state")).isEqualTo("active"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> cas() {
+        return given().auth()
+                .oauth2(ADMIN)
+                .get("/api/v1/pki/cas")
+                .then()
+                .statusCode(200)
+                .extract()
+                .as(List.class);
+    }
+
+    /**
+     * Makes the database refuse audit entries of {@code action} (existing rows are not checked).
+     */
+    private void refuseAudit(String action) {
+        db.tx(
+                c -> {
+                    try (Statement st = c.createStatement()) {
+                        st.execute(
+                                "ALTER TABLE audit_log ADD CONSTRAINT test_refused_action CHECK"
+                                        + " (action <> '"
+                                        + action
+                                        + "') NOT VALID");
+                    }
+                    return null;
+                });
+    }
+
+    private void allowAudit() {
+        db.tx(
+                c -> {
+                    try (Statement st = c.createStatement()) {
+                        st.execute("ALTER TABLE audit_log DROP CONSTRAINT test_refused_action");
+                    }
+                    return null;
+                });
     }
 }

@@ -13,10 +13,10 @@ import java.util.List;
  * name, and the ACL that confines each thing to its own {@code $aws/things/{thing}/jobs/...} topics
  * while the Jobs service may serve every thing. The same ACL is documented in docs/aws.md.
  */
-final class JobsMosquitto implements AutoCloseable {
+public final class JobsMosquitto implements AutoCloseable {
 
-    static final String SERVICE_USER = "meerkat-jobs";
-    static final String ACL =
+    public static final String SERVICE_USER = "meerkat-jobs";
+    public static final String ACL =
             String.join(
                     "\n",
                     "# the Jobs service answers every thing",
@@ -37,11 +37,11 @@ final class JobsMosquitto implements AutoCloseable {
                     "/usr/local/sbin/mosquitto",
                     "/usr/local/bin/mosquitto");
 
-    final int port;
-    final Path dir;
+    public final int port;
+    public final Path dir;
     private final Process process;
 
-    JobsMosquitto(TestPki pki, Path dir) throws Exception {
+    public JobsMosquitto(TestPki pki, Path dir) throws Exception {
         this.dir = dir;
         for (Path p = dir;
                 p != null && !p.equals(Path.of("/tmp")) && p.startsWith("/tmp");
@@ -102,15 +102,15 @@ final class JobsMosquitto implements AutoCloseable {
         throw new AssertionError("mosquitto did not start on port " + port);
     }
 
-    String uri() {
+    public String uri() {
         return "ssl://127.0.0.1:" + port;
     }
 
-    String log() throws IOException {
+    public String log() throws IOException {
         return Files.readString(dir.resolve("mosquitto.log"));
     }
 
-    Path write(String name, String content) throws IOException {
+    public Path write(String name, String content) throws IOException {
         Path p = dir.resolve(name);
         Files.writeString(p, content);
         Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));

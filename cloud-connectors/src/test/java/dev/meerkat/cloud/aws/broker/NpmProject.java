@@ -11,11 +11,11 @@ import java.util.concurrent.TimeUnit;
  * package-lock.json) into target/npm the first time a test needs it, and again whenever the lock
  * file changes.
  */
-final class NpmProject {
+public final class NpmProject {
 
     private NpmProject() {}
 
-    static synchronized Path installed() throws IOException, InterruptedException {
+    public static synchronized Path installed() throws IOException, InterruptedException {
         Path source = Path.of(System.getProperty("meerkat.npm.project", "src/test/npm"));
         Path dir = Path.of(System.getProperty("meerkat.npm.dir", "target/npm"));
         Files.createDirectories(dir);

@@ -22,14 +22,14 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A throwaway device CA with server and device certificates (EC P-256), made with Bouncy Castle.
  */
-final class TestPki {
+public final class TestPki {
 
-    record Issued(KeyPair keys, X509Certificate cert) {
-        String certPem() {
+    public record Issued(KeyPair keys, X509Certificate cert) {
+        public String certPem() {
             return pem(cert);
         }
 
-        String keyPem() {
+        public String keyPem() {
             return "-----BEGIN PRIVATE KEY-----\n"
                     + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'})
                             .encodeToString(keys.getPrivate().getEncoded())
@@ -38,9 +38,9 @@ final class TestPki {
     }
 
     private final AtomicLong serials = new AtomicLong(System.currentTimeMillis());
-    final Issued ca;
+    public final Issued ca;
 
-    TestPki() throws Exception {
+    public TestPki() throws Exception {
         KeyPair k = ec();
         X500Name name = new X500Name("CN=Meerkat Test Device CA");
         JcaX509v3CertificateBuilder b =
@@ -54,7 +54,7 @@ final class TestPki {
     /**
      * A device certificate for a public key whose private half lives elsewhere (e.g. in a chip).
      */
-    X509Certificate issueFor(String cn, java.security.PublicKey key) throws Exception {
+    public X509Certificate issueFor(String cn, java.security.PublicKey key) throws Exception {
         JcaX509v3CertificateBuilder b =
                 new JcaX509v3CertificateBuilder(
                         ca.cert(), serial(), from(), to(), new X500Name("CN=" + cn), key);
@@ -62,7 +62,7 @@ final class TestPki {
         return sign(b, ca.keys());
     }
 
-    Issued issue(String cn, boolean server) throws Exception {
+    public Issued issue(String cn, boolean server) throws Exception {
         KeyPair k = ec();
         JcaX509v3CertificateBuilder b =
                 new JcaX509v3CertificateBuilder(
@@ -112,7 +112,7 @@ final class TestPki {
      * An in-memory key store holding one issued key and certificate chain, for an SSL socket
      * factory.
      */
-    javax.net.ssl.SSLSocketFactory clientSocketFactory(Issued client) throws Exception {
+    public javax.net.ssl.SSLSocketFactory clientSocketFactory(Issued client) throws Exception {
         java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
         ks.load(null, null);
         char[] pw = "changeit".toCharArray();
@@ -134,7 +134,7 @@ final class TestPki {
         return ctx.getSocketFactory();
     }
 
-    static String pem(Object o) {
+    public static String pem(Object o) {
         StringWriter w = new StringWriter();
         try (JcaPEMWriter p = new JcaPEMWriter(w)) {
             p.writeObject(o);

@@ -4,7 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.NonWritableChannelException;
 import java.nio.channels.SeekableByteChannel;
 
-/** A read-only in-memory channel, so property tests need no disk I/O. */
+/** A read-only in-memory channel: a bundle already in memory is read without touching disk. */
 final class ByteArrayChannel implements SeekableByteChannel {
     private final byte[] data;
     private long pos;
