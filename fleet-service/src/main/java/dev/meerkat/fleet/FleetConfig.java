@@ -25,6 +25,37 @@ public interface FleetConfig {
 
     Mqtt mqtt();
 
+    Audit audit();
+
+    DeviceCrl deviceCrl();
+
+    /**
+     * The audit chain's checkpoint key (EC P-256 PKCS#8 PEM; created when absent; replicas share
+     * it) and how often the moved head is signed.
+     */
+    interface Audit {
+        Path checkpointKey();
+
+        @WithDefault("PT10M")
+        Duration checkpointInterval();
+    }
+
+    /**
+     * The device CA's revocation list: fetched from {@code url} (the signing service's {@code
+     * /api/v1/pki/crl}) or read from {@code file}, checked against {@code issuer} (the device CA
+     * certificate, PEM), refreshed every {@code refresh}. Neither url nor file: no check.
+     */
+    interface DeviceCrl {
+        Optional<String> url();
+
+        Optional<Path> file();
+
+        Optional<Path> issuer();
+
+        @WithDefault("PT5M")
+        Duration refresh();
+    }
+
     /** How devices reach this service (signed download links of the directory store). */
     @WithDefault("http://127.0.0.1:8471")
     String publicUrl();

@@ -251,7 +251,7 @@ class DdiPostgresTest {
                         .then()
                         .extract()
                         .jsonPath()
-                        .getList("$");
+                        .getList("entries");
         assertThat(audit)
                 .anySatisfy(
                         a -> {

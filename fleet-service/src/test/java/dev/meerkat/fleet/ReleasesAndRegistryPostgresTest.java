@@ -306,7 +306,7 @@ class ReleasesAndRegistryPostgresTest {
                         .statusCode(200)
                         .extract()
                         .jsonPath()
-                        .getList("$");
+                        .getList("entries");
         assertThat(audit)
                 .anySatisfy(
                         a -> {
@@ -321,7 +321,7 @@ class ReleasesAndRegistryPostgresTest {
                                 .then()
                                 .extract()
                                 .jsonPath()
-                                .getList("action", String.class))
+                                .getList("entries.action", String.class))
                 .contains("http GET /api/v1/audit");
         as(ADMIN)
                 .contentType(ContentType.JSON)

@@ -149,7 +149,7 @@ class ReplicaKillIT {
             JsonNode audit = call(b.url(), "GET", "/api/v1/audit?limit=5000", admin, null, 200);
             Map<String, Integer> succeeded = new HashMap<>();
             Map<String, Integer> started = new HashMap<>();
-            for (JsonNode e : audit) {
+            for (JsonNode e : audit.path("entries")) {
                 String subject = e.path("subject").asText();
                 if (!subject.startsWith("rep-dep/")) continue;
                 if (e.path("action").asText().equals("execution.succeeded"))

@@ -94,7 +94,17 @@ class RoleMatrixPostgresTest {
                                 "/api/v1/deployments/rm-dep/pause",
                                 null,
                                 Set.of("admin", "release-manager", "operator")),
-                        new Endpoint("GET", "/api/v1/audit", null, Set.of("admin", "viewer")));
+                        new Endpoint("GET", "/api/v1/audit", null, Set.of("admin", "viewer")),
+                        new Endpoint(
+                                "POST",
+                                "/api/v1/audit/checkpoints",
+                                null,
+                                Set.of("admin", "viewer")),
+                        new Endpoint(
+                                "GET",
+                                "/api/v1/audit/checkpoints/latest",
+                                null,
+                                Set.of("admin", "viewer")));
         List<String> wrong = new ArrayList<>();
         for (Endpoint e : endpoints) {
             for (String role : ROLES) {

@@ -138,7 +138,7 @@ class RolloutPostgresTest {
                         .statusCode(200)
                         .extract()
                         .jsonPath()
-                        .getList("$");
+                        .getList("entries");
         assertThat(audit)
                 .anySatisfy(
                         a -> {

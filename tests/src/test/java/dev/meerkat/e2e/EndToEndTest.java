@@ -284,7 +284,10 @@ class EndToEndTest {
                         Map.entry(
                                 "meerkat.fleet.mqtt.client-p12",
                                 broker.fleetServiceP12().toString()),
-                        Map.entry("meerkat.fleet.mqtt.resend-after", "PT5S")),
+                        Map.entry("meerkat.fleet.mqtt.resend-after", "PT5S"),
+                        Map.entry("meerkat.fleet.device-crl.url", signing.url + "/api/v1/pki/crl"),
+                        Map.entry("meerkat.fleet.device-crl.issuer", deviceChain.toString()),
+                        Map.entry("meerkat.fleet.device-crl.refresh", "PT10S")),
                 Map.of(
                         "MEERKAT_FLEET_STORAGE_ACCESS_KEY", ObjectStore.ACCESS_KEY,
                         "MEERKAT_FLEET_STORAGE_SECRET_KEY", ObjectStore.SECRET_KEY,
@@ -444,9 +447,14 @@ class EndToEndTest {
                 signingAs("auditor").run("audit", "verify", "--url", signing.url, "--json");
         assertThat(verify.exit()).as(verify.both()).isZero();
         s.tell("meerkat audit verify on the signing service: %s", verify.out().strip());
+        Cli.Result fleetVerify =
+                cli.with(Map.of("MEERKAT_TOKEN", tokens.get("viewer")))
+                        .run("audit", "verify", "--url", fleet.url, "--json");
+        assertThat(fleetVerify.exit()).as(fleetVerify.both()).isZero();
+        s.tell("meerkat audit verify on the fleet service: %s", fleetVerify.out().strip());
         JsonNode audit = Api.get(fleet.url + "/api/v1/audit?limit=5000", tokens.get("fleet-admin"));
         long succeeded = 0;
-        for (JsonNode e : audit) {
+        for (JsonNode e : audit.path("entries")) {
             if (e.path("subject").asText().startsWith("e2e-v2-rollout/")
                     && e.path("action").asText().equals("execution.succeeded")) succeeded++;
         }
@@ -577,7 +585,8 @@ class EndToEndTest {
         ex.forEach(e -> states.merge(e.path("state").asText(), 1, Integer::sum));
         Map<String, Integer> finals = new HashMap<>();
         for (JsonNode e :
-                Api.get(fleetUrl() + "/api/v1/audit?limit=5000", tokens.get("fleet-admin"))) {
+                Api.get(fleetUrl() + "/api/v1/audit?limit=5000", tokens.get("fleet-admin"))
+                        .path("entries")) {
             String action = e.path("action").asText();
             if (e.path("subject").asText().startsWith("e2e-failover/")
                     && FINAL_ACTIONS.contains(action)) {
@@ -589,6 +598,13 @@ class EndToEndTest {
         s.tell(
                 "the surviving replica finished the rollout (COMPLETED, %s); every execution has exactly one final audit entry",
                 states);
+        Cli.Result verify =
+                cli.with(Map.of("MEERKAT_TOKEN", tokens.get("viewer")))
+                        .run("audit", "verify", "--url", fleetUrl(), "--json");
+        assertThat(verify.exit()).as(verify.both()).isZero();
+        s.tell(
+                "meerkat audit verify on the surviving replica (a chain both replicas wrote): %s",
+                verify.out().strip());
     }
 
     static final Set<String> FINAL_ACTIONS =

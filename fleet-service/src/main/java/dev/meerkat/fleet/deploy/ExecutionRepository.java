@@ -305,6 +305,27 @@ public class ExecutionRepository {
         }
     }
 
+    /**
+     * Started executions over {@code protocol} (of deployments with a release) that nothing was
+     * heard of since {@code before}: their outcome may have been lost on its way.
+     */
+    public List<Execution> silent(Connection c, String protocol, Instant before, int limit)
+            throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "SELECT "
+                                + prefixed("e")
+                                + " FROM executions e"
+                                + " JOIN deployments d ON d.id = e.deployment_id JOIN devices v ON v.id = e.device_id"
+                                + " WHERE e.state = 'IN_PROGRESS' AND d.release_id IS NOT NULL AND v.protocol = ?"
+                                + " AND e.updated_at < ? ORDER BY e.updated_at LIMIT ?")) {
+            ps.setString(1, protocol);
+            Sql.setInstant(ps, 2, before);
+            ps.setInt(3, limit);
+            return list(ps);
+        }
+    }
+
     /** Records that the device was told again (so the next sweep waits). */
     public void touch(Connection c, Execution e, Instant now) throws SQLException {
         try (PreparedStatement ps =

@@ -158,6 +158,32 @@ public class ExecutionService {
     }
 
     /**
+     * Started executions over {@code protocol} nothing was heard of for {@code after}, to ask their
+     * devices how the update went; marks them as asked (so the next sweep waits).
+     */
+    public java.util.List<Work> silent(String protocol, java.time.Duration after, int limit) {
+        return db.tx(
+                c -> {
+                    Instant now = Instant.now();
+                    java.util.List<Work> out = new java.util.ArrayList<>();
+                    for (Execution e : executions.silent(c, protocol, now.minus(after), limit)) {
+                        executions.touch(c, e, now);
+                        releaseOf(c, e.deploymentId()).ifPresent(r -> out.add(new Work(e, r)));
+                    }
+                    return out;
+                });
+    }
+
+    /** Records that the device said its update is still running (no state change). */
+    public void heard(Execution e) {
+        db.tx(
+                c -> {
+                    executions.touch(c, e, Instant.now());
+                    return null;
+                });
+    }
+
+    /**
      * Applies a device's report; refuses a stale version, a final execution and moves the table
      * lacks.
      */

@@ -42,7 +42,10 @@ import org.jboss.logging.Logger;
  * rolled_back} with the bootloader's reason, {@code failed}). Replicas consume both through the
  * shared subscription group {@code $share/<group>/…}, so each report is handled once. A released
  * execution whose device did not react within {@code resend-after} is sent again (the frame id is
- * the action id, so a late reply still finds its execution); devices are told at least once.
+ * the action id, so a late reply still finds its execution); devices are told at least once. A
+ * started execution nothing was heard of for {@code resend-after} is reconciled: its device is
+ * asked {@code OTA.Status}, whose reply carries the result of its last update (an outcome whose
+ * event was lost, e.g. with a replica that died before applying it, is applied then).
  */
 @ApplicationScoped
 public class MqttTransport {
@@ -193,21 +196,37 @@ public class MqttTransport {
         try {
             for (ExecutionService.Work w :
                     executions.resendable(PROTOCOL, config.mqtt().resendAfter(), 500)) send(w);
+            for (ExecutionService.Work w :
+                    executions.silent(PROTOCOL, config.mqtt().resendAfter(), 500)) ask(w);
         } catch (RuntimeException e) {
             LOG.warnf("MQTT resend sweep failed: %s", e.getMessage());
         }
     }
 
     private void send(ExecutionService.Work w) {
-        MqttAsyncClient c = client;
-        if (c == null || !c.isConnected()) return; // the resend sweep tries again
-        ObjectNode f = JSON.createObjectNode();
-        f.put("id", w.execution().actionId());
-        f.put("src", REPLIES + "/" + w.execution().deviceId());
-        f.put("method", "OTA.Update");
+        ObjectNode f = frame(w, "OTA.Update");
         f.putObject("args")
                 .put("url", links.urlFor(w.release()).toString())
                 .put("commit_timeout", 0);
+        publish(w, f);
+    }
+
+    /** Asks the device of a started execution how its update went (answered on its reply topic). */
+    private void ask(ExecutionService.Work w) {
+        publish(w, frame(w, "OTA.Status"));
+    }
+
+    private static ObjectNode frame(ExecutionService.Work w, String method) {
+        ObjectNode f = JSON.createObjectNode();
+        f.put("id", w.execution().actionId());
+        f.put("src", REPLIES + "/" + w.execution().deviceId());
+        f.put("method", method);
+        return f;
+    }
+
+    private void publish(ExecutionService.Work w, ObjectNode f) {
+        MqttAsyncClient c = client;
+        if (c == null || !c.isConnected()) return; // the sweep tries again
         try {
             byte[] frame = JSON.writeValueAsBytes(f);
             for (int tries = 0; ; tries++) {
@@ -224,8 +243,8 @@ public class MqttTransport {
             }
         } catch (Exception e) {
             LOG.warnf(
-                    "OTA.Update to %s not sent (will resend): %s",
-                    w.execution().deviceId(), e.getMessage());
+                    "%s to %s not sent (will resend): %s",
+                    f.path("method").asText(), w.execution().deviceId(), e.getMessage());
         }
     }
 
@@ -317,9 +336,16 @@ public class MqttTransport {
         }
     }
 
-    /** An OTA.Update reply: an error before the device started means it refused the update. */
+    /**
+     * A reply to a frame whose id is an action id: an error before the device started means it
+     * refused the update; a status of a started one may carry its outcome.
+     */
     private void reply(String device, JsonNode m) {
-        if (!m.has("error") || !m.path("id").canConvertToLong()) return;
+        if (!m.path("id").canConvertToLong()) return;
+        if (!m.has("error")) {
+            status(device, m.path("id").asLong(), m.path("result"));
+            return;
+        }
         Optional<Execution> e = executions.byAction(m.path("id").asLong());
         if (e.isEmpty()
                 || !e.get().deviceId().equals(device)
@@ -336,6 +362,39 @@ public class MqttTransport {
                         e.get().versionNumber(),
                         "mqtt: " + clip(why, DeviceReport.MAX_DETAILS),
                         null));
+    }
+
+    /** An OTA.Status (or OTA.Update) result for a started execution: its outcome, if final. */
+    private void status(String device, long actionId, JsonNode status) {
+        if (!status.isObject() || !status.has("phase")) return;
+        Optional<ExecutionService.Work> w = executions.workByAction(device, actionId);
+        if (w.isEmpty() || w.get().execution().state() != ExecutionState.IN_PROGRESS) return;
+        Execution e = w.get().execution();
+        DeviceReport r = statusReport(e, w.get().release().version(), status);
+        if (r == null) {
+            executions.heard(e);
+        } else {
+            executions.report(Caller.device(device), device, e.deploymentId(), r);
+        }
+    }
+
+    /**
+     * What a device's OTA state says about a started execution: the result of its last update, if
+     * that update was this release's version and the device is idle again, read as the {@code
+     * <device>/ota} event of that outcome would be ({@code committed} succeeds, {@code rolled_back}
+     * and {@code failed} fail); null while the update runs or when the result is of another update.
+     * The report names the execution's version, so a change in between refuses it.
+     */
+    static DeviceReport statusReport(Execution e, String releaseVersion, JsonNode status) {
+        if (!status.path("phase").asText("").equals("idle")) return null;
+        JsonNode result = status.path("result");
+        if (!result.isObject() || !result.path("version").asText("").equals(releaseVersion))
+            return null;
+        DeviceReport r = reportFor(e, result);
+        if (r == null || !(r.status().equals("SUCCEEDED") || r.status().equals("FAILED")))
+            return null;
+        return new DeviceReport(
+                r.status(), e.versionNumber(), r.statusDetails() + " (status)", r.rollbackReason());
     }
 
     private void event(String device, JsonNode m) {

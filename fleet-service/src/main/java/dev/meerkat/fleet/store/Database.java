@@ -8,6 +8,10 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -30,6 +34,11 @@ public class Database {
 
     private AgroalDataSource ds;
 
+    /**
+     * Work each open transaction runs last, right before its commit (see {@link #beforeCommit}).
+     */
+    private final Map<Connection, List<SqlWork<?>>> lastSteps = new ConcurrentHashMap<>();
+
     @PostConstruct
     void init() {
         ds = postgresActive ? postgres.get() : h2.get();
@@ -45,17 +54,35 @@ public class Database {
     public <T> T tx(SqlWork<T> work) {
         try (Connection c = ds.getConnection()) {
             c.setAutoCommit(false);
+            List<SqlWork<?>> last = new ArrayList<>(1);
+            lastSteps.put(c, last);
             try {
                 T result = work.run(c);
+                for (int i = 0; i < last.size(); i++) last.get(i).run(c);
                 c.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            } finally {
+                lastSteps.remove(c);
             }
         } catch (SQLException e) {
             throw new StoreException(e);
         }
+    }
+
+    /**
+     * Defers {@code step} to the end of the transaction {@link #tx} runs on {@code c}, after all of
+     * its other work and right before its commit; false (nothing deferred) when {@code c} is not
+     * such a transaction. A step that takes a lock shared by every writer (the audit chain head)
+     * thus holds it only for the commit and never waits for another lock while holding it.
+     */
+    public boolean beforeCommit(Connection c, SqlWork<?> step) {
+        List<SqlWork<?>> last = lastSteps.get(c);
+        if (last == null) return false;
+        last.add(step);
+        return true;
     }
 
     /** True when a connection can be opened and answers a trivial query (readiness). */

@@ -13,7 +13,9 @@ import java.util.List;
  * meerkat-audit-v1} and the fields seq, at, actor, roles, action, keyId, keyVersion, artifact,
  * decision, result, detail, prevHash, each as a 4-byte big-endian length and UTF-8 bytes
  * (0xFFFFFFFF for null; numbers in decimal). Each entry's prevHash is the previous entry's hash;
- * the first entry of the log (seq 1) has 64 zeros.
+ * the first entry of the log (seq 1) has 64 zeros. The fleet service writes the same chain; its
+ * entries name a {@code subject} (device, deployment...) where the signing service's name an {@code
+ * artifact}, in the same place of the hash, and an entry never carries both.
  */
 public final class AuditChain {
     public static final String GENESIS = "0".repeat(64);
@@ -69,6 +71,8 @@ public final class AuditChain {
                 why = "the first entry's prevHash is not the genesis value";
             } else if (prev != null && !prev.equals(e.path("prevHash").asText())) {
                 why = "prevHash does not match the hash of entry " + (seq - 1) + " (chain broken)";
+            } else if (e.has("artifact") && e.has("subject")) {
+                why = "the entry carries both an artifact and a subject";
             } else {
                 String computed = hash(e);
                 if (!computed.equals(e.path("hash").asText())) {
@@ -94,6 +98,7 @@ public final class AuditChain {
         b.writeBytes("meerkat-audit-v1".getBytes(StandardCharsets.US_ASCII));
         for (String f : FIELDS) {
             JsonNode v = e.get(f);
+            if (v == null && f.equals("artifact")) v = e.get("subject");
             if (v == null || v.isNull()) {
                 b.writeBytes(new byte[] {-1, -1, -1, -1});
                 continue;

@@ -25,7 +25,9 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "audit",
         mixinStandardHelpOptions = true,
-        description = "Export the signing service's hash-chained audit log, or verify an export.",
+        description =
+                "Export a service's hash-chained audit log (signing service or fleet service, by --url),"
+                        + " or verify an export.",
         subcommands = {AuditCommand.Export.class, AuditCommand.Verify.class})
 public final class AuditCommand implements Runnable {
     @Spec CommandSpec spec;
