@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the tests use; the tests start and stop the servers themselves (npm packages are
 # installed by the tests that use them, with `npm ci` from committed lock files).
-DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto nginx curl swupdate chromium)
+DEBIAN_PACKAGES=(openssl postgresql softhsm2 opensc mosquitto mosquitto-clients nginx curl swupdate chromium)
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
