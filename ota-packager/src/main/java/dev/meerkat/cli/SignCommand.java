@@ -499,7 +499,11 @@ final class SignCommand implements Callable<Integer> {
                         output,
                         out -> {
                             try (var in = java.nio.channels.FileChannel.open(payload.file())) {
-                                result[0] = imageSigner.sign(in, out, progress);
+                                // The file is synced before its rename; syncing the body as
+                                // soon as it is copied overlaps that wait with the hashing.
+                                result[0] =
+                                        imageSigner.sign(
+                                                in, out, progress, copied -> copied.force(false));
                             }
                             checkSavedKeyTrailer(result[0], enlargedTrailer);
                         },
