@@ -50,7 +50,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * started side by side and measured in turn in the same run, e.g. before and after a change),
  * meerkat.bench.rounds (1: how often each build is measured, alternating; medians are printed),
  * meerkat.bench.service-jvm-args (extra JVM options for the service process, separated by spaces,
- * e.g. a flight recording).
+ * e.g. a flight recording), meerkat.bench.service-jvm-args.LABEL (options for one build only, so
+ * one jar can be measured under two JVM settings in the same run).
  */
 @EnabledIfSystemProperty(named = "meerkat.bench", matches = "true")
 class SigningBenchmark {
@@ -233,6 +234,9 @@ class SigningBenchmark {
                                         .toString()));
         String jvmArgs = System.getProperty("meerkat.bench.service-jvm-args", "").trim();
         if (!jvmArgs.isEmpty()) cmd.addAll(List.of(jvmArgs.split("\\s+")));
+        String buildArgs =
+                System.getProperty("meerkat.bench.service-jvm-args." + build.label(), "").trim();
+        if (!buildArgs.isEmpty()) cmd.addAll(List.of(buildArgs.split("\\s+")));
         cmd.addAll(
                 List.of(
                         "-Dmeerkat.data-dir=" + dir.resolve("data"),
