@@ -16,6 +16,8 @@ final class Modules {
                             List.of("dev.meerkat.image", "dev.meerkat.fwzip"),
                             Set.of()),
                     new Module("hal", Side.DEVICE, List.of("dev.meerkat.hal"), Set.of()),
+                    // The audit log's hash chain: both services write it, the CLI verifies it.
+                    new Module("audit-chain", Side.HOST, List.of("dev.meerkat.audit"), Set.of()),
                     new Module(
                             "bootloader",
                             Side.DEVICE,
@@ -62,17 +64,18 @@ final class Modules {
                                     "crypto-chip-driver",
                                     "firmware",
                                     "fleet-sim",
-                                    "cloud-connectors")),
+                                    "cloud-connectors",
+                                    "audit-chain")),
                     new Module(
                             "signing-service",
                             Side.SERVICE,
                             List.of("dev.meerkat.signing"),
-                            Set.of("image-format")),
+                            Set.of("image-format", "audit-chain")),
                     new Module(
                             "fleet-service",
                             Side.SERVICE,
                             List.of("dev.meerkat.fleet"),
-                            Set.of("image-format", "cloud-connectors")),
+                            Set.of("image-format", "cloud-connectors", "audit-chain")),
                     // End-to-end scenarios: only test classes, and they use no module's code at
                     // all;
                     // they run the CLI and the services as processes and talk to them over the

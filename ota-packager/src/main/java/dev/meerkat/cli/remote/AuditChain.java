@@ -1,38 +1,18 @@
 package dev.meerkat.cli.remote;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.meerkat.audit.ChainedEntry;
 import java.util.List;
 
 /**
- * Recomputes the signing service's audit hash chain. An entry's hash is SHA-256 over {@code
- * meerkat-audit-v1} and the fields seq, at, actor, roles, action, keyId, keyVersion, artifact,
- * decision, result, detail, prevHash, each as a 4-byte big-endian length and UTF-8 bytes
- * (0xFFFFFFFF for null; numbers in decimal). Each entry's prevHash is the previous entry's hash;
- * the first entry of the log (seq 1) has 64 zeros. The fleet service writes the same chain; its
- * entries name a {@code subject} (device, deployment...) where the signing service's name an {@code
- * artifact}, in the same place of the hash, and an entry never carries both.
+ * Recomputes an exported audit hash chain of either service ({@link ChainedEntry} is the format).
+ * Each entry's prevHash is the previous entry's hash; the first entry of the log (seq 1) has the
+ * genesis value. The signing service's entries name an {@code artifact}, the fleet service's a
+ * {@code subject} (device, deployment...) in the same place of the hash; an entry never carries
+ * both.
  */
 public final class AuditChain {
-    public static final String GENESIS = "0".repeat(64);
-    private static final String[] FIELDS = {
-        "seq",
-        "at",
-        "actor",
-        "roles",
-        "action",
-        "keyId",
-        "keyVersion",
-        "artifact",
-        "decision",
-        "result",
-        "detail",
-        "prevHash"
-    };
+    public static final String GENESIS = ChainedEntry.GENESIS;
 
     private AuditChain() {}
 
@@ -67,15 +47,17 @@ public final class AuditChain {
                                 + ", found "
                                 + seq
                                 + " (entries removed or reordered)";
-            } else if (i == 0 && seq == 1 && !GENESIS.equals(e.path("prevHash").asText())) {
+            } else if (i == 0
+                    && seq == 1
+                    && !ChainedEntry.sameHash(GENESIS, e.path("prevHash").asText())) {
                 why = "the first entry's prevHash is not the genesis value";
-            } else if (prev != null && !prev.equals(e.path("prevHash").asText())) {
+            } else if (prev != null && !ChainedEntry.sameHash(prev, e.path("prevHash").asText())) {
                 why = "prevHash does not match the hash of entry " + (seq - 1) + " (chain broken)";
             } else if (e.has("artifact") && e.has("subject")) {
                 why = "the entry carries both an artifact and a subject";
             } else {
                 String computed = hash(e);
-                if (!computed.equals(e.path("hash").asText())) {
+                if (!ChainedEntry.sameHash(computed, e.path("hash").asText())) {
                     why = "content does not match its hash (entry altered): computed " + computed;
                 }
             }
@@ -94,26 +76,24 @@ public final class AuditChain {
     }
 
     public static String hash(JsonNode e) {
-        ByteArrayOutputStream b = new ByteArrayOutputStream(256);
-        b.writeBytes("meerkat-audit-v1".getBytes(StandardCharsets.US_ASCII));
-        for (String f : FIELDS) {
-            JsonNode v = e.get(f);
-            if (v == null && f.equals("artifact")) v = e.get("subject");
-            if (v == null || v.isNull()) {
-                b.writeBytes(new byte[] {-1, -1, -1, -1});
-                continue;
-            }
-            byte[] bytes = v.asText().getBytes(StandardCharsets.UTF_8);
-            int n = bytes.length;
-            b.writeBytes(
-                    new byte[] {(byte) (n >>> 24), (byte) (n >>> 16), (byte) (n >>> 8), (byte) n});
-            b.writeBytes(bytes);
-        }
-        try {
-            return HexFormat.of()
-                    .formatHex(MessageDigest.getInstance("SHA-256").digest(b.toByteArray()));
-        } catch (NoSuchAlgorithmException ex) {
-            throw new IllegalStateException(ex);
-        }
+        JsonNode subject = e.has("artifact") ? e.get("artifact") : e.get("subject");
+        return new ChainedEntry(
+                        e.path("seq").asLong(),
+                        text(e.get("at")),
+                        text(e.get("actor")),
+                        text(e.get("roles")),
+                        text(e.get("action")),
+                        text(e.get("keyId")),
+                        text(e.get("keyVersion")),
+                        text(subject),
+                        text(e.get("decision")),
+                        text(e.get("result")),
+                        text(e.get("detail")),
+                        text(e.get("prevHash")))
+                .hash();
+    }
+
+    private static String text(JsonNode v) {
+        return v == null || v.isNull() ? null : v.asText();
     }
 }
