@@ -12,9 +12,9 @@ import java.util.List;
  * and its CN taken as the user name, the device CA's CRL checked, and an ACL that lets a device use
  * only its own mg_rpc topics while user {@code fleet-service} uses all of them.
  *
- * <p>The broker's own certificate and the fleet service's client certificate come from an
- * operations CA made here with openssl; devices present the certificates the signing service's
- * device CA issued at the factory.
+ * <p>The broker's own certificate, the fleet service's MQTT client certificate and its HTTPS server
+ * certificate come from an operations CA made here with openssl; devices present the certificates
+ * the signing service's device CA issued at the factory.
  */
 final class Broker implements AutoCloseable {
     static final String P12_PASSWORD = "e2e-fleet-mqtt";
@@ -69,6 +69,8 @@ final class Broker implements AutoCloseable {
                 "ops-ca.crt");
         issue(dir, "localhost", "server");
         issue(dir, "fleet-service", "client");
+        // the fleet service's HTTPS listener (devices authenticate there with their chip keys)
+        issue(dir, "fleet-service-https", "server");
         openssl(
                 dir,
                 "ca",
@@ -148,6 +150,15 @@ final class Broker implements AutoCloseable {
     /** The CA certificate devices and the fleet service trust for the broker. */
     Path caCertificate() {
         return dir.resolve("ops-ca.crt");
+    }
+
+    /** The fleet service's HTTPS server certificate (for 127.0.0.1) and its key, PEM. */
+    Path fleetHttpsCertificate() {
+        return dir.resolve("fleet-service-https.crt");
+    }
+
+    Path fleetHttpsKey() {
+        return dir.resolve("fleet-service-https.key");
     }
 
     Path fleetServiceP12() {

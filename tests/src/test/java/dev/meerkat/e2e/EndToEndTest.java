@@ -182,17 +182,31 @@ class EndToEndTest {
                                 "--parallel",
                                 "4",
                                 "--log",
-                                journal.toString()));
+                                journal.toString(),
+                                "--json"));
         for (int i = 0; i < DEVICES; i++) {
             args.addAll(List.of("--chip", "emulator:" + chipDir.resolve("chip" + i + ".state")));
         }
-        cli.ok(args.toArray(String[]::new));
+        // with --json, stdout is the run's summary document alone
+        JsonNode summary = Api.JSON.readTree(cli.ok(args.toArray(String[]::new)));
+        assertThat(summary.path("provisioned").asInt()).as(summary.toString()).isEqualTo(DEVICES);
+        assertThat(summary.path("failed").asInt()).as(summary.toString()).isZero();
+        assertThat(summary.path("alreadyProvisioned").asInt()).isZero();
+        assertThat(summary.path("chips")).hasSize(DEVICES);
+        Map<String, String> summarized = new HashMap<>();
+        for (JsonNode c : summary.path("chips")) {
+            assertThat(c.path("state").asText()).as(c.toString()).isEqualTo("provisioned");
+            summarized.put(c.path("serial").asText(), c.path("fingerprint").asText());
+        }
         List<String> lines = Files.readAllLines(journal);
         assertThat(lines).hasSize(DEVICES);
         String chain = Files.readString(deviceChain);
         for (int i = 0; i < DEVICES; i++) {
             JsonNode rec = Api.JSON.readTree(lines.get(i));
             String id = rec.path("serial").asText();
+            // the summary and the journal tell of the same certificates
+            assertThat(summarized).containsEntry(id, rec.path("fingerprint").asText());
+            fingerprints.put(id, rec.path("fingerprint").asText());
             Path cert = chipDir.resolve(id + ".pem");
             Files.writeString(cert, rec.path("certificatePem").asText() + chain);
             // the journal names the --chip each record is of
@@ -208,6 +222,11 @@ class EndToEndTest {
         s.tell(
                 "%d emulated ATECC608 chips provisioned by `meerkat provision` (key generated in the chip, certificate from the CA in SoftHSM2)",
                 chips.size());
+        s.tell(
+                "provision --json summary: %d provisioned, %d already provisioned, %d failed; each chip's fingerprint is its journal line's",
+                summary.path("provisioned").asInt(),
+                summary.path("alreadyProvisioned").asInt(),
+                summary.path("failed").asInt());
 
         broker.start(deviceChain, Api.bytes(signing.url + "/api/v1/pki/crl"));
         s.tell("Mosquitto up on :%d with the device CA chain and its CRL", broker.port);
@@ -234,6 +253,12 @@ class EndToEndTest {
                             .strip());
         }
         Files.copy(releaseKey, fleetData.resolve("release-keys").resolve("fw-prod.pem"));
+        // The AWS IoT-compatible control plane's access key for the factory (role operator), in a
+        // file only the service's user may read, as the service requires.
+        awsKeys = fleetData.resolve("aws-access-keys");
+        Files.writeString(awsKeys, AWS_FACTORY_KEY + " " + AWS_FACTORY_SECRET + " operator\n");
+        Files.setPosixFilePermissions(
+                awsKeys, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         fleetJdbc = postgres.createDatabase("fleet");
         fleet = startFleetReplica("fleet-service-a", fleetJdbc);
         s.tell(
@@ -260,15 +285,160 @@ class EndToEndTest {
         s.tell(
                 "%d devices registered in the fleet service from the provisioning journal: %s",
                 chips.size(), out.strip().replace('\n', ' '));
-        // The AWS IoT-compatible registration of the same journal is added here once the fleet
-        // service serves that endpoint (docs/testing.md).
+
+        awsRegister(s, journal);
     }
 
+    static final String AWS_FACTORY_KEY = "AKIAMEERKATE2EFACTORY";
+    static final String AWS_FACTORY_SECRET = "e2e/factory/8Zq3vYp1LkD0sW9mTn4RbXc7HgJe2UfA";
+    static final String AWS_REGION = "eu-west-1";
+    static final String AWS_ACCOUNT = "123456789012";
+    static final String AWS_GROUP = "e2e-aws-factory";
+    Path awsKeys;
+    final Map<String, String> fingerprints = new HashMap<>();
+
+    /**
+     * The factory's devices registered through the AWS connector, `meerkat cloud aws register`,
+     * against the fleet service's AWS IoT-compatible control plane: credentials in the environment
+     * as a user sets them, the thing name being the chip serial ({@code --thing-prefix=}), so each
+     * thing is the device the journal import registered. Read back from the fleet service, then run
+     * again: nothing is duplicated.
+     */
+    void awsRegister(Story s, Path journal) throws Exception {
+        Cli aws =
+                cli.with(
+                        Map.of(
+                                "AWS_ACCESS_KEY_ID", AWS_FACTORY_KEY,
+                                "AWS_SECRET_ACCESS_KEY", AWS_FACTORY_SECRET,
+                                "AWS_REGION", AWS_REGION));
+        List<String> register =
+                List.of(
+                        "cloud",
+                        "aws",
+                        "register",
+                        "--log",
+                        journal.toString(),
+                        "--thing-prefix=",
+                        "--policy",
+                        "meerkat-device",
+                        "--thing-group",
+                        AWS_GROUP,
+                        "--endpoint",
+                        fleet.url,
+                        "--json");
+        JsonNode first = lastJson(aws.ok(register.toArray(String[]::new)));
+        assertThat(first.path("skipped").asInt()).isZero();
+        assertThat(first.path("registered")).hasSize(DEVICES);
+        for (JsonNode r : first.path("registered")) {
+            String serial = r.path("serial").asText();
+            assertThat(r.path("thing").asText()).isEqualTo(serial);
+            // the endpoint names a certificate by the SHA-256 of its DER, as AWS IoT does
+            assertThat(r.path("certificateArn").asText())
+                    .as(r.toString())
+                    .isEqualTo(
+                            "arn:aws:iot:"
+                                    + AWS_REGION
+                                    + ":"
+                                    + AWS_ACCOUNT
+                                    + ":cert/"
+                                    + fingerprints.get(serial));
+        }
+        Map<String, Long> actions = awsAudit();
+        assertThat(actions)
+                .containsEntry("aws.certificate.register", (long) DEVICES)
+                .containsEntry("aws.thing-group.create", 1L)
+                .containsEntry("aws.thing-group.add", (long) DEVICES)
+                .containsEntry("aws.policy.attach", (long) DEVICES)
+                .doesNotContainKey("aws.thing.create");
+        Set<String> serials = fingerprints.keySet();
+        assertThat(groupMembers(AWS_GROUP)).containsExactlyInAnyOrderElementsOf(serials);
+        for (JsonNode d : Api.get(fleet.url + "/api/v1/devices?limit=1000", tokens.get("viewer"))) {
+            String id = d.path("id").asText();
+            assertThat(d.path("certFingerprint").asText()).as(id).isEqualTo(fingerprints.get(id));
+        }
+        s.tell(
+                "`meerkat cloud aws register --endpoint <fleet service>` (SigV4, key %s with role operator): %d things, each certificate registered as cert/<SHA-256 of its DER> with policy meerkat-device and attached, all in thing group %s",
+                AWS_FACTORY_KEY, first.path("registered").size(), AWS_GROUP);
+        s.tell(
+                "read back from the fleet service: group %s has the %d devices, every device's certificate fingerprint is its certificate id; audit %s",
+                AWS_GROUP, serials.size(), actions);
+
+        // Again, as after an interruption: the state file says all are done.
+        JsonNode resumed = lastJson(aws.ok(register.toArray(String[]::new)));
+        assertThat(resumed.path("registered")).isEmpty();
+        assertThat(resumed.path("skipped").asInt()).isEqualTo(DEVICES);
+        // And with a fresh state file, so every call reaches the endpoint again.
+        List<String> fresh = new ArrayList<>(register);
+        fresh.addAll(List.of("--state", work.resolve("aws-register-again.jsonl").toString()));
+        JsonNode again = lastJson(aws.ok(fresh.toArray(String[]::new)));
+        assertThat(again.path("registered")).hasSize(DEVICES);
+        assertThat(again.path("registered").toString())
+                .isEqualTo(first.path("registered").toString());
+        Map<String, Long> after = awsAudit();
+        assertThat(after)
+                .containsEntry("aws.certificate.register", (long) DEVICES)
+                .containsEntry("aws.thing-group.create", 1L)
+                .containsEntry("aws.thing-group.add", (long) DEVICES)
+                // AttachPolicy is recorded per request, the attachment itself kept once
+                .containsEntry("aws.policy.attach", 2L * DEVICES)
+                .doesNotContainKey("aws.thing.create");
+        assertThat(groupMembers(AWS_GROUP)).containsExactlyInAnyOrderElementsOf(serials);
+        assertThat(Api.get(fleet.url + "/api/v1/devices?limit=1000", tokens.get("viewer")))
+                .hasSize(DEVICES);
+        s.tell(
+                "register again: exit 0, %d skipped from its state file; with a fresh state file exit 0, the same %d things and certificates found again (ResourceAlreadyExistsException reused), no new thing, certificate or member: %d devices, audit %s",
+                resumed.path("skipped").asInt(), again.path("registered").size(), DEVICES, after);
+    }
+
+    /** The JSON document a {@code --json} command printed last on stdout. */
+    static JsonNode lastJson(String stdout) throws java.io.IOException {
+        String[] lines = stdout.strip().split("\n");
+        return Api.JSON.readTree(lines[lines.length - 1]);
+    }
+
+    /** How many audit entries of each {@code aws.*} action the fleet service holds. */
+    Map<String, Long> awsAudit() throws Exception {
+        Map<String, Long> counts = new java.util.TreeMap<>();
+        for (JsonNode e :
+                Api.get(fleetUrl() + "/api/v1/audit?limit=5000", tokens.get("fleet-admin"))
+                        .path("entries")) {
+            String action = e.path("action").asText();
+            if (action.startsWith("aws.")) counts.merge(action, 1L, Long::sum);
+        }
+        return counts;
+    }
+
+    List<String> groupMembers(String group) throws Exception {
+        List<String> members = new ArrayList<>();
+        Api.get(fleetUrl() + "/api/v1/groups/" + group, tokens.get("viewer"))
+                .path("members")
+                .forEach(m -> members.add(m.asText()));
+        return members;
+    }
+
+    /** Each replica's HTTPS listener, by replica name. */
+    final Map<String, String> fleetHttps = new HashMap<>();
+
     ServiceProcess startFleetReplica(String name, String jdbc) throws Exception {
+        int httpsPort = Ports.free();
+        fleetHttps.put(name, "https://127.0.0.1:" + httpsPort);
         return ServiceProcess.start(
                 name,
                 "meerkat.fleet-service.jar",
                 Map.ofEntries(
+                        // HTTPS beside HTTP, asking for client certificates of the device CA
+                        // (quarkus.http.ssl.client-auth=request is the service's default)
+                        Map.entry("quarkus.http.ssl-port", String.valueOf(httpsPort)),
+                        Map.entry(
+                                "quarkus.tls.key-store.pem.0.cert",
+                                broker.fleetHttpsCertificate().toString()),
+                        Map.entry(
+                                "quarkus.tls.key-store.pem.0.key",
+                                broker.fleetHttpsKey().toString()),
+                        Map.entry("quarkus.tls.trust-store.pem.certs", deviceChain.toString()),
+                        Map.entry("meerkat.fleet.aws.access-keys-file", awsKeys.toString()),
+                        Map.entry("meerkat.fleet.aws.region", AWS_REGION),
+                        Map.entry("meerkat.fleet.aws.account-id", AWS_ACCOUNT),
                         Map.entry("meerkat.fleet.data-dir", fleetData.toString()),
                         Map.entry("quarkus.datasource.h2.active", "false"),
                         Map.entry("quarkus.datasource.pg.active", "true"),
@@ -666,6 +836,109 @@ class EndToEndTest {
         assertThat(again.exit()).as(again.both()).isEqualTo(1);
         assertThat(again.both()).contains("revoked");
         s.tell("the signing service refuses to certify the chip again: %s", lastLine(again.both()));
+
+        fleetRefusesOverHttps(s, stolen, good);
+    }
+
+    /**
+     * The fleet service's own HTTPS API refuses the revoked device: each device calls its update
+     * endpoint ({@code GET /api/v1/device/<id>/next}) presenting its certificate chain, the TLS
+     * handshake signed inside its chip, which {@code meerkat chip serve} exposes over the kit
+     * protocol. The device processes are stopped first: a chip is used by one holder at a time.
+     */
+    void fleetRefusesOverHttps(Story s, Devices.Chip stolen, Devices.Chip good) throws Exception {
+        devices.stop(stolen.id());
+        devices.stop(good.id());
+        ServiceProcess live = fleetReplica != null ? fleetReplica : fleet;
+        String https = fleetHttps.get(live.name);
+        try (KitServer stolenKit = serveChip(stolen);
+                KitServer goodKit = serveChip(good);
+                KitChip stolenChip = KitChip.connect("127.0.0.1", stolenKit.port());
+                KitChip goodChip = KitChip.connect("127.0.0.1", goodKit.port())) {
+            s.tell(
+                    "both chips served over the kit protocol by `meerkat chip serve` (:%d, :%d); their devices stopped",
+                    stolenKit.port(), goodKit.port());
+            ChipTls.Answer served =
+                    ChipTls.get(
+                            https + "/api/v1/device/" + good.id() + "/next",
+                            good.certificateChain(),
+                            goodChip,
+                            broker.caCertificate());
+            assertThat(served.status()).as(served.body()).isEqualTo(204);
+            s.tell(
+                    "%s calls GET /api/v1/device/%s/next on %s's HTTPS listener, the handshake signed in its chip: %d (nothing to do)",
+                    good.id(), good.id(), live.name, served.status());
+            // the replica reloads the signing service's CRL every 10 s
+            long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+            int attempts = 0;
+            ChipTls.Answer refused;
+            while (true) {
+                attempts++;
+                refused =
+                        ChipTls.get(
+                                https + "/api/v1/device/" + stolen.id() + "/next",
+                                stolen.certificateChain(),
+                                stolenChip,
+                                broker.caCertificate());
+                if (refused.status() == 401 || System.nanoTime() > deadline) break;
+                Thread.sleep(1000);
+            }
+            assertThat(refused.status()).as(refused.body()).isEqualTo(401);
+            assertThat(refused.contentType()).startsWith("application/problem+json");
+            assertThat(refused.body()).contains("revoked").contains("KEY_COMPROMISE");
+            s.tell(
+                    "%s the same with its chip-held key: %d %s (attempt %d)",
+                    stolen.id(),
+                    refused.status(),
+                    Api.JSON.readTree(refused.body()).path("detail").asText(refused.body()),
+                    attempts);
+        }
+        long refusals = 0;
+        for (JsonNode e :
+                Api.get(fleetUrl() + "/api/v1/audit?limit=5000", tokens.get("fleet-admin"))
+                        .path("entries")) {
+            if (e.path("action").asText().equals("device.certificate-refused")
+                    && e.path("subject").asText().equals(stolen.id())) refusals++;
+        }
+        assertThat(refusals).isPositive();
+        s.tell(
+                "the fleet service's audit trail holds %d device.certificate-refused entr%s for %s",
+                refusals, refusals == 1 ? "y" : "ies", stolen.id());
+    }
+
+    /** {@code meerkat chip serve} for a chip's emulator state, on a free loopback port. */
+    KitServer serveChip(Devices.Chip chip) throws Exception {
+        java.util.concurrent.CompletableFuture<Integer> port =
+                new java.util.concurrent.CompletableFuture<>();
+        Pattern serving = Pattern.compile("serving the kit protocol on tcp:[^:]+:(\\d+)");
+        Process p =
+                cli.start(
+                        work.resolve("chip-serve-" + chip.id() + ".log"),
+                        line -> {
+                            Matcher m = serving.matcher(line);
+                            if (m.find()) port.complete(Integer.parseInt(m.group(1)));
+                        },
+                        "chip",
+                        "serve",
+                        "--kit",
+                        "tcp:127.0.0.1:0",
+                        "--state",
+                        chip.state().toString());
+        p.onExit()
+                .thenRun(
+                        () ->
+                                port.completeExceptionally(
+                                        new IllegalStateException(
+                                                "meerkat chip serve exited " + p.exitValue())));
+        return new KitServer(p, port.get(2, java.util.concurrent.TimeUnit.MINUTES));
+    }
+
+    record KitServer(Process process, int port) implements AutoCloseable {
+        @Override
+        public void close() throws InterruptedException {
+            process.destroy();
+            process.waitFor();
+        }
     }
 
     static String lastLine(String text) {
