@@ -324,7 +324,14 @@ public final class BootsimCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return print(spec, out -> WearBenchmark.report(out, updates));
+            // The report comes at the end; meanwhile a line on stderr every 2 s.
+            try (Heartbeat alive =
+                    Heartbeat.start(
+                            spec.commandLine().getErr(),
+                            "meerkat bootsim wear",
+                            () -> updates + " update cycles per profile")) {
+                return print(spec, out -> WearBenchmark.report(out, updates));
+            }
         }
     }
 

@@ -368,8 +368,9 @@ public final class DeployCommand implements Runnable {
             for (JsonNode p : s.path("phases")) {
                 devices += p.path("devices").asInt();
                 JsonNode c = p.path("counts");
-                for (String st : List.of("SUCCEEDED", "FAILED", "REJECTED", "TIMED_OUT"))
-                    done += c.path(st).asInt();
+                for (String st : STATES)
+                    if (!st.equals("QUEUED") && !st.equals("IN_PROGRESS"))
+                        done += c.path(st).asInt();
             }
             return s.path("deployment").path("state").asText()
                     + ", "
