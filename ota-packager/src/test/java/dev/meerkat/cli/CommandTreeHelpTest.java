@@ -59,6 +59,17 @@ class CommandTreeHelpTest {
         CommandLine cl = CommandTree.full();
         for (String p : path) cl = cl.getSubcommands().get(p);
         Set<String> rendered = Arrays.stream(usage.split("\\s+")).collect(Collectors.toSet());
+        // The command list gives each subcommand's first sentence whole, not picocli's first line.
+        String flowing = String.join(" ", usage.split("\\s+"));
+        cl.getSubcommands()
+                .forEach(
+                        (name, sub) -> {
+                            if (!name.equals(sub.getCommandName())) return;
+                            if (sub.getCommandSpec().usageMessage().hidden()) return;
+                            assertThat(flowing)
+                                    .as("summary of %s in meerkat %s --help", name, path)
+                                    .contains(WholeWordHelp.summary(sub.getCommandSpec()));
+                        });
         List<String> texts =
                 new ArrayList<>(Arrays.asList(cl.getCommandSpec().usageMessage().description()));
         texts.addAll(Arrays.asList(cl.getCommandSpec().usageMessage().footer()));
