@@ -145,6 +145,36 @@ class CliPostgresTest {
                 .as("a canceled deployment ends the watch with exit 1")
                 .isEqualTo(1);
         assertThat(watched.out()).contains("queued executions canceled");
+        Cli.Result watchedJson =
+                cli(
+                        Api.VIEWER,
+                        "deploy",
+                        "status",
+                        "cli-dep",
+                        "--watch",
+                        "--interval",
+                        "0.2",
+                        "--json");
+        assertThat(watchedJson.exit()).isEqualTo(1);
+        assertThat(watchedJson.out().strip().lines()).hasSize(1);
+        assertThat(JSON.readTree(watchedJson.out()).path("deployment").path("state").asText())
+                .isEqualTo("CANCELED");
+
+        // --json lists are one object on one line, the list under a plural name
+        for (String[] list :
+                new String[][] {
+                    {"release", "list", "releases"},
+                    {"devices", "list", "devices"},
+                    {"groups", "list", "groups"},
+                    {"deploy", "status", "deployments"}
+                }) {
+            Cli.Result r = cli(Api.VIEWER, list[0], list[1], "--json");
+            assertThat(r.exit()).as(r.toString()).isZero();
+            assertThat(r.out().strip().lines()).as(r.out()).hasSize(1);
+            JsonNode doc = JSON.readTree(r.out());
+            assertThat(doc.path(list[2]).isArray()).as(r.out()).isTrue();
+            assertThat(doc.path(list[2])).as(r.out()).isNotEmpty();
+        }
         assertThat(cli(Api.VIEWER, "deploy", "--help").exit()).isZero();
         assertThat(cli(Api.VIEWER, "deploy", "create", "--release", "x").exit()).isEqualTo(2);
     }

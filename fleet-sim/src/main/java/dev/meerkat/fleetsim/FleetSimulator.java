@@ -198,12 +198,12 @@ public final class FleetSimulator {
             o.put("update", update);
             o.put("devices", devices);
             o.put("committed", committed);
-            o.put("rolled_back", rolledBack);
+            o.put("rolledBack", rolledBack);
             o.put("bricked", bricked);
             o.put("failed", failed);
             o.put("seconds", Math.round(seconds * 100) / 100.0);
-            reasons.forEach(o.putObject("rollback_reasons")::put);
-            failures.forEach(o.putObject("failure_reasons")::put);
+            reasons.forEach(o.putObject("rollbackReasons")::put);
+            failures.forEach(o.putObject("failureReasons")::put);
             return o;
         }
     }

@@ -38,7 +38,7 @@ class FleetSimulatorTest {
         assertThat(r.failed()).as(lines.toString()).isZero();
         assertThat(r.committed() + r.rolledBack()).isEqualTo(8);
         assertThat(r.committed()).isPositive();
-        assertThat(r.toJson().toString()).contains("\"rolled_back\"").contains("\"seconds\"");
+        assertThat(r.toJson().toString()).contains("\"rolledBack\"").contains("\"seconds\"");
     }
 
     @Test
@@ -83,7 +83,7 @@ class FleetSimulatorTest {
         assertThat(r.get(1).reasons()).containsEntry("TEST_BOOT_FAULT", 3);
         assertThat(r.get(1).versions()).containsExactly(Map.entry("2.0.0", 3));
         assertThat(r.get(1).toJson().get("update").asText()).isEqualTo("v2-broken");
-        assertThat(r.get(1).toJson().path("rollback_reasons").path("TEST_BOOT_FAULT").asInt())
+        assertThat(r.get(1).toJson().path("rollbackReasons").path("TEST_BOOT_FAULT").asInt())
                 .isEqualTo(3);
         assertThat(r.get(1).failures()).as("no device failed outright").isEmpty();
     }

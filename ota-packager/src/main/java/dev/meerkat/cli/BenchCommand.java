@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
 import dev.meerkat.cli.io.Heartbeat;
+import dev.meerkat.cli.io.JsonOutput;
 import dev.meerkat.image.DecryptionKey;
 import dev.meerkat.image.ImageSigner;
 import dev.meerkat.image.ImageSource;
@@ -58,7 +59,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Where to put the scratch files (default: a temp directory).")
     Path dir;
 
-    @Option(names = "--json", description = "Print one JSON object as the last line.")
+    @Option(
+            names = "--json",
+            description =
+                    "Print one JSON object, {\"sizeMiB\",\"runs\",\"results\":[…]}, instead of the table.")
     boolean json;
 
     // What is being measured, for the progress lines on stderr.
@@ -105,7 +109,10 @@ final class BenchCommand implements Callable<Integer> {
                             .signer(key)
                             .encryptFor(enc.encryptionKey(), 128)
                             .build();
-            out.printf(Locale.ROOT, "payload %d MiB in %s, best of %d runs%n", sizeMiB, work, runs);
+            // With --json the table goes to stderr: stdout carries the one object.
+            PrintWriter table = json ? spec.commandLine().getErr() : out;
+            table.printf(
+                    Locale.ROOT, "payload %d MiB in %s, best of %d runs%n", sizeMiB, work, runs);
 
             List<Measure> ms = new ArrayList<>();
             ms.add(
@@ -143,10 +150,10 @@ final class BenchCommand implements Callable<Integer> {
 
             double ref = ms.get(0).mibPerSecond();
             ObjectNode result = new ObjectMapper().createObjectNode();
-            result.put("size_mib", sizeMiB);
+            result.put("sizeMiB", sizeMiB);
             result.put("runs", runs);
             ArrayNode rows = result.putArray("results");
-            out.printf(
+            table.printf(
                     Locale.ROOT,
                     "%-32s %10s %10s %14s%n",
                     "operation",
@@ -155,7 +162,7 @@ final class BenchCommand implements Callable<Integer> {
                     "vs openssl");
             for (Measure m : ms) {
                 double ratio = m.mibPerSecond() / ref;
-                out.printf(
+                table.printf(
                         Locale.ROOT,
                         "%-32s %10.3f %10.1f %13.2fx%n",
                         m.name(),
@@ -165,10 +172,11 @@ final class BenchCommand implements Callable<Integer> {
                 ObjectNode row = rows.addObject();
                 row.put("operation", m.name());
                 row.put("seconds", m.seconds());
-                row.put("mib_per_s", m.mibPerSecond());
-                row.put("ratio_vs_openssl", ratio);
+                row.put("mibPerSecond", m.mibPerSecond());
+                row.put("ratioVsOpenssl", ratio);
             }
-            if (json) out.println(result);
+            table.flush();
+            if (json) JsonOutput.print(out, result);
             return ExitCode.OK;
         } finally {
             Files.deleteIfExists(payload);

@@ -92,10 +92,10 @@ final class VerifyCommand implements Callable<Integer> {
                 result.put("valid", true);
                 result.put("version", r.version().toString());
                 result.put("hash", r.hashHex());
-                result.put("signed_by", r.signer().map(VerificationKey::keyHashHex).orElse(null));
-                result.put("key_type", r.signer().map(k -> k.type().cliName()).orElse(null));
+                result.put("signedBy", r.signer().map(VerificationKey::keyHashHex).orElse(null));
+                result.put("keyType", r.signer().map(k -> k.type().cliName()).orElse(null));
                 if (r.securityCounter().isPresent())
-                    result.put("security_counter", r.securityCounter().getAsLong());
+                    result.put("securityCounter", r.securityCounter().getAsLong());
                 result.put("encrypted", r.encrypted());
                 JsonOutput.print(o, result);
             } else {

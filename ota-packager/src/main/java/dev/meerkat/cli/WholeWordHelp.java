@@ -32,6 +32,9 @@ final class WholeWordHelp extends Help {
         sections.put(
                 CommandLine.Model.UsageMessageSpec.SECTION_KEY_FOOTER,
                 help -> paragraph(help, help.commandSpec().usageMessage().footer()));
+        sections.put(
+                CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST,
+                WholeWordHelp::commands);
         cl.setHelpSectionMap(sections);
     }
 
@@ -78,6 +81,51 @@ final class WholeWordHelp extends Help {
         StringBuilder sb = new StringBuilder();
         for (String line : wrap(text, width, 0)) sb.append(line).append(System.lineSeparator());
         return sb.toString();
+    }
+
+    /**
+     * The list of subcommands, each with the first sentence of its description, whole. picocli
+     * shows the first line of the description array, which can stop mid-sentence, and wraps it
+     * inside words ("Config." / "Set").
+     */
+    private static String commands(Help help) {
+        Map<String, Help> subs = help.subcommands();
+        if (subs.isEmpty()) return "";
+        List<String> names = new ArrayList<>();
+        List<String> summaries = new ArrayList<>();
+        int nameWidth = 0;
+        for (Help sub : subs.values()) {
+            String name = sub.commandNamesText(", ").plainString();
+            names.add(name);
+            summaries.add(summary(sub.commandSpec()));
+            nameWidth = Math.max(nameWidth, name.length());
+        }
+        int width = help.commandSpec().usageMessage().width();
+        int column = 2 + nameWidth + 2;
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            List<String> lines = wrap(summaries.get(i), width - column, 2);
+            String pad = " ".repeat(column);
+            sb.append("  ")
+                    .append(String.format("%-" + nameWidth + "s", names.get(i)))
+                    .append("  ");
+            for (int l = 0; l < lines.size(); l++) {
+                if (l > 0) sb.append(pad);
+                sb.append(lines.get(l)).append(System.lineSeparator());
+            }
+        }
+        return sb.toString();
+    }
+
+    /** The header, or else the first sentence of the description, on one line. */
+    static String summary(CommandSpec spec) {
+        String[] header = spec.usageMessage().header();
+        String[] lines = header.length > 0 ? header : spec.usageMessage().description();
+        String text = String.join(" ", lines).replace("%n", " ").replaceAll("\\s+", " ").strip();
+        if (header.length > 0) return text;
+        java.util.regex.Matcher end =
+                java.util.regex.Pattern.compile("(?<!\\be\\.g|\\bi\\.e|\\betc)\\. ").matcher(text);
+        return end.find() ? text.substring(0, end.start() + 1) : text;
     }
 
     /**

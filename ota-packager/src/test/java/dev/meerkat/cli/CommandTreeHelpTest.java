@@ -14,8 +14,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * Every command and subcommand in the tree answers --help, and its help text keeps words and URLs
- * whole.
+ * Every command and subcommand in the tree answers --help, in lines of at most 80 columns, and its
+ * help text keeps words and URLs whole.
  */
 class CommandTreeHelpTest {
 
@@ -50,11 +50,29 @@ class CommandTreeHelpTest {
         assertThat(usage)
                 .contains("Usage: meerkat" + (path.isEmpty() ? "" : " " + String.join(" ", path)));
 
+        for (String line : usage.split("\\R")) {
+            assertThat(line.length())
+                    .as("help of meerkat %s, line: %s", String.join(" ", path), line)
+                    .isLessThanOrEqualTo(80);
+        }
+
         CommandLine cl = CommandTree.full();
         for (String p : path) cl = cl.getSubcommands().get(p);
         Set<String> rendered = Arrays.stream(usage.split("\\s+")).collect(Collectors.toSet());
+        // The command list gives each subcommand's first sentence whole, not picocli's first line.
+        String flowing = String.join(" ", usage.split("\\s+"));
+        cl.getSubcommands()
+                .forEach(
+                        (name, sub) -> {
+                            if (!name.equals(sub.getCommandName())) return;
+                            if (sub.getCommandSpec().usageMessage().hidden()) return;
+                            assertThat(flowing)
+                                    .as("summary of %s in meerkat %s --help", name, path)
+                                    .contains(WholeWordHelp.summary(sub.getCommandSpec()));
+                        });
         List<String> texts =
                 new ArrayList<>(Arrays.asList(cl.getCommandSpec().usageMessage().description()));
+        texts.addAll(Arrays.asList(cl.getCommandSpec().usageMessage().footer()));
         for (OptionSpec o : cl.getCommandSpec().options()) {
             if (!o.hidden()) texts.addAll(Arrays.asList(o.description()));
         }

@@ -106,14 +106,16 @@ public final class PowerCutCampaign {
         public String toJson() {
             return "{\"scenarios\":"
                     + scenarios.size()
-                    + ",\"cut_points\":"
+                    + ",\"cutPoints\":"
                     + cutPoints()
                     + ",\"bricked\":"
                     + bricked()
                     + ",\"downgraded\":"
                     + downgraded()
-                    + ",\"wrong_image\":"
+                    + ",\"wrongImage\":"
                     + wrongImage()
+                    + ",\"passed\":"
+                    + passed()
                     + "}";
         }
     }

@@ -15,6 +15,7 @@ import dev.meerkat.boot.sim.SimProfile;
 import dev.meerkat.boot.sim.WearBenchmark;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.Heartbeat;
 import dev.meerkat.cli.io.JsonOutput;
 import dev.meerkat.firmware.secureboot.SecureBootPowerCut;
 import dev.meerkat.hal.ResetCause;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -100,14 +102,17 @@ public final class BootsimCommand implements Runnable {
 
         @Option(
                 names = "--json",
-                description = "Print the summary as one JSON object on the last line.")
+                description =
+                        "Print the summary as one JSON object; the per-scenario lines go to stderr.")
         boolean json;
 
         @Override
         public Integer call() throws Exception {
             PrintWriter out = spec.commandLine().getOut();
+            // With --json, stdout carries the one object; the running commentary goes to stderr.
+            PrintWriter lines = json ? spec.commandLine().getErr() : out;
             if ("secure-boot".equals(profile)) {
-                return secureBoot(out);
+                return secureBoot(out, lines);
             }
             List<Scenario> s = scenarios(scenario);
             List<SimProfile> p = profiles(profile);
@@ -116,12 +121,13 @@ public final class BootsimCommand implements Runnable {
                             !noSecondCut,
                             seed,
                             line -> {
-                                out.println(line);
-                                out.flush();
+                                lines.println(line);
+                                lines.flush();
                             });
             PowerCutCampaign.Result r = campaign.run(s, p);
             if (json) {
                 out.println(r.toJson());
+                out.flush();
             } else {
                 out.printf(
                         "%d scenario runs, %d cut points: bricked %d, downgraded %d, wrong image %d -> %s%n",
@@ -140,14 +146,14 @@ public final class BootsimCommand implements Runnable {
          * The secure-boot board's own scenarios (first-boot, update, foreign-update): every flash
          * operation and every chip command cut once.
          */
-        private int secureBoot(PrintWriter out) throws Exception {
+        private int secureBoot(PrintWriter out, PrintWriter lines) throws Exception {
             List<SecureBootPowerCut.Result> results =
                     new SecureBootPowerCut(seed)
                             .run(
                                     scenario,
                                     line -> {
-                                        out.println(line);
-                                        out.flush();
+                                        lines.println(line);
+                                        lines.flush();
                                     });
             long cuts = results.stream().mapToLong(SecureBootPowerCut.Result::cuts).sum();
             long bricked = results.stream().mapToLong(SecureBootPowerCut.Result::bricked).sum();
@@ -156,9 +162,15 @@ public final class BootsimCommand implements Runnable {
             long wrong = results.stream().mapToLong(SecureBootPowerCut.Result::wrongImage).sum();
             boolean passed = results.stream().allMatch(SecureBootPowerCut.Result::passed);
             if (json) {
-                out.printf(
-                        "{\"scenarios\":%d,\"cut_points\":%d,\"bricked\":%d,\"unapproved\":%d,\"wrong_image\":%d}%n",
-                        results.size(), cuts, bricked, unapproved, wrong);
+                JsonOutput.print(
+                        out,
+                        JsonOutput.object(
+                                "scenarios", results.size(),
+                                "cutPoints", cuts,
+                                "bricked", bricked,
+                                "unapproved", unapproved,
+                                "wrongImage", wrong,
+                                "passed", passed));
             } else {
                 out.printf(
                         "%d secure-boot scenarios, %d cut points: bricked %d, unapproved %d, wrong image %d -> %s%n",
@@ -312,7 +324,14 @@ public final class BootsimCommand implements Runnable {
 
         @Override
         public Integer call() throws Exception {
-            return print(spec, out -> WearBenchmark.report(out, updates));
+            // The report comes at the end; meanwhile a line on stderr every 2 s.
+            try (Heartbeat alive =
+                    Heartbeat.start(
+                            spec.commandLine().getErr(),
+                            "meerkat bootsim wear",
+                            () -> updates + " update cycles per profile")) {
+                return print(spec, out -> WearBenchmark.report(out, updates));
+            }
         }
     }
 
@@ -344,7 +363,7 @@ public final class BootsimCommand implements Runnable {
         @Option(
                 names = "--json",
                 description =
-                        "Print one JSON object, {\"slots\":[figures…]}, instead of the text report.")
+                        "Print one JSON object, {\"boots\":N,\"slots\":[figures…]}, instead of the text report.")
         boolean json;
 
         @Override
@@ -352,11 +371,26 @@ public final class BootsimCommand implements Runnable {
             if (boots < 1) throw CliException.usage("--boots must be at least 1");
             List<Long> sizes = slotSizes.isEmpty() ? List.of(1L << 20, 16L << 20) : slotSizes;
             PrintWriter out = spec.commandLine().getOut();
-            if (!json) {
-                return print(spec, o -> BootTimeBenchmark.report(o, sizes, boots));
-            }
             List<Map<String, Object>> slots = new ArrayList<>();
-            for (long size : sizes) slots.add(figures(BootTimeBenchmark.run(size, boots)));
+            AtomicInteger measured = new AtomicInteger();
+            // The report comes at the end; meanwhile a line on stderr every 2 s.
+            try (Heartbeat alive =
+                    Heartbeat.start(
+                            spec.commandLine().getErr(),
+                            "meerkat bootsim boottime",
+                            () ->
+                                    json
+                                            ? "measuring slot "
+                                                    + Math.min(measured.get() + 1, sizes.size())
+                                                    + " of "
+                                                    + sizes.size()
+                                            : "measuring " + sizes.size() + " slot sizes")) {
+                if (!json) return print(spec, o -> BootTimeBenchmark.report(o, sizes, boots));
+                for (long size : sizes) {
+                    slots.add(figures(BootTimeBenchmark.run(size, boots)));
+                    measured.incrementAndGet();
+                }
+            }
             JsonOutput.print(out, JsonOutput.object("boots", boots, "slots", slots));
             return ExitCode.OK;
         }
@@ -364,15 +398,15 @@ public final class BootsimCommand implements Runnable {
         /** One slot's figures; openssl's are null where openssl is not installed. */
         static Map<String, Object> figures(BootTimeBenchmark.Result r) {
             return JsonOutput.object(
-                    "slot_bytes", r.slotSize(),
-                    "image_bytes", r.imageSize(),
-                    "bytes_read", r.bytesRead(),
-                    "boot_ms_min", r.bootMillisMin(),
-                    "boot_ms_median", r.bootMillisMedian(),
-                    "sha256_jvm_mb_per_s", r.javaMBps(),
-                    "sha256_openssl_mb_per_s", finite(r.opensslMBps()),
-                    "sha256_openssl_with_startup_mb_per_s", finite(r.opensslRawMBps()),
-                    "ratio_vs_openssl", finite(r.ratio()));
+                    "slotBytes", r.slotSize(),
+                    "imageBytes", r.imageSize(),
+                    "bytesRead", r.bytesRead(),
+                    "bootMsMin", r.bootMillisMin(),
+                    "bootMsMedian", r.bootMillisMedian(),
+                    "sha256JvmMBPerSecond", r.javaMBps(),
+                    "sha256OpensslMBPerSecond", finite(r.opensslMBps()),
+                    "sha256OpensslWithStartupMBPerSecond", finite(r.opensslRawMBps()),
+                    "ratioVsOpenssl", finite(r.ratio()));
         }
 
         private static Double finite(double v) {

@@ -1,6 +1,8 @@
 package dev.meerkat.cli.device;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.meerkat.firmware.json.Json;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,7 +43,7 @@ public final class CallCommand implements Callable<Integer> {
             description = "Its arguments, a JSON object.")
     String args;
 
-    @Option(names = "--json", description = "Print the result on one line.")
+    @Option(names = "--json", description = "Print {\"result\":…} on one line.")
     boolean json;
 
     @Override
@@ -49,7 +51,13 @@ public final class CallCommand implements Callable<Integer> {
         JsonNode a = args == null ? null : DeviceJson.parseArgs(args, "ARGS");
         try (RpcLink link = device.open()) {
             JsonNode result = device.call(link, method, a);
-            DeviceJson.print(spec.commandLine().getOut(), result, json);
+            if (json) {
+                ObjectNode o = Json.object();
+                o.set("result", result == null ? Json.MAPPER.nullNode() : result);
+                DeviceJson.print(spec.commandLine().getOut(), o, true);
+            } else {
+                DeviceJson.print(spec.commandLine().getOut(), result, false);
+            }
         }
         return 0;
     }

@@ -58,7 +58,7 @@ public final class ConfigCommand implements Runnable {
                 description = "A dotted key; all when absent.")
         String key;
 
-        @Option(names = "--json", description = "Print JSON on one line (text values quoted).")
+        @Option(names = "--json", description = "Print {\"key\":…,\"value\":…} on one line.")
         boolean json;
 
         @Override
@@ -70,11 +70,17 @@ public final class ConfigCommand implements Runnable {
                                 "Config.Get",
                                 Json.object().put("key", key == null ? "" : key));
                 PrintWriter out = spec.commandLine().getOut();
-                if (!json && v != null && v.isTextual()) {
+                if (json) {
+                    ObjectNode o = Json.object();
+                    if (key == null) o.putNull("key");
+                    else o.put("key", key);
+                    o.set("value", v == null ? Json.MAPPER.nullNode() : v);
+                    DeviceJson.print(out, o, true);
+                } else if (v != null && v.isTextual()) {
                     out.println(v.asText());
                     out.flush();
                 } else {
-                    DeviceJson.print(out, v, json);
+                    DeviceJson.print(out, v, false);
                 }
             }
             return 0;

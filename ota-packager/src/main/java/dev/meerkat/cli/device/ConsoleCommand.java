@@ -47,7 +47,9 @@ public final class ConsoleCommand implements Callable<Integer> {
     @Option(names = "--for", paramLabel = "SECONDS", description = "Stop after this many seconds.")
     Long seconds;
 
-    @Option(names = "--json", description = "One JSON document per line: {\"topic\", \"payload\"}.")
+    @Option(
+            names = "--json-lines",
+            description = "One JSON object per message and line: {\"topic\", \"payload\"}.")
     boolean json;
 
     @Override

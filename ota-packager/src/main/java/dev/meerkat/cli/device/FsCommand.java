@@ -64,7 +64,7 @@ public final class FsCommand implements Runnable {
 
         @Mixin DeviceOptions device;
 
-        @Option(names = "--json", description = "Print a JSON array of names.")
+        @Option(names = "--json", description = "Print {\"files\":[names…]} on one line.")
         boolean json;
 
         @Override
@@ -73,7 +73,9 @@ public final class FsCommand implements Runnable {
                 JsonNode list = device.call(link, "FS.List", null);
                 PrintWriter out = spec.commandLine().getOut();
                 if (json) {
-                    DeviceJson.print(out, list, true);
+                    ObjectNode o = Json.object();
+                    o.set("files", list == null ? Json.MAPPER.createArrayNode() : list);
+                    DeviceJson.print(out, o, true);
                 } else {
                     if (list != null) {
                         list.forEach(n -> out.println(n.asText()));

@@ -43,8 +43,9 @@ public final class FleetCommand implements Runnable {
             description = {
                 "Boot N emulated devices on v1, roll an update out over MQTT and count the outcomes.",
                 "Without --broker/--update an embedded MQTT broker and HTTP server are started and the",
-                "update is built from the example applications. The last line of --json output is one JSON",
-                "object: devices, committed, rolled_back, bricked, failed, seconds."
+                "update is built from the example applications. --json prints one JSON object,",
+                "{\"rollouts\":[…]}, each with update, devices, committed, rolledBack, bricked, failed,",
+                "seconds, rollbackReasons, failureReasons."
             })
     static final class SimulateCommand implements Callable<Integer> {
         @Spec CommandSpec spec;

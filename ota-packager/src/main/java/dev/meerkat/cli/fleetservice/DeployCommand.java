@@ -3,6 +3,7 @@ package dev.meerkat.cli.fleetservice;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.Heartbeat;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -291,8 +293,9 @@ public final class DeployCommand implements Runnable {
             mixinStandardHelpOptions = true,
             description = {
                 "Show deployments (all, or one) with per-phase progress.",
-                "--watch redraws every 2 s (off a terminal: prints each change) until the deployment ends;",
-                "exit code 0 when it completed, 1 when it was aborted or canceled."
+                "--watch redraws every --interval (off a terminal: prints each change, and a progress",
+                "line on stderr every 2 s) until the deployment ends; with --json it prints the final",
+                "object only. Exit code 0 when it completed, 1 when it was aborted or canceled."
             })
     static final class Status implements Callable<Integer> {
         @Spec CommandSpec spec;
@@ -318,31 +321,63 @@ public final class DeployCommand implements Runnable {
             if (id == null) {
                 if (watch) throw CliException.usage("--watch needs a deployment ID");
                 JsonNode all = c.get("/api/v1/deployments");
-                if (!fleet.printJson(out, all)) for (JsonNode s : all) render(out, s);
+                if (!fleet.printJson(out, "deployments", all))
+                    for (JsonNode s : all) render(out, s);
                 return ExitCode.OK;
             }
             String path = "/api/v1/deployments/" + FleetClient.encode(id);
             JsonNode s = c.get(path);
-            boolean tty = System.console() != null && System.getenv("CI") == null && !fleet.json;
-            String lastState = null;
-            JsonNode shown = null;
-            while (true) {
-                String state = s.path("deployment").path("state").asText();
-                // off a terminal a watch prints only what changed: a log, not a screen per tick
-                if (tty || !s.equals(shown)) {
-                    if (!fleet.printJson(out, s)) {
-                        if (tty && watch && lastState != null) out.print("\033[H\033[2J");
-                        render(out, s);
-                    }
-                    shown = s;
-                }
-                lastState = state;
-                if (!watch || FINAL.contains(state)) break;
-                Thread.sleep((long) (interval * 1000));
-                s = c.get(path);
+            if (!watch) {
+                if (!fleet.printJson(out, s)) render(out, s);
+                return ExitCode.OK;
             }
-            if (!watch) return ExitCode.OK;
+            boolean tty = System.console() != null && System.getenv("CI") == null && !fleet.json;
+            AtomicReference<JsonNode> current = new AtomicReference<>(s);
+            String lastState;
+            // Off a terminal a watch prints only what changed, a log rather than a screen per
+            // tick, with a line on stderr every 2 s meanwhile; with --json only the final object.
+            try (Heartbeat alive =
+                    tty
+                            ? null
+                            : Heartbeat.start(
+                                    spec.commandLine().getErr(),
+                                    "meerkat deploy status",
+                                    () -> progress(current.get()))) {
+                JsonNode shown = null;
+                while (true) {
+                    lastState = s.path("deployment").path("state").asText();
+                    if (!fleet.json && (tty || !s.equals(shown))) {
+                        if (tty && shown != null) out.print("\033[H\033[2J");
+                        render(out, s);
+                        shown = s;
+                    }
+                    if (FINAL.contains(lastState)) break;
+                    Thread.sleep((long) (interval * 1000));
+                    s = c.get(path);
+                    current.set(s);
+                }
+            }
+            fleet.printJson(out, s);
             return "COMPLETED".equals(lastState) ? ExitCode.OK : ExitCode.INVALID;
+        }
+
+        /** Where a watched deployment stands, for the progress lines: state and devices done. */
+        static String progress(JsonNode s) {
+            int devices = 0;
+            int done = 0;
+            for (JsonNode p : s.path("phases")) {
+                devices += p.path("devices").asInt();
+                JsonNode c = p.path("counts");
+                for (String st : STATES)
+                    if (!st.equals("QUEUED") && !st.equals("IN_PROGRESS"))
+                        done += c.path(st).asInt();
+            }
+            return s.path("deployment").path("state").asText()
+                    + ", "
+                    + done
+                    + " of "
+                    + devices
+                    + " devices finished";
         }
     }
 

@@ -57,7 +57,7 @@ public final class DevicesCommand implements Runnable {
         public Integer call() {
             JsonNode all = fleet.client().get("/api/v1/devices?limit=5000");
             PrintWriter out = spec.commandLine().getOut();
-            if (!fleet.printJson(out, all)) {
+            if (!fleet.printJson(out, "devices", all)) {
                 for (JsonNode d : all) {
                     out.printf(
                             "%-24s %-10s %-6s %-25s %s%n",
@@ -86,10 +86,9 @@ public final class DevicesCommand implements Runnable {
 
         @Override
         public Integer call() {
-            fleet.json = true;
-            fleet.printJson(
-                    spec.commandLine().getOut(),
-                    fleet.client().get("/api/v1/devices/" + FleetClient.encode(id)));
+            JsonNode d = fleet.client().get("/api/v1/devices/" + FleetClient.encode(id));
+            PrintWriter out = spec.commandLine().getOut();
+            if (!fleet.printJson(out, d)) FleetOptions.printIndented(out, d);
             return ExitCode.OK;
         }
     }

@@ -53,7 +53,7 @@ public final class GroupsCommand implements Runnable {
         public Integer call() {
             JsonNode all = fleet.client().get("/api/v1/groups");
             PrintWriter out = spec.commandLine().getOut();
-            if (!fleet.printJson(out, all)) for (JsonNode g : all) print(out, g);
+            if (!fleet.printJson(out, "groups", all)) for (JsonNode g : all) print(out, g);
             out.flush();
             return ExitCode.OK;
         }

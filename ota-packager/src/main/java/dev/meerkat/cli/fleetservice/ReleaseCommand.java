@@ -102,7 +102,7 @@ public final class ReleaseCommand implements Runnable {
         public Integer call() {
             JsonNode all = fleet.client().get("/api/v1/releases");
             PrintWriter out = spec.commandLine().getOut();
-            if (!fleet.printJson(out, all)) {
+            if (!fleet.printJson(out, "releases", all)) {
                 for (JsonNode r : all) out.println(row(r));
                 out.flush();
             }

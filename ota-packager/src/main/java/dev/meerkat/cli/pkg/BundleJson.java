@@ -2,7 +2,6 @@ package dev.meerkat.cli.pkg;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.fwzip.FwBundle;
@@ -15,8 +14,8 @@ import java.nio.file.Path;
 final class BundleJson {
     private BundleJson() {}
 
-    static final ObjectMapper MAPPER =
-            new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    // One object on one line, as every --json output.
+    static final ObjectMapper MAPPER = new ObjectMapper();
 
     static String write(Object node) {
         try {
@@ -39,7 +38,7 @@ final class BundleJson {
             n.put("name", e.name());
             n.put("method", e.method().name().toLowerCase(java.util.Locale.ROOT));
             n.put("size", e.size());
-            n.put("compressed_size", e.compressedSize());
+            n.put("compressedSize", e.compressedSize());
             n.put("crc32", String.format("%08x", e.crc32()));
             n.put("offset", e.localHeaderOffset());
         }
@@ -50,9 +49,9 @@ final class BundleJson {
             n.put("key", s.key());
             n.put("signature", s.base64());
         }
-        ObjectNode attrs = o.putObject("signature_attributes");
+        ObjectNode attrs = o.putObject("signatureAttributes");
         b.signatureAttributes().forEach(attrs::set);
-        ArrayNode extra = o.putArray("unreferenced_entries");
+        ArrayNode extra = o.putArray("unreferencedEntries");
         b.unreferencedEntries().forEach(extra::add);
         return o;
     }
@@ -62,20 +61,20 @@ final class BundleJson {
         o.put("file", file.toString());
         o.put("valid", v.valid());
         o.put("signed", v.signed());
-        o.put("signature_required", v.signatureRequired());
+        o.put("signatureRequired", v.signatureRequired());
         o.put("keys", v.keyCount());
         ArrayNode parts = o.putArray("parts");
         for (FwVerification.PartResult p : v.parts()) {
             ObjectNode n = parts.addObject();
             n.put("name", p.name());
             n.put("entry", p.entry());
-            n.put("has_data", p.hasData());
+            n.put("hasData", p.hasData());
             n.put("ok", p.ok());
             if (p.hasData()) {
                 n.put("size", p.actualSize());
-                n.put("size_ok", p.sizeOk());
-                n.put("sha1_ok", p.sha1Ok());
-                n.put("sha256_ok", p.sha256Ok());
+                n.put("sizeOk", p.sizeOk());
+                n.put("sha1Ok", p.sha1Ok());
+                n.put("sha256Ok", p.sha256Ok());
                 n.put("sha1", p.actualSha1());
                 n.put("sha256", p.actualSha256());
             }
@@ -89,8 +88,8 @@ final class BundleJson {
             n.put("slot", s.slot());
             n.put("matched", s.matched());
             if (s.matched()) {
-                n.put("key_index", s.matchedKey());
-                n.put("key_fingerprint", s.keyFingerprint());
+                n.put("keyIndex", s.matchedKey());
+                n.put("keyFingerprint", s.keyFingerprint());
             }
         }
         ArrayNode problems = o.putArray("problems");

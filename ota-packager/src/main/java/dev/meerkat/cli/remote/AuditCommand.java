@@ -173,7 +173,8 @@ public final class AuditCommand implements Runnable {
         @Option(
                 names = "--json",
                 description =
-                        "Print one JSON object: intact, entries, first/last seq, head or the broken entry.")
+                        "Print one JSON object, also when the chain is broken or not anchored (exit 1):"
+                                + " intact, anchored, entries, first/last seq, head or the problem.")
         boolean json;
 
         @Override
@@ -210,6 +211,8 @@ public final class AuditCommand implements Runnable {
                         dev.meerkat.cli.io.JsonOutput.object(
                                 "intact",
                                 false,
+                                "anchored",
+                                false,
                                 "brokenSeq",
                                 r.brokenSeq(),
                                 "brokenIndex",
@@ -227,6 +230,41 @@ public final class AuditCommand implements Runnable {
                                 + " in the export): "
                                 + r.problem());
             }
+            try {
+                return anchored(o, r, entries, cpNode, embeddedKey, start, client, live);
+            } catch (CliException e) {
+                if (!json || e.exitCode() != ExitCode.INVALID) throw e;
+                // Linked but not anchored: the object still says so, the exit code is 1.
+                dev.meerkat.cli.io.JsonOutput.print(
+                        o,
+                        dev.meerkat.cli.io.JsonOutput.object(
+                                "intact",
+                                true,
+                                "anchored",
+                                false,
+                                "entries",
+                                r.checked(),
+                                "firstSeq",
+                                r.firstSeq(),
+                                "lastSeq",
+                                r.lastSeq(),
+                                "problem",
+                                e.getMessage()));
+                return ExitCode.INVALID;
+            }
+        }
+
+        /** Checks the linked chain against its signed checkpoint and prints the result. */
+        private int anchored(
+                PrintWriter o,
+                AuditChain.Result r,
+                List<JsonNode> entries,
+                JsonNode cpNode,
+                String embeddedKey,
+                AuditAnchor.Checkpoint start,
+                RemoteClient client,
+                boolean live)
+                throws IOException {
             AuditAnchor.Checkpoint head = AuditAnchor.Checkpoint.of(cpNode);
             if (head == null) {
                 throw CliException.invalid(
@@ -273,6 +311,8 @@ public final class AuditCommand implements Runnable {
                         o,
                         dev.meerkat.cli.io.JsonOutput.object(
                                 "intact",
+                                true,
+                                "anchored",
                                 true,
                                 "entries",
                                 r.checked(),

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.meerkat.cli.io.AtomicFiles;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.JsonOutput;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -292,7 +293,10 @@ public final class PkiCommand implements Runnable {
         @Option(names = "--limit", defaultValue = "1000", paramLabel = "N")
         int limit;
 
-        @Option(names = "--json", description = "Print the JSON array.")
+        @Option(
+                names = "--json",
+                description =
+                        "Print {\"certificates\":[…]} (the service's objects) instead of text.")
         boolean json;
 
         @Override
@@ -302,7 +306,8 @@ public final class PkiCommand implements Runnable {
             if (status != null) q.append("&status=").append(RemoteClient.encode(status));
             JsonNode all = service.client().get(q.toString());
             if (json) {
-                KeysCommand.print(spec, all);
+                JsonOutput.print(
+                        spec.commandLine().getOut(), JsonOutput.object("certificates", all));
                 return ExitCode.OK;
             }
             PrintWriter o = spec.commandLine().getOut();

@@ -15,7 +15,7 @@ class BootsimCommandTest {
     }
 
     @Test
-    void powercutPrintsTheSummaryAsTheLastLine() throws Exception {
+    void powercutJsonIsOneObjectAndTheScenarioLinesGoToStderr() throws Exception {
         Cli.Run r =
                 Cli.run(
                         "bootsim",
@@ -26,13 +26,15 @@ class BootsimCommandTest {
                         "uniform-4k",
                         "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        JsonNode j = new ObjectMapper().readTree(lastLine(r.out()));
+        assertThat(r.out().strip().lines()).hasSize(1);
+        JsonNode j = new ObjectMapper().readTree(r.out());
         assertThat(j.get("scenarios").asInt()).isEqualTo(1);
-        assertThat(j.get("cut_points").asInt()).isPositive();
+        assertThat(j.get("cutPoints").asInt()).isPositive();
         assertThat(j.get("bricked").asInt()).isZero();
         assertThat(j.get("downgraded").asInt()).isZero();
-        assertThat(j.get("wrong_image").asInt()).isZero();
-        assertThat(r.out()).contains("commit").contains("uniform-4k");
+        assertThat(j.get("wrongImage").asInt()).isZero();
+        assertThat(j.get("passed").asBoolean()).isTrue();
+        assertThat(r.err()).contains("commit").contains("uniform-4k");
     }
 
     @Test
@@ -47,11 +49,13 @@ class BootsimCommandTest {
                         "first-boot",
                         "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
-        JsonNode j = new ObjectMapper().readTree(lastLine(r.out()));
-        assertThat(j.get("cut_points").asInt()).isPositive();
+        assertThat(r.out().strip().lines()).hasSize(1);
+        JsonNode j = new ObjectMapper().readTree(r.out());
+        assertThat(j.get("cutPoints").asInt()).isPositive();
         assertThat(j.get("bricked").asInt()).isZero();
         assertThat(j.get("unapproved").asInt()).isZero();
-        assertThat(r.out()).contains("first-boot").contains("chip_commands=");
+        assertThat(j.get("passed").asBoolean()).isTrue();
+        assertThat(r.err()).contains("first-boot").contains("chip_commands=");
     }
 
     @Test
@@ -115,15 +119,15 @@ class BootsimCommandTest {
         assertThat(j.get("boots").asInt()).isEqualTo(2);
         JsonNode slots = j.get("slots");
         assertThat(slots).hasSize(2);
-        assertThat(slots.get(0).get("slot_bytes").asLong()).isEqualTo(131072);
-        assertThat(slots.get(1).get("slot_bytes").asLong()).isEqualTo(262144);
+        assertThat(slots.get(0).get("slotBytes").asLong()).isEqualTo(131072);
+        assertThat(slots.get(1).get("slotBytes").asLong()).isEqualTo(262144);
         for (JsonNode s : slots) {
             // A normal boot reads the whole image once, plus the boot state and TLVs.
-            assertThat(s.get("bytes_read").asLong())
-                    .isGreaterThanOrEqualTo(s.get("image_bytes").asLong());
-            assertThat(s.get("boot_ms_median").asDouble())
-                    .isGreaterThanOrEqualTo(s.get("boot_ms_min").asDouble());
-            assertThat(s.has("sha256_openssl_mb_per_s")).isTrue();
+            assertThat(s.get("bytesRead").asLong())
+                    .isGreaterThanOrEqualTo(s.get("imageBytes").asLong());
+            assertThat(s.get("bootMsMedian").asDouble())
+                    .isGreaterThanOrEqualTo(s.get("bootMsMin").asDouble());
+            assertThat(s.has("sha256OpensslMBPerSecond")).isTrue();
         }
     }
 

@@ -119,7 +119,7 @@ class DeviceCommandsTest {
                         "--json");
         assertThat(oneLine.exitCode()).as(oneLine.err()).isZero();
         assertThat(oneLine.out().strip()).doesNotContain("\n");
-        assertThat(Json.parse(oneLine.out()).path("enable").asBoolean()).isTrue();
+        assertThat(Json.parse(oneLine.out()).path("result").path("enable").asBoolean()).isTrue();
 
         // refusals: wrong password, none, and no device at all
         for (String p : new String[] {http(), ws()}) {
@@ -223,7 +223,7 @@ class DeviceCommandsTest {
         assertThat(put.out()).contains("wrote blob.bin (100000 bytes)");
         Cli.Run ls = Cli.run(concat(new String[] {"fs", "ls", "--json"}, auth));
         assertThat(ls.exitCode()).as(ls.err()).isZero();
-        assertThat(Json.parse(ls.out()).toString()).contains("\"blob.bin\"");
+        assertThat(Json.parse(ls.out()).path("files").toString()).contains("\"blob.bin\"");
         Path back = tmp.resolve("back.bin");
         Cli.Run get2 =
                 Cli.run(concat(new String[] {"fs", "get", "blob.bin", back.toString()}, auth));

@@ -142,7 +142,7 @@ class MqttDeviceCommandsTest {
 
             CompletableFuture<Cli.Run> console =
                     CompletableFuture.supplyAsync(
-                            () -> Cli.run(with(tls, "console", "--for", "4", "--json")));
+                            () -> Cli.run(with(tls, "console", "--for", "4", "--json-lines")));
             SigningKey key = SigningKey.fromPem(Files.readString(dir.resolve("release.pem")), null);
             try (ImageServer images = new ImageServer(false)) {
                 String url = images.put("v2.bin", ExampleApps.image("v2", key, null, 0));

@@ -99,6 +99,16 @@ class ProvisionLifecycleTest {
         String certSerial = line.split("certificate ")[1].split(" ")[0];
         Cli.Result certs = Cli.run(STATION, "pki", "certs", "--url", u, "--serial", chip);
         assertThat(certs.out()).contains(certSerial).contains("active");
+        Cli.Result certsJson =
+                Cli.run(STATION, "pki", "certs", "--url", u, "--serial", chip, "--json");
+        assertThat(certsJson.exit()).as(certsJson.toString()).isZero();
+        assertThat(certsJson.out().strip().lines()).hasSize(1);
+        com.fasterxml.jackson.databind.JsonNode listed =
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(certsJson.out())
+                        .path("certificates");
+        assertThat(listed.isArray()).as(certsJson.out()).isTrue();
+        assertThat(listed.get(0).path("serial").asText()).isEqualTo(certSerial);
 
         Cli.Result revoked =
                 Cli.run(
