@@ -79,6 +79,7 @@ final class Devices implements AutoCloseable {
                 String s = lastState.getOrDefault(id, "");
                 if (!s.contains(" running " + version)) missing.add(id + " (" + s + ")");
                 if (!running.get(id).isAlive()) throw new AssertionError(id + " exited: " + s);
+                if (s.contains(" did not come up")) throw new AssertionError(s);
             }
             if (missing.isEmpty()) return;
             if (Instant.now().isAfter(deadline))

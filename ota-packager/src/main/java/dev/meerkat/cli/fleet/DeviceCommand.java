@@ -280,7 +280,7 @@ public final class DeviceCommand implements Runnable {
                                         done.countDown();
                                     }));
             board.start();
-            if (rpcPassword != null && board.await(Board::isUp, Duration.ofSeconds(30))) {
+            if (rpcPassword != null && awaitUp(board, out)) {
                 // through the device's console, as a technician with the board in hand would
                 String realm =
                         board.rpc("Config.Get", Json.object().put("key", "rpc.auth_domain"))
@@ -297,7 +297,7 @@ public final class DeviceCommand implements Runnable {
                                 .put("data", Base64.getEncoder().encodeToString(line)));
                 out.println("RPC password of user admin set from " + rpcPasswordFile);
             }
-            if (board.await(Board::isUp, Duration.ofSeconds(30))) {
+            if (awaitUp(board, out)) {
                 out.println(
                         "device "
                                 + id
@@ -335,6 +335,23 @@ public final class DeviceCommand implements Runnable {
             }
             done.await();
             return 0;
+        }
+
+        /**
+         * Waits for the firmware's init to finish. A loaded host can take longer than any fixed
+         * bound, so a board still booting or initialising is waited for, with a line every 30 s;
+         * only a board that left those states (halted, in recovery, off) ends the wait.
+         */
+        private boolean awaitUp(Board board, PrintWriter out) {
+            long waited = 0;
+            while (!board.await(Board::isUp, Duration.ofSeconds(30))) {
+                Board.State state = board.state();
+                if (state != Board.State.BOOTING && state != Board.State.RUNNING) return false;
+                waited += 30;
+                out.println("device " + id + " not up yet after " + waited + " s (" + state + ")");
+                out.flush();
+            }
+            return true;
         }
 
         /** The chip or software key the device presents in TLS, or none. */
