@@ -77,7 +77,7 @@ public final class Firmware implements DeviceContext {
              "debug": {"level": 2},
              "mqtt": {"enable": false, "server": "", "client_id": "", "ssl_ca_cert": "", "keep_alive": 30,
                       "user": "", "pass": "", "reconnect_timeout_min": 500, "reconnect_timeout_max": 30000,
-                      "queue_max": 64},
+                      "queue_max": 64, "handshake_timeout": 25},
              "http": {"enable": false, "listen_addr": "127.0.0.1:0", "ssl_cert": "", "ssl_key": "", "ssl_ca_cert": ""},
              "rpc": {"enable": true, "auth_domain": "meerkat", "auth_file": "rpc_auth.txt", "acl_file": "",
                      "mqtt_sources": ""},
@@ -353,7 +353,8 @@ public final class Firmware implements DeviceContext {
                         config.getInt("mqtt.keep_alive"),
                         config.getInt("mqtt.queue_max"),
                         config.getString("mqtt.user"),
-                        config.getString("mqtt.pass").toCharArray());
+                        config.getString("mqtt.pass").toCharArray(),
+                        config.getInt("mqtt.handshake_timeout"));
         Backoff b =
                 new Backoff(
                         config.getLong("mqtt.reconnect_timeout_min"),

@@ -185,4 +185,125 @@ class MqttMosquittoTest {
             }
         }
     }
+
+    /**
+     * A test boot that fails starts its MQTT connection and is reset milliseconds later, with that
+     * connection still in its handshake. The reset must hang it up: a connection left to finish
+     * would come up with the device's client id beside the rolled-back boot's own, and the broker
+     * would hand the session from one to the other (the fleet's OTA.Update/OTA.Status and the
+     * outcome event travel on it).
+     */
+    @Test
+    void aFailedTestBootLeavesNoSecondConnectionAndTheRolledBackDeviceAnswers() throws Exception {
+        TestPki pki = new TestPki();
+        Path brokerDir = Files.createDirectory(tmp.resolve("broker"));
+        try (Mosquitto broker = new Mosquitto(pki, brokerDir);
+                ImageServer images = new ImageServer(false)) {
+            String url = images.put("v2-broken.bin", Fixture.image("v2-broken"));
+            TestPki.Issued device = pki.issue("dev-rb", false);
+            ObjectNode conf = Json.object();
+            conf.putObject("mqtt")
+                    .put("enable", true)
+                    .put("server", broker.uri())
+                    .put("ssl_ca_cert", "ca.pem")
+                    .put("reconnect_timeout_min", 200)
+                    .put("reconnect_timeout_max", 1000);
+            conf.putObject("rpc").put("mqtt_sources", "cloud=admin");
+            Fixture.Events ev = new Fixture.Events();
+            Board b =
+                    Board.builder("dev-rb")
+                            .rootOfTrust(Fixture.rot())
+                            .factoryImage(Fixture.image("v1"))
+                            .factoryConfig(conf)
+                            .factoryFile("ca.pem", pki.ca.certPem())
+                            .listener(ev)
+                            .tickMillis(5)
+                            .secureElement(
+                                    new SoftwareSecureElement(
+                                            device.keys().getPrivate(),
+                                            List.of(device.cert()),
+                                            null))
+                            .build();
+            MqttClient cloud = new MqttClient(broker.uri(), "cloud", new MemoryPersistence());
+            try (b) {
+                BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
+                BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
+                MqttConnectOptions o = new MqttConnectOptions();
+                o.setSocketFactory(pki.clientTls(pki.issue("cloud", false)).getSocketFactory());
+                cloud.connect(o);
+                cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
+                cloud.subscribe("dev-rb/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
+                b.start();
+                assertThat(
+                                b.await(
+                                        x ->
+                                                x.isUp()
+                                                        && x.onDevice(
+                                                                fw ->
+                                                                        fw.mqtt()
+                                                                                .get()
+                                                                                .isConnected()),
+                                        Fixture.WAIT))
+                        .as(ev.log.toString())
+                        .isTrue();
+                cloud.publish(
+                        "dev-rb/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":1,\"src\":\"cloud\","
+                                                + "\"method\":\"OTA.Update\",\"args\":{\"url\":\""
+                                                + url
+                                                + "\",\"commit_timeout\":0}}")),
+                        1,
+                        false);
+                assertThat(replies.poll(30, TimeUnit.SECONDS).has("result")).isTrue();
+                JsonNode e;
+                JsonNode outcome = null;
+                while ((e = ota.poll(60, TimeUnit.SECONDS)) != null) {
+                    String state = e.path("state").asText();
+                    if (state.equals("rolled_back") || state.equals("committed")) {
+                        outcome = e;
+                        break;
+                    }
+                }
+                assertThat(outcome).as(ev.log.toString()).isNotNull();
+                assertThat(outcome.path("state").asText()).isEqualTo("rolled_back");
+                assertThat(
+                                b.await(
+                                        x ->
+                                                x.isUp()
+                                                        && x.onDevice(
+                                                                fw ->
+                                                                        fw.mqtt()
+                                                                                .get()
+                                                                                .isConnected()),
+                                        Fixture.WAIT))
+                        .isTrue();
+
+                // the rolled-back device answers over MQTT (it is subscribed) ...
+                cloud.publish(
+                        "dev-rb/rpc",
+                        Json.bytes(
+                                Fixture.args(
+                                        "{\"id\":2,\"src\":\"cloud\",\"method\":\"OTA.Status\"}")),
+                        1,
+                        false);
+                JsonNode status = replies.poll(30, TimeUnit.SECONDS);
+                assertThat(status).as(ev.log.toString()).isNotNull();
+                assertThat(status.get("id").asInt()).isEqualTo(2);
+                assertThat(status.has("result")).as(status.toString()).isTrue();
+
+                // ... and the broker never had two connections of the device at once: no
+                // connection of the failed test boot came up beside the rolled-back boot's own
+                String log = Files.readString(brokerDir.resolve("mosquitto.log"));
+                assertThat(log).contains("dev-rb");
+                assertThat(log).as(log).doesNotContain("dev-rb already connected");
+            } finally {
+                if (cloud.isConnected()) {
+                    cloud.disconnectForcibly(100);
+                }
+                cloud.close(true);
+            }
+        }
+    }
 }

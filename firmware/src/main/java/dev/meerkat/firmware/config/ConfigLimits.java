@@ -95,6 +95,7 @@ public final class ConfigLimits {
                     Map.entry("mqtt.reconnect_timeout_min", new IntRange(1, 3_600_000)),
                     Map.entry("mqtt.reconnect_timeout_max", new IntRange(1, 3_600_000)),
                     Map.entry("mqtt.queue_max", new IntRange(0, 10_000)),
+                    Map.entry("mqtt.handshake_timeout", new IntRange(1, 3600)),
                     Map.entry(
                             "mqtt.ssl_ca_cert", new Format(FILE_OR_EMPTY, "a file name or empty")),
                     Map.entry("http.listen_addr", new ListenAddress()),

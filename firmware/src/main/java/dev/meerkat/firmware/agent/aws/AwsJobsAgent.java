@@ -154,7 +154,8 @@ public final class AwsJobsAgent implements Library {
                                 c.getInt("mqtt.keep_alive"),
                                 c.getInt("mqtt.queue_max"),
                                 "",
-                                new char[0]),
+                                new char[0],
+                                c.getInt("mqtt.handshake_timeout")),
                         new Backoff(
                                 c.getLong("mqtt.reconnect_timeout_min"),
                                 c.getLong("mqtt.reconnect_timeout_max"),
