@@ -31,52 +31,17 @@ class MqttMosquittoTest {
         try (Mosquitto broker = new Mosquitto(pki, brokerDir);
                 ImageServer images = new ImageServer(false)) {
             String url = images.put("v2.bin", Fixture.image("v2"));
-            TestPki.Issued device = pki.issue("dev-mqtt", false);
-            ObjectNode conf = Json.object();
-            conf.putObject("mqtt")
-                    .put("enable", true)
-                    .put("server", broker.uri())
-                    .put("ssl_ca_cert", "ca.pem")
-                    .put("reconnect_timeout_min", 200)
-                    .put("reconnect_timeout_max", 1000);
-            conf.putObject("rpc").put("mqtt_sources", "cloud=admin,watcher=viewer");
             Fixture.Events ev = new Fixture.Events();
-            Board b =
-                    Board.builder("dev-mqtt")
-                            .rootOfTrust(Fixture.rot())
-                            .factoryImage(Fixture.image("v1"))
-                            .factoryConfig(conf)
-                            .factoryFile("ca.pem", pki.ca.certPem())
-                            .listener(ev)
-                            .tickMillis(5)
-                            .secureElement(
-                                    new SoftwareSecureElement(
-                                            device.keys().getPrivate(),
-                                            List.of(device.cert()),
-                                            null))
-                            .build();
+            Board b = board("dev-mqtt", "cloud=admin,watcher=viewer", pki, broker, ev);
             MqttClient cloud = new MqttClient(broker.uri(), "cloud", new MemoryPersistence());
             try (b) {
                 BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
-                MqttConnectOptions o = new MqttConnectOptions();
-                o.setSocketFactory(pki.clientTls(pki.issue("cloud", false)).getSocketFactory());
-                cloud.connect(o);
+                connectCloud(cloud, pki);
                 cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("dev-mqtt/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
                 b.start();
-                assertThat(
-                                b.await(
-                                        x ->
-                                                x.isUp()
-                                                        && x.onDevice(
-                                                                fw ->
-                                                                        fw.mqtt()
-                                                                                .get()
-                                                                                .isConnected()),
-                                        Fixture.WAIT))
-                        .as(ev.log.toString())
-                        .isTrue();
+                awaitConnected(b, ev);
 
                 cloud.subscribe("intruder/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("watcher/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
@@ -200,52 +165,17 @@ class MqttMosquittoTest {
         try (Mosquitto broker = new Mosquitto(pki, brokerDir);
                 ImageServer images = new ImageServer(false)) {
             String url = images.put("v2-broken.bin", Fixture.image("v2-broken"));
-            TestPki.Issued device = pki.issue("dev-rb", false);
-            ObjectNode conf = Json.object();
-            conf.putObject("mqtt")
-                    .put("enable", true)
-                    .put("server", broker.uri())
-                    .put("ssl_ca_cert", "ca.pem")
-                    .put("reconnect_timeout_min", 200)
-                    .put("reconnect_timeout_max", 1000);
-            conf.putObject("rpc").put("mqtt_sources", "cloud=admin");
             Fixture.Events ev = new Fixture.Events();
-            Board b =
-                    Board.builder("dev-rb")
-                            .rootOfTrust(Fixture.rot())
-                            .factoryImage(Fixture.image("v1"))
-                            .factoryConfig(conf)
-                            .factoryFile("ca.pem", pki.ca.certPem())
-                            .listener(ev)
-                            .tickMillis(5)
-                            .secureElement(
-                                    new SoftwareSecureElement(
-                                            device.keys().getPrivate(),
-                                            List.of(device.cert()),
-                                            null))
-                            .build();
+            Board b = board("dev-rb", "cloud=admin", pki, broker, ev);
             MqttClient cloud = new MqttClient(broker.uri(), "cloud", new MemoryPersistence());
             try (b) {
                 BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
                 BlockingQueue<JsonNode> ota = new LinkedBlockingQueue<>();
-                MqttConnectOptions o = new MqttConnectOptions();
-                o.setSocketFactory(pki.clientTls(pki.issue("cloud", false)).getSocketFactory());
-                cloud.connect(o);
+                connectCloud(cloud, pki);
                 cloud.subscribe("cloud/rpc", (t, m) -> replies.add(Json.parse(m.getPayload())));
                 cloud.subscribe("dev-rb/ota", (t, m) -> ota.add(Json.parse(m.getPayload())));
                 b.start();
-                assertThat(
-                                b.await(
-                                        x ->
-                                                x.isUp()
-                                                        && x.onDevice(
-                                                                fw ->
-                                                                        fw.mqtt()
-                                                                                .get()
-                                                                                .isConnected()),
-                                        Fixture.WAIT))
-                        .as(ev.log.toString())
-                        .isTrue();
+                awaitConnected(b, ev);
                 cloud.publish(
                         "dev-rb/rpc",
                         Json.bytes(
@@ -305,5 +235,46 @@ class MqttMosquittoTest {
                 cloud.close(true);
             }
         }
+    }
+
+    /** A board on v1 with MQTT over mutual TLS to {@code broker}, as device {@code id}. */
+    private static Board board(
+            String id, String mqttSources, TestPki pki, Mosquitto broker, Fixture.Events ev)
+            throws Exception {
+        TestPki.Issued device = pki.issue(id, false);
+        ObjectNode conf = Json.object();
+        conf.putObject("mqtt")
+                .put("enable", true)
+                .put("server", broker.uri())
+                .put("ssl_ca_cert", "ca.pem")
+                .put("reconnect_timeout_min", 200)
+                .put("reconnect_timeout_max", 1000);
+        conf.putObject("rpc").put("mqtt_sources", mqttSources);
+        return Board.builder(id)
+                .rootOfTrust(Fixture.rot())
+                .factoryImage(Fixture.image("v1"))
+                .factoryConfig(conf)
+                .factoryFile("ca.pem", pki.ca.certPem())
+                .listener(ev)
+                .tickMillis(5)
+                .secureElement(
+                        new SoftwareSecureElement(
+                                device.keys().getPrivate(), List.of(device.cert()), null))
+                .build();
+    }
+
+    private static void connectCloud(MqttClient cloud, TestPki pki) throws Exception {
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setSocketFactory(pki.clientTls(pki.issue("cloud", false)).getSocketFactory());
+        cloud.connect(o);
+    }
+
+    private static void awaitConnected(Board b, Fixture.Events ev) {
+        assertThat(
+                        b.await(
+                                x -> x.isUp() && x.onDevice(fw -> fw.mqtt().get().isConnected()),
+                                Fixture.WAIT))
+                .as(ev.log.toString())
+                .isTrue();
     }
 }
