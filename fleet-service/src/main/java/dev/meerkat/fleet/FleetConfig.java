@@ -29,6 +29,16 @@ public interface FleetConfig {
 
     DeviceCrl deviceCrl();
 
+    Mtls mtls();
+
+    /**
+     * Client certificates on the REST API: {@code roles-file} maps a subject CN to its roles
+     * ({@code security.CertificateRoles}); absent: every certificate of the trusted CA is a device.
+     */
+    interface Mtls {
+        Optional<Path> rolesFile();
+    }
+
     /**
      * The audit chain's checkpoint key (EC P-256 PKCS#8 PEM; created when absent; replicas share
      * it) and how often the moved head is signed.

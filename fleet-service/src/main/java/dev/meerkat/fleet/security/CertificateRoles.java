@@ -1,5 +1,6 @@
 package dev.meerkat.fleet.security;
 
+import dev.meerkat.fleet.FleetConfig;
 import io.quarkus.security.identity.AuthenticationRequestContext;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.SecurityIdentityAugmentor;
@@ -7,6 +8,7 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -19,7 +21,6 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Collectors;
 import javax.security.auth.x500.X500Principal;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,13 +33,13 @@ import org.jboss.logging.Logger;
 public class CertificateRoles implements SecurityIdentityAugmentor {
     private static final Logger LOG = Logger.getLogger(CertificateRoles.class);
 
-    @ConfigProperty(name = "meerkat.fleet.mtls.roles-file")
-    Optional<Path> rolesFile;
+    @Inject FleetConfig config;
 
     private Map<String, Set<String>> roles = Map.of();
 
     @PostConstruct
     void load() {
+        Optional<Path> rolesFile = config.mtls().rolesFile();
         if (rolesFile.isEmpty()) return;
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(rolesFile.get())) {

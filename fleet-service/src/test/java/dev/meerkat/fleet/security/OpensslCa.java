@@ -47,6 +47,7 @@ final class OpensslCa {
                         "policy = any",
                         "[ any ]",
                         "commonName = supplied",
+                        "organizationName = optional",
                         ""));
         openssl(
                 "req",
@@ -72,6 +73,15 @@ final class OpensslCa {
 
     /** Issues a device certificate; returns its PEM file (key beside it, {@code <cn>.key}). */
     Path issue(String cn) throws Exception {
+        return issue(cn, "/CN=" + cn);
+    }
+
+    /**
+     * Issues a certificate for an openssl {@code -subj} subject ({@code /CN=a/O=b}); its files are
+     * {@code <name>.pem} and {@code <name>.key}.
+     */
+    Path issue(String name, String subject) throws Exception {
+        String cn = name;
         openssl(
                 "req",
                 "-new",
@@ -85,7 +95,7 @@ final class OpensslCa {
                 "-out",
                 cn + ".csr",
                 "-subj",
-                "/CN=" + cn);
+                subject);
         openssl(
                 "ca",
                 "-batch",
