@@ -27,6 +27,31 @@ public final class FwZipInstall {
     private FwZipInstall() {}
 
     /**
+     * Whether an artifact starting with {@code head} is a fw.zip: a zip archive starts with a local
+     * file header ({@code PK\3\4}), an MCUboot image with its magic {@code 0x96f3b83d}, so the
+     * first four bytes tell them apart whatever the server calls the file (fleet-service decides
+     * the same way on upload).
+     */
+    public static boolean isFwZip(byte[] head) {
+        return head.length >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+    }
+
+    /**
+     * A whole bundle: {@code head} (bytes already read) followed by the rest of {@code in}.
+     *
+     * @throws IOException when reading fails or the bundle is larger than {@link #MAX_BUNDLE}
+     */
+    public static byte[] read(byte[] head, InputStream in, String source) throws IOException {
+        byte[] rest = in.readNBytes(MAX_BUNDLE + 1 - head.length);
+        if (head.length + rest.length > MAX_BUNDLE) {
+            throw new IOException(source + " is larger than " + MAX_BUNDLE + " bytes");
+        }
+        byte[] all = java.util.Arrays.copyOf(head, head.length + rest.length);
+        System.arraycopy(rest, 0, all, head.length, rest.length);
+        return all;
+    }
+
+    /**
      * Starts the update from {@code bundle}; the outcome goes to {@code ota}'s listeners like any
      * other (refusals of the image included).
      *

@@ -2,10 +2,12 @@ package dev.meerkat.firmware.agent.poll;
 
 import dev.meerkat.firmware.device.DeviceContext;
 import dev.meerkat.firmware.device.Library;
+import dev.meerkat.firmware.ota.FwZipInstall;
 import dev.meerkat.firmware.ota.OtaEvent;
 import dev.meerkat.firmware.ota.OtaState;
 import dev.meerkat.firmware.ota.OtaUpdate;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.HttpURLConnection;
 import java.util.HexFormat;
 import java.util.Map;
@@ -20,6 +22,11 @@ import java.util.OptionalLong;
  * the server learns the commit or the bootloader's rollback reason. Everything this agent needs
  * after a power cut is in {@code ota.json} (origin, phase, result); {@code update.token}, sent as
  * {@code Authorization: TargetToken}, stays in the configuration.
+ *
+ * <p>An answer whose first four bytes are a zip header ({@link FwZipInstall#isFwZip}) is a Mongoose
+ * fw.zip: it is read whole from that answer (at most {@link FwZipInstall#MAX_BUNDLE} bytes) and
+ * {@link FwZipInstall} pushes its app part through {@link OtaUpdate}'s upload path, as the DDI
+ * agent does; such an install does not resume after a reset.
  */
 public final class HttpUpdateAgent implements Library {
 
@@ -97,6 +104,9 @@ public final class HttpUpdateAgent implements Library {
             }
             UpdateCheck.Answer a =
                     UpdateCheck.answer(c.getResponseCode(), c.getContentLengthLong());
+            if (a instanceof UpdateCheck.Update && fwZip(c)) {
+                return;
+            }
             c.disconnect();
             c = null;
             if (a instanceof UpdateCheck.Update u) {
@@ -119,5 +129,29 @@ public final class HttpUpdateAgent implements Library {
                 c.disconnect();
             }
         }
+    }
+
+    /**
+     * Installs the answer of {@code c} if it is a fw.zip; false (nothing read but its first bytes)
+     * if it is an image, which {@link OtaUpdate} downloads from the URL itself. A bundle that does
+     * not match its manifest is refused here (the next check reports the old version, which the
+     * server counts as a failure); its app image is checked again by the bootloader.
+     */
+    private boolean fwZip(HttpURLConnection c) throws IOException, OtaUpdate.BusyException {
+        byte[] bundle;
+        try (InputStream in = c.getInputStream()) {
+            byte[] head = in.readNBytes(4);
+            if (!FwZipInstall.isFwZip(head)) {
+                return false;
+            }
+            bundle = FwZipInstall.read(head, in, url);
+        }
+        device.log("update: " + url + " has a fw.zip update (" + bundle.length + " bytes)");
+        try {
+            FwZipInstall.install(ota, ORIGIN, bundle);
+        } catch (IllegalArgumentException e) {
+            device.log("update: fw.zip refused: " + e.getMessage());
+        }
+        return true;
     }
 }
