@@ -81,6 +81,17 @@ public final class Api {
                 .jsonPath();
     }
 
+    /** The deployment's executions, as a viewer reads them. */
+    public static List<Map<String, Object>> executions(String deploymentId) {
+        return as(VIEWER)
+                .get("/api/v1/deployments/" + deploymentId + "/executions")
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("$");
+    }
+
     /**
      * Polls the deployment until {@code done} holds (the rollout engine works in the background).
      */

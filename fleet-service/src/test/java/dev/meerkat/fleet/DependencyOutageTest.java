@@ -108,14 +108,7 @@ class DependencyOutageTest {
                 Api.awaitStatus(
                         "out-dep", s -> Api.state(s).equals("COMPLETED"), Duration.ofMinutes(1));
         assertThat(Api.total(done, "SUCCEEDED")).isEqualTo(3);
-        List<Map<String, Object>> ex =
-                as(VIEWER)
-                        .get("/api/v1/deployments/out-dep/executions")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .jsonPath()
-                        .getList("$");
+        List<Map<String, Object>> ex = Api.executions("out-dep");
         assertThat(ex).extracting(e -> e.get("deviceId")).containsExactlyInAnyOrderElementsOf(ids);
         assertThat(ex).allMatch(e -> "SUCCEEDED".equals(e.get("state")));
     }

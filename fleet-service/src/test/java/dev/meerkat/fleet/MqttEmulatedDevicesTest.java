@@ -1,6 +1,5 @@
 package dev.meerkat.fleet;
 
-import static dev.meerkat.fleet.Api.VIEWER;
 import static dev.meerkat.fleet.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -200,14 +199,7 @@ class MqttEmulatedDevicesTest {
             assertThat(Api.total(aborted, "FAILED")).isEqualTo(1);
             assertThat(Api.total(aborted, "CANCELED")).isEqualTo(DEVICES - 1);
             assertThat(aborted.getInt("phases[1].released")).isZero();
-            List<Map<String, Object>> ex =
-                    as(VIEWER)
-                            .get("/api/v1/deployments/mq-broken-dep/executions")
-                            .then()
-                            .statusCode(200)
-                            .extract()
-                            .jsonPath()
-                            .getList("$");
+            List<Map<String, Object>> ex = Api.executions("mq-broken-dep");
             String victim = null;
             for (Map<String, Object> e : ex) {
                 if ("FAILED".equals(e.get("state"))) {

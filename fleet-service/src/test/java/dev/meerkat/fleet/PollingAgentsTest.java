@@ -1,6 +1,5 @@
 package dev.meerkat.fleet;
 
-import static dev.meerkat.fleet.Api.VIEWER;
 import static dev.meerkat.fleet.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -151,14 +150,7 @@ class PollingAgentsTest {
                             180));
             Api.awaitStatus(
                     "pa-broken-dep", s -> Api.total(s, "FAILED") == 4, Duration.ofMinutes(3));
-            List<Map<String, Object>> ex =
-                    as(VIEWER)
-                            .get("/api/v1/deployments/pa-broken-dep/executions")
-                            .then()
-                            .statusCode(200)
-                            .extract()
-                            .jsonPath()
-                            .getList("$");
+            List<Map<String, Object>> ex = Api.executions("pa-broken-dep");
             assertThat(ex).hasSize(4);
             for (Map<String, Object> e : ex) {
                 assertThat((String) e.get("rollbackReason"))

@@ -1,7 +1,6 @@
 package dev.meerkat.fleet;
 
 import static dev.meerkat.fleet.Api.RELEASE_MANAGER;
-import static dev.meerkat.fleet.Api.VIEWER;
 import static dev.meerkat.fleet.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -102,14 +101,7 @@ class PollingFwZipTest {
                     Map.of("phases", List.of(Map.of()), "autoPause", false));
             Api.awaitStatus(
                     "pz-stranger-dep", s -> Api.total(s, "FAILED") == 2, Duration.ofMinutes(2));
-            List<Map<String, Object>> ex =
-                    as(VIEWER)
-                            .get("/api/v1/deployments/pz-stranger-dep/executions")
-                            .then()
-                            .statusCode(200)
-                            .extract()
-                            .jsonPath()
-                            .getList("$");
+            List<Map<String, Object>> ex = Api.executions("pz-stranger-dep");
             assertThat(ex).hasSize(2);
             for (Map<String, Object> e : ex) {
                 assertThat((String) e.get("rollbackReason"))

@@ -1,7 +1,6 @@
 package dev.meerkat.fleet;
 
 import static dev.meerkat.fleet.Api.ADMIN;
-import static dev.meerkat.fleet.Api.VIEWER;
 import static dev.meerkat.fleet.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -86,14 +85,7 @@ class RateAndWindowPostgresTest {
     }
 
     static List<Ex> executions(String dep) {
-        List<Map<String, Object>> raw =
-                as(VIEWER)
-                        .get("/api/v1/deployments/" + dep + "/executions")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .jsonPath()
-                        .getList("$");
+        List<Map<String, Object>> raw = Api.executions(dep);
         List<Ex> out = new ArrayList<>();
         for (Map<String, Object> e : raw) {
             out.add(

@@ -75,14 +75,7 @@ class RolloutPostgresTest {
         JsonPath done = Api.awaitStatus("ok-dep", s -> Api.state(s).equals("COMPLETED"));
         assertThat(Api.total(done, "SUCCEEDED")).isEqualTo(10);
         // Every execution ended exactly once, in one final state.
-        List<Map<String, Object>> ex =
-                as(VIEWER)
-                        .get("/api/v1/deployments/ok-dep/executions")
-                        .then()
-                        .statusCode(200)
-                        .extract()
-                        .jsonPath()
-                        .getList("$");
+        List<Map<String, Object>> ex = Api.executions("ok-dep");
         assertThat(ex)
                 .hasSize(10)
                 .allSatisfy(e -> assertThat(e.get("state")).isEqualTo("SUCCEEDED"));

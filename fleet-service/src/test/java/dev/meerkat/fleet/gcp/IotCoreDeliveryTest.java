@@ -1,6 +1,5 @@
 package dev.meerkat.fleet.gcp;
 
-import static dev.meerkat.fleet.Api.VIEWER;
 import static dev.meerkat.fleet.Api.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -119,14 +118,7 @@ class IotCoreDeliveryTest {
                             Duration.ofMinutes(3 + DEVICES / 10));
             assertThat(Api.total(aborted, "FAILED")).isEqualTo(1);
             assertThat(Api.total(aborted, "CANCELED")).isEqualTo(DEVICES - 1);
-            List<Map<String, Object>> executions =
-                    as(VIEWER)
-                            .get("/api/v1/deployments/gd-broken-dep/executions")
-                            .then()
-                            .statusCode(200)
-                            .extract()
-                            .jsonPath()
-                            .getList("$");
+            List<Map<String, Object>> executions = Api.executions("gd-broken-dep");
             String victim = null;
             for (Map<String, Object> e : executions) {
                 if ("FAILED".equals(e.get("state"))) {
