@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.meerkat.cli.io.AtomicFiles;
 import dev.meerkat.cli.io.CliException;
 import dev.meerkat.cli.io.ExitCode;
+import dev.meerkat.cli.io.JsonOutput;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -206,9 +208,9 @@ public final class AuditCommand implements Runnable {
             }
             AuditChain.Result r = AuditChain.verify(entries);
             if (!r.intact() && json) {
-                dev.meerkat.cli.io.JsonOutput.print(
+                JsonOutput.print(
                         o,
-                        dev.meerkat.cli.io.JsonOutput.object(
+                        JsonOutput.object(
                                 "intact",
                                 false,
                                 "anchored",
@@ -235,21 +237,9 @@ public final class AuditCommand implements Runnable {
             } catch (CliException e) {
                 if (!json || e.exitCode() != ExitCode.INVALID) throw e;
                 // Linked but not anchored: the object still says so, the exit code is 1.
-                dev.meerkat.cli.io.JsonOutput.print(
-                        o,
-                        dev.meerkat.cli.io.JsonOutput.object(
-                                "intact",
-                                true,
-                                "anchored",
-                                false,
-                                "entries",
-                                r.checked(),
-                                "firstSeq",
-                                r.firstSeq(),
-                                "lastSeq",
-                                r.lastSeq(),
-                                "problem",
-                                e.getMessage()));
+                Map<String, Object> summary = linked(r, false);
+                summary.put("problem", e.getMessage());
+                JsonOutput.print(o, summary);
                 return ExitCode.INVALID;
             }
         }
@@ -307,27 +297,12 @@ public final class AuditCommand implements Runnable {
             if (why != null) throw CliException.invalid("audit export not anchored: " + why);
             if (!live && client != null) compareLive(client, head);
             if (json) {
-                dev.meerkat.cli.io.JsonOutput.print(
-                        o,
-                        dev.meerkat.cli.io.JsonOutput.object(
-                                "intact",
-                                true,
-                                "anchored",
-                                true,
-                                "entries",
-                                r.checked(),
-                                "firstSeq",
-                                r.firstSeq(),
-                                "lastSeq",
-                                r.lastSeq(),
-                                "head",
-                                head.hash(),
-                                "checkpointSeq",
-                                head.seq(),
-                                "checkpointAt",
-                                String.valueOf(head.at()),
-                                "keyFrom",
-                                keySource));
+                Map<String, Object> summary = linked(r, true);
+                summary.put("head", head.hash());
+                summary.put("checkpointSeq", head.seq());
+                summary.put("checkpointAt", String.valueOf(head.at()));
+                summary.put("keyFrom", keySource);
+                JsonOutput.print(o, summary);
                 return ExitCode.OK;
             }
             o.printf(
@@ -359,5 +334,20 @@ public final class AuditCommand implements Runnable {
                                 + " (history rewritten)");
             }
         }
+    }
+
+    /** The start of the --json summary of a chain whose links all hold, in field order. */
+    private static Map<String, Object> linked(AuditChain.Result r, boolean anchored) {
+        return JsonOutput.object(
+                "intact",
+                true,
+                "anchored",
+                anchored,
+                "entries",
+                r.checked(),
+                "firstSeq",
+                r.firstSeq(),
+                "lastSeq",
+                r.lastSeq());
     }
 }
