@@ -97,7 +97,11 @@ class FleetBenchmark {
             }
             line("load at the end " + load());
         } finally {
-            for (Process p : replicas) p.destroyForcibly();
+            // a polite stop first, so a replica writes what it records on exit (a flight recording)
+            for (Process p : replicas) p.destroy();
+            for (Process p : replicas) {
+                if (!p.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) p.destroyForcibly();
+            }
             Files.write(
                     Path.of("target", "fleet-bench.md"),
                     String.join("\n", report).concat("\n").getBytes(StandardCharsets.UTF_8));
@@ -219,6 +223,19 @@ class FleetBenchmark {
                 peak = r.getLong(2);
                 busiest = r.getString(1);
             }
+            // the whole rollout second by second: where the phases and the bulk are
+            StringBuilder perSecond = new StringBuilder();
+            try (ResultSet r =
+                    c.createStatement()
+                            .executeQuery(
+                                    "SELECT COUNT(*) FROM audit_log WHERE subject LIKE '"
+                                            + id
+                                            + "/%' AND action LIKE 'execution.%'"
+                                            + " GROUP BY date_trunc('second', at) ORDER BY"
+                                            + " MIN(at)")) {
+                while (r.next()) perSecond.append(' ').append(r.getLong(1));
+            }
+            line(label + " state changes per second:" + perSecond);
         }
         line(
                 String.format(
@@ -254,6 +271,9 @@ class FleetBenchmark {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
+        // e.g. a flight recording: -Dbench.replica-jvm="-XX:StartFlightRecording=filename=r-%p.jfr"
+        for (String arg : System.getProperty("bench.replica-jvm", "").split(" "))
+            if (!arg.isBlank()) cmd.add(arg);
         config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-Dquarkus.http.port=" + port);
         cmd.add("-Dquarkus.log.level=WARN");

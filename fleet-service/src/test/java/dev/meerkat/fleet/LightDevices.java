@@ -26,6 +26,8 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * Many simulated devices that are MQTT clients only (no firmware, no download), all on one Netty
@@ -41,7 +44,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * mg_rpc {@code OTA.Update} on {@code <src>/rpc} as the firmware does, and reports on {@code
  * <id>/ota} what a real update reports: {@code downloading}, {@code installed}, then {@code
  * committed} with the new version. Every frame is byte-compatible with the firmware's; only the
- * download, flash and reboot are skipped (an optional delay stands for them).
+ * download, flash and reboot are skipped (an optional delay stands for them). Each device connects
+ * over mutual TLS with its own certificate from {@link MqttPki#FLEET}, as the broker (identity from
+ * the certificate, per-device ACL) requires.
  */
 final class LightDevices implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -62,6 +67,8 @@ final class LightDevices implements AutoCloseable {
 
     /** Connects every device (at most 256 handshakes at a time) and waits for its SUBACK. */
     void connect(String host, int port, List<String> ids, Duration timeout) throws Exception {
+        Map<String, SslContext> tls =
+                ids.parallelStream().collect(Collectors.toMap(id -> id, LightDevices::tls));
         Semaphore inFlight = new Semaphore(256);
         Bootstrap b =
                 new Bootstrap()
@@ -80,6 +87,7 @@ final class LightDevices implements AutoCloseable {
                                 @Override
                                 protected void initChannel(SocketChannel ch) {
                                     ch.pipeline()
+                                            .addLast(tls.get(id).newHandler(ch.alloc(), host, port))
                                             .addLast(new MqttDecoder(65536))
                                             .addLast(MqttEncoder.INSTANCE)
                                             .addLast(new Device(id, inFlight));
@@ -96,6 +104,19 @@ final class LightDevices implements AutoCloseable {
                 throw new IllegalStateException(
                         subscribed.size() + " of " + ids.size() + " devices subscribed");
             Thread.sleep(50);
+        }
+    }
+
+    /** A TLS client context presenting a new certificate for {@code id}, trusting the fleet CA. */
+    private static SslContext tls(String id) {
+        MqttPki.Issued cert = MqttPki.FLEET.issue(id, false);
+        try {
+            return SslContextBuilder.forClient()
+                    .keyManager(cert.keys().getPrivate(), cert.cert())
+                    .trustManager(MqttPki.FLEET.ca.cert())
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -24,6 +24,12 @@ import javax.crypto.spec.SecretKeySpec;
  * object store's presigned URL when it has one, otherwise this service's own {@code
  * /api/v1/downloads/{release}?expires=…&sig=…}, signed with HMAC-SHA256 under a key kept in the
  * data directory (0600).
+ *
+ * <p>A link names the release, not the device, so one link serves every device told in the same
+ * minute: it is made again once a tenth of its lifetime (at most a minute) has passed, and a device
+ * always gets at least nine tenths of {@code presign-ttl}. Presigning through the AWS SDK costs
+ * about as much CPU as everything else in telling a device, which made it the bound on how fast a
+ * large phase starts.
  */
 @ApplicationScoped
 public class DownloadLinks {
@@ -32,7 +38,22 @@ public class DownloadLinks {
 
     @Inject ObjectStore store;
 
+    /** The time links are made and checked at (a test moves it). */
+    java.time.Clock clock = java.time.Clock.systemUTC();
+
     private byte[] key;
+
+    /** A link made at {@code at}; reused until {@link #reuseFor} has passed. */
+    private record Link(URI uri, Instant at) {}
+
+    /** The latest link per release (the most recently used releases, bounded). */
+    private final java.util.Map<String, Link> recent =
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Link> eldest) {
+                    return size() > 64;
+                }
+            };
 
     @PostConstruct
     void init() {
@@ -65,11 +86,31 @@ public class DownloadLinks {
     }
 
     public URI urlFor(Release r) {
+        Instant now = clock.instant();
+        synchronized (recent) {
+            Link l = recent.get(r.id());
+            if (l != null && !now.isAfter(l.at().plus(reuseFor()))) return l.uri();
+        }
+        URI made = make(r);
+        synchronized (recent) {
+            recent.put(r.id(), new Link(made, now));
+        }
+        return made;
+    }
+
+    private java.time.Duration reuseFor() {
+        java.time.Duration tenth = config.storage().presignTtl().dividedBy(10);
+        return tenth.compareTo(java.time.Duration.ofMinutes(1)) < 0
+                ? tenth
+                : java.time.Duration.ofMinutes(1);
+    }
+
+    private URI make(Release r) {
         return store.presign(r.objectKey())
                 .orElseGet(
                         () -> {
                             long expires =
-                                    Instant.now()
+                                    clock.instant()
                                             .plus(config.storage().presignTtl())
                                             .getEpochSecond();
                             return URI.create(
@@ -88,7 +129,7 @@ public class DownloadLinks {
      * comparison).
      */
     public boolean valid(String releaseId, long expires, String sig) {
-        if (sig == null || Instant.now().getEpochSecond() > expires) return false;
+        if (sig == null || clock.instant().getEpochSecond() > expires) return false;
         return MessageDigest.isEqual(
                 sign(releaseId, expires).getBytes(StandardCharsets.US_ASCII),
                 sig.getBytes(StandardCharsets.US_ASCII));
