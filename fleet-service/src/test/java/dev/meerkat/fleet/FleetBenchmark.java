@@ -271,9 +271,10 @@ class FleetBenchmark {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-Xmx1g");
-        // e.g. a flight recording: -Dbench.replica-jvm="-XX:StartFlightRecording=filename=r-%p.jfr"
+        // e.g. a flight recording per replica ({name}: a, b):
+        // -Dbench.replica-jvm="-XX:StartFlightRecording=filename=/tmp/replica-{name}.jfr"
         for (String arg : System.getProperty("bench.replica-jvm", "").split(" "))
-            if (!arg.isBlank()) cmd.add(arg);
+            if (!arg.isBlank()) cmd.add(arg.replace("{name}", name));
         config.forEach((k, v) -> cmd.add("-D" + k + "=" + v));
         cmd.add("-Dquarkus.http.port=" + port);
         cmd.add("-Dquarkus.log.level=WARN");
