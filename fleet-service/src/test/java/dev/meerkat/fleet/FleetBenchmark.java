@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.meerkat.firmware.crypto.SoftwareSecureElement;
 import dev.meerkat.firmware.examples.ExampleApps;
 import dev.meerkat.fleetsim.EmulatedFleet;
 import dev.meerkat.fleetsim.FleetSimulator;
@@ -146,7 +147,15 @@ class FleetBenchmark {
                         IMAGE_SIZE + 4096L,
                         false,
                         Duration.ofMinutes(5),
-                        s -> {})) {
+                        s -> {},
+                        id -> {
+                            // the broker's identity for the device: a fleet CA certificate
+                            MqttPki.Issued cert = MqttPki.FLEET.issue(id, false);
+                            return new EmulatedFleet.BrokerIdentity(
+                                    new SoftwareSecureElement(
+                                            cert.keys().getPrivate(), List.of(cert.cert()), null),
+                                    MqttPki.FLEET.caPem());
+                        })) {
             line(String.format("(a) %d boards up on Mosquitto in %.1f s", n, secs(tb)));
             long t0 = System.nanoTime();
             create(url, "boards-v2", "bench-v2", "boards", List.of(Map.of()));

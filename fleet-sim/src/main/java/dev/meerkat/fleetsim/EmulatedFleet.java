@@ -7,6 +7,7 @@ import dev.meerkat.firmware.Board;
 import dev.meerkat.firmware.DeviceProfile;
 import dev.meerkat.firmware.crypto.ChipSecureElement;
 import dev.meerkat.firmware.crypto.DeviceChip;
+import dev.meerkat.firmware.crypto.SecureElement;
 import dev.meerkat.firmware.json.Json;
 import dev.meerkat.hal.ProvisionedKey;
 import dev.meerkat.hal.RootOfTrust;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Emulated boards on a broker, waiting to be told what to do by a fleet service: each runs the
@@ -32,11 +34,14 @@ public final class EmulatedFleet implements AutoCloseable {
     }
 
     /**
-     * Boots {@code ids.size()} boards and waits until every one is up and connected.
-     *
-     * @param chips give every board its own emulated ATECC608 (keys generated in the chip)
-     * @param largestImage the largest image the boards will be sent (sizes their slots)
-     * @param progress a line every 2 s while boards are still coming up
+     * A board's identity at a broker that requires client certificates: its key and certificate (in
+     * a secure element) and the CA that issued the broker's certificate, as PEM.
+     */
+    public record BrokerIdentity(SecureElement element, String caPem) {}
+
+    /**
+     * {@link #boot(List, String, SigningKey, byte[], long, boolean, Duration, Consumer, Function)}
+     * without broker identities.
      */
     public static EmulatedFleet boot(
             List<String> ids,
@@ -48,6 +53,41 @@ public final class EmulatedFleet implements AutoCloseable {
             Duration timeout,
             Consumer<String> progress)
             throws InterruptedException {
+        return boot(
+                ids,
+                brokerUri,
+                releaseKey,
+                factoryImage,
+                largestImage,
+                chips,
+                timeout,
+                progress,
+                null);
+    }
+
+    /**
+     * Boots {@code ids.size()} boards and waits until every one is up and connected.
+     *
+     * @param chips give every board its own emulated ATECC608 (keys generated in the chip)
+     * @param largestImage the largest image the boards will be sent (sizes their slots)
+     * @param progress a line every 2 s while boards are still coming up
+     * @param identities each board's identity at a broker with mutual TLS (null: none); not with
+     *     {@code chips}
+     */
+    public static EmulatedFleet boot(
+            List<String> ids,
+            String brokerUri,
+            SigningKey releaseKey,
+            byte[] factoryImage,
+            long largestImage,
+            boolean chips,
+            Duration timeout,
+            Consumer<String> progress,
+            Function<String, BrokerIdentity> identities)
+            throws InterruptedException {
+        if (chips && identities != null)
+            throw new IllegalArgumentException(
+                    "give the boards chips or broker identities, not both");
         RootOfTrust rot =
                 RootOfTrust.of(
                         ProvisionedKey.publicKey(
@@ -77,6 +117,13 @@ public final class EmulatedFleet implements AutoCloseable {
                                 .seed(i)
                                 .tickMillis(20);
                 if (chips) b.secureElement(new ChipSecureElement(DeviceChip.emulated(), List.of()));
+                if (identities != null) {
+                    BrokerIdentity identity = identities.apply(id);
+                    conf.with("mqtt").put("ssl_ca_cert", "mqtt-ca.pem");
+                    b.factoryConfig(conf)
+                            .secureElement(identity.element())
+                            .factoryFile("mqtt-ca.pem", identity.caPem());
+                }
                 Board board = b.build();
                 boards.add(board);
                 board.start();
