@@ -40,32 +40,6 @@ public final class EmulatedFleet implements AutoCloseable {
     public record BrokerIdentity(SecureElement element, String caPem) {}
 
     /**
-     * {@link #boot(List, String, SigningKey, byte[], long, boolean, Duration, Consumer, Function)}
-     * without broker identities.
-     */
-    public static EmulatedFleet boot(
-            List<String> ids,
-            String brokerUri,
-            SigningKey releaseKey,
-            byte[] factoryImage,
-            long largestImage,
-            boolean chips,
-            Duration timeout,
-            Consumer<String> progress)
-            throws InterruptedException {
-        return boot(
-                ids,
-                brokerUri,
-                releaseKey,
-                factoryImage,
-                largestImage,
-                chips,
-                timeout,
-                progress,
-                null);
-    }
-
-    /**
      * Boots {@code ids.size()} boards and waits until every one is up and connected.
      *
      * @param chips give every board its own emulated ATECC608 (keys generated in the chip)

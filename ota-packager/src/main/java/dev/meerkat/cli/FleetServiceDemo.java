@@ -169,7 +169,8 @@ final class FleetServiceDemo {
                             line -> {
                                 out.println("  " + line);
                                 out.flush();
-                            });
+                            },
+                            null);
             out.printf(
                     "  %s up on %s in %.1f s%n%n",
                     String.join(", ", ids),
