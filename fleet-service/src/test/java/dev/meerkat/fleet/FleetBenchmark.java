@@ -37,7 +37,8 @@ import org.junit.jupiter.api.Test;
  *   <li>(a) N emulated firmware boards updated through fleet-service and Mosquitto: time until all
  *       committed;
  *   <li>(b) M lightweight MQTT devices in a 3-phase deployment: execution state changes per second
- *       written into PostgreSQL and time until all final;
+ *       written into PostgreSQL and time until all final; then a second such rollout on the same
+ *       replica (its code compiled for this work);
  *   <li>(c) the same with two replicas sharing the reports through the MQTT shared subscription.
  * </ol>
  *
@@ -89,6 +90,10 @@ class FleetBenchmark {
                                     "(b/c) %d lightweight MQTT devices connected and subscribed in %.1f s",
                                     light, secs(t0)));
                     phased(a.url(), "light-1", "bench-v2", "(b) 1 replica ", light, devices);
+                    // the same again on the same replica, its code now compiled for this work: a
+                    // service that has been up for a while, as a production one is
+                    upload(a.url(), "bench-v2b", TestReleases.image("2.1.0"));
+                    phased(a.url(), "light-1b", "bench-v2b", "(b) 2nd rollout", light, devices);
                     ReplicaKillIT.Replica b = start(config, "b");
                     replicas.add(b.process());
                     ReplicaKillIT.awaitReady(b);
