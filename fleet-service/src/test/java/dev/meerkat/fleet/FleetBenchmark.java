@@ -218,36 +218,29 @@ class FleetBenchmark {
                                     + id
                                     + "'");
             // every state change has its audit entry, committed with it: their timestamps give the
-            // rate at which changes were written
-            audited =
-                    one(
-                            c,
-                            "SELECT COUNT(*) FROM audit_log WHERE subject LIKE '"
-                                    + id
-                                    + "/%' AND action LIKE 'execution.%'");
-            try (ResultSet r =
-                    c.createStatement()
-                            .executeQuery(
-                                    "SELECT date_trunc('second', at) AS s, COUNT(*) AS n FROM audit_log"
-                                            + " WHERE subject LIKE '"
-                                            + id
-                                            + "/%' AND action LIKE 'execution.%'"
-                                            + " GROUP BY 1 ORDER BY 2 DESC LIMIT 1")) {
-                r.next();
-                peak = r.getLong(2);
-                busiest = r.getString(1);
-            }
-            // the whole rollout second by second: where the phases and the bulk are
+            // rate at which changes were written, second by second (where the phases and the bulk
+            // are), and from that the total and the busiest second
+            audited = 0;
+            peak = 0;
+            busiest = "-";
             StringBuilder perSecond = new StringBuilder();
             try (ResultSet r =
                     c.createStatement()
                             .executeQuery(
-                                    "SELECT COUNT(*) FROM audit_log WHERE subject LIKE '"
+                                    "SELECT date_trunc('second', at) AS s, COUNT(*) FROM audit_log"
+                                            + " WHERE subject LIKE '"
                                             + id
                                             + "/%' AND action LIKE 'execution.%'"
-                                            + " GROUP BY date_trunc('second', at) ORDER BY"
-                                            + " MIN(at)")) {
-                while (r.next()) perSecond.append(' ').append(r.getLong(1));
+                                            + " GROUP BY 1 ORDER BY 1")) {
+                while (r.next()) {
+                    long changes = r.getLong(2);
+                    perSecond.append(' ').append(changes);
+                    audited += changes;
+                    if (changes > peak) {
+                        peak = changes;
+                        busiest = r.getString(1);
+                    }
+                }
             }
             line(label + " state changes per second:" + perSecond);
         }

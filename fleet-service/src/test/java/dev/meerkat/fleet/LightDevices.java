@@ -26,8 +26,9 @@ import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.JdkSslContext;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -109,13 +110,10 @@ final class LightDevices implements AutoCloseable {
 
     /** A TLS client context presenting a new certificate for {@code id}, trusting the fleet CA. */
     private static SslContext tls(String id) {
-        MqttPki.Issued cert = MqttPki.FLEET.issue(id, false);
         try {
-            return SslContextBuilder.forClient()
-                    .keyManager(cert.keys().getPrivate(), cert.cert())
-                    .trustManager(MqttPki.FLEET.ca.cert())
-                    .build();
-        } catch (javax.net.ssl.SSLException e) {
+            return new JdkSslContext(
+                    MqttPki.clientTls(MqttPki.FLEET.issue(id, false)), true, ClientAuth.NONE);
+        } catch (Exception e) {
             throw new IllegalStateException(e);
         }
     }

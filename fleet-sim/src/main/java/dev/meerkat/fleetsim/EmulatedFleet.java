@@ -73,9 +73,11 @@ public final class EmulatedFleet implements AutoCloseable {
         try {
             for (int i = 0; i < ids.size(); i++) {
                 String id = ids.get(i);
+                BrokerIdentity identity = identities == null ? null : identities.apply(id);
                 ObjectNode conf = Json.object();
-                conf.putObject("mqtt")
-                        .put("enable", true)
+                ObjectNode mqtt = conf.putObject("mqtt");
+                if (identity != null) mqtt.put("ssl_ca_cert", "mqtt-ca.pem");
+                mqtt.put("enable", true)
                         .put("server", brokerUri)
                         .put("reconnect_timeout_min", 250)
                         .put("reconnect_timeout_max", 5000)
@@ -91,11 +93,8 @@ public final class EmulatedFleet implements AutoCloseable {
                                 .seed(i)
                                 .tickMillis(20);
                 if (chips) b.secureElement(new ChipSecureElement(DeviceChip.emulated(), List.of()));
-                if (identities != null) {
-                    BrokerIdentity identity = identities.apply(id);
-                    conf.with("mqtt").put("ssl_ca_cert", "mqtt-ca.pem");
-                    b.factoryConfig(conf)
-                            .secureElement(identity.element())
+                if (identity != null) {
+                    b.secureElement(identity.element())
                             .factoryFile("mqtt-ca.pem", identity.caPem());
                 }
                 Board board = b.build();

@@ -3,6 +3,7 @@ package dev.meerkat.fleet.deploy;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.meerkat.fleet.store.RecentlyUsed;
 import dev.meerkat.fleet.store.Sql;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
@@ -158,21 +159,12 @@ public class DeploymentRepository {
      * time was a fifth of that work in a 10,000-device rollout. Plans are immutable, so they are
      * shared.
      */
-    private final java.util.Map<String, RolloutPlan> plans =
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<String, RolloutPlan> e) {
-                    return size() > 256;
-                }
-            };
+    private final RecentlyUsed<String, RolloutPlan> plans = new RecentlyUsed<>(256);
 
     private RolloutPlan parsedPlan(String json) {
-        synchronized (plans) {
-            RolloutPlan p = plans.get(json);
-            if (p != null) return p;
-        }
-        RolloutPlan p = plan(json);
-        synchronized (plans) {
+        RolloutPlan p = plans.get(json);
+        if (p == null) {
+            p = plan(json);
             plans.put(json, p);
         }
         return p;

@@ -1,6 +1,7 @@
 package dev.meerkat.fleet.release;
 
 import dev.meerkat.fleet.FleetConfig;
+import dev.meerkat.fleet.store.RecentlyUsed;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -46,14 +47,8 @@ public class DownloadLinks {
     /** A link made at {@code at}; reused until {@link #reuseFor} has passed. */
     private record Link(URI uri, Instant at) {}
 
-    /** The latest link per release (the most recently used releases, bounded). */
-    private final java.util.Map<String, Link> recent =
-            new java.util.LinkedHashMap<>(16, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(java.util.Map.Entry<String, Link> eldest) {
-                    return size() > 64;
-                }
-            };
+    /** The latest link per release (the most recently used releases). */
+    private final RecentlyUsed<String, Link> recent = new RecentlyUsed<>(64);
 
     @PostConstruct
     void init() {
@@ -87,14 +82,10 @@ public class DownloadLinks {
 
     public URI urlFor(Release r) {
         Instant now = clock.instant();
-        synchronized (recent) {
-            Link l = recent.get(r.id());
-            if (l != null && !now.isAfter(l.at().plus(reuseFor()))) return l.uri();
-        }
+        Link l = recent.get(r.id());
+        if (l != null && !now.isAfter(l.at().plus(reuseFor()))) return l.uri();
         URI made = make(r);
-        synchronized (recent) {
-            recent.put(r.id(), new Link(made, now));
-        }
+        recent.put(r.id(), new Link(made, now));
         return made;
     }
 
