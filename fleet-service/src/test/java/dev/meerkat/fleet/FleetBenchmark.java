@@ -89,16 +89,37 @@ class FleetBenchmark {
                             String.format(
                                     "(b/c) %d lightweight MQTT devices connected and subscribed in %.1f s",
                                     light, secs(t0)));
-                    phased(a.url(), "light-1", "bench-v2", "(b) 1 replica ", light, devices);
+                    phased(
+                            a.url(),
+                            "light-1",
+                            "bench-v2",
+                            "(b) 1 replica ",
+                            light,
+                            devices,
+                            cpu(replicas));
                     // the same again on the same replica, its code now compiled for this work: a
                     // service that has been up for a while, as a production one is
                     upload(a.url(), "bench-v2b", TestReleases.image("2.1.0"));
-                    phased(a.url(), "light-1b", "bench-v2b", "(b) 2nd rollout", light, devices);
+                    phased(
+                            a.url(),
+                            "light-1b",
+                            "bench-v2b",
+                            "(b) 2nd rollout",
+                            light,
+                            devices,
+                            cpu(replicas));
                     ReplicaKillIT.Replica b = start(config, "b");
                     replicas.add(b.process());
                     ReplicaKillIT.awaitReady(b);
                     upload(b.url(), "bench-v3", TestReleases.image("3.0.0"));
-                    phased(b.url(), "light-2", "bench-v3", "(c) 2 replicas", light, devices);
+                    phased(
+                            b.url(),
+                            "light-2",
+                            "bench-v3",
+                            "(c) 2 replicas",
+                            light,
+                            devices,
+                            cpu(replicas));
                 }
             }
             line("load at the end " + load());
@@ -188,9 +209,18 @@ class FleetBenchmark {
 
     /** (b)/(c): a 3-phase deployment to the lightweight devices. */
     private void phased(
-            String url, String id, String release, String label, int n, LightDevices devices)
+            String url,
+            String id,
+            String release,
+            String label,
+            int n,
+            LightDevices devices,
+            CpuMeter cpu)
             throws Exception {
         long before = devices.committed();
+        boolean statements = resetStatements();
+        Map<String, Double> cpuBefore = cpu.read();
+        Map<String, Double> threadsBefore = cpu.serviceThreads();
         long t0 = System.nanoTime();
         create(
                 url,
@@ -200,6 +230,8 @@ class FleetBenchmark {
                 List.of(Map.of("percent", 1), Map.of("percent", 10), Map.of()));
         JsonNode s = await(url, id, Duration.ofSeconds(Long.getLong("bench.cap-seconds", 600)));
         double t = secs(t0);
+        Map<String, Double> cpuUsed = cpu.since(cpuBefore);
+        String threads = CpuMeter.largest(threadsBefore, cpu.serviceThreads(), 8);
         int succeeded = s.path("totals").path("SUCCEEDED").asInt();
         if (succeeded != n)
             line(
@@ -259,6 +291,60 @@ class FleetBenchmark {
                         peak,
                         busiest,
                         devices.committed() - before));
+        line(label + " CPU during the rollout: " + CpuMeter.describe(cpuUsed, t, transitions));
+        line(label + " service threads by CPU: " + threads);
+        if (statements) line(label + " PostgreSQL statements by total time:\n" + statements());
+    }
+
+    private static CpuMeter cpu(List<Process> replicas) {
+        return new CpuMeter(
+                replicas.stream().map(Process::pid).collect(java.util.stream.Collectors.toSet()));
+    }
+
+    /**
+     * Clears PostgreSQL's per-statement counters when the server was started with {@code
+     * pg_stat_statements} ({@code PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements"});
+     * false when it was not.
+     */
+    private static boolean resetStatements() throws Exception {
+        try (Connection c = pg();
+                var st = c.createStatement()) {
+            try (ResultSet r =
+                    st.executeQuery(
+                            "SELECT current_setting('shared_preload_libraries')"
+                                    + " LIKE '%pg_stat_statements%'")) {
+                r.next();
+                if (!r.getBoolean(1)) return false;
+            }
+            st.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+            st.execute("SELECT pg_stat_statements_reset()");
+            return true;
+        }
+    }
+
+    /** The ten statements PostgreSQL spent most time in since the reset. */
+    private static String statements() throws Exception {
+        StringBuilder s = new StringBuilder();
+        try (Connection c = pg();
+                ResultSet r =
+                        c.createStatement()
+                                .executeQuery(
+                                        "SELECT calls, rows, total_exec_time,"
+                                                + " regexp_replace(query, '\\s+', ' ', 'g')"
+                                                + " FROM pg_stat_statements"
+                                                + " ORDER BY total_exec_time DESC LIMIT 10")) {
+            while (r.next()) {
+                String q = r.getString(4);
+                s.append(
+                        String.format(
+                                "    %8.0f ms %7d calls %7d rows  %s%n",
+                                r.getDouble(3),
+                                r.getLong(1),
+                                r.getLong(2),
+                                q.length() > 400 ? q.substring(0, 400) + "…" : q));
+            }
+        }
+        return s.toString().stripTrailing();
     }
 
     private static Connection pg() throws Exception {

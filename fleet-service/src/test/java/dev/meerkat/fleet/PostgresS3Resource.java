@@ -339,7 +339,9 @@ public class PostgresS3Resource implements QuarkusTestResourceLifecycleManager {
                                     + pgDir
                                     + " -c listen_addresses=127.0.0.1 -c fsync=off"
                                     + " -c synchronous_commit=off -c full_page_writes=off"
-                                    + " -c max_connections=200"));
+                                    + " -c max_connections=200 "
+                                    // a benchmark may add its own (e.g. statement statistics)
+                                    + System.getProperty("bench.pg-options", "")));
         } else {
             cmd.addAll(List.of("-m", "fast"));
         }

@@ -264,6 +264,37 @@ class RolloutPostgresTest {
     }
 
     @Test
+    void devicesRemovedFromAStaticGroupLeaveItsDeploymentWhileQueued() {
+        List<DeviceSim> devices = fleet("leave", 4, Map.of());
+        Api.upload("leave-v2", TestReleases.image("2.0.6"));
+        Api.staticGroup("leave-all", devices.stream().map(DeviceSim::id).toList());
+        // phase 1 is one device and waits for next-phase: the other three stay queued
+        Api.deploy(
+                "leave-dep",
+                "leave-v2",
+                "leave-all",
+                Map.of("phases", List.of(Map.of("count", 1), Map.of()), "autoPause", true));
+        Api.awaitStatus("leave-dep", s -> s.getInt("phases[0].released") == 1);
+        // one removal, then another once the engine has followed the first (it skips its scan
+        // while the group's removal count stands still; the second removal must move it again)
+        for (int left = 1; left <= 2; left++) {
+            String leaver = devices.get(4 - left).id();
+            as(OPERATOR)
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("add", List.of(), "remove", List.of(leaver)))
+                    .post("/api/v1/groups/leave-all/members")
+                    .then()
+                    .statusCode(200);
+            int removed = left;
+            Api.awaitStatus("leave-dep", s -> Api.total(s, "REMOVED") == removed);
+            assertThat(devices.get(4 - left).poll("1.0.0")).isNull();
+        }
+        JsonPath status = Api.status("leave-dep");
+        assertThat(Api.total(status, "QUEUED")).isEqualTo(2);
+        assertThat(Api.total(status, "REMOVED")).isEqualTo(2);
+    }
+
+    @Test
     void pauseStopsReleasingAndCancelCancelsWhatIsQueued() {
         List<DeviceSim> devices = fleet("pc", 4, Map.of());
         Api.upload("pc-v2", TestReleases.image("2.0.5"));

@@ -258,14 +258,13 @@ public class DeploymentService {
 
     DeploymentStatus status(Connection c, Deployment d) throws SQLException {
         Map<Integer, Map<ExecutionState, Integer>> counts = executions.counts(c, d.id());
+        Map<Integer, Integer> released = executions.releasedCounts(c, d.id());
         List<DeploymentStatus.PhaseStatus> phases = new ArrayList<>();
         Map<ExecutionState, Integer> totals = new EnumMap<>(ExecutionState.class);
         for (int p = 0; p < d.plan().phaseCount(); p++) {
             Map<ExecutionState, Integer> m = counts.getOrDefault(p, Map.of());
             int size = m.values().stream().mapToInt(Integer::intValue).sum();
-            phases.add(
-                    new DeploymentStatus.PhaseStatus(
-                            p, size, executions.releasedCount(c, d.id(), p), m));
+            phases.add(new DeploymentStatus.PhaseStatus(p, size, released.getOrDefault(p, 0), m));
             m.forEach((s, n) -> totals.merge(s, n, Integer::sum));
         }
         String version = releases.find(c, d.releaseId()).map(Release::version).orElse("?");

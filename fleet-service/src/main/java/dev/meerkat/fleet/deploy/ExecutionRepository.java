@@ -409,19 +409,20 @@ public class ExecutionRepository {
         return out;
     }
 
-    /** How many of the phase's executions were released (the device was told). */
-    public int releasedCount(Connection c, String deploymentId, int phase) throws SQLException {
+    /** Per phase, how many executions were released (their device was told), in one query. */
+    public Map<Integer, Integer> releasedCounts(Connection c, String deploymentId)
+            throws SQLException {
+        Map<Integer, Integer> out = new TreeMap<>();
         try (PreparedStatement ps =
                 c.prepareStatement(
-                        "SELECT COUNT(*) FROM executions WHERE deployment_id = ? AND phase = ?"
-                                + " AND released_at IS NOT NULL")) {
+                        "SELECT phase, COUNT(*) FROM executions WHERE deployment_id = ?"
+                                + " AND released_at IS NOT NULL GROUP BY phase")) {
             ps.setString(1, deploymentId);
-            ps.setInt(2, phase);
             try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getInt(1);
+                while (rs.next()) out.put(rs.getInt(1), rs.getInt(2));
             }
         }
+        return out;
     }
 
     public List<Execution> page(Connection c, String deploymentId, String after, int limit)

@@ -78,17 +78,12 @@ public class ExecutionService {
     public List<Work> releasedWork(String deploymentId, List<String> deviceIds, String protocol) {
         return db.tx(
                 c -> {
-                    Release r =
-                            releases.find(
-                                            c,
-                                            deployments
-                                                    .find(c, deploymentId)
-                                                    .orElseThrow()
-                                                    .releaseId())
-                                    .orElseThrow();
+                    // a deployment without a release (an AWS IoT job) has nothing to push
+                    Optional<Release> r = releaseOf(c, deploymentId);
+                    if (r.isEmpty()) return List.<Work>of();
                     List<Work> out = new ArrayList<>();
                     for (Execution e : executions.released(c, deploymentId, deviceIds, protocol)) {
-                        out.add(new Work(e, r));
+                        out.add(new Work(e, r.get()));
                     }
                     return out;
                 });
@@ -119,11 +114,6 @@ public class ExecutionService {
         return releaseId == null
                 ? Optional.empty()
                 : Optional.of(releases.find(c, releaseId).orElseThrow());
-    }
-
-    /** The protocol the device last used (or was registered with). */
-    public Optional<String> protocolOf(String deviceId) {
-        return db.tx(c -> devices.find(c, deviceId)).map(d -> d.protocol());
     }
 
     /** The execution of {@code actionId}, whoever it belongs to. */

@@ -3,9 +3,11 @@ package dev.meerkat.fleet.deploy;
 import dev.meerkat.fleet.FleetConfig;
 import dev.meerkat.fleet.audit.AuditLog;
 import dev.meerkat.fleet.group.Group;
+import dev.meerkat.fleet.group.GroupRepository;
 import dev.meerkat.fleet.group.GroupService;
 import dev.meerkat.fleet.security.Caller;
 import dev.meerkat.fleet.store.Database;
+import dev.meerkat.fleet.store.RecentlyUsed;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -44,6 +46,8 @@ public class RolloutEngine {
 
     @Inject GroupService groups;
 
+    @Inject GroupRepository groupRepository;
+
     @Inject AuditLog audit;
 
     @Inject FleetConfig config;
@@ -51,6 +55,9 @@ public class RolloutEngine {
     private final List<Consumer<Released>> listeners =
             new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledExecutorService timer;
+
+    /** Per deployment to a static group: its removal count when this replica last followed it. */
+    private final RecentlyUsed<String, Long> removalsSeen = new RecentlyUsed<>(1024);
 
     /**
      * Devices whose executions were just released (committed), for protocols that push
@@ -171,11 +178,10 @@ public class RolloutEngine {
                 }
             }
             d = d.withRate(tokens, now);
-            // Reports commit while this step runs: an outcome that arrived since the abort check
-            // above is judged by that check on the next tick, never by the phase's success
-            // criterion (which would pause instead of abort).
-            Map<Integer, Map<ExecutionState, Integer>> latest = executions.counts(c, id);
-            if (abortReason(plan, latest).isEmpty()) d = finishPhase(c, d, latest, now);
+            // The phase is judged on the counts the abort check passed: an outcome that commits
+            // while this step runs meets the abort check on the next tick before the phase's
+            // success criterion (which would pause instead of abort) sees it.
+            d = finishPhase(c, d, counts, now);
         }
         if (!d.equals(before)) deployments.update(c, d);
         return released;
@@ -205,7 +211,16 @@ public class RolloutEngine {
                     d.id(),
                     joiners.size() + " devices joined group " + g.name());
         } else {
-            for (Execution e : executions.queuedOutsideGroup(c, d.id(), g.name())) {
+            // The scan below reads every queued execution of the deployment: only worth it when
+            // members were removed since this replica last found no leaver (the count is read
+            // first, so a removal committing meanwhile is seen now or on the next tick; a scan
+            // that found leavers is not remembered, as this transaction may still roll back).
+            long removals = groupRepository.removals(c, g.name());
+            Long seen = removalsSeen.get(d.id());
+            if (seen != null && seen == removals) return;
+            List<Execution> leavers = executions.queuedOutsideGroup(c, d.id(), g.name());
+            if (leavers.isEmpty()) removalsSeen.put(d.id(), removals);
+            for (Execution e : leavers) {
                 if (executions.transition(
                         c, e, ExecutionState.REMOVED, ExecutionRepository.Change.keep(e), now)) {
                     audit.record(

@@ -88,7 +88,30 @@ public class GroupRepository {
                 n += ps.executeUpdate();
             }
         }
+        if (n > 0) {
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "UPDATE device_groups SET members_removed = members_removed + 1"
+                                    + " WHERE name = ?")) {
+                ps.setString(1, group);
+                ps.executeUpdate();
+            }
+        }
         return n;
+    }
+
+    /**
+     * How many times members were removed from the group (a count that only grows): a deployment to
+     * a static group has nothing new to drop while it stands still.
+     */
+    public long removals(Connection c, String group) throws SQLException {
+        try (PreparedStatement ps =
+                c.prepareStatement("SELECT members_removed FROM device_groups WHERE name = ?")) {
+            ps.setString(1, group);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : -1;
+            }
+        }
     }
 
     private static List<Group> list(PreparedStatement ps) throws SQLException {

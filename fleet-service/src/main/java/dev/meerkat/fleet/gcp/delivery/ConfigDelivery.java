@@ -22,6 +22,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,17 +73,23 @@ public class ConfigDelivery implements StateListener {
     }
 
     private void deliver(RolloutEngine.Released r) {
-        for (String id : r.deviceIds()) {
+        List<ExecutionService.Work> work;
+        try {
+            // one query for the whole release: most released devices are not on IoT Core
+            work = executions.releasedWork(r.deploymentId(), r.deviceIds(), PROTOCOL);
+        } catch (RuntimeException e) {
+            LOG.warnf("IoT Core delivery of %s failed: %s", r.deploymentId(), e.getMessage());
+            return;
+        }
+        for (ExecutionService.Work w : work) {
+            String id = w.execution().deviceId();
             try {
-                if (!PROTOCOL.equals(executions.protocolOf(id).orElse(null))) continue;
-                Optional<ExecutionService.Work> w = executions.work(id, r.deploymentId());
                 Optional<DeviceName> name = link(devices.get(id));
-                if (w.isEmpty()) continue;
                 if (name.isEmpty()) {
-                    reject(w.get().execution(), "no " + LINK + " attribute naming its device");
+                    reject(w.execution(), "no " + LINK + " attribute naming its device");
                     continue;
                 }
-                iot.modifyConfig(Caller.SYSTEM, name.get(), 0, instruction(w.get()));
+                iot.modifyConfig(Caller.SYSTEM, name.get(), 0, instruction(w));
             } catch (RuntimeException e) {
                 LOG.warnf("IoT Core delivery to %s failed: %s", id, e.getMessage());
             }
