@@ -164,25 +164,18 @@ public class ExecutionRepository {
         List<Execution> out = new ArrayList<>();
         for (int from = 0; from < deviceIds.size(); from += 500) {
             List<String> chunk = deviceIds.subList(from, Math.min(deviceIds.size(), from + 500));
-            String in = "(" + "?,".repeat(chunk.size() - 1) + "?)";
-            // the ids are given for both tables, so PostgreSQL reads both through their primary
-            // keys; with them on executions only, it chose to scan every device for each chunk
             try (PreparedStatement ps =
                     c.prepareStatement(
                             "SELECT "
                                     + prefixed("e")
                                     + " FROM executions e JOIN devices v ON v.id = e.device_id"
                                     + " WHERE e.deployment_id = ? AND v.protocol = ? AND e.released_at IS NOT NULL"
-                                    + " AND e.device_id IN "
-                                    + in
-                                    + " AND v.id IN "
-                                    + in)) {
+                                    + " AND e.device_id IN ("
+                                    + "?,".repeat(chunk.size() - 1)
+                                    + "?)")) {
                 ps.setString(1, deploymentId);
                 ps.setString(2, protocol);
-                for (int i = 0; i < chunk.size(); i++) {
-                    ps.setString(i + 3, chunk.get(i));
-                    ps.setString(i + 3 + chunk.size(), chunk.get(i));
-                }
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 3, chunk.get(i));
                 out.addAll(list(ps));
             }
         }
