@@ -164,19 +164,30 @@ public class ExecutionRepository {
         List<Execution> out = new ArrayList<>();
         for (int from = 0; from < deviceIds.size(); from += 500) {
             List<String> chunk = deviceIds.subList(from, Math.min(deviceIds.size(), from + 500));
+            String in = "(" + "?,".repeat(chunk.size() - 1) + "?)";
+            // Two single-table reads through the primary keys, joined here: as one JOIN, the
+            // plan PostgreSQL chose varied from run to run, at times scanning every device.
+            java.util.Set<String> over = new java.util.HashSet<>();
+            try (PreparedStatement ps =
+                    c.prepareStatement(
+                            "SELECT id FROM devices WHERE protocol = ? AND id IN " + in)) {
+                ps.setString(1, protocol);
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) over.add(rs.getString(1));
+                }
+            }
+            if (over.isEmpty()) continue;
             try (PreparedStatement ps =
                     c.prepareStatement(
                             "SELECT "
-                                    + prefixed("e")
-                                    + " FROM executions e JOIN devices v ON v.id = e.device_id"
-                                    + " WHERE e.deployment_id = ? AND v.protocol = ? AND e.released_at IS NOT NULL"
-                                    + " AND e.device_id IN ("
-                                    + "?,".repeat(chunk.size() - 1)
-                                    + "?)")) {
+                                    + COLUMNS
+                                    + " FROM executions WHERE deployment_id = ?"
+                                    + " AND released_at IS NOT NULL AND device_id IN "
+                                    + in)) {
                 ps.setString(1, deploymentId);
-                ps.setString(2, protocol);
-                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 3, chunk.get(i));
-                out.addAll(list(ps));
+                for (int i = 0; i < chunk.size(); i++) ps.setString(i + 2, chunk.get(i));
+                for (Execution e : list(ps)) if (over.contains(e.deviceId())) out.add(e);
             }
         }
         return out;

@@ -217,6 +217,37 @@ class AuditChainPostgresTest {
                 .isGreaterThanOrEqualTo(before + 2000);
     }
 
+    /**
+     * On PostgreSQL a transaction's entries go in as multi-row INSERTs of at most 500 rows, the
+     * last of which also moves the chain head: 1,201 entries take three statements.
+     */
+    @Test
+    void aTransactionWithMoreEntriesThanOneStatementHoldsStaysChained() throws Exception {
+        long before = audit.head().seq();
+        List<AuditLog.Pending> entries = new ArrayList<>();
+        for (int i = 0; i < 1201; i++)
+            entries.add(new AuditLog.Pending(Caller.SYSTEM, "test.bulk", "bulk-" + i, null));
+        db.tx(
+                c -> {
+                    audit.recordAll(c, entries);
+                    return null;
+                });
+        try (Connection c = sql()) {
+            // one transaction's entries are consecutive: the head stays locked until its commit
+            assertThat(
+                            one(
+                                    c,
+                                    "SELECT COUNT(*) || ' ' || (MAX(seq) - MIN(seq)) FROM audit_log"
+                                            + " WHERE action = 'test.bulk' AND seq > "
+                                            + before))
+                    .isEqualTo("1201 1200");
+        }
+        Run ok = cli("audit", "verify", "--url", url(), "--json");
+        assertThat(ok.exit()).as(ok.toString()).isZero();
+        assertThat(JSON.readTree(ok.out()).path("lastSeq").asLong())
+                .isGreaterThanOrEqualTo(before + 1201);
+    }
+
     private double rate(int writers, int each, boolean audited) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(writers);
         try {
