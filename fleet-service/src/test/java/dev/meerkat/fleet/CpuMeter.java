@@ -35,26 +35,19 @@ final class CpuMeter {
                 String name = p.getFileName().toString();
                 if (!name.chars().allMatch(Character::isDigit)) continue;
                 long pid = Long.parseLong(name);
-                String stat;
-                try {
-                    stat = Files.readString(p.resolve("stat"));
-                } catch (IOException gone) {
-                    continue;
-                }
-                // "pid (comm) state ...": comm may hold spaces, so fields count from its ")"
-                int close = stat.lastIndexOf(')');
-                String comm = stat.substring(stat.indexOf('(') + 1, close);
-                String[] f = stat.substring(close + 2).split(" ");
-                double secs = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS;
+                Stat st = stat(p);
+                if (st == null) continue;
                 String party =
                         service.contains(pid)
                                 ? "service"
                                 : pid == self
                                         ? "generator"
-                                        : comm.startsWith("postgres")
+                                        : st.comm().startsWith("postgres")
                                                 ? "postgres"
-                                                : comm.equals("mosquitto") ? "mosquitto" : null;
-                if (party != null) out.merge(party, secs, Double::sum);
+                                                : st.comm().equals("mosquitto")
+                                                        ? "mosquitto"
+                                                        : null;
+                if (party != null) out.merge(party, st.cpuSeconds(), Double::sum);
             }
         }
         return out;
@@ -72,24 +65,33 @@ final class CpuMeter {
             if (!Files.isDirectory(tasks)) continue;
             try (Stream<Path> ts = Files.list(tasks)) {
                 for (Path t : (Iterable<Path>) ts::iterator) {
-                    String stat;
-                    try {
-                        stat = Files.readString(t.resolve("stat"));
-                    } catch (IOException gone) {
-                        continue;
-                    }
-                    int close = stat.lastIndexOf(')');
-                    String comm =
-                            stat.substring(stat.indexOf('(') + 1, close).replaceAll("[0-9]+", "N");
-                    String[] f = stat.substring(close + 2).split(" ");
-                    out.merge(
-                            comm,
-                            (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS,
-                            Double::sum);
+                    Stat st = stat(t);
+                    if (st != null)
+                        out.merge(
+                                st.comm().replaceAll("[0-9]+", "N"), st.cpuSeconds(), Double::sum);
                 }
             }
         }
         return out;
+    }
+
+    /** A process's or thread's name and its CPU seconds so far. */
+    private record Stat(String comm, double cpuSeconds) {}
+
+    /** {@code <dir>/stat} of a process or thread; null when it has gone. */
+    private static Stat stat(Path dir) {
+        String stat;
+        try {
+            stat = Files.readString(dir.resolve("stat"));
+        } catch (IOException gone) {
+            return null;
+        }
+        // "pid (comm) state ...": comm may hold spaces, so fields count from its ")"
+        int close = stat.lastIndexOf(')');
+        String[] f = stat.substring(close + 2).split(" ");
+        return new Stat(
+                stat.substring(stat.indexOf('(') + 1, close),
+                (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS);
     }
 
     /** The {@code top} largest differences from {@code before} to {@code after}, largest first. */
