@@ -107,9 +107,11 @@ public interface FleetConfig {
 
         /**
          * Threads applying device reports, each a partition of the devices (a device's events stay
-         * in order); each applies what queued up as one batch of at most 256 per transaction.
+         * in order); each applies what queued up as one batch of at most 256 per transaction. One
+         * by default: every batch ends under the audit chain head's lock, so more threads mostly
+         * wait for each other there and write smaller batches (BENCHMARKS.md).
          */
-        @WithDefault("4")
+        @WithDefault("1")
         int workers();
     }
 
