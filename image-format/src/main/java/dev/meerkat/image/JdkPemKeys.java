@@ -56,13 +56,16 @@ final class JdkPemKeys {
         Der alg = new Der(spki, outer.contentStart());
         int oid = alg.contentStart();
         if (startsWith(spki, oid, EC_OID)) {
-            PublicKey k = KeyFactory.getInstance("EC").generatePublic(new X509EncodedKeySpec(spki));
+            PublicKey k =
+                    KeyFactory.getInstance("EC", Crypto.jdkEc())
+                            .generatePublic(new X509EncodedKeySpec(spki));
             KeyType type = ecType((ECKey) k);
             return type == null ? null : new PemKeys.Parsed(type, k, null);
         }
         if (startsWith(spki, oid, ED25519_OID)) {
             PublicKey k =
-                    KeyFactory.getInstance("Ed25519").generatePublic(new X509EncodedKeySpec(spki));
+                    KeyFactory.getInstance("Ed25519", Crypto.jdkEc())
+                            .generatePublic(new X509EncodedKeySpec(spki));
             return new PemKeys.Parsed(KeyType.ED25519, k, null);
         }
         return null;
@@ -90,7 +93,8 @@ final class JdkPemKeys {
         }
         if (point == null || point.length == 0 || point[0] != 0x04) return null;
         PrivateKey priv =
-                KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
+                KeyFactory.getInstance("EC", Crypto.jdkEc())
+                        .generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
         KeyType type = ecType((ECKey) priv);
         if (type == null) return null;
         int n = (point.length - 1) / 2;
@@ -99,7 +103,7 @@ final class JdkPemKeys {
                         new BigInteger(1, Arrays.copyOfRange(point, 1, 1 + n)),
                         new BigInteger(1, Arrays.copyOfRange(point, 1 + n, point.length)));
         PublicKey pub =
-                KeyFactory.getInstance("EC")
+                KeyFactory.getInstance("EC", Crypto.jdkEc())
                         .generatePublic(new ECPublicKeySpec(w, ((ECPrivateKey) priv).getParams()));
         return new PemKeys.Parsed(type, pub, priv);
     }

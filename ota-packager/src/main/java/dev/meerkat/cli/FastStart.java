@@ -76,7 +76,7 @@ final class FastStart {
             switch (t.option(name)) {
                 case "-k", "--key" -> c.keys.add(Path.of(t.value()));
                 case "--enc-key" -> c.encKey = Path.of(t.once(t.value()));
-                case "--slot-size" -> c.slotSize = new IntLiteral().convert(t.once(t.value()));
+                case "--slot-size" -> c.slotSize = IntLiterals.parse(t.once(t.value()));
                 case "--json" -> c.json = t.flag();
                 case "-q", "--quiet" -> c.quiet = t.flag();
                 default -> {
@@ -190,7 +190,7 @@ final class FastStart {
                 failed = true;
                 return 0;
             }
-            return new IntLiteral().convert(value);
+            return IntLiterals.parse(value);
         }
 
         boolean flag() {

@@ -379,10 +379,14 @@ final class SignCommand implements Callable<Integer> {
         }
         b.version(v);
         if (securityCounter != null) {
-            b.securityCounter(
-                    securityCounter.equals("auto")
-                            ? v.autoSecurityCounter()
-                            : new IntLiteral().convert(securityCounter));
+            try {
+                b.securityCounter(
+                        securityCounter.equals("auto")
+                                ? v.autoSecurityCounter()
+                                : IntLiterals.parse(securityCounter));
+            } catch (IllegalArgumentException e) {
+                throw CliException.usage("--security-counter: " + e.getMessage());
+            }
         }
         if (dependencies != null) {
             try {
@@ -674,12 +678,12 @@ final class SignCommand implements Callable<Integer> {
     }
 
     private static Tlv customTlv(String tag, String value) {
-        long t = new IntLiteral().convert(tag);
-        byte[] v =
-                value.startsWith("0x")
-                        ? HexFormat.of().parseHex(value.substring(2))
-                        : value.getBytes(StandardCharsets.UTF_8);
         try {
+            long t = IntLiterals.parse(tag);
+            byte[] v =
+                    value.startsWith("0x")
+                            ? HexFormat.of().parseHex(value.substring(2))
+                            : value.getBytes(StandardCharsets.UTF_8);
             return new Tlv((int) t, v);
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--custom-tlv " + tag + ": " + e.getMessage());
@@ -698,7 +702,7 @@ final class SignCommand implements Callable<Integer> {
                     ExitCode.IO, "--custom-tlv-file " + tag + ": " + file + ": " + e.getMessage());
         }
         try {
-            return new Tlv((int) (long) new IntLiteral().convert(tag), value);
+            return new Tlv((int) IntLiterals.parse(tag), value);
         } catch (IllegalArgumentException e) {
             throw CliException.usage("--custom-tlv-file " + tag + ": " + e.getMessage());
         }
