@@ -11,7 +11,7 @@ import java.util.Random;
 import java.util.stream.Stream;
 
 /**
- * The workload the build runs once with {@code -XX:ArchiveClassesAtExit} so that the launcher can
+ * The workload the build runs once with {@code -XX:DumpLoadedClassList} so that the launcher can
  * start the JVM from a class-data-sharing archive: the everyday image commands, in one process, in
  * a scratch directory. Not a user command; the build calls {@link #main} directly.
  */
