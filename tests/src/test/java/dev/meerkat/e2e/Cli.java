@@ -15,8 +15,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * The {@code meerkat} command line as a user runs it: its shaded jar with {@code java -jar}, in a
- * working directory, with environment variables for the services' URLs and credentials.
+ * The {@code meerkat} command line as a user runs it: its jars with the JVM options of the {@code
+ * ./meerkat} launcher, in a working directory, with environment variables for the services' URLs
+ * and credentials.
  */
 final class Cli {
     private final Path jar;
@@ -110,19 +111,28 @@ final class Cli {
     private ProcessBuilder builder(List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        // As the ./meerkat launcher runs it: small heap, serial GC, the build's class-data archive.
+        // As the ./meerkat launcher runs it: small heap, serial GC, C1 only, and the build's
+        // class-data archive with the class path it was made for (the small jar first).
         cmd.addAll(List.of("-XX:+UseSerialGC", "-XX:-UsePerfData", "-Xmx160m", "-Xss512k"));
-        Path jsa = jar.resolveSibling("meerkat-cli.jsa");
-        if (Files.isRegularFile(jsa)) {
-            cmd.addAll(
-                    List.of(
-                            "-XX:SharedArchiveFile=" + jsa,
-                            "-Xlog:cds=off",
-                            "-Xlog:cds+dynamic=off"));
-        }
         cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-jar");
-        cmd.add(jar.toString());
+        Path core = jar.resolveSibling("meerkat-cli-core.jar");
+        Path jsa = jar.resolveSibling("meerkat-cli.jsa");
+        if (Files.isRegularFile(core)) {
+            if (Files.isRegularFile(jsa)) {
+                cmd.addAll(
+                        List.of(
+                                "-XX:+UnlockDiagnosticVMOptions",
+                                "-XX:ArchiveRelocationMode=0",
+                                "-XX:SharedArchiveFile=" + jsa,
+                                "-Xlog:cds=off",
+                                "-Xlog:cds+dynamic=off"));
+            }
+            cmd.addAll(List.of("-cp", core + java.io.File.pathSeparator + jar));
+            cmd.add("dev.meerkat.cli.Meerkat");
+        } else {
+            cmd.add("-jar");
+            cmd.add(jar.toString());
+        }
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().putAll(env);

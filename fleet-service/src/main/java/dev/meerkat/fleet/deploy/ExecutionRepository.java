@@ -131,6 +131,106 @@ public class ExecutionRepository {
     }
 
     /**
+     * {@link #transitionAll} on PostgreSQL as one statement: the batch's values as arrays joined to
+     * {@code executions}, one statement execution instead of one per row. An UPDATE changes a row
+     * once, so several transitions of one execution in the batch are folded into one change: the
+     * first one's expected state and version, the last one's new state and values, the columns kept
+     * when null take the last non-null value, and the version moves once per transition.
+     */
+    public boolean transitionAllAtOnce(Connection c, List<Transition> batch, Instant now)
+            throws SQLException {
+        if (batch.isEmpty()) return true;
+        Map<List<String>, Folded> byExecution = new java.util.LinkedHashMap<>();
+        for (Transition t : batch) {
+            List<String> key = List.of(t.expected().deploymentId(), t.expected().deviceId());
+            Folded before = byExecution.get(key);
+            byExecution.put(key, before == null ? Folded.of(t) : before.then(t));
+        }
+        int n = byExecution.size();
+        String[] deployment = new String[n], device = new String[n], expectedState = new String[n];
+        Long[] expectedVersion = new Long[n];
+        String[] next = new String[n];
+        Integer[] steps = new Integer[n], attempt = new Integer[n];
+        String[] startedAt = new String[n], nextAttemptAt = new String[n];
+        String[] details = new String[n], failure = new String[n], reason = new String[n];
+        int i = 0;
+        for (Folded f : byExecution.values()) {
+            Change last = f.last().change();
+            deployment[i] = f.first().expected().deploymentId();
+            device[i] = f.first().expected().deviceId();
+            expectedState[i] = f.first().expected().state().name();
+            expectedVersion[i] = f.first().expected().versionNumber();
+            next[i] = f.last().next().name();
+            steps[i] = f.steps();
+            attempt[i] = last.attempt();
+            startedAt[i] = text(last.startedAt());
+            nextAttemptAt[i] = text(last.nextAttemptAt());
+            details[i] = f.statusDetails();
+            failure[i] = f.failureType();
+            reason[i] = f.rollbackReason();
+            i++;
+        }
+        try (PreparedStatement ps =
+                c.prepareStatement(
+                        "UPDATE executions e SET state = v.next, version_number = e.version_number + v.steps,"
+                                + " attempt = v.attempt, started_at = v.started_at, next_attempt_at = v.next_attempt_at,"
+                                + " updated_at = ?, status_details = COALESCE(v.details, e.status_details),"
+                                + " failure_type = COALESCE(v.failure, e.failure_type),"
+                                + " rollback_reason = COALESCE(v.reason, e.rollback_reason)"
+                                + " FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::bigint[], ?::varchar[],"
+                                + " ?::int[], ?::int[], ?::timestamptz[], ?::timestamptz[], ?::varchar[], ?::varchar[],"
+                                + " ?::varchar[]) AS v(deployment_id, device_id, expected_state, expected_version, next,"
+                                + " steps, attempt, started_at, next_attempt_at, details, failure, reason)"
+                                + " WHERE e.deployment_id = v.deployment_id AND e.device_id = v.device_id"
+                                + " AND e.state = v.expected_state AND e.version_number = v.expected_version")) {
+            Sql.setInstant(ps, 1, now);
+            ps.setArray(2, c.createArrayOf("varchar", deployment));
+            ps.setArray(3, c.createArrayOf("varchar", device));
+            ps.setArray(4, c.createArrayOf("varchar", expectedState));
+            ps.setArray(5, c.createArrayOf("bigint", expectedVersion));
+            ps.setArray(6, c.createArrayOf("varchar", next));
+            ps.setArray(7, c.createArrayOf("int4", steps));
+            ps.setArray(8, c.createArrayOf("int4", attempt));
+            ps.setArray(9, c.createArrayOf("varchar", startedAt));
+            ps.setArray(10, c.createArrayOf("varchar", nextAttemptAt));
+            ps.setArray(11, c.createArrayOf("varchar", details));
+            ps.setArray(12, c.createArrayOf("varchar", failure));
+            ps.setArray(13, c.createArrayOf("varchar", reason));
+            return ps.executeUpdate() == n;
+        }
+    }
+
+    /** Several transitions of one execution in a batch, as one change. */
+    private record Folded(
+            Transition first,
+            Transition last,
+            int steps,
+            String statusDetails,
+            String failureType,
+            String rollbackReason) {
+        static Folded of(Transition t) {
+            Change c = t.change();
+            return new Folded(t, t, 1, c.statusDetails(), c.failureType(), c.rollbackReason());
+        }
+
+        Folded then(Transition t) {
+            Change c = t.change();
+            return new Folded(
+                    first,
+                    t,
+                    steps + 1,
+                    c.statusDetails() != null ? c.statusDetails() : statusDetails,
+                    c.failureType() != null ? c.failureType() : failureType,
+                    c.rollbackReason() != null ? c.rollbackReason() : rollbackReason);
+        }
+    }
+
+    /** A timestamp as PostgreSQL reads it in an array of text (ISO 8601, UTC). */
+    private static String text(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    /**
      * The executions a device may act on, for many devices at once, locked: in progress, or
      * released and queued (the caller checks the deployment is running and the retry delay).
      */
