@@ -15,9 +15,9 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /**
- * Batches of pushed device events on PostgreSQL, where each is written as one statement per table:
- * several events of one device in one batch all count (state, one version step each, details kept
- * where a later event has none), and events after a final state are skipped.
+ * Batches of pushed device events on PostgreSQL: several events of one device in one batch all
+ * count (state, one version step each, details kept where a later event has none), events after a
+ * final state are skipped, and the devices' reported versions are stored.
  */
 @QuarkusTest
 @WithTestResource(PostgresS3Resource.class)
@@ -65,7 +65,8 @@ class PushEventsPostgresTest {
         assertThat(device(a).getString("device.reportedVersion")).isEqualTo("2.0.0");
         assertThat(device(c).getString("device.reportedVersion")).isEqualTo("2.0.0");
         assertThat(device(b).getString("device.reportedVersion")).isNull();
-        for (String d : List.of(a, b, c)) assertThat(device(d).getString("device.lastSeen")).isNotNull();
+        for (String d : List.of(a, b, c))
+            assertThat(device(d).getString("device.lastSeen")).isNotNull();
 
         // Final executions take nothing more; two progress reports of one device in one batch
         // both count, the last one's details kept.

@@ -313,11 +313,7 @@ public class ExecutionService {
                                         null,
                                         protocol));
                     }
-                    // PostgreSQL takes each batch as one statement (one execution in the
-                    // server instead of one per row); H2 as a JDBC batch.
-                    if (db.isPostgres())
-                        devices.updateReportsAtOnce(c, List.copyOf(seen.values()), now);
-                    else devices.updateReports(c, List.copyOf(seen.values()), now);
+                    devices.updateReports(c, List.copyOf(seen.values()), now);
                     java.util.Map<String, List<Execution>> actionable = new java.util.HashMap<>();
                     for (Execution e : executions.lockActionable(c, List.copyOf(seen.keySet()))) {
                         actionable.computeIfAbsent(e.deviceId(), k -> new ArrayList<>()).add(e);
@@ -361,11 +357,7 @@ public class ExecutionService {
                         entries.add(decision.audit(Caller.device(p.deviceId()), e, r));
                         current.put(p.deviceId(), e.after(decision.to(), decision.change(), now));
                     }
-                    boolean applied =
-                            db.isPostgres()
-                                    ? executions.transitionAllAtOnce(c, batch, now)
-                                    : executions.transitionAll(c, batch, now);
-                    if (!applied) {
+                    if (!executions.transitionAll(c, batch, now)) {
                         throw new IllegalStateException(
                                 "an execution changed concurrently; the batch is rolled back");
                     }

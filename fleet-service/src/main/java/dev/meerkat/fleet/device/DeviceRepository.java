@@ -127,37 +127,6 @@ public class DeviceRepository {
         }
     }
 
-    /**
-     * {@link #updateReports} on PostgreSQL as one statement (the values as arrays joined to {@code
-     * devices}); {@code seen} names each device once.
-     */
-    public void updateReportsAtOnce(Connection c, List<Seen> seen, Instant at) throws SQLException {
-        if (seen.isEmpty()) return;
-        int n = seen.size();
-        String[] id = new String[n], version = new String[n], slot = new String[n];
-        String[] protocol = new String[n];
-        for (int i = 0; i < n; i++) {
-            Seen s = seen.get(i);
-            id[i] = s.id();
-            version[i] = s.version();
-            slot[i] = s.slotState();
-            protocol[i] = s.protocol();
-        }
-        try (PreparedStatement ps =
-                c.prepareStatement(
-                        "UPDATE devices d SET reported_version = COALESCE(v.version, d.reported_version),"
-                                + " slot_state = COALESCE(v.slot, d.slot_state), protocol = COALESCE(v.protocol, d.protocol),"
-                                + " last_seen = ? FROM unnest(?::varchar[], ?::varchar[], ?::varchar[], ?::varchar[])"
-                                + " AS v(id, version, slot, protocol) WHERE d.id = v.id")) {
-            Sql.setInstant(ps, 1, at);
-            ps.setArray(2, c.createArrayOf("varchar", id));
-            ps.setArray(3, c.createArrayOf("varchar", version));
-            ps.setArray(4, c.createArrayOf("varchar", slot));
-            ps.setArray(5, c.createArrayOf("varchar", protocol));
-            ps.executeUpdate();
-        }
-    }
-
     public void updateAttributes(Connection c, String id, Map<String, String> attrs)
             throws SQLException {
         try (PreparedStatement ps =
