@@ -59,12 +59,16 @@ final class Crypto {
 
     /**
      * A signature engine for {@code key}: Bouncy Castle's for its own key objects, SunEC's for the
-     * JDK's EC and EdDSA keys, and otherwise whichever provider takes the key (a PKCS#11 token's).
+     * JDK's EC and EdDSA keys and for {@link NamedCurveKeys}, and otherwise whichever provider
+     * takes the key (a PKCS#11 token's).
      */
     static Signature signatureFor(String algorithm, Key key) throws NoSuchAlgorithmException {
         String type = key.getClass().getName();
         if (type.startsWith("org.bouncycastle.")) return Signature.getInstance(algorithm, bc());
-        if (type.startsWith("sun.security.ec.")) return Signature.getInstance(algorithm, jdkEc());
+        if (type.startsWith("sun.security.ec.")
+                || key instanceof NamedCurveKeys.Public
+                || key instanceof NamedCurveKeys.Private)
+            return Signature.getInstance(algorithm, jdkEc());
         return Signature.getInstance(algorithm);
     }
 
