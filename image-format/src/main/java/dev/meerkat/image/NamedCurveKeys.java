@@ -109,7 +109,10 @@ final class NamedCurveKeys {
 
         @Override
         public int hashCode() {
-            return Arrays.hashCode(spki);
+            // The JDK's X.509 keys' formula, so that equal SunEC and Meerkat keys hash alike.
+            int h = spki.length;
+            for (byte b : spki) h += (b & 0xff) * 37;
+            return h;
         }
 
         @Override

@@ -59,6 +59,8 @@ class JdkPemKeysTest {
             PemKeys.Parsed jdk = PemKeys.parseWithBouncyCastle(pem, null);
             assertThat(light.privateKey()).isInstanceOf(NamedCurveKeys.Private.class);
             assertThat(light.publicKey()).isEqualTo(jdk.publicKey());
+            assertThat(jdk.publicKey()).isEqualTo(light.publicKey());
+            assertThat(light.publicKey().hashCode()).isEqualTo(jdk.publicKey().hashCode());
             assertThat(light.privateKey().toString())
                     .doesNotContain(
                             ((java.security.interfaces.ECPrivateKey) light.privateKey())
