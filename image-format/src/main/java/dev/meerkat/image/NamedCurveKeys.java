@@ -62,17 +62,56 @@ final class NamedCurveKeys {
                 new BigInteger(1, Arrays.copyOfRange(sec1, 1 + n, sec1.length)));
     }
 
-    /** A public key and its SubjectPublicKeyInfo DER, the bytes MCUboot hashes for KEYHASH. */
-    static final class Public implements ECPublicKey {
+    /** What both kinds of key share: the curve, the algorithm and their encoding. */
+    private abstract static class Base implements java.security.Key {
         private static final long serialVersionUID = 1L;
-        private final transient KeyType type;
+        final transient KeyType type;
+        final byte[] encoded;
+        private final String format;
+
+        Base(KeyType type, byte[] encoded, String format) {
+            this.type = type;
+            this.encoded = encoded.clone();
+            this.format = format;
+        }
+
+        public ECParameterSpec getParams() {
+            return params(type);
+        }
+
+        @Override
+        public String getAlgorithm() {
+            return "EC";
+        }
+
+        @Override
+        public String getFormat() {
+            return format;
+        }
+
+        @Override
+        public byte[] getEncoded() {
+            return encoded.clone();
+        }
+
+        /** Same format and encoding as {@code k}'s; compared in constant time. */
+        boolean sameEncoding(java.security.Key k) {
+            return format.equals(k.getFormat()) && MessageDigest.isEqual(encoded, k.getEncoded());
+        }
+
+        private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+            throw new NotSerializableException(getClass().getName());
+        }
+    }
+
+    /** A public key and its SubjectPublicKeyInfo DER, the bytes MCUboot hashes for KEYHASH. */
+    static final class Public extends Base implements ECPublicKey {
+        private static final long serialVersionUID = 1L;
         private final ECPoint w;
-        private final byte[] spki;
 
         Public(KeyType type, ECPoint w, byte[] spki) {
-            this.type = type;
+            super(type, spki, "X.509");
             this.w = w;
-            this.spki = spki.clone();
         }
 
         @Override
@@ -81,37 +120,15 @@ final class NamedCurveKeys {
         }
 
         @Override
-        public ECParameterSpec getParams() {
-            return params(type);
-        }
-
-        @Override
-        public String getAlgorithm() {
-            return "EC";
-        }
-
-        @Override
-        public String getFormat() {
-            return "X.509";
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            return spki.clone();
-        }
-
-        @Override
         public boolean equals(Object o) {
-            return o instanceof ECPublicKey k
-                    && "X.509".equals(k.getFormat())
-                    && Arrays.equals(spki, k.getEncoded());
+            return o instanceof ECPublicKey k && sameEncoding(k);
         }
 
         @Override
         public int hashCode() {
             // The JDK's X.509 keys' formula, so that equal SunEC and Meerkat keys hash alike.
-            int h = spki.length;
-            for (byte b : spki) h += (b & 0xff) * 37;
+            int h = encoded.length;
+            for (byte b : encoded) h += (b & 0xff) * 37;
             return h;
         }
 
@@ -119,23 +136,16 @@ final class NamedCurveKeys {
         public String toString() {
             return type.cliName() + " public key";
         }
-
-        private void writeObject(ObjectOutputStream out) throws NotSerializableException {
-            throw new NotSerializableException(getClass().getName());
-        }
     }
 
     /** A private scalar and its PKCS#8 DER as read. Never printed, never serialized. */
-    static final class Private implements ECPrivateKey {
+    static final class Private extends Base implements ECPrivateKey {
         private static final long serialVersionUID = 1L;
-        private final transient KeyType type;
         private final BigInteger s;
-        private final byte[] pkcs8;
 
         Private(KeyType type, BigInteger s, byte[] pkcs8) {
-            this.type = type;
+            super(type, pkcs8, "PKCS#8");
             this.s = s;
-            this.pkcs8 = pkcs8.clone();
         }
 
         @Override
@@ -144,30 +154,8 @@ final class NamedCurveKeys {
         }
 
         @Override
-        public ECParameterSpec getParams() {
-            return params(type);
-        }
-
-        @Override
-        public String getAlgorithm() {
-            return "EC";
-        }
-
-        @Override
-        public String getFormat() {
-            return "PKCS#8";
-        }
-
-        @Override
-        public byte[] getEncoded() {
-            return pkcs8.clone();
-        }
-
-        @Override
         public boolean equals(Object o) {
-            return o instanceof ECPrivateKey k
-                    && "PKCS#8".equals(k.getFormat())
-                    && MessageDigest.isEqual(pkcs8, k.getEncoded());
+            return o instanceof ECPrivateKey k && sameEncoding(k);
         }
 
         @Override
@@ -178,10 +166,6 @@ final class NamedCurveKeys {
         @Override
         public String toString() {
             return type.cliName() + " private key";
-        }
-
-        private void writeObject(ObjectOutputStream out) throws NotSerializableException {
-            throw new NotSerializableException(getClass().getName());
         }
     }
 }
