@@ -65,9 +65,7 @@ final class Crypto {
     static Signature signatureFor(String algorithm, Key key) throws NoSuchAlgorithmException {
         String type = key.getClass().getName();
         if (type.startsWith("org.bouncycastle.")) return Signature.getInstance(algorithm, bc());
-        if (type.startsWith("sun.security.ec.")
-                || key instanceof NamedCurveKeys.Public
-                || key instanceof NamedCurveKeys.Private)
+        if (type.startsWith("sun.security.ec.") || key instanceof NamedCurveKeys.Base)
             return Signature.getInstance(algorithm, jdkEc());
         return Signature.getInstance(algorithm);
     }

@@ -24,7 +24,10 @@ import java.util.Arrays;
 final class NamedCurveKeys {
     private NamedCurveKeys() {}
 
-    /** The curve's JCA parameters, from SunEC itself rather than by a lookup over providers. */
+    /**
+     * The curve's JCA parameters, from SunEC itself rather than by a lookup over providers: the one
+     * place they are made ({@link P256#SPEC} is this).
+     */
     static ECParameterSpec params(KeyType type) {
         return switch (type) {
             case ECDSA_P256 -> Params.P256;
@@ -63,7 +66,7 @@ final class NamedCurveKeys {
     }
 
     /** What both kinds of key share: the curve, the algorithm and their encoding. */
-    private abstract static class Base implements java.security.Key {
+    abstract static class Base implements java.security.Key {
         private static final long serialVersionUID = 1L;
         final transient KeyType type;
         final byte[] encoded;

@@ -2,9 +2,6 @@ package dev.meerkat.image;
 
 import java.io.IOException;
 import java.math.BigInteger;
-import java.security.AlgorithmParameters;
-import java.security.GeneralSecurityException;
-import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECParameterSpec;
 import java.util.Arrays;
 import org.bouncycastle.asn1.ASN1Encodable;
@@ -26,7 +23,7 @@ public final class P256 {
     public static final String NAME = "secp256r1";
 
     /** The curve in JCA form. */
-    public static final ECParameterSpec SPEC = spec();
+    public static final ECParameterSpec SPEC = NamedCurveKeys.params(KeyType.ECDSA_P256);
 
     /** The curve in Bouncy Castle's lightweight form. */
     public static final X9ECParameters CURVE = CustomNamedCurves.getByName(NAME);
@@ -35,16 +32,6 @@ public final class P256 {
     public static final int FIELD_BYTES = 32;
 
     private P256() {}
-
-    private static ECParameterSpec spec() {
-        try {
-            AlgorithmParameters p = AlgorithmParameters.getInstance("EC");
-            p.init(new ECGenParameterSpec(NAME));
-            return p.getParameterSpec(ECParameterSpec.class);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK lacks " + NAME, e);
-        }
-    }
 
     /** Whether {@code params} describe P-256. */
     public static boolean is(ECParameterSpec params) {
